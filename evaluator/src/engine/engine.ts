@@ -1,0 +1,39 @@
+/** The public face of a compiled snapshot. */
+import type { FlagType, Snapshot } from '../model/flag.ts';
+import type { EvaluationContext, EvaluationResult } from '../model/result.ts';
+
+/** Why a flag served what it served, step by step: for previews and the console. */
+export interface Explanation {
+  result: EvaluationResult;
+  /** Which precedence step decided: disabled, prerequisite, target, rule, default, error. */
+  decidedBy: 'disabled' | 'prerequisite' | 'target' | 'rule' | 'default' | 'error';
+  /** Index of the rule that matched, when decidedBy is 'rule'. */
+  ruleIndex?: number;
+  ruleId?: string;
+  /** The context's bucket (0..99999), when a split decided. */
+  bucket?: number;
+  /** The prerequisite that failed, when decidedBy is 'prerequisite'. */
+  failedPrerequisite?: { flag: string; wanted: string; got: string | undefined };
+  /** Per rule that was tried, in order: did each of its conditions hold? */
+  rules: Array<{ index: number; id?: string; matched: boolean; conditions: boolean[] }>;
+}
+
+/**
+ * A snapshot compiled for evaluation. Immutable: a new snapshot version is a new Engine, swapped
+ * in whole. Every method is total: errors come back as results with reason ERROR, never thrown.
+ */
+export interface Engine {
+  readonly environment: string;
+  readonly version: number;
+  /** Evaluate one flag. With `expectedType`, a flag of another type yields TYPE_MISMATCH. */
+  evaluate(flagKey: string, context: EvaluationContext, expectedType?: FlagType): EvaluationResult;
+  /** Evaluate every flag in the snapshot for one context (bulk), in key order. */
+  evaluateAll(context: EvaluationContext): EvaluationResult[];
+  /** Evaluate one flag and say why (slower; not for the hot path). */
+  explain(flagKey: string, context: EvaluationContext): Explanation;
+  /** Flag keys in the snapshot, sorted. */
+  readonly flagKeys: readonly string[];
+}
+
+/** Compiles a snapshot once into an {@link Engine}. Implemented in compile-snapshot.ts. */
+export type CompileSnapshot = (snapshot: Snapshot) => Engine;
