@@ -1,0 +1,201 @@
+/**
+ * Compiles a snapshot into an {@link Engine} and implements DESIGN.md §3's precedence:
+ * disabled -> prerequisites -> individual targets -> rules in order -> default rule.
+ */
+import type { FlagType, Snapshot } from '../model/flag.ts';
+import type { EvaluationContext, EvaluationResult, FlagMetadata } from '../model/result.ts';
+import type { Engine, Explanation } from './engine.ts';
+import { compileFlag, type CompiledFlag, type CompiledServe } from './compile-flag.ts';
+import type { Predicate } from './operators.ts';
+import { errorResult } from './results.ts';
+import { compileSegment } from './segments.ts';
+import { sipHashBucket } from './siphash24.ts';
+
+/** Prerequisite chains longer than this are refused at compile time (keeps evaluation shallow). */
+export const MAX_PREREQUISITE_DEPTH = 32;
+
+/** Compiles a snapshot once; the result evaluates any number of contexts. Never throws on a validated snapshot. */
+export function compileSnapshot(snapshot: Snapshot): Engine {
+  return new CompiledEngine(snapshot);
+}
+
+class CompiledEngine implements Engine {
+  readonly environment: string;
+  readonly version: number;
+  readonly flagKeys: readonly string[];
+  private readonly flags = new Map<string, CompiledFlag>();
+  private readonly ordered: CompiledFlag[];
+
+  constructor(snapshot: Snapshot) {
+    this.environment = snapshot.environment;
+    this.version = snapshot.version;
+    const segments = new Map<string, Predicate>();
+    for (const [key, segment] of Object.entries(snapshot.segments)) segments.set(key, compileSegment(segment));
+    const lookup = (key: string) => segments.get(key);
+    const broken = findBrokenPrerequisites(snapshot);
+    this.flagKeys = Object.keys(snapshot.flags).sort();
+    for (const key of this.flagKeys) {
+      const flag = snapshot.flags[key]!;
+      const metadata: FlagMetadata = Object.freeze({
+        snapshotVersion: snapshot.version, flagVersion: flag.version, environment: snapshot.environment,
+      });
+      this.flags.set(key, compileFlag(flag, metadata, lookup, broken.get(key)));
+    }
+    this.ordered = this.flagKeys.map((k) => this.flags.get(k)!);
+  }
+
+  evaluate(flagKey: string, context: EvaluationContext, expectedType?: FlagType): EvaluationResult {
+    const flag = this.flags.get(flagKey);
+    if (flag === undefined) return errorResult(flagKey, 'FLAG_NOT_FOUND', `flag "${flagKey}" not found`);
+    if (expectedType !== undefined && expectedType !== flag.type) return typeMismatch(flag, expectedType);
+    const invalid = contextProblem(context);
+    if (invalid !== undefined) return errorResult(flagKey, 'INVALID_CONTEXT', invalid, flag.metadata);
+    return this.run(flag, context);
+  }
+
+  evaluateAll(context: EvaluationContext): EvaluationResult[] {
+    const invalid = contextProblem(context);
+    const results = new Array<EvaluationResult>(this.ordered.length);
+    for (let i = 0; i < this.ordered.length; i++) {
+      const flag = this.ordered[i]!;
+      results[i] = invalid === undefined ? this.run(flag, context) : errorResult(flag.key, 'INVALID_CONTEXT', invalid, flag.metadata);
+    }
+    return results;
+  }
+
+  private run(flag: CompiledFlag, context: EvaluationContext): EvaluationResult {
+    if (flag.fixed !== undefined) return flag.fixed;
+    const prerequisites = flag.prerequisites;
+    for (let i = 0; i < prerequisites.length; i++) {
+      const p = prerequisites[i]!;
+      const other = this.flags.get(p.flag);
+      if (other === undefined) return flag.prerequisiteFailed;
+      const r = this.run(other, context);
+      if (r.reason === 'ERROR' || r.variant !== p.variant) return flag.prerequisiteFailed;
+    }
+    if (flag.targets !== undefined) {
+      const key = context.targetingKey;
+      if (typeof key === 'string') {
+        const hit = flag.targets.get(key);
+        if (hit !== undefined) return hit;
+      }
+    }
+    const rules = flag.rules;
+    for (let r = 0; r < rules.length; r++) {
+      const rule = rules[r]!;
+      const conditions = rule.conditions;
+      let matched = true;
+      for (let c = 0; c < conditions.length; c++) {
+        if (!conditions[c]!(context)) { matched = false; break; }
+      }
+      if (matched) return serve(flag, rule.serve, context);
+    }
+    return serve(flag, flag.defaultServe, context);
+  }
+
+  explain(flagKey: string, context: EvaluationContext): Explanation {
+    const result = this.evaluate(flagKey, context);
+    const flag = this.flags.get(flagKey);
+    const explanation: Explanation = { result, decidedBy: 'error', rules: [] };
+    if (flag === undefined || contextProblem(context) !== undefined) return explanation;
+    if (result.reason === 'DISABLED') return { ...explanation, decidedBy: 'disabled' };
+    if (flag.fixed !== undefined) return { ...explanation, decidedBy: result.reason === 'ERROR' ? 'error' : 'default' };
+    for (const p of flag.prerequisites) {
+      const other = this.flags.get(p.flag);
+      const got = other === undefined ? undefined : this.run(other, context);
+      if (got === undefined || got.reason === 'ERROR' || got.variant !== p.variant) {
+        return { ...explanation, decidedBy: 'prerequisite', failedPrerequisite: { flag: p.flag, wanted: p.variant, got: got?.variant } };
+      }
+    }
+    const key = context.targetingKey;
+    if (flag.targets !== undefined && typeof key === 'string' && flag.targets.has(key)) return { ...explanation, decidedBy: 'target' };
+    for (const rule of flag.rules) {
+      const conditions = rule.conditions.map((c) => c(context));
+      const matched = conditions.every(Boolean);
+      explanation.rules.push({ index: rule.index, id: rule.id, matched, conditions });
+      if (matched) {
+        return withBucket(flag, rule.serve, context, {
+          ...explanation, decidedBy: result.reason === 'ERROR' ? 'error' : 'rule', ruleIndex: rule.index, ruleId: rule.id,
+        });
+      }
+    }
+    return withBucket(flag, flag.defaultServe, context, { ...explanation, decidedBy: result.reason === 'ERROR' ? 'error' : 'default' });
+  }
+}
+
+/** The context's bucket for this flag, or -1 when its bucketBy value is missing. */
+export function bucketOf(flag: CompiledFlag, context: EvaluationContext): number {
+  const raw = flag.bucketBy === undefined ? context.targetingKey : flag.bucketBy(context);
+  if (typeof raw === 'string') return raw.length === 0 ? -1 : sipHashBucket(flag.sipKey, raw);
+  if (typeof raw === 'number' && Number.isFinite(raw)) return sipHashBucket(flag.sipKey, String(raw));
+  return -1;
+}
+
+function serve(flag: CompiledFlag, s: CompiledServe, context: EvaluationContext): EvaluationResult {
+  if (!s.split) return s.result;
+  const bucket = bucketOf(flag, context);
+  if (bucket < 0) return flag.missingBucketKey;
+  const upper = s.upper;
+  for (let i = 0; i < upper.length; i++) if (bucket < upper[i]!) return s.results[i]!;
+  // Only reachable when weights sum below 100% (validation forbids it): serve the last slice.
+  return s.results[s.results.length - 1]!;
+}
+
+function withBucket(flag: CompiledFlag, s: CompiledServe, context: EvaluationContext, e: Explanation): Explanation {
+  if (!s.split) return e;
+  const bucket = bucketOf(flag, context);
+  return bucket < 0 ? e : { ...e, bucket };
+}
+
+function typeMismatch(flag: CompiledFlag, expected: FlagType): EvaluationResult {
+  let r = flag.typeMismatch[expected];
+  if (r === undefined) {
+    r = errorResult(flag.key, 'TYPE_MISMATCH', `flag "${flag.key}" is of type ${flag.type}, not ${expected}`, flag.metadata);
+    flag.typeMismatch[expected] = r;
+  }
+  return r;
+}
+
+function contextProblem(context: unknown): string | undefined {
+  if (typeof context !== 'object' || context === null || Array.isArray(context)) return 'context must be an object';
+  const key = (context as EvaluationContext).targetingKey;
+  if (key !== undefined && typeof key !== 'string') return 'targetingKey must be a string';
+  return undefined;
+}
+
+/**
+ * Flags that cannot be evaluated because of their prerequisites: in or behind a cycle, or with a
+ * chain deeper than MAX_PREREQUISITE_DEPTH. Kahn's algorithm, so a hostile 10k-long chain costs
+ * linear time and no recursion.
+ */
+function findBrokenPrerequisites(snapshot: Snapshot): Map<string, string> {
+  const keys = Object.keys(snapshot.flags);
+  const pending = new Map<string, number>();
+  const dependents = new Map<string, string[]>();
+  const depth = new Map<string, number>();
+  const ready: string[] = [];
+  for (const key of keys) {
+    const prereqs = snapshot.flags[key]!.prerequisites.filter((p) => p.flag in snapshot.flags);
+    pending.set(key, prereqs.length);
+    for (const p of prereqs) {
+      const list = dependents.get(p.flag);
+      if (list === undefined) dependents.set(p.flag, [key]); else list.push(key);
+    }
+    if (prereqs.length === 0) { ready.push(key); depth.set(key, 0); }
+  }
+  while (ready.length > 0) {
+    const key = ready.pop()!;
+    for (const dependent of dependents.get(key) ?? []) {
+      depth.set(dependent, Math.max(depth.get(dependent) ?? 0, depth.get(key)! + 1));
+      const left = pending.get(dependent)! - 1;
+      pending.set(dependent, left);
+      if (left === 0) ready.push(dependent);
+    }
+  }
+  const broken = new Map<string, string>();
+  for (const key of keys) {
+    if (pending.get(key)! > 0) broken.set(key, `flag "${key}" is in or behind a prerequisite cycle`);
+    else if (depth.get(key)! > MAX_PREREQUISITE_DEPTH) broken.set(key, `flag "${key}" has prerequisites nested deeper than ${MAX_PREREQUISITE_DEPTH}`);
+  }
+  return broken;
+}

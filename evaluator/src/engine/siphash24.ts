@@ -1,0 +1,123 @@
+/**
+ * SipHash-2-4 over the UTF-8 bytes of a JS string, with no allocation per call.
+ *
+ * The `siphash` npm package is the reference (golden vectors prove we agree bit for bit), but it
+ * allocates an object per 64-bit operation and a TextEncoder buffer per call (~1.8 us/hash here).
+ * This version keeps the 64-bit state as eight 32-bit halves in module variables and encodes
+ * UTF-8 on the fly exactly as TextEncoder does (lone surrogates become U+FFFD).
+ */
+
+/** A 128-bit SipHash key as four little-endian 32-bit words (the reference package's layout). */
+export type SipKey = readonly [number, number, number, number];
+
+let v0h = 0, v0l = 0, v1h = 0, v1l = 0, v2h = 0, v2l = 0, v3h = 0, v3l = 0;
+// The message word being filled, and how many of its 8 bytes are filled.
+let mh = 0, ml = 0, mfill = 0;
+
+function sipRound(): void {
+  // v0 += v1; v1 = rotl(v1, 13); v1 ^= v0; v0 = rotl(v0, 32)
+  let s = (v0l >>> 0) + (v1l >>> 0);
+  v0h = (v0h + v1h + (s > 0xffffffff ? 1 : 0)) | 0; v0l = s | 0;
+  let th = (v1h << 13) | (v1l >>> 19), tl = (v1l << 13) | (v1h >>> 19);
+  v1h = th ^ v0h; v1l = tl ^ v0l;
+  th = v0h; v0h = v0l; v0l = th;
+  // v2 += v3; v3 = rotl(v3, 16); v3 ^= v2
+  s = (v2l >>> 0) + (v3l >>> 0);
+  v2h = (v2h + v3h + (s > 0xffffffff ? 1 : 0)) | 0; v2l = s | 0;
+  th = (v3h << 16) | (v3l >>> 16); tl = (v3l << 16) | (v3h >>> 16);
+  v3h = th ^ v2h; v3l = tl ^ v2l;
+  // v0 += v3; v3 = rotl(v3, 21); v3 ^= v0
+  s = (v0l >>> 0) + (v3l >>> 0);
+  v0h = (v0h + v3h + (s > 0xffffffff ? 1 : 0)) | 0; v0l = s | 0;
+  th = (v3h << 21) | (v3l >>> 11); tl = (v3l << 21) | (v3h >>> 11);
+  v3h = th ^ v0h; v3l = tl ^ v0l;
+  // v2 += v1; v1 = rotl(v1, 17); v1 ^= v2; v2 = rotl(v2, 32)
+  s = (v2l >>> 0) + (v1l >>> 0);
+  v2h = (v2h + v1h + (s > 0xffffffff ? 1 : 0)) | 0; v2l = s | 0;
+  th = (v1h << 17) | (v1l >>> 15); tl = (v1l << 17) | (v1h >>> 15);
+  v1h = th ^ v2h; v1l = tl ^ v2l;
+  th = v2h; v2h = v2l; v2l = th;
+}
+
+function compressWord(): void {
+  v3h ^= mh; v3l ^= ml;
+  sipRound(); sipRound();
+  v0h ^= mh; v0l ^= ml;
+  mh = 0; ml = 0; mfill = 0;
+}
+
+function pushByte(b: number): void {
+  if (mfill < 4) ml |= b << (mfill << 3);
+  else mh |= b << ((mfill - 4) << 3);
+  if (++mfill === 8) compressWord();
+}
+
+// Result of the last hash, high and low 32 bits (unsigned).
+let outHi = 0, outLo = 0;
+
+function hashInto(key: SipKey, message: string): void {
+  const k0l = key[0] | 0, k0h = key[1] | 0, k1l = key[2] | 0, k1h = key[3] | 0;
+  v0h = k0h ^ 0x736f6d65; v0l = k0l ^ 0x70736575;
+  v1h = k1h ^ 0x646f7261; v1l = k1l ^ 0x6e646f6d;
+  v2h = k0h ^ 0x6c796765; v2l = k0l ^ 0x6e657261;
+  v3h = k1h ^ 0x74656462; v3l = k1l ^ 0x79746573;
+  mh = 0; ml = 0; mfill = 0;
+  let length = 0;
+  const n = message.length;
+  for (let i = 0; i < n; i++) {
+    let c = message.charCodeAt(i);
+    if (c < 0x80) { pushByte(c); length += 1; continue; }
+    if (c < 0x800) { pushByte(0xc0 | (c >> 6)); pushByte(0x80 | (c & 63)); length += 2; continue; }
+    if (c >= 0xd800 && c <= 0xdfff) {
+      const next = i + 1 < n ? message.charCodeAt(i + 1) : 0;
+      if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
+        c = 0x10000 + ((c - 0xd800) << 10) + (next - 0xdc00);
+        i++;
+        pushByte(0xf0 | (c >> 18)); pushByte(0x80 | ((c >> 12) & 63));
+        pushByte(0x80 | ((c >> 6) & 63)); pushByte(0x80 | (c & 63));
+        length += 4;
+        continue;
+      }
+      c = 0xfffd; // a lone surrogate, as TextEncoder encodes it
+    }
+    pushByte(0xe0 | (c >> 12)); pushByte(0x80 | ((c >> 6) & 63)); pushByte(0x80 | (c & 63));
+    length += 3;
+  }
+  // Final word: the remaining bytes, and the length mod 256 in the top byte.
+  mh |= (length & 0xff) << 24;
+  v3h ^= mh; v3l ^= ml;
+  sipRound(); sipRound();
+  v0h ^= mh; v0l ^= ml;
+  v2l ^= 0xff;
+  sipRound(); sipRound(); sipRound(); sipRound();
+  outHi = (v0h ^ v1h ^ v2h ^ v3h) >>> 0;
+  outLo = (v0l ^ v1l ^ v2l ^ v3l) >>> 0;
+}
+
+/** SipHash-2-4 of the string's UTF-8 bytes, as 16 hex digits (high word first), like the reference's hash_hex. */
+export function sipHash24Hex(key: SipKey, message: string): string {
+  hashInto(key, message);
+  return outHi.toString(16).padStart(8, '0') + outLo.toString(16).padStart(8, '0');
+}
+
+// 2^32 mod 100000: lets us reduce the 64-bit hash mod 100000 exactly in doubles.
+const TWO_POW_32_MOD_BUCKETS = 4294967296 % 100_000;
+
+/**
+ * The bucket (0..99999) of a string: the full 64-bit SipHash-2-4 value mod 100000, computed
+ * exactly ((hi mod B) * (2^32 mod B) + lo stays below 2^53).
+ */
+export function sipHashBucket(key: SipKey, message: string): number {
+  hashInto(key, message);
+  return ((outHi % 100_000) * TWO_POW_32_MOD_BUCKETS + outLo) % 100_000;
+}
+
+/** Parses 32 hex digits into a SipKey: byte i of the key is hex pair i, words little-endian. */
+export function saltToKey(salt: string): SipKey {
+  const word = (w: number): number => {
+    let v = 0;
+    for (let b = 3; b >= 0; b--) v = (v << 8) | parseInt(salt.substr((w * 4 + b) * 2, 2), 16);
+    return v >>> 0;
+  };
+  return [word(0), word(1), word(2), word(3)];
+}
