@@ -9,22 +9,28 @@ export type AttributeGetter = (context: EvaluationContext) => unknown;
  * (`user.plan`), unless the context has that exact dotted name as a key of its own.
  */
 export function compileAttribute(name: string): AttributeGetter {
-  if (!name.includes('.')) return (context) => context[name];
+  // Names that Object.prototype has (`constructor`, `toString`, `__proto__`) must not read the
+  // prototype; every other name is a plain property read, the fast path.
+  if (!name.includes('.')) return name in Object.prototype ? (context) => ownValue(context, name) : (context) => context[name];
   const path = name.split('.');
   return (context) => {
-    const own = context[name];
+    const own = ownValue(context, name);
     if (own !== undefined) return own;
     let value: unknown = context;
     for (let i = 0; i < path.length; i++) {
       if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
-      value = (value as Record<string, unknown>)[path[i]!];
+      value = ownValue(value as Record<string, unknown>, path[i]!);
     }
     return value;
   };
 }
 
-/** Only own, enumerable-looking keys count: `constructor` or `__proto__` must not leak in. */
+function ownValue(object: Record<string, unknown>, name: string): unknown {
+  return Object.prototype.hasOwnProperty.call(object, name) ? object[name] : undefined;
+}
+
+/** An own string property, or undefined. */
 export function ownString(context: EvaluationContext, name: string): string | undefined {
-  const v = Object.prototype.hasOwnProperty.call(context, name) ? context[name] : undefined;
+  const v = ownValue(context, name);
   return typeof v === 'string' ? v : undefined;
 }
