@@ -6,6 +6,7 @@ import type { Condition } from '../model/flag.ts';
 import type { EvaluationContext } from '../model/result.ts';
 import { analyzeRegex, MAX_REGEX_INPUT } from '../validation/regex-safety.ts';
 import { compareSemver, parseSemver } from '../validation/semver.ts';
+import { parseDateValue } from '../validation/date-value.ts';
 import { compileAttribute } from './attributes.ts';
 
 /** A compiled condition. */
@@ -135,11 +136,13 @@ function semverTest(values: Condition['values'], accept: (comparison: number) =>
   };
 }
 
-/** Epoch milliseconds of a date value: a finite number (ms), or an ISO-8601 string. */
+/**
+ * Epoch milliseconds of a date value: a finite number (ms), or an RFC 3339 string, read with the
+ * validator's own strict parser so a time without an offset never depends on a server's zone.
+ */
 export function toEpochMs(v: unknown): number {
-  if (typeof v === 'number') return Number.isFinite(v) ? v : NaN;
-  if (typeof v === 'string' && v.length <= 64) return Date.parse(v);
-  return NaN;
+  if (typeof v === 'string' && v.length > 64) return NaN;
+  return parseDateValue(v) ?? NaN;
 }
 
 function dateTest(values: Condition['values'], cmp: (v: number, x: number) => boolean): ValueTest | undefined {

@@ -1,0 +1,18 @@
+/**
+ * Validation of untrusted flag-model input (API bodies, stored rows, snapshots from the wire).
+ * Every validator is total: it never throws, reports every problem it finds (up to
+ * MAX_PROBLEMS) with the path of the offending value, and on success returns a fresh copy that
+ * holds only known fields, safe to store as is. No Node built-ins: this runs in the browser.
+ */
+export { formatProblem, MAX_PROBLEMS } from './problems.ts';
+export type { Problem, Validated } from './problems.ts';
+export { validateFlag } from './flag-schema.ts';
+export { validateFlagConfig } from './config-schema.ts';
+export { validateSegment } from './segment-schema.ts';
+export { validateSnapshot } from './snapshot-schema.ts';
+export { findPrerequisiteCycles } from './prerequisite-cycles.ts';
+export { analyzeRegex, MAX_REGEX_INPUT } from './regex-safety.ts';
+export { generateSalt } from './salt.ts';
+export { parseSemver, compareSemver } from './semver.ts';
+export type { SemVer } from './semver.ts';
+export { parseDateValue } from './date-value.ts';
