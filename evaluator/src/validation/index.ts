@@ -16,3 +16,13 @@ export { generateSalt } from './salt.ts';
 export { parseSemver, compareSemver } from './semver.ts';
 export type { SemVer } from './semver.ts';
 export { parseDateValue } from './date-value.ts';
+
+// The toolkit the schemas above are built from, for other schemas of the product (ramp
+// policies, API bodies) so that every problem reads the same way.
+export { ProblemCollector, pathKey, pathIndex, quote, describeType } from './problems.ts';
+export {
+  isRecord, own, expectRecord, checkUnknownFields, requirePresent, checkKey, checkString,
+  checkInteger, checkBoolean, checkArray, KEY_PATTERN,
+} from './fields.ts';
+export type { JsonRecord } from './fields.ts';
+export { didYouMean } from './suggest.ts';
