@@ -17,7 +17,7 @@ const cycles = result.circular();
 const layering: string[] = [];
 const isCore = (f: string) =>
   f.startsWith('evaluator/src/') && !f.startsWith('evaluator/src/server/') && !f.startsWith('evaluator/src/sdk/');
-for (const [file, deps] of Object.entries(result.obj())) {
+for (const [file, deps] of Object.entries(result.obj() as Record<string, string[]>)) {
   for (const dep of deps) {
     if (isCore(file) && !isCore(dep)) layering.push(`${file} -> ${dep} (the engine core imports nothing outside it)`);
     if (!file.startsWith('workers/') && dep.startsWith('workers/')) layering.push(`${file} -> ${dep} (nothing imports workers/)`);

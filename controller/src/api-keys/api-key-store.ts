@@ -1,0 +1,30 @@
+/** Roles, weakest first; `sdk` is outside the ladder (evaluator only). */
+export type Role = 'viewer' | 'editor' | 'approver' | 'admin' | 'sdk';
+export const ROLES: readonly Role[] = ['viewer', 'editor', 'approver', 'admin', 'sdk'];
+
+/** An API key as stored: never the token, only its hash. */
+export interface ApiKeyRecord {
+  id: string;
+  name: string;
+  role: Role;
+  /** Environment ids the key may touch; null means every environment. */
+  environments: string[] | null;
+  tokenPrefix: string;
+  createdAt: string;
+  createdBy: string | null;
+  revokedAt: string | null;
+}
+
+export interface ApiKeyStore {
+  /** The unrevoked key with this token hash. */
+  findActiveByHash(tokenHash: string): Promise<ApiKeyRecord | undefined>;
+  get(id: string): Promise<ApiKeyRecord | undefined>;
+  list(): Promise<ApiKeyRecord[]>;
+  /** Returns the new key's id. */
+  insert(key: Omit<ApiKeyRecord, 'id' | 'revokedAt'>, tokenHash: string): Promise<string>;
+  /** False when the key is unknown or already revoked. */
+  revoke(id: string, now: string): Promise<boolean>;
+  /** Unrevoked SDK-key hashes of one environment (for snapshots). */
+  activeSdkHashes(environmentId: string): Promise<string[]>;
+  countActiveAdmins(): Promise<number>;
+}

@@ -1,0 +1,145 @@
+/**
+ * The composition root: config -> database -> stores -> services -> express app. Nothing else
+ * constructs a service.
+ */
+import { randomUUID } from 'node:crypto';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import type { Kysely } from 'kysely';
+import { apiKeyRoutes } from './api-keys/api-key-routes.ts';
+import { ApiKeyService } from './api-keys/api-key-service.ts';
+import { auditRoutes } from './audit/audit-routes.ts';
+import { AuditService } from './audit/audit-service.ts';
+import { authenticate } from './auth/authenticate.ts';
+import { changeRequestRoutes } from './change-requests/change-request-routes.ts';
+import { ChangeRequestService } from './change-requests/change-request-service.ts';
+import type { Config } from './config.ts';
+import { createDatabase } from './db/create-database.ts';
+import { createKyselyStores } from './db/kysely-stores.ts';
+import type { Database } from './db/schema.ts';
+import { type TransactionHooks, UnitOfWork } from './db/unit-of-work.ts';
+import { environmentRoutes } from './environments/environment-routes.ts';
+import { EnvironmentService } from './environments/environment-service.ts';
+import { flagRoutes } from './flags/flag-routes.ts';
+import { FlagService } from './flags/flag-service.ts';
+import { flagsAsCodeRoutes } from './flags-as-code/flags-as-code-routes.ts';
+import { FlagsAsCodeService } from './flags-as-code/flags-as-code-service.ts';
+import { ApiError } from './http/api-error.ts';
+import { errorHandler } from './http/error-handler.ts';
+import { API } from './http/paths.ts';
+import { openApiRoutes } from './openapi/openapi-routes.ts';
+import { previewRoutes } from './preview/preview-routes.ts';
+import { PreviewService } from './preview/preview-service.ts';
+import { projectRoutes } from './projects/project-routes.ts';
+import { ProjectService } from './projects/project-service.ts';
+import { MapPolicyCatalog } from './rollouts/policy-catalog.ts';
+import { rolloutRoutes } from './rollouts/rollout-routes.ts';
+import { type PolicyCatalog, RolloutService, type TickScheduler } from './rollouts/rollout-service.ts';
+import { segmentRoutes } from './segments/segment-routes.ts';
+import { KyselyWebhookStore } from './webhooks/kysely-webhook-store.ts';
+import { webhookRoutes } from './webhooks/webhook-routes.ts';
+import { type DeliveryQueue, WebhookService } from './webhooks/webhook-service.ts';
+import { SegmentService } from './segments/segment-service.ts';
+
+export const JSON_LIMIT = '1mb';
+/** Whole-environment imports are bigger than any single object. */
+export const IMPORT_LIMIT = '10mb';
+
+export interface AppOptions {
+  /** Test seams for transactions (failure injection). */
+  hooks?: TransactionHooks;
+  now?: () => string;
+  log?: (message: string, error?: unknown) => void;
+  /** Rollout wiring; without it no policy is known and ticks cannot be scheduled. */
+  rollouts?: RolloutWiring;
+}
+
+/** What rollouts need from outside the database: policies and the BullMQ producers. */
+export interface RolloutWiring {
+  policies: PolicyCatalog;
+  scheduler: TickScheduler;
+  deliveries: DeliveryQueue;
+  clock?: () => number;
+}
+
+const unconfigured = (what: string) => async () => { throw new Error(`${what} is not configured (no REDIS_URL wiring)`); };
+
+export interface Services {
+  apiKeys: ApiKeyService;
+  projects: ProjectService;
+  environments: EnvironmentService;
+  flags: FlagService;
+  segments: SegmentService;
+  audit: AuditService;
+  changeRequests: ChangeRequestService;
+  flagsAsCode: FlagsAsCodeService;
+  preview: PreviewService;
+  rollouts: RolloutService;
+  webhooks: WebhookService;
+}
+
+export interface ControlPlane {
+  app: Express;
+  db: Kysely<Database>;
+  services: Services;
+  close(): Promise<void>;
+}
+
+/** Wires everything over an existing database (tests pass their own). */
+export function createControlPlaneOn(db: Kysely<Database>, options: AppOptions = {}): ControlPlane {
+  const now = options.now ?? (() => new Date().toISOString());
+  const log = options.log ?? ((m: string, e?: unknown) => console.error(m, e ?? ''));
+  const uow = new UnitOfWork(db, createKyselyStores, options.hooks);
+  const policies = options.rollouts?.policies ?? new MapPolicyCatalog(new Map());
+  const webhooks = new WebhookService(new KyselyWebhookStore(db), options.rollouts?.deliveries ?? { enqueue: unconfigured('webhook delivery') }, now);
+  const services: Services = {
+    apiKeys: new ApiKeyService(uow, now),
+    projects: new ProjectService(uow, now),
+    environments: new EnvironmentService(uow, now),
+    flags: new FlagService(uow, now),
+    segments: new SegmentService(uow, now),
+    audit: new AuditService(uow),
+    changeRequests: new ChangeRequestService(uow, now),
+    flagsAsCode: new FlagsAsCodeService(uow, now),
+    preview: new PreviewService(uow),
+    rollouts: new RolloutService(uow, policies, options.rollouts?.scheduler ?? { schedule: unconfigured('tick scheduling') },
+      webhooks, options.rollouts?.clock ?? Date.now, log),
+    webhooks,
+  };
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const given = req.headers['x-request-id'];
+    const id = typeof given === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(given) ? given : randomUUID();
+    res.locals.requestId = id;
+    res.set('x-request-id', id);
+    next();
+  });
+  app.use(API, authenticate(services.apiKeys));
+  // Bodies are buffered raw (size limit: 413) and parsed by routes after authorization.
+  const small = express.raw({ type: () => true, limit: JSON_LIMIT });
+  const large = express.raw({ type: () => true, limit: IMPORT_LIMIT });
+  app.use(API, (req, res, next) => (req.path.endsWith('/import') ? large : small)(req, res, next));
+  app.use(openApiRoutes());
+  app.use(projectRoutes(services.projects));
+  app.use(environmentRoutes(services.environments));
+  app.use(flagRoutes(services.flags));
+  app.use(previewRoutes(services.preview));
+  app.use(segmentRoutes(services.segments));
+  app.use(flagsAsCodeRoutes(services.flagsAsCode));
+  app.use(changeRequestRoutes(services.changeRequests));
+  app.use(auditRoutes(services.audit));
+  app.use(apiKeyRoutes(services.apiKeys));
+  app.use(rolloutRoutes(services.rollouts, policies));
+  app.use(webhookRoutes(services.webhooks));
+  app.use((req: Request, _res: Response, next: NextFunction) => next(new ApiError(404, 'NOT_FOUND', `no route ${req.method} ${req.path}`)));
+  app.use(errorHandler(log));
+
+  return { app, db, services, close: () => db.destroy() };
+}
+
+/** From configuration: opens the database the config names. */
+export function createControlPlane(config: Config, options: AppOptions = {}): ControlPlane {
+  return createControlPlaneOn(createDatabase({ databaseUrl: config.databaseUrl, sqliteFile: config.sqliteFile }), options);
+}

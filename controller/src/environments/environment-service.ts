@@ -1,0 +1,85 @@
+import { auditRecord } from '../audit/audit-record.ts';
+import type { Stores } from '../db/stores.ts';
+import { DuplicateKeyError } from '../db/unique-violation.ts';
+import type { UnitOfWork } from '../db/unit-of-work.ts';
+import { defaultConfig } from '../flags/default-config.ts';
+import { conflict, notFound, staleVersion } from '../http/api-error.ts';
+import type { RequestContext } from '../http/request-context.ts';
+import { environmentId, type EnvironmentRecord } from './environment-store.ts';
+
+/** The environment or a 404, for any service. */
+export async function requireEnvironmentRecord(s: Stores, projectKey: string, envKey: string): Promise<EnvironmentRecord> {
+  const env = await s.environments.get(environmentId(projectKey, envKey));
+  if (!env) {
+    if (!(await s.projects.get(projectKey))) throw notFound(`project ${projectKey}`);
+    throw notFound(`environment ${envKey} of project ${projectKey}`);
+  }
+  return env;
+}
+
+export class EnvironmentService {
+  constructor(private readonly uow: UnitOfWork, private readonly now: () => string) {}
+
+  async list(projectKey: string): Promise<EnvironmentRecord[]> {
+    return this.uow.read(async (s) => {
+      if (!(await s.projects.get(projectKey))) throw notFound(`project ${projectKey}`);
+      return s.environments.listByProject(projectKey);
+    });
+  }
+
+  async get(projectKey: string, envKey: string): Promise<EnvironmentRecord> {
+    return this.uow.read((s) => requireEnvironmentRecord(s, projectKey, envKey));
+  }
+
+  /** Creates the environment and a default (off) config for every flag of the project. */
+  async create(ctx: RequestContext, projectKey: string, input: { key: string; name?: string; requireApproval?: boolean }): Promise<EnvironmentRecord> {
+    return this.uow.write(async (s) => {
+      if (!(await s.projects.get(projectKey))) throw notFound(`project ${projectKey}`);
+      const now = this.now();
+      const env: EnvironmentRecord = {
+        id: environmentId(projectKey, input.key), projectKey, key: input.key, name: input.name ?? input.key,
+        requireApproval: input.requireApproval ?? false, version: 1, createdAt: now, updatedAt: now,
+      };
+      try {
+        await s.environments.insert(env);
+      } catch (e) {
+        if (e instanceof DuplicateKeyError) throw conflict('DUPLICATE_KEY', `environment ${input.key} already exists in project ${projectKey}`);
+        throw e;
+      }
+      for (const flag of await s.flags.listAll(projectKey)) {
+        await s.configs.insert({ environmentId: env.id, projectKey, flagKey: flag.key, config: defaultConfig(flag.definition), version: 1, updatedAt: now });
+      }
+      await s.audit.append(auditRecord(ctx, now, { action: 'create', entityType: 'environment', entityKey: env.id, projectKey, environmentId: env.id, after: env }));
+      await s.outbox.append(env.id, 'environment', null, now);
+      return env;
+    });
+  }
+
+  async update(ctx: RequestContext, projectKey: string, envKey: string, version: number, patch: { name?: string; requireApproval?: boolean }): Promise<EnvironmentRecord> {
+    return this.uow.write(async (s) => {
+      const before = await requireEnvironmentRecord(s, projectKey, envKey);
+      if (before.version !== version) throw staleVersion(`environment ${before.id}`, before.version);
+      const now = this.now();
+      const next = { name: patch.name ?? before.name, requireApproval: patch.requireApproval ?? before.requireApproval };
+      if (!(await s.environments.update(before.id, version, next, now))) throw staleVersion(`environment ${before.id}`, (await s.environments.get(before.id))?.version ?? 0);
+      const after: EnvironmentRecord = { ...before, ...next, version: version + 1, updatedAt: now };
+      await s.audit.append(auditRecord(ctx, now, { action: 'update', entityType: 'environment', entityKey: before.id, projectKey, environmentId: before.id, before, after }));
+      await s.outbox.append(before.id, 'environment', null, now);
+      return after;
+    });
+  }
+
+  /** Deletes the environment with its configs, segments and change requests. */
+  async delete(ctx: RequestContext, projectKey: string, envKey: string): Promise<void> {
+    await this.uow.write(async (s) => {
+      const before = await requireEnvironmentRecord(s, projectKey, envKey);
+      await s.configs.deleteByEnvironment(before.id);
+      await s.segments.deleteByEnvironment(before.id);
+      await s.changeRequests.deleteByEnvironment(before.id);
+      await s.environments.delete(before.id);
+      const now = this.now();
+      await s.audit.append(auditRecord(ctx, now, { action: 'delete', entityType: 'environment', entityKey: before.id, projectKey, environmentId: before.id, before }));
+      await s.outbox.append(before.id, 'environment', null, now);
+    });
+  }
+}

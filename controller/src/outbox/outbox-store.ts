@@ -1,0 +1,18 @@
+/** What changed in an environment; the snapshot publisher rebuilds that environment. */
+export type OutboxKind = 'flag-config' | 'flag' | 'segment' | 'kill' | 'sdk-key' | 'environment';
+
+export interface OutboxRow {
+  id: number;
+  environmentId: string;
+  kind: OutboxKind;
+  entityKey: string | null;
+  createdAt: string;
+}
+
+export interface OutboxStore {
+  append(environmentId: string, kind: OutboxKind, entityKey: string | null, now: string): Promise<void>;
+  /** Oldest first. */
+  list(limit: number): Promise<OutboxRow[]>;
+  /** The publisher deletes what it has published. */
+  delete(ids: number[]): Promise<number>;
+}

@@ -1,0 +1,329 @@
+/**
+ * The rollout state machine. Every transition is one transaction that checks the rollout's
+ * version, records the transition (event, tick evidence, audit row) and applies the resulting
+ * flag-config change through the same path as a human edit, so it propagates like any change.
+ * BullMQ jobs only trigger ticks; scheduling happens after commit and the reconciler re-arms
+ * anything lost.
+ */
+import { auditRecord } from '../audit/audit-record.ts';
+import { requireEnvironment, requireRole } from '../auth/access.ts';
+import type { Stores } from '../db/stores.ts';
+import { environmentId } from '../environments/environment-store.ts';
+import { ApiError, badRequest, conflict, notFound, staleVersion } from '../http/api-error.ts';
+import type { RequestContext } from '../http/request-context.ts';
+import { requireFlag } from '../flags/flag-service.ts';
+import { writeConfig } from '../flags/config-writes.ts';
+import { EMPTY_COUNTERS, type TickDecision } from './analysis/decide.ts';
+import type { Policy } from './policy/policy.ts';
+import { percentToUnits, withRamp } from './ramp-config.ts';
+import { ACTIVE_STATUSES, TICKING_STATUSES, type RolloutEvent, type RolloutRecord, type RolloutStatus, type TickRecord } from './rollout-record.ts';
+import type { RolloutListQuery, RolloutStore } from './rollout-store.ts';
+
+/** The stores a rollout transaction needs. */
+export type RolloutStores = Stores & { rollouts: RolloutStore };
+
+/** What the service needs of the unit of work (the controller's UnitOfWork, with rollouts wired). */
+export interface RolloutUnitOfWork {
+  read<T>(fn: (s: RolloutStores) => Promise<T>): Promise<T>;
+  write<T>(fn: (s: RolloutStores) => Promise<T>): Promise<T>;
+}
+
+/** Arms the BullMQ job for a tick; must be idempotent for the same (rollout, seq). */
+export interface TickScheduler {
+  schedule(rolloutId: number, tickSeq: number, atMs: number): Promise<void>;
+}
+
+export type RolloutWebhookEvent = 'rollout.step_completed' | 'rollout.paused' | 'rollout.rolled_back' | 'rollout.completed' | 'rollout.awaiting_approval';
+
+/** Hands webhook deliveries to the queue (signed and retried there). */
+export interface RolloutNotifier {
+  notify(event: RolloutWebhookEvent, payload: Record<string, unknown>): Promise<void>;
+}
+
+export interface PolicyCatalog {
+  get(name: string): Policy | undefined;
+  list(): Policy[];
+}
+
+/** The actor of every automated transition. */
+export const CONTROLLER_ACTOR = { keyId: 'controller', name: 'rollout-controller', role: 'admin' as const, environments: null };
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export interface StartRollout {
+  policy: string;
+  treatment: string;
+  control: string;
+  reason?: string;
+}
+
+export type TickOutcome = 'applied' | 'stale';
+
+export class RolloutService {
+  constructor(
+    private readonly uow: RolloutUnitOfWork,
+    private readonly policies: PolicyCatalog,
+    private readonly scheduler: TickScheduler,
+    private readonly notifier: RolloutNotifier,
+    private readonly clock: () => number = Date.now,
+    private readonly log: (message: string, error?: unknown) => void = (m, e) => console.error(m, e ?? ''),
+  ) {}
+
+  /** Starts a rollout: applies step 1's weight and arms the first tick after the initial delay. */
+  async start(ctx: RequestContext, projectKey: string, envKey: string, flagKey: string, body: StartRollout): Promise<RolloutRecord> {
+    const env = environmentId(projectKey, envKey);
+    requireRole(ctx.actor, 'editor');
+    requireEnvironment(ctx.actor, env);
+    const policy = this.policies.get(body.policy);
+    if (!policy) throw new ApiError(422, 'VALIDATION_FAILED', `no policy named ${body.policy}`, { problems: [{ path: 'policy', message: `unknown policy "${body.policy}"; known: ${this.policies.list().map((p) => p.name).join(', ')}` }] });
+    if (body.treatment === body.control) throw new ApiError(422, 'VALIDATION_FAILED', 'treatment and control must differ', { problems: [{ path: 'control', message: 'must differ from treatment' }] });
+    const now = this.clock();
+    const rollout = await this.uow.write(async (s) => {
+      if (!(await s.environments.get(env))) throw notFound(`environment ${env}`);
+      const flag = await requireFlag(s, projectKey, flagKey);
+      const problems = (['treatment', 'control'] as const).filter((f) => !(body[f] in flag.definition.variants))
+        .map((f) => ({ path: f, message: `flag ${flagKey} has no variant "${body[f]}"` }));
+      if (problems.length > 0) throw new ApiError(422, 'VALIDATION_FAILED', 'unknown variant', { problems });
+      const active = await s.rollouts.findActive(env, flagKey);
+      if (active) throw conflict('ROLLOUT_ACTIVE', `flag ${flagKey} already has rollout ${active.id} (${active.status}) in ${env}`);
+      const config = await s.configs.getForUpdate(env, flagKey);
+      if (!config) throw notFound(`config of flag ${flagKey} in ${env}`);
+      if (!config.config.enabled) throw conflict('FLAG_DISABLED', `flag ${flagKey} is disabled in ${env}; enable it before ramping it`);
+      const weightUnits = percentToUnits(policy.steps[0]!.weight);
+      await writeConfig(s, ctx, {
+        flag, environmentId: env, expectedVersion: config.version, now: iso(now),
+        config: withRamp(config.config, body.treatment, body.control, weightUnits),
+        action: 'rollout.start', reason: body.reason ?? `rollout with policy ${policy.name}`,
+      });
+      const record: Omit<RolloutRecord, 'id'> = {
+        projectKey, environmentId: env, flagKey, policyName: policy.name, policy, treatment: body.treatment, control: body.control,
+        status: 'running', stepIndex: 0, stepStartedAt: iso(now), weightUnits, tickSeq: 1,
+        nextTickAt: iso(now + Math.max(policy.analysis.initialDelay, policy.analysis.interval)),
+        approvedStep: null, counters: EMPTY_COUNTERS, lastReason: null, version: 1,
+        createdBy: ctx.actor.name, createdAt: iso(now), updatedAt: iso(now),
+      };
+      const id = await s.rollouts.insert(record);
+      await this.recordEvent(s, ctx, { ...record, id }, 'started', body.reason ?? null, now);
+      return { ...record, id };
+    });
+    await this.arm(rollout);
+    return rollout;
+  }
+
+  async list(ctx: RequestContext, q: RolloutListQuery): Promise<RolloutRecord[]> {
+    requireRole(ctx.actor, 'viewer');
+    const rows = await this.uow.read((s) => s.rollouts.list(q));
+    return ctx.actor.environments === null ? rows : rows.filter((r) => ctx.actor.environments!.includes(r.environmentId));
+  }
+
+  /** The rollout with its full timeline: transitions and every tick's evidence. */
+  async get(ctx: RequestContext, id: number): Promise<{ rollout: RolloutRecord; events: RolloutEvent[]; ticks: TickRecord[] }> {
+    requireRole(ctx.actor, 'viewer');
+    return this.uow.read(async (s) => {
+      const rollout = await s.rollouts.get(id);
+      if (!rollout) throw notFound(`rollout ${id}`);
+      requireEnvironment(ctx.actor, rollout.environmentId);
+      return { rollout, events: await s.rollouts.events(id), ticks: await s.rollouts.ticks(id, 1000) };
+    });
+  }
+
+  pause(ctx: RequestContext, id: number, version: number | undefined, reason: string | null) {
+    return this.humanTransition(ctx, id, version, 'editor', ['running', 'awaiting-approval'], async (s, r, now) => {
+      await this.notifyLater('rollout.paused', r, reason ?? 'paused by ' + ctx.actor.name);
+      return { patch: { status: 'paused' as const, lastReason: reason }, event: 'paused' as const };
+    });
+  }
+
+  resume(ctx: RequestContext, id: number, version: number | undefined, reason: string | null) {
+    return this.humanTransition(ctx, id, version, 'editor', ['paused'], async (_s, r, now) => ({
+      // A resumed step starts its clock again: the time it was paused is not evidence of health.
+      patch: { status: 'running' as const, stepStartedAt: iso(now), counters: { ...r.counters, consecutiveFailures: {}, consecutiveErrors: {} }, tickSeq: r.tickSeq + 1, nextTickAt: iso(now + r.policy.analysis.interval), lastReason: reason },
+      event: 'resumed' as const,
+    }));
+  }
+
+  /** Approves advancing past the current step's gate; the next healthy tick advances. */
+  approve(ctx: RequestContext, id: number, version: number | undefined, reason: string | null) {
+    return this.humanTransition(ctx, id, version, 'approver', ['running', 'awaiting-approval', 'paused'], async (_s, r, now) => {
+      if (!r.policy.steps[r.stepIndex]!.approval) throw conflict('NO_GATE', `step ${r.stepIndex + 1} of rollout ${id} has no approval gate`);
+      const ticking = r.status === 'awaiting-approval';
+      return {
+        patch: { approvedStep: r.stepIndex, lastReason: reason, ...(ticking ? { status: 'running' as const, tickSeq: r.tickSeq + 1, nextTickAt: iso(now) } : {}) },
+        event: 'approved' as const,
+      };
+    });
+  }
+
+  /** Stops the rollout and puts everyone back on control. */
+  abort(ctx: RequestContext, id: number, version: number | undefined, reason: string | null) {
+    return this.humanTransition(ctx, id, version, 'editor', ACTIVE_STATUSES, async (s, r, now) => {
+      await this.applyWeight(s, ctx, r, 0, 'rollout.abort', reason ?? `aborted by ${ctx.actor.name}`, now);
+      await this.notifyLater('rollout.rolled_back', r, reason ?? 'aborted');
+      return { patch: { status: 'aborted' as const, weightUnits: 0, lastReason: reason }, event: 'aborted' as const };
+    });
+  }
+
+  /** After a rollback or abort: start again from step 1 with fresh counters. */
+  retry(ctx: RequestContext, id: number, version: number | undefined, reason: string | null) {
+    return this.humanTransition(ctx, id, version, 'editor', ['rolled-back', 'aborted'], async (s, r, now) => {
+      const active = await s.rollouts.findActive(r.environmentId, r.flagKey);
+      if (active) throw conflict('ROLLOUT_ACTIVE', `flag ${r.flagKey} already has rollout ${active.id} in ${r.environmentId}`);
+      const weightUnits = percentToUnits(r.policy.steps[0]!.weight);
+      await this.applyWeight(s, ctx, r, weightUnits, 'rollout.retry', reason ?? 'retry', now);
+      return {
+        patch: {
+          status: 'running' as const, stepIndex: 0, weightUnits, stepStartedAt: iso(now), counters: EMPTY_COUNTERS, approvedStep: null,
+          tickSeq: r.tickSeq + 1, nextTickAt: iso(now + Math.max(r.policy.analysis.initialDelay, r.policy.analysis.interval)), lastReason: reason,
+        },
+        event: 'retried' as const,
+      };
+    });
+  }
+
+  /**
+   * Applies one analysis tick's decision, if the rollout is still where the tick found it
+   * (`version`, `tickSeq`). 'stale' means another worker or a human moved it first: nothing is written.
+   */
+  async applyTick(rolloutId: number, version: number, tickSeq: number, d: TickDecision, evidence: unknown, lagMs: number): Promise<TickOutcome> {
+    const now = this.clock();
+    const ctx: RequestContext = { actor: CONTROLLER_ACTOR, requestId: `rollout-${rolloutId}-tick-${tickSeq}` };
+    const webhooks: Array<[RolloutWebhookEvent, RolloutRecord, string]> = [];
+    let next: RolloutRecord | undefined;
+    try {
+      next = await this.uow.write(async (s) => {
+        const r = await s.rollouts.get(rolloutId);
+        if (!r || r.version !== version || r.tickSeq !== tickSeq || !TICKING_STATUSES.includes(r.status)) return undefined;
+        await s.rollouts.insertTick({ rolloutId, seq: tickSeq, at: iso(now), stepIndex: r.stepIndex, weightUnits: r.weightUnits, decision: d.decision, reason: d.reason, evidence, lagMs });
+        const interval = r.policy.analysis.interval;
+        const base = { counters: d.counters, lastReason: d.reason, tickSeq: tickSeq + 1, nextTickAt: iso(now + interval), updatedAt: iso(now) };
+        let patch: Partial<RolloutRecord> = base;
+        let event: RolloutEvent['kind'] | undefined;
+        // A kill switch overrides the rollout: stop ramping a flag someone turned off.
+        const config = await s.configs.get(r.environmentId, r.flagKey);
+        if (config && !config.config.enabled) {
+          patch = { ...base, status: 'paused', lastReason: 'the flag was disabled (kill switch) during the rollout' };
+          event = 'paused';
+          webhooks.push(['rollout.paused', r, patch.lastReason!]);
+        } else if (d.decision === 'advance') {
+          const stepIndex = r.stepIndex + 1;
+          const weightUnits = percentToUnits(r.policy.steps[stepIndex]!.weight);
+          await this.applyWeight(s, ctx, r, weightUnits, 'rollout.advance', d.reason, now);
+          patch = { ...base, status: 'running', stepIndex, weightUnits, stepStartedAt: iso(now), counters: { ...d.counters, consecutiveFailures: {} } };
+          event = 'advanced';
+          webhooks.push(['rollout.step_completed', { ...r, stepIndex, weightUnits }, d.reason]);
+        } else if (d.decision === 'complete') {
+          await this.applyWeight(s, ctx, r, percentToUnits(100), 'rollout.complete', d.reason, now);
+          patch = { ...base, status: 'completed', weightUnits: percentToUnits(100) };
+          event = 'completed';
+          webhooks.push(['rollout.completed', r, d.reason]);
+        } else if (d.decision === 'rollback') {
+          await this.applyWeight(s, ctx, r, 0, 'rollout.rollback', d.reason, now);
+          patch = { ...base, status: 'rolled-back', weightUnits: 0 };
+          event = 'rolled-back';
+          webhooks.push(['rollout.rolled_back', r, d.reason]);
+        } else if (d.decision === 'pause') {
+          patch = { ...base, status: 'paused' };
+          event = 'paused';
+          webhooks.push(['rollout.paused', r, d.reason]);
+        } else if (d.decision === 'await-approval' && r.status !== 'awaiting-approval') {
+          patch = { ...base, status: 'awaiting-approval' };
+          event = 'awaiting-approval';
+          webhooks.push(['rollout.awaiting_approval', r, d.reason]);
+        }
+        if (!(await s.rollouts.update(rolloutId, version, patch))) throw new StaleTick();
+        const updated = { ...r, ...patch, version: version + 1 } as RolloutRecord;
+        if (event) await this.recordEvent(s, ctx, updated, event, patch.lastReason ?? d.reason, now);
+        return updated;
+      });
+    } catch (error) {
+      // A concurrent worker recorded this tick first (unique (rollout, seq)) or moved the version.
+      if (error instanceof StaleTick || (error as Error)?.name === 'DuplicateKeyError') return 'stale';
+      throw error;
+    }
+    if (!next) return 'stale';
+    await this.arm(next);
+    for (const [event, r, reason] of webhooks) await this.notifyLater(event, r, reason);
+    return 'applied';
+  }
+
+  /** Re-arms every ticking rollout's current job (after a restart, or periodically). */
+  async reconcile(): Promise<number> {
+    const rows = await this.uow.read((s) => s.rollouts.listByStatus(TICKING_STATUSES, 10_000));
+    for (const r of rows) await this.arm(r);
+    return rows.length;
+  }
+
+  private async arm(r: RolloutRecord): Promise<void> {
+    if (!TICKING_STATUSES.includes(r.status)) return;
+    try {
+      await this.scheduler.schedule(r.id, r.tickSeq, Date.parse(r.nextTickAt));
+    } catch (error) {
+      // The database already holds the truth; the reconciler re-arms the job when Redis is back.
+      this.log(`could not schedule tick ${r.tickSeq} of rollout ${r.id}`, error);
+    }
+  }
+
+  private async notifyLater(event: RolloutWebhookEvent, r: RolloutRecord, reason: string): Promise<void> {
+    try {
+      await this.notifier.notify(event, {
+        rollout: r.id, flag: r.flagKey, environment: r.environmentId, policy: r.policyName, status: r.status,
+        step: r.stepIndex + 1, weightPercent: r.weightUnits / 1000, reason,
+      });
+    } catch (error) {
+      this.log(`could not enqueue webhook ${event} for rollout ${r.id}`, error);
+    }
+  }
+
+  private async applyWeight(s: RolloutStores, ctx: RequestContext, r: RolloutRecord, weightUnits: number, action: string, reason: string, now: number): Promise<void> {
+    const flag = await requireFlag(s, r.projectKey, r.flagKey);
+    const config = await s.configs.getForUpdate(r.environmentId, r.flagKey);
+    if (!config) throw notFound(`config of flag ${r.flagKey} in ${r.environmentId}`);
+    await writeConfig(s, ctx, {
+      flag, environmentId: r.environmentId, expectedVersion: config.version, now: iso(now),
+      config: withRamp(config.config, r.treatment, r.control, weightUnits), action,
+      reason: `rollout ${r.id} step ${r.stepIndex + 1}: ${reason}`,
+    });
+  }
+
+  private async recordEvent(s: RolloutStores, ctx: RequestContext, r: RolloutRecord, kind: RolloutEvent['kind'], reason: string | null, now: number): Promise<void> {
+    await s.rollouts.appendEvent({ rolloutId: r.id, at: iso(now), kind, actor: ctx.actor.name, stepIndex: r.stepIndex, weightUnits: r.weightUnits, reason });
+    await s.audit.append(auditRecord(ctx, iso(now), {
+      action: `rollout.${kind}`, entityType: 'rollout', entityKey: String(r.id), projectKey: r.projectKey,
+      environmentId: r.environmentId, flagKey: r.flagKey,
+      after: { status: r.status, step: r.stepIndex + 1, weightPercent: r.weightUnits / 1000, policy: r.policyName }, reason,
+    }));
+  }
+
+  private async humanTransition(
+    ctx: RequestContext, id: number, version: number | undefined, role: 'editor' | 'approver', from: readonly RolloutStatus[],
+    change: (s: RolloutStores, r: RolloutRecord, now: number) => Promise<{ patch: Partial<RolloutRecord>; event: RolloutEvent['kind'] }>,
+  ): Promise<RolloutRecord> {
+    requireRole(ctx.actor, role);
+    const now = this.clock();
+    const next = await this.uow.write(async (s) => {
+      const r = await s.rollouts.get(id);
+      if (!r) throw notFound(`rollout ${id}`);
+      requireEnvironment(ctx.actor, r.environmentId);
+      if (version !== undefined && version !== r.version) throw staleVersion(`rollout ${id}`, r.version);
+      if (!from.includes(r.status)) throw conflict('INVALID_TRANSITION', `rollout ${id} is ${r.status}; this needs one of: ${from.join(', ')}`);
+      const { patch, event } = await change(s, r, now);
+      if (!(await s.rollouts.update(id, r.version, { ...patch, updatedAt: iso(now) }))) throw staleVersion(`rollout ${id}`, r.version + 1);
+      const updated = { ...r, ...patch, version: r.version + 1, updatedAt: iso(now) } as RolloutRecord;
+      await this.recordEvent(s, ctx, updated, event, patch.lastReason ?? null, now);
+      return updated;
+    });
+    await this.arm(next);
+    return next;
+  }
+}
+
+class StaleTick extends Error {
+  constructor() { super('stale tick'); this.name = 'StaleTick'; }
+}
+
+/** Parses an optional version from a body field or If-Match, for rollout commands. */
+export function optionalVersion(value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) throw badRequest('malformed request', [{ path: 'version', message: 'expected a positive integer' }]);
+  return value;
+}

@@ -1,0 +1,2 @@
+// Packages that ship no type declarations; used only by scripts and benchmarks.
+declare module 'madge';
