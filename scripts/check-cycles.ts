@@ -15,11 +15,13 @@ const result = await madge(roots, {
 
 const cycles = result.circular();
 const layering: string[] = [];
+// Tests may read fixtures and reference packages; the rule is about what ships.
 const isCore = (f: string) =>
   f.startsWith('evaluator/src/') && !f.startsWith('evaluator/src/server/') && !f.startsWith('evaluator/src/sdk/');
+const isTest = (f: string) => /\.test\.ts$/.test(f);
 for (const [file, deps] of Object.entries(result.obj() as Record<string, string[]>)) {
   for (const dep of deps) {
-    if (isCore(file) && !isCore(dep)) layering.push(`${file} -> ${dep} (the engine core imports nothing outside it)`);
+    if (isCore(file) && !isTest(file) && !isCore(dep)) layering.push(`${file} -> ${dep} (the engine core imports nothing outside it)`);
     if (!file.startsWith('workers/') && dep.startsWith('workers/')) layering.push(`${file} -> ${dep} (nothing imports workers/)`);
     if (file.startsWith('controller/') && dep.startsWith('evaluator/src/server/')) layering.push(`${file} -> ${dep} (controller uses the engine, not the evaluator server)`);
   }

@@ -1,0 +1,134 @@
+/**
+ * The evaluator server's configuration: the one place that reads `process.env` (via
+ * {@link readEvaluatorConfig}), plus the defaults and validation every other entry point
+ * (tests, the benchmark, the stack launcher) goes through with {@link resolveEvaluatorConfig}.
+ */
+import { DEFAULT_KEY_PREFIX } from '../propagation/protocol.ts';
+
+/** Everything an evaluator server needs; see {@link resolveEvaluatorConfig} for the defaults. */
+export interface EvaluatorConfig {
+  /** TCP port; 0 picks a free one (tests). */
+  port: number;
+  host: string;
+  redisUrl: string;
+  /** protocol.ts redisKeys prefix; tests use their own so they never collide. */
+  keyPrefix: string;
+  /** Environment ids to serve; empty: every id in the environments set. */
+  environments: string[];
+  /** Folder for the last-known-good copy of each environment's envelope. */
+  dataDir: string;
+  /** Requests being handled at once above which new ones get 429 instead of queueing. */
+  maxInFlight: number;
+  /** Event-loop lag (ms) above which new requests get 429. 0 disables the check. */
+  maxEventLoopLagMs: number;
+  /** Largest request body accepted (bytes); larger ones get 413. */
+  maxBodyBytes: number;
+  /** Deepest JSON nesting accepted inside `context`. */
+  maxContextDepth: number;
+  /** Period of the version check that heals missed pub/sub messages (ms). */
+  versionCheckMs: number;
+  /** How long start() waits for Redis before serving from disk (ms). */
+  redisConnectTimeoutMs: number;
+  /** Reconnect backoff: first delay and cap (ms); each delay is jittered. */
+  reconnectBaseMs: number;
+  reconnectMaxMs: number;
+  /** SSE comment heartbeat period (ms). */
+  sseHeartbeatMs: number;
+}
+
+/** Defaults for every field (port 4100, Redis on localhost, all environments). */
+export function defaultEvaluatorConfig(): EvaluatorConfig {
+  return {
+    port: 4100,
+    host: '127.0.0.1',
+    redisUrl: 'redis://127.0.0.1:6379',
+    keyPrefix: DEFAULT_KEY_PREFIX,
+    environments: [],
+    dataDir: './data/evaluator-4100',
+    maxInFlight: 1024,
+    maxEventLoopLagMs: 500,
+    maxBodyBytes: 64 * 1024,
+    maxContextDepth: 32,
+    versionCheckMs: 1500,
+    redisConnectTimeoutMs: 2000,
+    reconnectBaseMs: 50,
+    reconnectMaxMs: 2000,
+    sseHeartbeatMs: 15_000,
+  };
+}
+
+/** A configuration value that cannot be used; the message names the variable and the value. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Merges `overrides` over the defaults and validates the result; throws {@link ConfigError}. */
+export function resolveEvaluatorConfig(overrides: Partial<EvaluatorConfig> = {}): EvaluatorConfig {
+  const defaults = defaultEvaluatorConfig();
+  const port = overrides.port ?? defaults.port;
+  const config: EvaluatorConfig = {
+    ...defaults,
+    dataDir: `./data/evaluator-${port}`,
+    ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)),
+  };
+  const int = (name: keyof EvaluatorConfig, min: number, max = Number.MAX_SAFE_INTEGER) => {
+    const v = config[name];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+      throw new ConfigError(`${name} must be an integer in ${min}..${max}, got ${JSON.stringify(v)}`);
+    }
+  };
+  int('port', 0, 65535);
+  int('maxInFlight', 1);
+  int('maxEventLoopLagMs', 0);
+  int('maxBodyBytes', 64);
+  int('maxContextDepth', 1, 1000);
+  int('versionCheckMs', 10);
+  int('redisConnectTimeoutMs', 0);
+  int('reconnectBaseMs', 1);
+  int('reconnectMaxMs', 1);
+  int('sseHeartbeatMs', 10);
+  if (config.reconnectMaxMs < config.reconnectBaseMs) throw new ConfigError('reconnectMaxMs must be >= reconnectBaseMs');
+  if (!/^rediss?:\/\//.test(config.redisUrl)) throw new ConfigError(`redisUrl must be a redis:// or rediss:// URL, got ${JSON.stringify(config.redisUrl)}`);
+  try { new URL(config.redisUrl); } catch { throw new ConfigError(`redisUrl is not a valid URL: ${JSON.stringify(config.redisUrl)}`); }
+  if (config.host.length === 0) throw new ConfigError('host must not be empty');
+  if (config.dataDir.length === 0) throw new ConfigError('dataDir must not be empty');
+  for (const env of config.environments) {
+    if (!/^[A-Za-z0-9._-]{1,128}$/.test(env)) throw new ConfigError(`environment id ${JSON.stringify(env)} is not valid (letters, digits, . _ -)`);
+  }
+  return config;
+}
+
+/**
+ * Reads EVALUATOR_PORT (default 4100), EVALUATOR_HOST (127.0.0.1), REDIS_URL
+ * (redis://127.0.0.1:6379), REDIS_KEY_PREFIX (fs:), EVALUATOR_DATA_DIR (./data/evaluator-<port>),
+ * EVALUATOR_ENVIRONMENTS (comma list; empty: all), EVALUATOR_MAX_IN_FLIGHT (1024).
+ */
+export function readEvaluatorConfig(env: NodeJS.ProcessEnv = process.env): EvaluatorConfig {
+  const text = (name: string) => {
+    const v = env[name];
+    return v === undefined || v.trim() === '' ? undefined : v.trim();
+  };
+  const integer = (name: string) => {
+    const v = text(name);
+    if (v === undefined) return undefined;
+    if (!/^\d+$/.test(v)) throw new ConfigError(`${name} must be a non-negative integer, got ${JSON.stringify(v)}`);
+    return Number(v);
+  };
+  const port = integer('EVALUATOR_PORT');
+  if (port !== undefined && (port < 1 || port > 65535)) throw new ConfigError(`EVALUATOR_PORT must be 1..65535, got ${port}`);
+  const environments = (text('EVALUATOR_ENVIRONMENTS') ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  try {
+    return resolveEvaluatorConfig({
+      port,
+      host: text('EVALUATOR_HOST'),
+      redisUrl: text('REDIS_URL'),
+      keyPrefix: text('REDIS_KEY_PREFIX'),
+      dataDir: text('EVALUATOR_DATA_DIR'),
+      environments,
+      maxInFlight: integer('EVALUATOR_MAX_IN_FLIGHT'),
+    });
+  } catch (e) {
+    if (e instanceof ConfigError) throw new ConfigError(`invalid evaluator configuration: ${e.message}`);
+    throw e;
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * Runs one evaluator server process: `tsx evaluator/src/server/main.ts`. Configuration comes from
+ * the environment (see config.ts); a bad value exits at once with a clear message.
+ */
+import { ConfigError, readEvaluatorConfig, type EvaluatorConfig } from './config.ts';
+import { createEvaluatorServer } from './evaluator-server.ts';
+import { jsonLogger } from './logger.ts';
+
+let config: EvaluatorConfig;
+try {
+  config = readEvaluatorConfig();
+} catch (e) {
+  if (e instanceof ConfigError) {
+    process.stderr.write(`evaluator: ${e.message}\n`);
+    process.exit(2);
+  }
+  throw e;
+}
+
+const logger = jsonLogger('evaluator');
+const server = createEvaluatorServer(config, { logger });
+try {
+  await server.start();
+} catch (e) {
+  process.stderr.write(`evaluator: could not start on ${config.host}:${config.port}: ${(e as Error).message}\n`);
+  process.exit(1);
+}
+process.stdout.write(`evaluator listening on ${server.url} (data dir ${config.dataDir})\n`);
+
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    logger.info(`${signal}: shutting down`);
+    const force = setTimeout(() => process.exit(1), 5000);
+    force.unref();
+    server.close().then(() => process.exit(0), () => process.exit(1));
+  });
+}

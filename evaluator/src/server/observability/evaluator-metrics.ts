@@ -1,0 +1,134 @@
+/**
+ * Prometheus metrics of one evaluator server, in its own prom-client Registry. The hot path
+ * only bumps plain integers (per-result counts in the engine views, a small array of latency
+ * histogram children); the scrape's collect() callbacks turn them into series.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { EngineView } from '../ofrep/engine-view.ts';
+import { UNKNOWN_FLAG_LABEL } from '../ofrep/engine-view.ts';
+import type { EnvironmentState } from '../snapshots/environment-state.ts';
+
+/** The routes the latency histogram distinguishes (a fixed set: never client-chosen label values). */
+export const ROUTES = ['ofrep_single', 'ofrep_bulk', 'snapshot', 'stream', 'health', 'ready', 'metrics', 'other'] as const;
+export type Route = (typeof ROUTES)[number];
+
+/** Where the metrics read the served state from. */
+export interface MetricsSource {
+  takeViews(): EngineView[];
+  all(): EnvironmentState[];
+  sseClients(): number;
+}
+
+/** The evaluator's metrics. */
+export class EvaluatorMetrics {
+  readonly registry = new Registry();
+  private readonly duration: Histogram<'route' | 'status'>;
+  private readonly children = new Map<number, ReturnType<Histogram<'route' | 'status'>['labels']>>();
+  private readonly propagationLag: Histogram<'environment'>;
+  private readonly shed: Counter<'reason'>;
+
+  constructor(source: MetricsSource) {
+    const registers = [this.registry];
+    new Counter({
+      name: 'evaluator_evaluations_total',
+      help: 'Flag evaluations served, by environment, flag, variant and reason (ERROR:<code> for errors).',
+      labelNames: ['environment', 'flag', 'variant', 'reason'],
+      registers,
+      collect() {
+        for (const view of source.takeViews()) {
+          for (const info of view.infos.values()) {
+            if (info.count === 0) continue;
+            this.inc({ environment: view.environment, flag: info.flag, variant: info.variant, reason: info.reason }, info.count);
+            info.count = 0;
+          }
+          if (view.notFound > 0) {
+            this.inc({ environment: view.environment, flag: UNKNOWN_FLAG_LABEL, variant: '', reason: 'ERROR:FLAG_NOT_FOUND' }, view.notFound);
+            view.notFound = 0;
+          }
+        }
+      },
+    });
+    this.duration = new Histogram({
+      name: 'evaluator_http_request_duration_seconds',
+      help: 'HTTP request handling time by route and status (to the last byte handed to the socket).',
+      labelNames: ['route', 'status'],
+      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers,
+    });
+    new Gauge({
+      name: 'evaluator_snapshot_version',
+      help: 'Snapshot version served per environment.',
+      labelNames: ['environment', 'source'],
+      registers,
+      collect() {
+        this.reset();
+        for (const s of source.all()) this.set({ environment: s.environment, source: s.source }, s.version);
+      },
+    });
+    new Gauge({
+      name: 'evaluator_snapshot_age_seconds',
+      help: 'Seconds since the served snapshot of each environment was published (since it was loaded when that is unknown).',
+      labelNames: ['environment'],
+      registers,
+      collect() {
+        this.reset();
+        const now = Date.now();
+        for (const s of source.all()) this.set({ environment: s.environment }, (now - (s.envelope.publishedAt || s.loadedAt)) / 1000);
+      },
+    });
+    new Gauge({
+      name: 'evaluator_killed_flags',
+      help: 'Flags served as DISABLED by an emergency kill on top of the snapshot, per environment.',
+      labelNames: ['environment'],
+      registers,
+      collect() {
+        this.reset();
+        for (const s of source.all()) this.set({ environment: s.environment }, s.killed.length);
+      },
+    });
+    new Gauge({
+      name: 'evaluator_sse_clients',
+      help: 'Open SSE stream connections.',
+      registers,
+      collect() { this.set(source.sseClients()); },
+    });
+    this.propagationLag = new Histogram({
+      name: 'evaluator_propagation_lag_seconds',
+      help: 'Time from the publisher storing a snapshot (envelope.publishedAt) to this evaluator swapping it in.',
+      labelNames: ['environment'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    this.shed = new Counter({
+      name: 'evaluator_requests_shed_total',
+      help: 'Requests answered 429 instead of being queued, by reason.',
+      labelNames: ['reason'],
+      registers,
+    });
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Records one request's handling time; `route` is an index into {@link ROUTES}. */
+  observe(route: number, status: number, seconds: number): void {
+    const id = route * 1000 + status;
+    let child = this.children.get(id);
+    if (child === undefined) {
+      child = this.duration.labels(ROUTES[route] ?? 'other', String(status));
+      this.children.set(id, child);
+    }
+    child.observe(seconds);
+  }
+
+  /** Records a swap's propagation lag. */
+  swapped(state: EnvironmentState): void {
+    const published = state.envelope.publishedAt;
+    if (state.source === 'redis' && typeof published === 'number' && published > 0) {
+      this.propagationLag.observe({ environment: state.environment }, Math.max(0, state.loadedAt - published) / 1000);
+    }
+  }
+
+  /** Counts a request shed with 429. */
+  shedRequest(reason: 'in_flight' | 'event_loop_lag'): void {
+    this.shed.inc({ reason });
+  }
+}
