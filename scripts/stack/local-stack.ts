@@ -1,0 +1,105 @@
+/**
+ * The whole local stack as child processes: controller API, workers, an evaluator fleet, and a
+ * private redis-server when nothing answers at the Redis URL. Used by `npm start`
+ * (scripts/start-stack.ts), the propagation benchmark and the end-to-end tests, so all three
+ * run the same processes the same way.
+ */
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort, hasRedisServer, type PrivateRedis, redisAnswers, startPrivateRedis } from './redis-server.ts';
+import { type SupervisedChild, Supervisor, type SupervisorOptions, waitForHttp, waitForLine } from './supervisor.ts';
+
+export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+
+export interface LocalStackOptions {
+  /** Controller port; 0 = a free one. */
+  controllerPort?: number;
+  /** One evaluator process per port; 0 entries get free ports. */
+  evaluatorPorts?: number[];
+  redisUrl?: string;
+  /** Start a private redis-server when nothing answers at `redisUrl` (default true). */
+  privateRedisFallback?: boolean;
+  keyPrefix?: string;
+  /** Undefined: embedded SQLite under `dataDir`. */
+  databaseUrl?: string;
+  dataDir?: string;
+  adminToken?: string;
+  /** Extra environment for every child. */
+  env?: Record<string, string | undefined>;
+  supervisor?: SupervisorOptions;
+  /** Per step (default 60 s: two cores, tsx compiling at first start). */
+  startTimeoutMs?: number;
+}
+
+export interface LocalStack {
+  controllerUrl: string;
+  /** The admin API base: `${controllerUrl}/api/v1`. */
+  apiUrl: string;
+  evaluatorUrls: string[];
+  redisUrl: string;
+  privateRedis: PrivateRedis | undefined;
+  /** The key printed by the controller at first start, or the given ADMIN_TOKEN; undefined when neither. */
+  adminToken: string | undefined;
+  supervisor: Supervisor;
+  controller: SupervisedChild;
+  workers: SupervisedChild;
+  evaluators: SupervisedChild[];
+  /** Stops every child (SIGTERM, bounded), then the private Redis. */
+  stop(): Promise<void>;
+}
+
+/** Starts the stack and resolves once the controller listens and every evaluator answers /healthz. */
+export async function startLocalStack(o: LocalStackOptions = {}): Promise<LocalStack> {
+  const timeout = o.startTimeoutMs ?? 60_000;
+  let redisUrl = o.redisUrl ?? 'redis://127.0.0.1:6379';
+  let privateRedis: PrivateRedis | undefined;
+  if (!(await redisAnswers(redisUrl))) {
+    if (o.privateRedisFallback === false || !hasRedisServer()) {
+      throw new Error(`nothing answers at ${redisUrl} and ${o.privateRedisFallback === false ? 'no private Redis was allowed' : 'no redis-server binary is installed (apt-get install redis-server)'}`);
+    }
+    privateRedis = await startPrivateRedis();
+    redisUrl = privateRedis.url;
+  }
+  const dataDir = resolve(REPO_ROOT, o.dataDir ?? 'data');
+  const supervisor = new Supervisor(o.supervisor);
+  const common = {
+    ...process.env, ...o.env,
+    REDIS_URL: redisUrl, REDIS_KEY_PREFIX: o.keyPrefix, DATABASE_URL: o.databaseUrl, DATA_DIR: dataDir,
+    NODE_ENV: process.env.NODE_ENV ?? 'development',
+  };
+  const stop = async () => {
+    await supervisor.stopAll();
+    await privateRedis?.stop();
+  };
+  try {
+    const controllerPort = o.controllerPort ?? 4000;
+    const controller = supervisor.start({
+      name: 'controller', file: 'controller/src/main.ts', cwd: REPO_ROOT,
+      env: { ...common, PORT: String(controllerPort), ADMIN_TOKEN: o.adminToken },
+    });
+    let printedToken: string | undefined;
+    controller.lineListeners.add((line) => {
+      const m = line.match(/^\s+(fsk_[\w-]+)\s*$/);
+      if (m) printedToken = m[1];
+    });
+    const listening = await waitForLine(controller, /listening on (http:\/\/[^/\s]+)/, timeout);
+    const controllerUrl = listening[1]!;
+    // The workers start after the controller has migrated the database they read.
+    const workers = supervisor.start({ name: 'workers', file: 'workers/src/main.ts', cwd: REPO_ROOT, env: common });
+    const ports = await Promise.all((o.evaluatorPorts ?? [4100, 4101]).map((p) => (p === 0 ? freePort() : Promise.resolve(p))));
+    const evaluators = ports.map((port) => supervisor.start({
+      name: `evaluator-${port}`, file: 'evaluator/src/server/main.ts', cwd: REPO_ROOT,
+      env: { ...common, EVALUATOR_PORT: String(port), EVALUATOR_DATA_DIR: resolve(dataDir, `evaluator-${port}`) },
+    }));
+    const evaluatorUrls = ports.map((p) => `http://127.0.0.1:${p}`);
+    await waitForLine(workers, /^workers: publishing/, timeout);
+    await Promise.all(evaluatorUrls.map((u, i) => waitForHttp(`${u}/healthz`, timeout, evaluators[i])));
+    return {
+      controllerUrl, apiUrl: `${controllerUrl}/api/v1`, evaluatorUrls, redisUrl, privateRedis,
+      adminToken: o.adminToken ?? printedToken, supervisor, controller, workers, evaluators, stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

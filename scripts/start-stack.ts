@@ -1,0 +1,72 @@
+/**
+ * `npm start`: the whole local stack in one command. Controller API (PORT, default 4000; embedded
+ * SQLite under DATA_DIR, default ./data, unless DATABASE_URL), the workers, and an evaluator fleet
+ * (EVALUATOR_PORTS, default 4100,4101). When nothing answers at REDIS_URL (default
+ * redis://127.0.0.1:6379) and redis-server is installed, a private one is started on a free
+ * port without persistence. Ctrl-C stops everything; if any process dies, the stack stops and
+ * exits non-zero with that process's last lines.
+ */
+import { startLocalStack } from './stack/local-stack.ts';
+
+function fail(message: string): never {
+  console.error(`start-stack: ${message}`);
+  process.exit(1);
+}
+
+const env = process.env;
+const port = env.PORT ? Number(env.PORT) : 4000;
+if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`PORT must be an integer 0..65535, got ${JSON.stringify(env.PORT)}`);
+const evaluatorPorts = (env.EVALUATOR_PORTS || '4100,4101').split(',').map((s) => Number(s.trim()));
+if (evaluatorPorts.length < 1 || evaluatorPorts.some((p) => !Number.isInteger(p) || p < 1 || p > 65535)) {
+  fail(`EVALUATOR_PORTS must be a comma list of ports, got ${JSON.stringify(env.EVALUATOR_PORTS)}`);
+}
+
+let shuttingDown = false;
+let stack: Awaited<ReturnType<typeof startLocalStack>> | undefined;
+const onUnexpectedExit = (child: { name: string; lastLines: string[] }, code: number | null, signal: NodeJS.Signals | null) => {
+  if (shuttingDown) return;
+  shuttingDown = true;
+  console.error(`\nstart-stack: ${child.name} exited (${signal ?? `code ${code}`}); its last lines:\n  ${child.lastLines.slice(-20).join('\n  ')}\nstart-stack: stopping the rest`);
+  const done = () => process.exit(typeof code === 'number' && code !== 0 ? code : 1);
+  // During start-up, startLocalStack notices the exit, stops what it started (the private Redis
+  // too) and throws: the catch below exits then.
+  if (stack) void stack.stop().then(done, done);
+};
+
+const shutdown = (signal: NodeJS.Signals) => {
+  if (shuttingDown) return;
+  shuttingDown = true;
+  console.log(`\nstart-stack: ${signal}: stopping the stack`);
+  const done = () => process.exit(0);
+  if (stack) void stack.supervisor.stopAll(signal).then(() => stack!.privateRedis?.stop()).then(done, done);
+  else process.exit(130);
+};
+process.on('SIGINT', () => shutdown('SIGINT'));
+process.on('SIGTERM', () => shutdown('SIGTERM'));
+
+try {
+  stack = await startLocalStack({
+    controllerPort: port, evaluatorPorts, redisUrl: env.REDIS_URL || undefined, databaseUrl: env.DATABASE_URL || undefined,
+    dataDir: env.DATA_DIR || undefined, adminToken: env.ADMIN_TOKEN || undefined, keyPrefix: env.REDIS_KEY_PREFIX || undefined,
+    supervisor: { onUnexpectedExit },
+  });
+} catch (error) {
+  // startLocalStack has stopped every process it started before throwing.
+  if (shuttingDown) process.exit(1);
+  fail((error as Error).message);
+}
+
+const s = stack!;
+const lines = [
+  '',
+  'flagship local stack is up',
+  `  admin API      ${s.apiUrl}`,
+  ...s.evaluatorUrls.map((u, i) => `  evaluator ${i + 1}    ${u}  (OFREP ${u}/ofrep/v1/evaluate/flags, /readyz, /metrics)`),
+  `  redis          ${s.redisUrl}${s.privateRedis ? '  (private redis-server, no persistence; stops with the stack)' : ''}`,
+  `  admin key      ${s.adminToken ?? '(not shown: the database already had an admin key; it was printed at first start. Set ADMIN_TOKEN to choose one.)'}`,
+  '',
+  `  try: curl -H "Authorization: Bearer ${s.adminToken ?? '<admin key>'}" ${s.apiUrl}/projects`,
+  '  Ctrl-C stops everything.',
+  '',
+];
+console.log(lines.join('\n'));

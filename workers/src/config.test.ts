@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadWorkersConfig } from './config.ts';
+
+describe('workers config', () => {
+  it('defaults: SQLite under ./data, local Redis, fs: prefix, 10 ms poll', () => {
+    const c = loadWorkersConfig({}, '/srv/app');
+    expect(c).toMatchObject({ databaseUrl: undefined, sqliteFile: '/srv/app/data/controller.sqlite', redisUrl: 'redis://127.0.0.1:6379', keyPrefix: 'fs:', pollIntervalMs: 10, sweepIntervalMs: 5000 });
+  });
+
+  it.each([
+    [{ DATABASE_URL: 'postgres://x/y' }, /DATABASE_URL must be mysql/],
+    [{ DATABASE_URL: 'mysql://root@127.0.0.1:3306' }, /names no database/],
+    [{ DATABASE_URL: 'not a url' }, /not a URL/],
+    [{ REDIS_URL: 'http://x' }, /REDIS_URL/],
+    [{ PUBLISH_POLL_MS: '0' }, /PUBLISH_POLL_MS/],
+    [{ SWEEP_INTERVAL_MS: 'soon' }, /SWEEP_INTERVAL_MS/],
+    [{ REDIS_KEY_PREFIX: 'has space' }, /REDIS_KEY_PREFIX/],
+  ])('refuses %o', (env, message) => {
+    expect(() => loadWorkersConfig(env)).toThrow(ConfigError);
+    expect(() => loadWorkersConfig(env)).toThrow(message);
+  });
+});

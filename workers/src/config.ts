@@ -1,0 +1,66 @@
+/**
+ * The workers' one reader of the environment. A bad value stops the process at start with a
+ * message naming the variable, rather than failing later in a loop.
+ */
+import { isAbsolute, join, resolve } from 'node:path';
+
+export interface WorkersConfig {
+  /** `mysql://...`; undefined: the controller's embedded SQLite file under `dataDir`. */
+  databaseUrl: string | undefined;
+  dataDir: string;
+  /** The SQLite file the controller writes (same name as the controller's). */
+  sqliteFile: string;
+  redisUrl: string;
+  /** Prefix of every Redis key and channel (protocol.ts default `fs:`). */
+  keyPrefix: string;
+  /** How often the publisher looks at the outbox when no wake-up arrives. */
+  pollIntervalMs: number;
+  /** How often the safety sweep re-checks every environment's snapshot and pending kills. */
+  sweepIntervalMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+/** Reads and validates; throws {@link ConfigError} on a bad value. */
+export function loadWorkersConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): WorkersConfig {
+  const databaseUrl = env.DATABASE_URL || undefined;
+  if (databaseUrl !== undefined) {
+    let url: URL;
+    try {
+      url = new URL(databaseUrl);
+    } catch {
+      throw new ConfigError(`DATABASE_URL is not a URL: ${JSON.stringify(databaseUrl)}`);
+    }
+    if (url.protocol !== 'mysql:') throw new ConfigError(`DATABASE_URL must be mysql://user:pass@host:port/database (or unset for SQLite), got ${url.protocol}//...`);
+    if (url.pathname.length <= 1) throw new ConfigError('DATABASE_URL names no database (mysql://host:port/<database>)');
+  }
+  const dataDirRaw = env.DATA_DIR || 'data';
+  const dataDir = isAbsolute(dataDirRaw) ? dataDirRaw : resolve(cwd, dataDirRaw);
+  const redisUrl = env.REDIS_URL || 'redis://127.0.0.1:6379';
+  try {
+    const u = new URL(redisUrl);
+    if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') throw new Error('scheme');
+  } catch {
+    throw new ConfigError(`REDIS_URL must be redis://host:port[/db], got ${JSON.stringify(redisUrl)}`);
+  }
+  const keyPrefix = env.REDIS_KEY_PREFIX ?? 'fs:';
+  if (!/^[\w:.-]{0,64}$/.test(keyPrefix)) throw new ConfigError(`REDIS_KEY_PREFIX may hold letters, digits, _ : . - (at most 64), got ${JSON.stringify(keyPrefix)}`);
+  return {
+    databaseUrl, dataDir, sqliteFile: join(dataDir, 'controller.sqlite'), redisUrl, keyPrefix,
+    pollIntervalMs: integer(env, 'PUBLISH_POLL_MS', 10, 1, 10_000),
+    sweepIntervalMs: integer(env, 'SWEEP_INTERVAL_MS', 5_000, 100, 3_600_000),
+  };
+}

@@ -1,0 +1,123 @@
+/**
+ * The kill switch while the database is down, on the real MariaDB (its own database, reached
+ * through a TCP proxy the test takes down) and the real Redis (a unique prefix), with two
+ * evaluator processes: the kill route's database transaction fails with a connection error, the
+ * fallback (controller/src/propagation/emergency-kill.ts) writes the kill to Redis, every
+ * evaluator serves the flag DISABLED at once, and once the database answers again the
+ * reconciler writes the kill with its audit row (the original actor), exactly once.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createControlPlaneOn } from '../../../controller/src/app.ts';
+import { createDatabase } from '../../../controller/src/db/create-database.ts';
+import type { RequestContext } from '../../../controller/src/http/request-context.ts';
+import { isDatabaseUnavailable, killWithRedisFallback, RedisEmergencyKill } from '../../../controller/src/propagation/emergency-kill.ts';
+import { propagationKeys } from '../../../controller/src/propagation/propagation-keys.ts';
+import { runPropagationMigrations } from '../../../controller/src/propagation/published-versions.ts';
+import { createTestDatabase, type TestDatabase } from '../../../controller/src/test-support/test-database.ts';
+import { redisKeys } from '../../../evaluator/src/propagation/protocol.ts';
+import { SnapshotPublisher } from '../publisher/snapshot-publisher.ts';
+import { createSdkKey, evaluate, startEvaluators } from '../test-support/evaluator-fleet.ts';
+import { booleanFlag, changeConfig, eventually, REDIS_URL, seed, testRedis, uniquePrefix } from '../test-support/fixtures.ts';
+import { startTcpProxy, type TcpProxy } from '../test-support/tcp-proxy.ts';
+import { auditRequestId, KillReconciler } from './kill-reconciler.ts';
+
+describe('kill switch with the database down', () => {
+  let t: TestDatabase;
+  let proxy: TcpProxy;
+  let dir: string;
+  const cleanups: Array<() => Promise<unknown>> = [];
+
+  beforeEach(async () => {
+    t = await createTestDatabase('mysql');
+    await runPropagationMigrations(t.db);
+    proxy = await startTcpProxy(3306);
+    dir = mkdtempSync(join(tmpdir(), 'fs-kill-'));
+  });
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c().catch(() => {});
+    await proxy.close();
+    await t.drop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('reaches every evaluator through Redis, and is written to the database with its audit row once it is back', async () => {
+    const prefix = uniquePrefix();
+    const r = testRedis(prefix);
+    cleanups.push(() => r.cleanup());
+    const [prod] = await seed(t.db, { envs: ['prod'], flags: [booleanFlag('checkout')] });
+    const sdkKey = await createSdkKey(t.db, prod!);
+    // The controller and the workers reach MariaDB through the proxy; the test's `t.db` does not.
+    const url = new URL(t.config.databaseUrl!);
+    url.port = String(proxy.port);
+    const viaProxy = createDatabase({ databaseUrl: url.toString(), sqliteFile: '', poolSize: 4 });
+    cleanups.push(() => viaProxy.destroy());
+    const plane = createControlPlaneOn(viaProxy, { log: () => {} });
+    const publisher = new SnapshotPublisher({ db: viaProxy, redis: r.redis, prefix });
+    await publisher.start();
+    cleanups.push(() => publisher.stop());
+    await changeConfig(t.db, prod!, 'checkout', (c) => c);
+    const fleet = await startEvaluators({ count: 2, redisUrl: REDIS_URL, prefix, dataDirs: [join(dir, 'e1'), join(dir, 'e2')] });
+    cleanups.push(() => fleet.stop());
+    await eventually(async () => ((await Promise.all(fleet.urls.map((u) => evaluate(u, sdkKey, 'checkout')))).every((s) => s.value === true) || undefined), 20_000, 'the fleet serving the flag on');
+
+    await proxy.down();
+    const ctx: RequestContext = { actor: { keyId: 'k-oncall', name: 'on-call SRE', role: 'editor', environments: null }, requestId: 'req-1' };
+    const emergency = new RedisEmergencyKill(r.redis, prefix);
+    const outcome = await killWithRedisFallback(
+      () => plane.services.flags.kill(ctx, 'p', 'checkout', ['prod'], 'checkout errors spiking'),
+      () => emergency.kill({ projectKey: 'p', flagKey: 'checkout', environments: ['prod'], actor: ctx.actor, reason: 'checkout errors spiking', requestId: ctx.requestId }),
+    );
+    expect(outcome.via).toBe('redis');
+    await eventually(async () => ((await Promise.all(fleet.urls.map((u) => evaluate(u, sdkKey, 'checkout')))).every((s) => s.value === false && s.reason === 'DISABLED') || undefined), 5_000, 'every evaluator serving the flag DISABLED');
+    const pendingKey = propagationKeys(prefix).pendingKills;
+    expect(await r.redis.hlen(pendingKey)).toBe(1);
+
+    const reconciler = new KillReconciler({ db: viaProxy, redis: r.redis, prefix, intervalMs: 100, onApplied: () => publisher.poke() });
+    reconciler.start();
+    cleanups.push(() => reconciler.stop());
+    await new Promise((res) => setTimeout(res, 500));
+    expect(await r.redis.hlen(pendingKey)).toBe(1); // still down: nothing lost, nothing written
+
+    await proxy.up();
+    await eventually(async () => ((await r.redis.hlen(pendingKey)) === 0 || undefined), 15_000, 'the pending kill written');
+    const config = await t.db.selectFrom('flag_configs').selectAll().where('environment_id', '=', prod!).where('flag_key', '=', 'checkout').executeTakeFirstOrThrow();
+    expect(JSON.parse(config.config).enabled).toBe(false);
+    expect(config.version).toBe(3);
+    const audit = await t.db.selectFrom('audit_log').selectAll().where('action', '=', 'kill').execute();
+    expect(audit).toHaveLength(1);
+    expect(audit[0]).toMatchObject({ actor_key_id: 'k-oncall', actor_name: 'on-call SRE', environment_id: prod, flag_key: 'checkout' });
+    expect(audit[0]!.reason).toContain('checkout errors spiking');
+    expect(audit[0]!.request_id).toMatch(/^emergency-kill:/);
+    // The published snapshot now has the flag disabled itself, so the Redis kill entry is gone
+    // and the evaluators still serve it DISABLED.
+    await eventually(async () => ((await r.redis.hlen(redisKeys(prefix).kills(prod!))) === 0 || undefined), 10_000, 'the kill entry cleared by a snapshot');
+    for (const u of fleet.urls) expect(await evaluate(u, sdkKey, 'checkout')).toMatchObject({ value: false, reason: 'DISABLED' });
+    // Re-running the reconciler for the same entry (a crash between COMMIT and HDEL) adds nothing.
+    const id = audit[0]!.request_id!.slice('emergency-kill:'.length);
+    expect(auditRequestId(id)).toBe(audit[0]!.request_id);
+    await r.redis.hset(pendingKey, id, JSON.stringify({ id, projectKey: 'p', flagKey: 'checkout', environmentIds: [prod], actor: ctx.actor, reason: 'x', at: new Date().toISOString(), requestId: null }));
+    await eventually(async () => ((await r.redis.hlen(pendingKey)) === 0 || undefined), 10_000, 'the replayed entry consumed');
+    expect(await t.db.selectFrom('audit_log').select('id').where('action', '=', 'kill').execute()).toHaveLength(1);
+  });
+
+  it('only connection failures fall back to Redis; a refused kill (404) does not', async () => {
+    const prefix = uniquePrefix();
+    const r = testRedis(prefix);
+    cleanups.push(() => r.cleanup());
+    await seed(t.db);
+    const plane = createControlPlaneOn(t.db, { log: () => {} });
+    const ctx: RequestContext = { actor: { keyId: 'k', name: 'n', role: 'editor', environments: null }, requestId: 'r' };
+    const emergency = new RedisEmergencyKill(r.redis, prefix);
+    await expect(killWithRedisFallback(
+      () => plane.services.flags.kill(ctx, 'p', 'no-such-flag', ['prod'], 'x'),
+      () => emergency.kill({ projectKey: 'p', flagKey: 'no-such-flag', environments: ['prod'], actor: ctx.actor, reason: 'x' }),
+    )).rejects.toMatchObject({ status: 404 });
+    expect(await r.redis.hlen(propagationKeys(prefix).pendingKills)).toBe(0);
+    expect(isDatabaseUnavailable(Object.assign(new Error('x'), { code: 'ECONNREFUSED' }))).toBe(true);
+    expect(isDatabaseUnavailable(new Error('x', { cause: Object.assign(new Error('y'), { code: 'PROTOCOL_CONNECTION_LOST' }) }))).toBe(true);
+    expect(isDatabaseUnavailable(Object.assign(new Error('x'), { code: 'ER_DUP_ENTRY' }))).toBe(false);
+  });
+});

@@ -1,0 +1,126 @@
+/**
+ * Writes kills made through Redis while the database was down (controller/src/propagation/
+ * emergency-kill.ts) into the database once it answers: per environment the flag's config is
+ * disabled with its version bumped, an audit row names the original actor and reason, and an
+ * outbox row makes the publisher ship a snapshot with the flag disabled (which clears the
+ * `kills` hash entry). One transaction per pending kill; the pending entry is removed after
+ * COMMIT. The audit row's request id `emergency-kill:<id>` makes a retry after a crash between
+ * COMMIT and the removal a no-op instead of a second audit row.
+ */
+import type { Redis } from 'ioredis';
+import type { Kysely } from 'kysely';
+import { auditRecord } from '../../../controller/src/audit/audit-record.ts';
+import { createKyselyStores } from '../../../controller/src/db/kysely-stores.ts';
+import type { Database } from '../../../controller/src/db/schema.ts';
+import { writeConfig } from '../../../controller/src/flags/config-writes.ts';
+import type { RequestContext } from '../../../controller/src/http/request-context.ts';
+import type { PendingKill } from '../../../controller/src/propagation/emergency-kill.ts';
+import { propagationKeys } from '../../../controller/src/propagation/propagation-keys.ts';
+import { type Logger, silentLogger } from '../logger.ts';
+
+export interface KillReconcilerOptions {
+  db: Kysely<Database>;
+  redis: Redis;
+  prefix: string;
+  /** How often to look for pending kills (one HLEN). */
+  intervalMs?: number;
+  logger?: Logger;
+  now?: () => Date;
+  /** Called after a kill was committed, so the publisher can go at once. */
+  onApplied?: (environmentIds: string[]) => void;
+}
+
+export const auditRequestId = (pendingId: string) => `emergency-kill:${pendingId}`;
+
+export class KillReconciler {
+  private readonly keys;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> = Promise.resolve();
+  private failing = false;
+  private readonly o: Required<Omit<KillReconcilerOptions, 'onApplied'>> & Pick<KillReconcilerOptions, 'onApplied'>;
+
+  constructor(options: KillReconcilerOptions) {
+    this.o = { intervalMs: 1_000, logger: silentLogger, now: () => new Date(), ...options };
+    if (!Number.isInteger(this.o.intervalMs) || this.o.intervalMs < 1) throw new Error(`KillReconciler: intervalMs must be a positive integer, got ${this.o.intervalMs}`);
+    this.keys = propagationKeys(options.prefix);
+  }
+
+  start(): void {
+    if (this.timer) return;
+    const tick = () => {
+      this.running = this.reconcileOnce()
+        .then(() => {
+          if (this.failing) this.o.logger.info('kill reconciler: database reachable again, pending kills written');
+          this.failing = false;
+        })
+        .catch((error: unknown) => {
+          if (!this.failing) this.o.logger.warn('kill reconciler: cannot write pending kills yet; will retry', { error: String(error) });
+          this.failing = true;
+        })
+        .finally(() => {
+          if (this.timer) this.timer = setTimeout(tick, this.o.intervalMs);
+        });
+    };
+    this.timer = setTimeout(tick, 0);
+  }
+
+  async stop(): Promise<void> {
+    const t = this.timer;
+    this.timer = undefined;
+    if (t) clearTimeout(t);
+    await this.running;
+  }
+
+  /** Applies every pending kill, oldest first; returns how many were written. */
+  async reconcileOnce(): Promise<number> {
+    if ((await this.o.redis.hlen(this.keys.pendingKills)) === 0) return 0;
+    const token = `${process.pid}-${Math.random()}`;
+    if ((await this.o.redis.set(this.keys.killReconcileLock, token, 'PX', 30_000, 'NX')) !== 'OK') return 0;
+    try {
+      const raw = await this.o.redis.hgetall(this.keys.pendingKills);
+      const pending = Object.values(raw).map((j) => JSON.parse(j) as PendingKill).sort((a, b) => a.at.localeCompare(b.at));
+      let applied = 0;
+      for (const kill of pending) {
+        await this.apply(kill);
+        await this.o.redis.hdel(this.keys.pendingKills, kill.id);
+        this.o.onApplied?.(kill.environmentIds);
+        this.o.logger.info('kill reconciler: kill written to the database', { id: kill.id, flag: kill.flagKey, environments: kill.environmentIds, actor: kill.actor.name });
+        applied++;
+      }
+      return applied;
+    } finally {
+      await this.o.redis.eval("if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0", 1, this.keys.killReconcileLock, token).catch(() => {});
+    }
+  }
+
+  private async apply(kill: PendingKill): Promise<void> {
+    const requestId = auditRequestId(kill.id);
+    const ctx: RequestContext = { actor: { keyId: kill.actor.keyId, name: kill.actor.name, role: 'admin', environments: null }, requestId };
+    const now = this.o.now().toISOString();
+    const reason = `${kill.reason} [killed through Redis at ${kill.at} while the database was unreachable${kill.requestId ? `; request ${kill.requestId}` : ''}]`;
+    await this.o.db.transaction().execute(async (trx) => {
+      const done = await trx.selectFrom('audit_log').select('id').where('request_id', '=', requestId).limit(1).executeTakeFirst();
+      if (done) return;
+      const s = createKyselyStores(trx);
+      const flag = await s.flags.get(kill.projectKey, kill.flagKey);
+      for (const environmentId of kill.environmentIds) {
+        const current = flag ? await s.configs.getForUpdate(environmentId, kill.flagKey) : undefined;
+        if (flag && current?.config.enabled) {
+          await writeConfig(s, ctx, {
+            flag, environmentId, expectedVersion: current.version, config: { ...current.config, enabled: false },
+            action: 'kill', reason, outboxKind: 'kill', now,
+          });
+          continue;
+        }
+        // Already off (or gone): still on the record that someone pulled the switch, and an
+        // outbox row so the next snapshot clears the Redis kill entry.
+        const state = current ? { ...current.config, version: current.version } : null;
+        await s.audit.append(auditRecord(ctx, now, {
+          action: 'kill', entityType: 'flag-config', entityKey: kill.flagKey, projectKey: kill.projectKey,
+          environmentId, flagKey: kill.flagKey, before: state, after: state, reason,
+        }));
+        await s.outbox.append(environmentId, 'kill', kill.flagKey, now);
+      }
+    });
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * The workers process: the snapshot publisher (outbox -> Redis), the kill reconciler (kills made
+ * through Redis while the database was down -> database + audit) and the BullMQ safety sweep.
+ * Survives database and Redis outages: each loop logs once, backs off and resumes.
+ */
+import { createDatabase } from '../../controller/src/db/create-database.ts';
+import { runPropagationMigrations } from '../../controller/src/propagation/published-versions.ts';
+import { ConfigError, loadWorkersConfig, type WorkersConfig } from './config.ts';
+import { KillReconciler } from './kill/kill-reconciler.ts';
+import { jsonLogger } from './logger.ts';
+import { SnapshotPublisher } from './publisher/snapshot-publisher.ts';
+import { createRedis } from './redis.ts';
+import { PropagationSweep } from './sweep/propagation-sweep.ts';
+
+let config: WorkersConfig;
+try {
+  config = loadWorkersConfig();
+} catch (error) {
+  if (error instanceof ConfigError) {
+    console.error(`workers: bad configuration: ${error.message}`);
+    process.exit(1);
+  }
+  throw error;
+}
+
+const logger = jsonLogger('workers');
+const db = createDatabase({ databaseUrl: config.databaseUrl, sqliteFile: config.sqliteFile, poolSize: 4 });
+
+// The database may not be up (or migrated by the controller) yet: wait for it, bounded only by
+// the operator; the loops below would fail the same way until it answers.
+for (let attempt = 1; ; attempt++) {
+  try {
+    await runPropagationMigrations(db);
+    break;
+  } catch (error) {
+    if (attempt === 1 || attempt % 30 === 0) logger.warn('workers: database not ready; retrying', { error: String(error) });
+    await new Promise((r) => setTimeout(r, Math.min(2_000, 100 * attempt)));
+  }
+}
+
+const redis = createRedis(config.redisUrl);
+const subscriber = createRedis(config.redisUrl, { maxRetriesPerRequest: null });
+for (const c of [redis, subscriber]) c.on('error', () => {}); // outages are logged by the loops
+const publisher = new SnapshotPublisher({ db, redis, subscriber, prefix: config.keyPrefix, pollIntervalMs: config.pollIntervalMs, logger });
+const reconciler = new KillReconciler({ db, redis, prefix: config.keyPrefix, logger, onApplied: () => publisher.poke() });
+const sweep = new PropagationSweep({ db, redisUrl: config.redisUrl, prefix: config.keyPrefix, publisher, intervalMs: config.sweepIntervalMs, logger });
+
+await publisher.start();
+reconciler.start();
+await sweep.start();
+console.log(`workers: publishing snapshots from ${config.databaseUrl ? 'MySQL' : `SQLite ${config.sqliteFile}`} to ${config.redisUrl} (prefix ${JSON.stringify(config.keyPrefix)}), outbox poll ${config.pollIntervalMs} ms`);
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  logger.info(`workers: ${signal}, stopping`);
+  const force = setTimeout(() => process.exit(1), 10_000);
+  force.unref();
+  await publisher.stop();
+  await reconciler.stop();
+  await sweep.stop();
+  redis.disconnect();
+  subscriber.disconnect();
+  await db.destroy().catch(() => {});
+  process.exit(0);
+}
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));

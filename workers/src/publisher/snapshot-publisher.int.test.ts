@@ -1,0 +1,181 @@
+/**
+ * The publisher against the real Redis and both databases (MariaDB in its own database, SQLite
+ * in a temp file): one new version per drained change, outbox rows deleted only after Redis has
+ * the snapshot, several publishers never publishing a version twice or out of order, and a crash
+ * between the Redis write and the outbox delete losing nothing.
+ */
+import type { Redis } from 'ioredis';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runPropagationMigrations } from '../../../controller/src/propagation/published-versions.ts';
+import { createTestDatabase, DIALECTS, type TestDatabase } from '../../../controller/src/test-support/test-database.ts';
+import { type ChangeMessage, redisKeys, type SnapshotEnvelope } from '../../../evaluator/src/propagation/protocol.ts';
+import { booleanFlag, changeConfig, eventually, outboxCount, seed, testRedis, uniquePrefix } from '../test-support/fixtures.ts';
+import { SnapshotPublisher } from './snapshot-publisher.ts';
+
+describe.each(DIALECTS)('snapshot publisher on %s', (dialect) => {
+  let t: TestDatabase;
+  let prefix: string;
+  let r: ReturnType<typeof testRedis>;
+  let keys: ReturnType<typeof redisKeys>;
+  const extra: Array<{ cleanup(): Promise<void> }> = [];
+  const publishers: SnapshotPublisher[] = [];
+
+  beforeEach(async () => {
+    t = await createTestDatabase(dialect);
+    await runPropagationMigrations(t.db);
+    prefix = uniquePrefix();
+    r = testRedis(prefix);
+    keys = redisKeys(prefix);
+  });
+  afterEach(async () => {
+    for (const p of publishers.splice(0)) await p.stop();
+    for (const x of extra.splice(0)) await x.cleanup();
+    await r.cleanup();
+    await t.drop();
+  });
+
+  const envelope = async (env: string) => {
+    const raw = await r.redis.get(keys.snapshot(env));
+    return raw ? (JSON.parse(raw) as SnapshotEnvelope) : undefined;
+  };
+  const publisher = (extraOpts: Partial<ConstructorParameters<typeof SnapshotPublisher>[0]> = {}) => {
+    const p = new SnapshotPublisher({ db: t.db, redis: r.redis, prefix, ...extraOpts });
+    publishers.push(p);
+    return p;
+  };
+  const subscribe = async (messages: ChangeMessage[]) => {
+    const sub = testRedis(prefix, undefined, { subscriber: true });
+    extra.push(sub);
+    sub.redis.on('message', (_c: string, m: string) => messages.push(JSON.parse(m) as ChangeMessage));
+    await sub.redis.subscribe(keys.changes);
+  };
+
+  it('publishes version N+1 per drained change, with the change in it, then deletes the outbox rows', async () => {
+    const [env] = await seed(t.db, { envs: ['prod'], flags: [booleanFlag('a'), booleanFlag('b')] });
+    const messages: ChangeMessage[] = [];
+    await subscribe(messages);
+    const p = publisher();
+    await changeConfig(t.db, env!, 'a', (c) => ({ ...c, defaultRule: { variant: 'off' } }));
+    expect(await outboxCount(t.db)).toBe(1);
+    const out1 = await p.drainOnce();
+    expect(out1).toEqual([{ environment: env, status: 'published', version: 1, rows: 1 }]);
+    const e1 = await envelope(env!);
+    expect(e1?.snapshot.version).toBe(1);
+    expect(e1?.snapshot.flags.a?.defaultRule).toEqual({ variant: 'off' });
+    expect(e1?.snapshot.flags.a?.version).toBe(2);
+    expect(await r.redis.get(keys.version(env!))).toBe('1');
+    expect(await r.redis.smembers(keys.environments)).toEqual([env]);
+    expect(await outboxCount(t.db)).toBe(0);
+
+    await changeConfig(t.db, env!, 'b', (c) => ({ ...c, enabled: false }));
+    await changeConfig(t.db, env!, 'a', (c) => ({ ...c, defaultRule: { variant: 'on' } }));
+    // Two rows of one environment in one pass: one new version holding both changes.
+    expect(await p.drainOnce()).toEqual([{ environment: env, status: 'published', version: 2, rows: 2 }]);
+    const e2 = await envelope(env!);
+    expect(e2?.snapshot.flags.b?.enabled).toBe(false);
+    expect(e2?.snapshot.flags.a?.defaultRule).toEqual({ variant: 'on' });
+    expect(await outboxCount(t.db)).toBe(0);
+    expect(await p.drainOnce()).toEqual([]);
+    await eventually(() => (messages.length >= 2 ? true : undefined), 2_000, 'two change messages');
+    expect(messages.map((m) => m.type === 'snapshot' && [m.environment, m.version])).toEqual([[env, 1], [env, 2]]);
+  });
+
+  it('publishes each environment separately and only the environments with rows', async () => {
+    const [dev, prod] = await seed(t.db, { envs: ['dev', 'prod'] });
+    const p = publisher();
+    await changeConfig(t.db, prod!, 'a', (c) => ({ ...c, enabled: false }));
+    expect((await p.drainOnce()).map((o) => o.environment)).toEqual([prod]);
+    expect(await envelope(dev!)).toBeUndefined();
+    expect((await envelope(prod!))?.snapshot.flags.a?.enabled).toBe(false);
+  });
+
+  it('a crash between the Redis write and the outbox delete loses nothing: the rows stay and the next pass republishes', async () => {
+    const [env] = await seed(t.db);
+    await changeConfig(t.db, env!, 'a', (c) => ({ ...c, enabled: false }));
+    const crashing = publisher({ hooks: { afterPublish: () => { throw new Error('crash after the Redis write'); } } });
+    await expect(crashing.publishEnvironment(env!, [1])).rejects.toThrow('crash after the Redis write');
+    expect((await envelope(env!))?.snapshot.version).toBe(1);
+    expect(await outboxCount(t.db)).toBe(1);
+    // The crashed process's lock was released in `finally`; a killed process's lock expires (TTL).
+    const healthy = publisher();
+    expect(await healthy.drainOnce()).toEqual([{ environment: env, status: 'published', version: 2, rows: 1 }]);
+    expect((await envelope(env!))?.snapshot.flags.a?.enabled).toBe(false);
+    expect(await outboxCount(t.db)).toBe(0);
+  });
+
+  it('a crash before the Redis write burns a version but loses nothing', async () => {
+    const [env] = await seed(t.db);
+    await changeConfig(t.db, env!, 'a', (c) => ({ ...c, enabled: false }));
+    const crashing = publisher({ hooks: { beforePublish: () => { throw new Error('crash before the Redis write'); } } });
+    await expect(crashing.drainOnce()).rejects.toThrow('crash before');
+    expect(await envelope(env!)).toBeUndefined();
+    expect(await outboxCount(t.db)).toBe(1);
+    expect(await publisher().drainOnce()).toEqual([{ environment: env, status: 'published', version: 2, rows: 1 }]);
+  });
+
+  it('a killed publisher holding the lock delays publishing only until the lock expires', async () => {
+    const [env] = await seed(t.db);
+    await changeConfig(t.db, env!, 'a', (c) => ({ ...c, enabled: false }));
+    await r.redis.set(`${prefix}publish-lock:${env}`, 'dead-process', 'PX', 300);
+    const p = publisher();
+    expect(await p.drainOnce()).toEqual([{ environment: env, status: 'locked' }]);
+    await p.start();
+    await eventually(async () => (await envelope(env!))?.snapshot.version === 1 || undefined, 3_000, 'publish after lock expiry');
+    expect(await outboxCount(t.db)).toBe(0);
+  });
+
+  it('versions survive Redis losing everything: the next version is still higher than any served before', async () => {
+    const [env] = await seed(t.db);
+    const p = publisher();
+    for (let i = 0; i < 3; i++) {
+      await changeConfig(t.db, env!, 'a', (c) => ({ ...c, enabled: !c.enabled }));
+      await p.drainOnce();
+    }
+    expect((await envelope(env!))?.snapshot.version).toBe(3);
+    await r.cleanup();
+    r = testRedis(prefix);
+    await changeConfig(t.db, env!, 'a', (c) => ({ ...c, enabled: !c.enabled }));
+    const p2 = publisher({ redis: r.redis });
+    expect(await p2.drainOnce()).toEqual([{ environment: env, status: 'published', version: 4, rows: 1 }]);
+  });
+
+  it('two publishers running at once publish every change, never a version twice, never out of order', async () => {
+    const [env] = await seed(t.db);
+    const messages: ChangeMessage[] = [];
+    await subscribe(messages);
+    const second = testRedis(prefix);
+    extra.push(second);
+    const a = publisher({ pollIntervalMs: 2 });
+    const b = publisher({ pollIntervalMs: 2, redis: second.redis });
+    await Promise.all([a.start(), b.start()]);
+    const N = 150;
+    let last = 0;
+    for (let i = 0; i < N; i++) {
+      last = await changeConfig(t.db, env!, 'a', (c) => ({ ...c, defaultRule: { variant: i % 2 === 0 ? 'off' : 'on' } }));
+      if (i % 10 === 0) await new Promise((res) => setTimeout(res, 3));
+    }
+    await eventually(async () => ((await envelope(env!))?.snapshot.flags.a?.version === last && (await outboxCount(t.db)) === 0) || undefined, 15_000, 'the last change published');
+    await new Promise((res) => setTimeout(res, 100));
+    const versions = messages.flatMap((m) => (m.type === 'snapshot' ? [m.version] : []));
+    expect(versions.length).toBeGreaterThan(1);
+    expect(new Set(versions).size).toBe(versions.length);
+    expect([...versions].sort((x, y) => x - y)).toEqual(versions);
+    // The snapshot content moves forward with the version: the flag's config version never drops.
+    expect((await envelope(env!))?.snapshot.version).toBe(versions.at(-1));
+  });
+
+  it('an environment deleted from the database is removed from Redis', async () => {
+    const [env] = await seed(t.db);
+    const p = publisher();
+    await changeConfig(t.db, env!, 'a', (c) => ({ ...c, enabled: false }));
+    await p.drainOnce();
+    await t.db.deleteFrom('flag_configs').execute();
+    await t.db.deleteFrom('environments').execute();
+    await t.db.insertInto('outbox').values({ environment_id: env!, kind: 'environment', entity_key: null, created_at: '2025-01-01T00:00:00.000Z' }).execute();
+    expect(await p.drainOnce()).toEqual([{ environment: env, status: 'unpublished', rows: 1 }]);
+    expect(await envelope(env!)).toBeUndefined();
+    expect(await r.redis.smembers(keys.environments)).toEqual([]);
+  });
+});
+
+export type { Redis };

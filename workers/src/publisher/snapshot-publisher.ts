@@ -1,0 +1,243 @@
+/**
+ * Drains the outbox into Redis: for each environment with pending rows, takes the environment's
+ * next version in the database, reads its state in the same transaction, stores the envelope in
+ * Redis (atomically with the version, the environments set and the ChangeMessage), and only
+ * then deletes the rows it read. Why this order:
+ * - a crash anywhere before the delete leaves the rows, so the next pass publishes again (a
+ *   higher version with the same content: harmless, evaluators just swap once more);
+ * - the version comes from the database, so it survives Redis restarting empty;
+ * - it deletes exactly the ids it read, never `id <= max`: an auto-increment id is taken at
+ *   INSERT but becomes visible at COMMIT, so a lower id can appear after a higher one;
+ * - several publishers may run: a per-environment lock (SET NX PX + token) avoids duplicate work,
+ *   and correctness does not depend on it: versions are taken under the database row lock and
+ *   the Lua publish refuses anything not newer than what Redis holds.
+ * Latency: the outbox is polled every `pollIntervalMs` (a primary-key range read) and a Redis
+ * wake-up message from the controller cuts even that wait.
+ */
+import type { Redis } from 'ioredis';
+import type { Kysely } from 'kysely';
+import { createKyselyStores } from '../../../controller/src/db/kysely-stores.ts';
+import type { Database } from '../../../controller/src/db/schema.ts';
+import { nextSnapshotVersion, propagationDb } from '../../../controller/src/propagation/published-versions.ts';
+import { readEnvironmentState } from '../../../controller/src/snapshots/load-environment-state.ts';
+import type { SnapshotEnvelope } from '../../../evaluator/src/propagation/protocol.ts';
+import { type Logger, silentLogger } from '../logger.ts';
+import { RedisSnapshotStore } from './redis-snapshot-store.ts';
+
+/** Test seams: a hook that throws simulates a crash at that point. */
+export interface PublisherHooks {
+  /** After Redis holds the new version, before the outbox rows are deleted. */
+  afterPublish?: (environmentId: string, version: number) => void | Promise<void>;
+  /** After the version was taken and the state read, before Redis is written. */
+  beforePublish?: (environmentId: string, version: number) => void | Promise<void>;
+}
+
+export interface SnapshotPublisherOptions {
+  db: Kysely<Database>;
+  /** A normal (non-subscriber) connection. */
+  redis: Redis;
+  prefix: string;
+  /** A connection this publisher may put in subscriber mode for wake-ups; omit to only poll. */
+  subscriber?: Redis;
+  pollIntervalMs?: number;
+  /** Outbox rows read per pass. */
+  batchSize?: number;
+  /** A crashed publisher's lock frees itself after this. */
+  lockTtlMs?: number;
+  /** Environments published at once in one pass. */
+  concurrency?: number;
+  hooks?: PublisherHooks;
+  logger?: Logger;
+  now?: () => Date;
+}
+
+export type EnvironmentOutcome =
+  | { environment: string; status: 'published'; version: number; rows: number }
+  | { environment: string; status: 'unpublished'; rows: number }
+  | { environment: string; status: 'superseded'; version: number; rows: number }
+  | { environment: string; status: 'locked' | 'already-published' };
+
+const DEFAULTS = { pollIntervalMs: 10, batchSize: 1_000, lockTtlMs: 10_000, concurrency: 4 };
+const RETRYABLE = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT', 'SQLITE_BUSY']);
+
+export class SnapshotPublisher {
+  readonly store: RedisSnapshotStore;
+  private readonly opts: Required<Omit<SnapshotPublisherOptions, 'subscriber' | 'hooks'>> & Pick<SnapshotPublisherOptions, 'subscriber' | 'hooks'>;
+  private running = false;
+  private loopDone: Promise<void> = Promise.resolve();
+  private wake: (() => void) | undefined;
+  private woken = false;
+  private failing = false;
+
+  constructor(options: SnapshotPublisherOptions) {
+    const o = { ...DEFAULTS, logger: silentLogger, now: () => new Date(), ...options };
+    for (const k of ['pollIntervalMs', 'batchSize', 'lockTtlMs', 'concurrency'] as const) {
+      if (!Number.isInteger(o[k]) || o[k] < 1) throw new Error(`SnapshotPublisher: ${k} must be a positive integer, got ${o[k]}`);
+    }
+    this.opts = o;
+    this.store = new RedisSnapshotStore(options.redis, options.prefix);
+  }
+
+  /** Starts the poll loop (and the wake-up subscription). */
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    const sub = this.opts.subscriber;
+    if (sub) {
+      sub.on('message', (channel: string) => {
+        if (channel === this.store.pkeys.outboxWake) this.poke();
+      });
+      // ioredis re-subscribes by itself after a reconnect.
+      await sub.subscribe(this.store.pkeys.outboxWake).catch((error: unknown) => {
+        this.opts.logger.warn('publisher: wake-up subscription failed, polling only', { error: String(error) });
+      });
+    }
+    this.loopDone = this.loop();
+  }
+
+  /** Stops after the pass in progress. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.poke();
+    await this.loopDone;
+    const sub = this.opts.subscriber;
+    // Bounded: a subscriber connection waits for Redis forever, and Redis may be down right now.
+    if (sub?.status === 'ready') {
+      await Promise.race([sub.unsubscribe(this.store.pkeys.outboxWake).catch(() => {}), new Promise((r) => setTimeout(r, 1_000).unref())]);
+    }
+  }
+
+  /** Cuts the current wait short: something was just committed. */
+  poke(): void {
+    this.woken = true;
+    this.wake?.();
+  }
+
+  private async loop(): Promise<void> {
+    let backoff = 0;
+    while (this.running) {
+      let progressed = false;
+      try {
+        const outcomes = await this.drainOnce();
+        progressed = outcomes.some((o) => o.status !== 'locked' && o.status !== 'already-published');
+        if (this.failing) this.opts.logger.info('publisher: recovered');
+        this.failing = false;
+        backoff = 0;
+      } catch (error) {
+        if (!this.failing) this.opts.logger.warn('publisher: pass failed; outbox rows stay and will be retried', { error: String(error) });
+        this.failing = true;
+        backoff = Math.min(1_000, Math.max(20, backoff * 2));
+      }
+      if (!progressed && this.running) await this.sleep(backoff || this.opts.pollIntervalMs);
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (this.woken) {
+      this.woken = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = () => {
+        this.wake = undefined;
+        this.woken = false;
+        done();
+      };
+    });
+  }
+
+  /** One pass over the oldest outbox rows; returns what happened per environment. */
+  async drainOnce(): Promise<EnvironmentOutcome[]> {
+    const rows = await this.opts.db.selectFrom('outbox').select(['id', 'environment_id'])
+      .orderBy('id').limit(this.opts.batchSize).execute();
+    if (rows.length === 0) return [];
+    const byEnv = new Map<string, number[]>();
+    for (const r of rows) {
+      const ids = byEnv.get(r.environment_id) ?? [];
+      ids.push(Number(r.id));
+      byEnv.set(r.environment_id, ids);
+    }
+    const queue = [...byEnv.entries()];
+    const outcomes: EnvironmentOutcome[] = [];
+    let firstError: unknown;
+    const lane = async () => {
+      for (let next = queue.shift(); next; next = queue.shift()) {
+        try {
+          outcomes.push(await this.publishEnvironment(next[0], next[1]));
+        } catch (error) {
+          firstError ??= error;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.opts.concurrency, queue.length) }, lane));
+    if (firstError !== undefined && outcomes.length === 0) throw firstError;
+    if (firstError !== undefined) this.opts.logger.warn('publisher: an environment failed; its rows stay', { error: String(firstError) });
+    return outcomes;
+  }
+
+  /**
+   * Publishes one environment's next version for the given outbox rows (none: republish
+   * anyway, e.g. after Redis lost the snapshot) and deletes those rows.
+   */
+  async publishEnvironment(environmentId: string, outboxIds: readonly number[] = []): Promise<EnvironmentOutcome> {
+    const lock = await this.store.tryLock(this.store.pkeys.publishLock(environmentId), this.opts.lockTtlMs);
+    if (!lock) return { environment: environmentId, status: 'locked' };
+    try {
+      let ids = [...outboxIds];
+      if (ids.length > 0) {
+        // Another publisher may have published these while we waited for the lock.
+        ids = (await this.opts.db.selectFrom('outbox').select('id').where('id', 'in', ids).execute()).map((r) => Number(r.id));
+        if (ids.length === 0) return { environment: environmentId, status: 'already-published' };
+      }
+      const now = this.opts.now();
+      const { version, state } = await this.retrying(() => propagationDb(this.opts.db).transaction().execute(async (trx) => {
+        const v = await nextSnapshotVersion(trx, environmentId, now.toISOString());
+        return { version: v, state: await readEnvironmentState(createKyselyStores(trx as unknown as Kysely<Database>), environmentId) };
+      }));
+      await this.opts.hooks?.beforePublish?.(environmentId, version);
+      let outcome: EnvironmentOutcome;
+      if (!state) {
+        await this.store.unpublish(environmentId);
+        outcome = { environment: environmentId, status: 'unpublished', rows: ids.length };
+      } else {
+        const envelope: SnapshotEnvelope = {
+          snapshot: { ...state.snapshot, version, createdAt: now.toISOString() },
+          sdkKeyHashes: state.sdkKeyHashes,
+          publishedAt: Date.now(),
+        };
+        const kills = await this.store.kills(environmentId);
+        // A kill entry has done its job once a snapshot carries the flag disabled.
+        const clear = [...kills.keys()].filter((flag) => envelope.snapshot.flags[flag]?.enabled === false || !envelope.snapshot.flags[flag]);
+        const r = await this.store.publish(envelope, clear);
+        outcome = r.published
+          ? { environment: environmentId, status: 'published', version, rows: ids.length }
+          // A newer version is already there; it was built from state read after ours, so it
+          // contains these rows' changes too.
+          : { environment: environmentId, status: 'superseded', version: r.currentVersion, rows: ids.length };
+      }
+      await this.opts.hooks?.afterPublish?.(environmentId, version);
+      if (ids.length > 0) await this.opts.db.deleteFrom('outbox').where('id', 'in', ids).execute();
+      if (outcome.status === 'published') this.opts.logger.debug('publisher: published', { environment: environmentId, version, rows: ids.length });
+      return outcome;
+    } finally {
+      await lock.release();
+    }
+  }
+
+  private async retrying<T>(fn: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn();
+      } catch (error) {
+        const code = (error as { code?: unknown } | null)?.code;
+        if (attempt < 5 && typeof code === 'string' && RETRYABLE.has(code)) continue;
+        throw error;
+      }
+    }
+  }
+}
