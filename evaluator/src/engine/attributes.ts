@@ -28,9 +28,3 @@ export function compileAttribute(name: string): AttributeGetter {
 function ownValue(object: Record<string, unknown>, name: string): unknown {
   return Object.prototype.hasOwnProperty.call(object, name) ? object[name] : undefined;
 }
-
-/** An own string property, or undefined. */
-export function ownString(context: EvaluationContext, name: string): string | undefined {
-  const v = ownValue(context, name);
-  return typeof v === 'string' ? v : undefined;
-}

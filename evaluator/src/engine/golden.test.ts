@@ -5,7 +5,7 @@ import evaluation from '../../test-vectors/evaluation.json' with { type: 'json' 
 import type { FlagType, Snapshot } from '../model/flag.ts';
 import { validateSnapshot } from '../validation/index.ts';
 import { compileSnapshot } from './compile-snapshot.ts';
-import { saltToKey, sipHash24Hex, sipHashBucket } from './siphash24.ts';
+import { saltToKey, SIPHASH_IMPLEMENTATION, sipHash24Hex, sipHashBucket, sipHashBucketJs } from './siphash24.ts';
 
 const reference = createRequire(import.meta.url)('siphash') as {
   hash_hex: (key: Uint32Array, m: string) => string;
@@ -14,11 +14,23 @@ const reference = createRequire(import.meta.url)('siphash') as {
 describe('bucketing golden vectors', () => {
   it('has vectors to check', () => expect(bucketing.vectors.length).toBeGreaterThan(300));
 
+  it('runs the WebAssembly build in this runtime', () => expect(SIPHASH_IMPLEMENTATION).toBe('wasm'));
+
   it.each(bucketing.vectors.map((v) => [JSON.stringify(v.value).slice(0, 24), v] as const))('%s', (_, v) => {
     const key = saltToKey(v.salt);
-    expect(sipHash24Hex(key, v.value)).toBe(v.hash);
     expect(reference.hash_hex(Uint32Array.from(key), v.value)).toBe(v.hash);
+    expect(sipHash24Hex(key, v.value, 'wasm')).toBe(v.hash);
+    expect(sipHash24Hex(key, v.value, 'js')).toBe(v.hash);
     expect(sipHashBucket(key, v.value)).toBe(v.bucket);
+    expect(sipHashBucketJs(key, v.value)).toBe(v.bucket);
+  });
+
+  it('a value too long for the module memory falls back to JavaScript and still agrees with the reference', () => {
+    const key = saltToKey('000102030405060708090a0b0c0d0e0f');
+    const long = 'ü'.repeat(40_000);
+    const expected = reference.hash_hex(Uint32Array.from(key), long);
+    expect(sipHash24Hex(key, long)).toBe(expected);
+    expect(sipHashBucket(key, long)).toBe(Number(BigInt(`0x${expected}`) % 100000n));
   });
 });
 

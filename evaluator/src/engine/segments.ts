@@ -1,7 +1,6 @@
 /** Compiles segments into membership predicates. */
 import type { Segment } from '../model/flag.ts';
 import { compileCondition, type Predicate } from './operators.ts';
-import { ownString } from './attributes.ts';
 
 /**
  * A context is in a segment when its targetingKey is not excluded and is either included or
@@ -13,8 +12,9 @@ export function compileSegment(segment: Segment): Predicate {
   // Segments may not reference segments (validation rejects it); here such a condition never holds.
   const rules = segment.rules.map((r) => r.conditions.map((c) => compileCondition(c, () => undefined)));
   return (context) => {
-    const key = ownString(context, 'targetingKey');
-    if (key !== undefined) {
+    // A plain read is safe: `targetingKey` is not a name Object.prototype has.
+    const key = context.targetingKey;
+    if (typeof key === 'string') {
       if (excluded.has(key)) return false;
       if (included.has(key)) return true;
     }
