@@ -19,7 +19,7 @@ import type { Database } from './db/schema.ts';
 import { type TransactionHooks, UnitOfWork } from './db/unit-of-work.ts';
 import { environmentRoutes } from './environments/environment-routes.ts';
 import { EnvironmentService } from './environments/environment-service.ts';
-import { flagRoutes } from './flags/flag-routes.ts';
+import { type EmergencyKiller, flagRoutes } from './flags/flag-routes.ts';
 import { FlagService } from './flags/flag-service.ts';
 import { flagsAsCodeRoutes } from './flags-as-code/flags-as-code-routes.ts';
 import { FlagsAsCodeService } from './flags-as-code/flags-as-code-service.ts';
@@ -51,6 +51,8 @@ export interface AppOptions {
   log?: (message: string, error?: unknown) => void;
   /** Rollout wiring; without it no policy is known and ticks cannot be scheduled. */
   rollouts?: RolloutWiring;
+  /** The kill switch's Redis path while the database is down. */
+  emergencyKill?: EmergencyKiller;
 }
 
 /** What rollouts need from outside the database: policies and the BullMQ producers. */
@@ -124,7 +126,7 @@ export function createControlPlaneOn(db: Kysely<Database>, options: AppOptions =
   app.use(openApiRoutes());
   app.use(projectRoutes(services.projects));
   app.use(environmentRoutes(services.environments));
-  app.use(flagRoutes(services.flags));
+  app.use(flagRoutes(services.flags, options.emergencyKill));
   app.use(previewRoutes(services.preview));
   app.use(segmentRoutes(services.segments));
   app.use(flagsAsCodeRoutes(services.flagsAsCode));

@@ -13,6 +13,14 @@ export interface Config {
   sqliteFile: string;
   /** The first admin key's token, when given. */
   adminToken: string | undefined;
+  /** Redis for the outbox wake-up, the kill switch's fallback and the rollout queues. */
+  redisUrl: string;
+  /** Prefix of the propagation keys (shared with workers and evaluators). */
+  redisKeyPrefix: string;
+  /** Prefix of the BullMQ queues. */
+  queuePrefix: string;
+  /** Ramp policies (*.yaml). */
+  policiesDir: string;
 }
 
 export class ConfigError extends Error {}
@@ -37,5 +45,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (adminToken !== undefined && (adminToken.length < 16 || adminToken.length > 512 || /\s/.test(adminToken))) {
     throw new ConfigError('ADMIN_TOKEN must be 16..512 characters without spaces');
   }
-  return { port, host, databaseUrl, dataDir, sqliteFile: join(dataDir, 'controller.sqlite'), adminToken };
+  const redisUrl = env.REDIS_URL || 'redis://127.0.0.1:6379';
+  if (!/^rediss?:\/\//.test(redisUrl)) throw new ConfigError(`REDIS_URL must be a redis:// URL, got ${JSON.stringify(redisUrl)}`);
+  const redisKeyPrefix = env.REDIS_KEY_PREFIX ?? 'fs:';
+  const queuePrefix = env.QUEUE_PREFIX || 'fsq';
+  if (!/^[A-Za-z0-9:_-]{1,64}$/.test(queuePrefix)) throw new ConfigError('QUEUE_PREFIX must be 1..64 letters, digits, ":", "_" or "-"');
+  const policiesDir = resolve(env.POLICIES_DIR || './policies');
+  return { port, host, databaseUrl, dataDir, sqliteFile: join(dataDir, 'controller.sqlite'), adminToken, redisUrl, redisKeyPrefix, queuePrefix, policiesDir };
 }

@@ -1,7 +1,14 @@
 /** `npm start`: migrate, make sure an admin key exists, serve. */
+import { existsSync } from 'node:fs';
+import { Redis } from 'ioredis';
 import { createControlPlane } from './app.ts';
 import { ConfigError, type Config, loadConfig } from './config.ts';
 import { runMigrations } from './db/migrations.ts';
+import { RedisEmergencyKill } from './propagation/emergency-kill.ts';
+import { RedisOutboxNotifier } from './propagation/outbox-notifier.ts';
+import { BullDeliveryQueue, BullTickScheduler } from './rollouts/bullmq-queues.ts';
+import { MapPolicyCatalog } from './rollouts/policy-catalog.ts';
+import { loadPolicies } from './rollouts/policy/load-policies.ts';
 
 let config: Config;
 try {
@@ -14,7 +21,27 @@ try {
   throw error;
 }
 
-const plane = createControlPlane(config);
+// A policy file with problems stops the start: a rollout must never run on a half-read policy.
+const loaded = existsSync(config.policiesDir) ? await loadPolicies(config.policiesDir) : { policies: new Map(), problems: [] };
+if (loaded.problems.length > 0) {
+  for (const p of loaded.problems) console.error(`controller: policy ${p}`);
+  console.error(`controller: fix the policies in ${config.policiesDir} (problems above)`);
+  process.exit(1);
+}
+if (loaded.policies.size === 0) console.warn(`controller: no ramp policies in ${config.policiesDir}; rollouts cannot start`);
+
+// Redis is optional for the admin API: a write never waits on it (hints and queues only).
+const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
+redis.on('error', () => {});
+const queueConnection = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+queueConnection.on('error', () => {});
+const outboxNotifier = new RedisOutboxNotifier(redis, config.redisKeyPrefix);
+const queues = { connection: queueConnection, prefix: config.queuePrefix };
+const plane = createControlPlane(config, {
+  hooks: { afterCommit: () => outboxNotifier.notify() },
+  emergencyKill: new RedisEmergencyKill(redis, config.redisKeyPrefix),
+  rollouts: { policies: new MapPolicyCatalog(loaded.policies), scheduler: new BullTickScheduler(queues), deliveries: new BullDeliveryQueue(queues) },
+});
 try {
   await runMigrations(plane.db);
 } catch (error) {
@@ -41,6 +68,10 @@ server.on('error', (error) => {
   console.error(`controller: cannot listen on ${config.host}:${config.port}: ${error.message}`);
   process.exit(1);
 });
-const stop = () => server.close(() => void plane.close().then(() => process.exit(0)));
+const stop = () => server.close(() => void plane.close().then(() => {
+  redis.disconnect();
+  queueConnection.disconnect();
+  process.exit(0);
+}));
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);

@@ -17,6 +17,12 @@ export interface WorkersConfig {
   pollIntervalMs: number;
   /** How often the safety sweep re-checks every environment's snapshot and pending kills. */
   sweepIntervalMs: number;
+  /** Prometheus for rollout analysis, where a policy names no address. */
+  prometheusUrl: string;
+  /** Prefix of the BullMQ queues (the controller's QUEUE_PREFIX). */
+  queuePrefix: string;
+  /** Analysis ticks in flight in this process. */
+  tickConcurrency: number;
 }
 
 export class ConfigError extends Error {
@@ -58,8 +64,13 @@ export function loadWorkersConfig(env: NodeJS.ProcessEnv = process.env, cwd = pr
   }
   const keyPrefix = env.REDIS_KEY_PREFIX ?? 'fs:';
   if (!/^[\w:.-]{0,64}$/.test(keyPrefix)) throw new ConfigError(`REDIS_KEY_PREFIX may hold letters, digits, _ : . - (at most 64), got ${JSON.stringify(keyPrefix)}`);
+  const prometheusUrl = env.PROMETHEUS_URL || 'http://127.0.0.1:9090';
+  if (!/^https?:\/\/\S+$/.test(prometheusUrl)) throw new ConfigError(`PROMETHEUS_URL must be an http(s) URL, got ${JSON.stringify(prometheusUrl)}`);
+  const queuePrefix = env.QUEUE_PREFIX || 'fsq';
+  if (!/^[A-Za-z0-9:_-]{1,64}$/.test(queuePrefix)) throw new ConfigError('QUEUE_PREFIX must be 1..64 letters, digits, ":", "_" or "-"');
   return {
-    databaseUrl, dataDir, sqliteFile: join(dataDir, 'controller.sqlite'), redisUrl, keyPrefix,
+    databaseUrl, dataDir, sqliteFile: join(dataDir, 'controller.sqlite'), redisUrl, keyPrefix, prometheusUrl, queuePrefix,
+    tickConcurrency: integer(env, 'TICK_CONCURRENCY', 100, 1, 1_000),
     pollIntervalMs: integer(env, 'PUBLISH_POLL_MS', 10, 1, 10_000),
     sweepIntervalMs: integer(env, 'SWEEP_INTERVAL_MS', 5_000, 100, 3_600_000),
   };

@@ -1,9 +1,16 @@
 /**
  * The workers process: the snapshot publisher (outbox -> Redis), the kill reconciler (kills made
- * through Redis while the database was down -> database + audit) and the BullMQ safety sweep.
+ * through Redis while the database was down -> database + audit), the BullMQ safety sweep, and
+ * the rollout workers (analysis ticks against Prometheus, webhook deliveries, the reconciler).
  * Survives database and Redis outages: each loop logs once, backs off and resumes.
  */
+import { Redis as IORedis } from 'ioredis';
+import { createControlPlaneOn } from '../../controller/src/app.ts';
 import { createDatabase } from '../../controller/src/db/create-database.ts';
+import { runMigrations } from '../../controller/src/db/migrations.ts';
+import { BullDeliveryQueue, BullTickScheduler } from '../../controller/src/rollouts/bullmq-queues.ts';
+import { MapPolicyCatalog } from '../../controller/src/rollouts/policy-catalog.ts';
+import { startRolloutWorkers } from './rollouts/rollout-workers.ts';
 import { runPropagationMigrations } from '../../controller/src/propagation/published-versions.ts';
 import { ConfigError, loadWorkersConfig, type WorkersConfig } from './config.ts';
 import { KillReconciler } from './kill/kill-reconciler.ts';
@@ -30,6 +37,8 @@ const db = createDatabase({ databaseUrl: config.databaseUrl, sqliteFile: config.
 // the operator; the loops below would fail the same way until it answers.
 for (let attempt = 1; ; attempt++) {
   try {
+    // The controller migrates too; Kysely's migrator makes the second run a no-op.
+    await runMigrations(db);
     await runPropagationMigrations(db);
     break;
   } catch (error) {
@@ -48,6 +57,25 @@ const sweep = new PropagationSweep({ db, redisUrl: config.redisUrl, prefix: conf
 await publisher.start();
 reconciler.start();
 await sweep.start();
+
+// Rollouts: the same services the admin API uses, so a ramp step is written exactly like a
+// human change; after each commit the publisher is poked instead of waiting for its poll.
+const queueConnection = new IORedis(config.redisUrl, { maxRetriesPerRequest: null });
+queueConnection.on('error', () => {});
+const queues = { connection: queueConnection, prefix: config.queuePrefix };
+const tickScheduler = new BullTickScheduler(queues);
+const deliveryQueue = new BullDeliveryQueue(queues);
+const plane = createControlPlaneOn(db, {
+  hooks: { afterCommit: () => publisher.poke() },
+  rollouts: { policies: new MapPolicyCatalog(new Map()), scheduler: tickScheduler, deliveries: deliveryQueue },
+  log: (message, error) => logger.warn(message, { error: String(error ?? '') }),
+});
+const rolloutWorkers = await startRolloutWorkers({
+  connection: queueConnection, prefix: config.queuePrefix, rollouts: plane.services.rollouts, webhooks: plane.services.webhooks,
+  prometheusUrl: config.prometheusUrl, concurrency: config.tickConcurrency,
+  log: (message, error) => logger.warn(message, { error: String(error ?? '') }),
+});
+console.log(`workers: rollout analysis against ${config.prometheusUrl} (queues ${JSON.stringify(config.queuePrefix)}, ${config.tickConcurrency} ticks in flight)`);
 console.log(`workers: publishing snapshots from ${config.databaseUrl ? 'MySQL' : `SQLite ${config.sqliteFile}`} to ${config.redisUrl} (prefix ${JSON.stringify(config.keyPrefix)}), outbox poll ${config.pollIntervalMs} ms`);
 
 let stopping = false;
@@ -57,6 +85,9 @@ async function shutdown(signal: string) {
   logger.info(`workers: ${signal}, stopping`);
   const force = setTimeout(() => process.exit(1), 10_000);
   force.unref();
+  await rolloutWorkers.close().catch(() => {});
+  await Promise.all([tickScheduler.close(), deliveryQueue.close()]).catch(() => {});
+  queueConnection.disconnect();
   await publisher.stop();
   await reconciler.stop();
   await sweep.stop();

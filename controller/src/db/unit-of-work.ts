@@ -6,11 +6,15 @@ import type { Stores } from './stores.ts';
 export interface TransactionHooks {
   /** Runs inside every write transaction after all its statements, just before COMMIT. */
   beforeCommit?: () => void | Promise<void>;
+  /** Runs after every write transaction COMMITTED (the outbox wake-up hint); never throws. */
+  afterCommit?: () => void;
 }
 
 // MySQL may pick a transaction as a deadlock victim or time out its lock wait; both roll the
 // whole transaction back, so running it again is safe.
-const RETRYABLE = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT', 'SQLITE_BUSY']);
+// SQLITE_BUSY_SNAPSHOT: a WAL reader that tried to write after another connection (the
+// publisher process) committed; the transaction must start over to see the new snapshot.
+const RETRYABLE = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT', 'SQLITE_BUSY', 'SQLITE_BUSY_SNAPSHOT']);
 
 /**
  * Services read and write through this: `write` runs a function in one transaction with stores
@@ -37,11 +41,13 @@ export class UnitOfWork {
   async write<T>(fn: (stores: Stores) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.db.transaction().execute(async (trx) => {
-          const result = await fn(this.makeStores(trx));
+        const result = await this.db.transaction().execute(async (trx) => {
+          const value = await fn(this.makeStores(trx));
           await this.hooks.beforeCommit?.();
-          return result;
+          return value;
         });
+        this.hooks.afterCommit?.();
+        return result;
       } catch (error) {
         const code = (error as { code?: unknown } | null)?.code;
         if (attempt < 5 && typeof code === 'string' && RETRYABLE.has(code)) continue;

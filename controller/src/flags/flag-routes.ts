@@ -10,6 +10,13 @@ import { checkShape, type Shape } from '../http/shape.ts';
 import { expectedVersion, setEtag } from '../http/versions.ts';
 import type { ConfigRecord, FlagRecord } from './flag-store.ts';
 import type { FlagService } from './flag-service.ts';
+import { ApiError } from '../http/api-error.ts';
+import { EmergencyKillUnavailable, killWithRedisFallback, type EmergencyKillRequest, type EmergencyKillResult } from '../propagation/emergency-kill.ts';
+
+/** Writes a kill straight to Redis when the database is unreachable (see propagation/). */
+export interface EmergencyKiller {
+  kill(req: EmergencyKillRequest): Promise<EmergencyKillResult>;
+}
 
 /** The top level of a flag definition (contents are the validator's job). */
 const DEFINITION: Shape = {
@@ -28,7 +35,7 @@ export const flagView = (f: FlagRecord) => ({ ...f.definition, archived: f.archi
 /** Exactly what PUT takes back: the config plus its version. */
 export const configView = (c: ConfigRecord) => ({ ...c.config, version: c.version });
 
-export function flagRoutes(flags: FlagService): Router {
+export function flagRoutes(flags: FlagService, emergency?: EmergencyKiller): Router {
   const r = Router();
 
   r.get(`${PROJECT}/flags`, async (req, res) => {
@@ -112,7 +119,23 @@ export function flagRoutes(flags: FlagService): Router {
     // A key limited to environments must name them, and only its own.
     if (envs === undefined) requireUnrestricted(ctx.actor);
     for (const e of envs ?? []) requireEnvironment(ctx.actor, environmentId(p, e));
-    res.json({ results: await flags.kill(ctx, p, f, envs, body.reason as string) });
+    const reason = body.reason as string;
+    const viaDatabase = () => flags.kill(ctx, p, f, envs, reason);
+    if (!emergency) return void res.json({ results: await viaDatabase() });
+    try {
+      const outcome = await killWithRedisFallback(viaDatabase, () => emergency.kill({
+        projectKey: p, flagKey: f, environments: envs, actor: ctx.actor, reason, requestId: ctx.requestId,
+      }));
+      if (outcome.via === 'database') return void res.json({ results: outcome.result });
+      // Accepted, not done: the evaluators serve the kill now; the audit row follows the database.
+      res.status(202).json({
+        results: outcome.result.results, pendingId: outcome.result.id,
+        message: 'the database is unreachable: the kill reached the evaluators through Redis and is audited once the database is back',
+      });
+    } catch (error) {
+      if (error instanceof EmergencyKillUnavailable) throw new ApiError(503, 'KILL_UNAVAILABLE', error.message);
+      throw error;
+    }
   });
 
   r.get(`${ENVIRONMENT}/flags/:flagKey`, async (req, res) => {

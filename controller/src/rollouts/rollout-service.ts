@@ -246,6 +246,11 @@ export class RolloutService {
     return 'applied';
   }
 
+  /** The rollout as stored, for the tick worker (no access check: the worker is the controller). */
+  peek(id: number): Promise<RolloutRecord | undefined> {
+    return this.uow.read((s) => s.rollouts.get(id));
+  }
+
   /** Re-arms every ticking rollout's current job (after a restart, or periodically). */
   async reconcile(): Promise<number> {
     const rows = await this.uow.read((s) => s.rollouts.listByStatus(TICKING_STATUSES, 10_000));

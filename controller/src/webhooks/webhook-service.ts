@@ -55,6 +55,11 @@ export class WebhookService implements RolloutNotifier {
     if (!(await this.store.delete(id))) throw notFound(`webhook ${id}`);
   }
 
+  /** Where a queued delivery goes, with the secret to sign it (the delivery worker's read). */
+  target(id: number): Promise<WebhookRecord | undefined> {
+    return this.store.get(id);
+  }
+
   /** Fans an event out to every subscribed webhook. */
   async notify(event: RolloutWebhookEvent, payload: Record<string, unknown>): Promise<void> {
     for (const hook of await this.store.list()) {

@@ -1,0 +1,61 @@
+/**
+ * The rollout side of the workers process: BullMQ workers for analysis ticks and webhook
+ * deliveries, and the reconciler that re-arms every running rollout's tick at start and then
+ * periodically (a job lost with Redis, or never added because Redis was down, comes back).
+ */
+import { Worker, type ConnectionOptions } from 'bullmq';
+import { TICK_QUEUE, WEBHOOK_QUEUE, type TickJob } from '../../../controller/src/rollouts/bullmq-queues.ts';
+import type { RolloutService } from '../../../controller/src/rollouts/rollout-service.ts';
+import type { WebhookDelivery, WebhookService } from '../../../controller/src/webhooks/webhook-service.ts';
+import { deliverWebhook } from './deliver-webhook.ts';
+import { runTick, type TickResult } from './run-tick.ts';
+
+export interface RolloutWorkerOptions {
+  connection: ConnectionOptions;
+  prefix: string;
+  rollouts: RolloutService;
+  webhooks: WebhookService;
+  prometheusUrl: string;
+  /** Ticks in flight per process: ticks wait on Prometheus, not on CPU. */
+  concurrency?: number;
+  reconcileEveryMs?: number;
+  onTick?: (job: TickJob, outcome: { result: TickResult; lagMs: number }) => void;
+  log?: (message: string, error?: unknown) => void;
+}
+
+export interface RolloutWorkers {
+  ticks: Worker<TickJob>;
+  deliveries: Worker<WebhookDelivery>;
+  close(): Promise<void>;
+}
+
+export async function startRolloutWorkers(o: RolloutWorkerOptions): Promise<RolloutWorkers> {
+  const log = o.log ?? ((m: string, e?: unknown) => console.error(m, e ?? ''));
+  const ticks = new Worker<TickJob>(TICK_QUEUE, async (job) => {
+    const outcome = await runTick({ rollouts: o.rollouts, prometheusUrl: o.prometheusUrl }, job.data);
+    o.onTick?.(job.data, outcome);
+    return outcome.result;
+  }, { connection: o.connection, prefix: o.prefix, concurrency: o.concurrency ?? 100 });
+  const deliveries = new Worker<WebhookDelivery>(WEBHOOK_QUEUE, async (job) => {
+    const target = await o.webhooks.target(job.data.webhookId);
+    if (!target) return 'webhook deleted';
+    return deliverWebhook(target, job.data);
+  }, { connection: o.connection, prefix: o.prefix, concurrency: 20 });
+  for (const w of [ticks, deliveries]) w.on('error', (error) => log(`worker ${w.name}: ${error.message}`));
+  ticks.on('failed', (job, error) => log(`tick ${job?.id} failed (attempt ${job?.attemptsMade}): ${error.message}`));
+
+  const reconcile = async () => {
+    try { await o.rollouts.reconcile(); } catch (error) { log('reconciler: could not re-arm rollouts', error); }
+  };
+  await reconcile();
+  const timer = setInterval(reconcile, o.reconcileEveryMs ?? 30_000);
+  timer.unref();
+  return {
+    ticks,
+    deliveries,
+    async close() {
+      clearInterval(timer);
+      await Promise.all([ticks.close(), deliveries.close()]);
+    },
+  };
+}

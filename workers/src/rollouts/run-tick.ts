@@ -1,0 +1,47 @@
+/**
+ * One analysis tick: read the rollout, resolve its policy's queries for this step and window,
+ * ask Prometheus (all queries at once, each with the policy's timeout), decide, and hand the
+ * decision with its evidence to the service, which applies it only if the rollout has not moved.
+ */
+import { decideTick, plannedQueries, type QueryEvidence } from '../../../controller/src/rollouts/analysis/decide.ts';
+import { queryPrometheus } from '../../../controller/src/rollouts/analysis/prometheus-client.ts';
+import { promDuration, renderQuery } from '../../../controller/src/rollouts/policy/policy.ts';
+import { TICKING_STATUSES } from '../../../controller/src/rollouts/rollout-record.ts';
+import type { RolloutService } from '../../../controller/src/rollouts/rollout-service.ts';
+
+export interface TickDeps {
+  rollouts: RolloutService;
+  /** Used when the policy names no Prometheus address. */
+  prometheusUrl: string;
+  now?: () => number;
+}
+
+export type TickResult = 'applied' | 'stale';
+
+export async function runTick(deps: TickDeps, job: { rolloutId: number; tickSeq: number; dueAt: number }): Promise<{ result: TickResult; lagMs: number }> {
+  const now = deps.now ?? Date.now;
+  const started = now();
+  const lagMs = Math.max(0, started - job.dueAt);
+  const r = await deps.rollouts.peek(job.rolloutId);
+  if (!r || r.tickSeq !== job.tickSeq || !TICKING_STATUSES.includes(r.status)) return { result: 'stale', lagMs };
+  const policy = r.policy;
+  // The window covers the whole current step, so counts are the step's own (at least one interval).
+  const window = promDuration(Math.max(started - Date.parse(r.stepStartedAt), policy.analysis.interval));
+  const provider = { ...policy.analysis.prometheus, address: policy.analysis.prometheus.address ?? deps.prometheusUrl };
+  const planned = plannedQueries(policy, r.stepIndex);
+  const evidence = await Promise.all(planned.map(async (q): Promise<QueryEvidence> => {
+    const query = renderQuery(q.template, {
+      flag: r.flagKey, variant: q.arm === 'treatment' ? r.treatment : r.control, environment: r.environmentId, window,
+    });
+    const answer = await queryPrometheus(provider, query, started);
+    return { id: q.id, arm: q.arm, query, measurement: answer.measurement, durationMs: answer.durationMs };
+  }));
+  const decision = decideTick({
+    policy, stepIndex: r.stepIndex, stepStartedAt: Date.parse(r.stepStartedAt), now: started, counters: r.counters,
+    approvedStep: r.approvedStep ?? undefined, answers: new Map(evidence.map((e) => [e.id, e])),
+  });
+  const result = await deps.rollouts.applyTick(r.id, r.version, r.tickSeq, decision, {
+    window, prometheus: provider.address, queries: evidence, metrics: decision.metrics, traffic: decision.traffic, srm: decision.srm ?? null,
+  }, lagMs);
+  return { result, lagMs };
+}
