@@ -44,6 +44,8 @@ export interface LocalStack {
   controller: SupervisedChild;
   workers: SupervisedChild;
   evaluators: SupervisedChild[];
+  /** Starts another workers process with the same environment (e.g. after one was killed). */
+  startWorkers(): SupervisedChild;
   /** Stops every child (SIGTERM, bounded), then the private Redis. */
   stop(): Promise<void>;
 }
@@ -85,7 +87,9 @@ export async function startLocalStack(o: LocalStackOptions = {}): Promise<LocalS
     const listening = await waitForLine(controller, /listening on (http:\/\/[^/\s]+)/, timeout);
     const controllerUrl = listening[1]!;
     // The workers start after the controller has migrated the database they read.
-    const workers = supervisor.start({ name: 'workers', file: 'workers/src/main.ts', cwd: REPO_ROOT, env: common });
+    let workerCount = 0;
+    const startWorkers = () => supervisor.start({ name: workerCount++ === 0 ? 'workers' : `workers-${workerCount}`, file: 'workers/src/main.ts', cwd: REPO_ROOT, env: common });
+    const workers = startWorkers();
     const ports = await Promise.all((o.evaluatorPorts ?? [4100, 4101]).map((p) => (p === 0 ? freePort() : Promise.resolve(p))));
     const evaluators = ports.map((port) => supervisor.start({
       name: `evaluator-${port}`, file: 'evaluator/src/server/main.ts', cwd: REPO_ROOT,
@@ -96,7 +100,7 @@ export async function startLocalStack(o: LocalStackOptions = {}): Promise<LocalS
     await Promise.all(evaluatorUrls.map((u, i) => waitForHttp(`${u}/healthz`, timeout, evaluators[i])));
     return {
       controllerUrl, apiUrl: `${controllerUrl}/api/v1`, evaluatorUrls, redisUrl, privateRedis,
-      adminToken: o.adminToken ?? printedToken, supervisor, controller, workers, evaluators, stop,
+      adminToken: o.adminToken ?? printedToken, supervisor, controller, workers, evaluators, startWorkers, stop,
     };
   } catch (error) {
     await stop();

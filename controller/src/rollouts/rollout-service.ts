@@ -212,7 +212,8 @@ export class RolloutService {
           event = 'advanced';
           webhooks.push(['rollout.step_completed', { ...r, stepIndex, weightUnits }, d.reason]);
         } else if (d.decision === 'complete') {
-          await this.applyWeight(s, ctx, r, percentToUnits(100), 'rollout.complete', d.reason, now);
+          // The last step is 100% (the schema insists), so the config already serves the treatment.
+          if (r.weightUnits !== percentToUnits(100)) await this.applyWeight(s, ctx, r, percentToUnits(100), 'rollout.complete', d.reason, now);
           patch = { ...base, status: 'completed', weightUnits: percentToUnits(100) };
           event = 'completed';
           webhooks.push(['rollout.completed', r, d.reason]);

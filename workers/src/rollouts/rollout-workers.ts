@@ -35,7 +35,12 @@ export async function startRolloutWorkers(o: RolloutWorkerOptions): Promise<Roll
     const outcome = await runTick({ rollouts: o.rollouts, prometheusUrl: o.prometheusUrl }, job.data);
     o.onTick?.(job.data, outcome);
     return outcome.result;
-  }, { connection: o.connection, prefix: o.prefix, concurrency: o.concurrency ?? 100 });
+  }, {
+    connection: o.connection, prefix: o.prefix, concurrency: o.concurrency ?? 100,
+    // A tick takes at most the Prometheus timeout plus a transaction: short locks let a tick held
+    // by a killed worker be picked up again within seconds, not BullMQ's default 30 s.
+    lockDuration: 10_000, stalledInterval: 5_000,
+  });
   const deliveries = new Worker<WebhookDelivery>(WEBHOOK_QUEUE, async (job) => {
     const target = await o.webhooks.target(job.data.webhookId);
     if (!target) return 'webhook deleted';
