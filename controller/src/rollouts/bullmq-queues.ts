@@ -36,9 +36,10 @@ export class BullTickScheduler implements TickScheduler {
     await this.queue.add('tick', { rolloutId, tickSeq, dueAt: atMs }, {
       jobId: tickJobId(rolloutId, tickSeq),
       delay: Math.max(0, atMs - Date.now()),
-      // Completed jobs vanish so the reconciler can re-add an id whose run did not apply.
+      // Finished jobs vanish: BullMQ ignores an add whose id still exists, and the reconciler must
+      // be able to re-arm a tick whose job failed or ran without applying (the worker logs failures).
       removeOnComplete: true,
-      removeOnFail: 1000,
+      removeOnFail: true,
       attempts: 5,
       backoff: { type: 'exponential', delay: 500 },
     });

@@ -220,6 +220,8 @@ describe('rollouts end to end', () => {
     const healthy = await until('the healthy rollout to complete', 90_000, async () => {
       const r = await rollout(started.healthy.id);
       return r.status === 'completed' ? r : undefined;
+    }).catch(async (error) => {
+      throw new Error(`${error.message}; rollout: ${JSON.stringify(await explain(started.healthy.id))}; workers: ${replacement.lastLines.slice(-15).join(' | ')}`);
     });
     expect(replacement.process.exitCode).toBeNull();
     expect(healthy.weightPercent).toBe(100);
@@ -237,9 +239,12 @@ describe('rollouts end to end', () => {
     expect(await treatmentShare('healthy')).toBe(1);
 
     // --- Too little traffic: held at step 1, never failed.
-    const quiet = await rollout(started.quiet.id);
+    // (Its ticks also waited while the workers process was down.)
+    const quiet = await until('three ticks of the quiet rollout', 30_000, async () => {
+      const r = await rollout(started.quiet.id);
+      return r.ticks.length >= 3 ? r : undefined;
+    });
     expect(quiet).toMatchObject({ status: 'running', step: 1, weightPercent: 20 });
-    expect(quiet.ticks.length).toBeGreaterThanOrEqual(3);
     expect(quiet.ticks.every((t) => t.decision === 'hold' && /low traffic/.test(t.reason))).toBe(true);
 
     // --- Prometheus unreachable: provider errors lead to the policy's pause; never advanced.

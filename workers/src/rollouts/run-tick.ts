@@ -3,7 +3,7 @@
  * ask Prometheus (all queries at once, each with the policy's timeout), decide, and hand the
  * decision with its evidence to the service, which applies it only if the rollout has not moved.
  */
-import { decideTick, plannedQueries, type QueryEvidence } from '../../../controller/src/rollouts/analysis/decide.ts';
+import { analysisWindowMs, decideTick, plannedQueries, type QueryEvidence } from '../../../controller/src/rollouts/analysis/decide.ts';
 import { queryPrometheus } from '../../../controller/src/rollouts/analysis/prometheus-client.ts';
 import { promDuration, renderQuery } from '../../../controller/src/rollouts/policy/policy.ts';
 import { TICKING_STATUSES } from '../../../controller/src/rollouts/rollout-record.ts';
@@ -25,8 +25,8 @@ export async function runTick(deps: TickDeps, job: { rolloutId: number; tickSeq:
   const r = await deps.rollouts.peek(job.rolloutId);
   if (!r || r.tickSeq !== job.tickSeq || !TICKING_STATUSES.includes(r.status)) return { result: 'stale', lagMs };
   const policy = r.policy;
-  // The window covers the whole current step, so counts are the step's own (at least one interval).
-  const window = promDuration(Math.max(started - Date.parse(r.stepStartedAt), policy.analysis.interval));
+  // The window covers the current step after it settled, so counts are the step's own.
+  const window = promDuration(analysisWindowMs(policy, Date.parse(r.stepStartedAt), started));
   const provider = { ...policy.analysis.prometheus, address: policy.analysis.prometheus.address ?? deps.prometheusUrl };
   const planned = plannedQueries(policy, r.stepIndex);
   const evidence = await Promise.all(planned.map(async (q): Promise<QueryEvidence> => {

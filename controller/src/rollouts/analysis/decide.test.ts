@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Policy } from '../policy/policy.ts';
 import { validatePolicy } from '../policy/policy-schema.ts';
-import { decideTick, EMPTY_COUNTERS, plannedQueries, queryId, type AnalysisCounters, type QueryEvidence, type TickDecision } from './decide.ts';
+import { analysisWindowMs, decideTick, EMPTY_COUNTERS, plannedQueries, queryId, type AnalysisCounters, type QueryEvidence, type TickDecision } from './decide.ts';
 import { readAnswer } from './prometheus-client.ts';
 
 const checked = validatePolicy({
@@ -136,11 +136,19 @@ describe('decideTick on recorded series', () => {
     expect(d[0]!.metrics[1]!.statistic!.lowerBound).toBeGreaterThan(0);
   });
 
-  it('a sample-ratio mismatch pauses', () => {
+  it('a sample-ratio mismatch pauses, once the step has settled (not on its first ticks)', () => {
     const skewed = { [queryId('traffic', 'treatment')]: vector('1500'), [queryId('traffic', 'control')]: vector('8500') };
-    const d = replay([skewed]);
-    expect(d[0]!.decision).toBe('pause');
-    expect(d[0]!.srm).toMatchObject({ mismatch: true });
+    const d = replay([skewed, skewed, skewed]);
+    // 10 s and 20 s into a step with a 30 s minDuration: the counters may still hold the old weight.
+    expect(d.slice(0, 2).map((x) => x.decision)).toEqual(['hold', 'hold']);
+    expect(d[0]!.srm).toBeUndefined();
+    expect(d[2]!.decision).toBe('pause');
+    expect(d[2]!.srm).toMatchObject({ mismatch: true });
+  });
+
+  it('the analysis window skips the first half-interval of a step', () => {
+    expect(analysisWindowMs(policy, 0, 10_000)).toBe(5_000);
+    expect(analysisWindowMs(policy, 0, 60_000)).toBe(55_000);
   });
 
   it('an approval gate holds a healthy step until approved, but never blocks a rollback', () => {

@@ -72,6 +72,17 @@ export interface TickDecision {
 /** The id of a query in `answers`. */
 export const queryId = (source: string, arm: Arm) => `${source}:${arm}`;
 
+/**
+ * The range a tick's queries cover: from half an interval after the step began, to now. The
+ * counters' first samples after a weight change still hold the previous weight's traffic (scrape
+ * interval, propagation), which would read as a sample-ratio mismatch; skipping the settling
+ * half-interval keeps them out. Never shorter than half an interval.
+ */
+export function analysisWindowMs(policy: Policy, stepStartedAt: number, now: number): number {
+  const settle = policy.analysis.interval / 2;
+  return Math.max(settle, now - stepStartedAt - settle);
+}
+
 /** Which queries a tick needs, with their template: the worker resolves and runs them. */
 export function plannedQueries(policy: Policy, stepIndex: number): Array<{ id: string; arm: Arm; template: string }> {
   const arms: Arm[] = policy.steps[stepIndex]!.weight >= 100 ? ['treatment'] : ['treatment', 'control'];
@@ -125,7 +136,9 @@ export function decideTick(input: TickInput): TickDecision {
   if (traffic.treatment.kind === 'error' || traffic.control.kind === 'error') bump(counters.consecutiveErrors, 'traffic');
   else counters.consecutiveErrors.traffic = 0;
 
-  const srm = !fullExposure && traffic.treatment.kind === 'value' && traffic.control.kind === 'value'
+  // Exposures are only compared once the step has had time to settle into its new weight.
+  const settled = now - input.stepStartedAt >= Math.max(step.minDuration, 2 * policy.analysis.interval);
+  const srm = settled && !fullExposure && traffic.treatment.kind === 'value' && traffic.control.kind === 'value'
     ? sampleRatioMismatch(traffic.treatment.value, traffic.control.value, step.weight / 100, policy.srm.threshold)
     : undefined;
 
