@@ -83,6 +83,15 @@ export async function startReplayPrometheus(options: ReplayPrometheusOptions): P
     sendJson(res, 200, { status: 'success', data: { resultType: 'vector', result } });
   };
 
+  function stats(): ReplayStats {
+    const seconds = Math.max(0.001, (Date.now() - since) / 1000);
+    return { queries, since, queriesPerSecond: queries / seconds };
+  }
+  function resetStats(): void {
+    queries = 0;
+    since = Date.now();
+  }
+
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname === '/api/v1/query' && (req.method === 'GET' || req.method === 'POST')) {
@@ -93,6 +102,12 @@ export async function startReplayPrometheus(options: ReplayPrometheusOptions): P
     }
     if (url.pathname === '/-/ready' || url.pathname === '/-/healthy') {
       res.writeHead(200, { 'content-type': 'text/plain' }).end('Prometheus replay is Ready.\n');
+      return;
+    }
+    // Not Prometheus': lets a benchmark read the counts when the replay runs in another process.
+    if (url.pathname === '/-/replay-stats') {
+      if (url.searchParams.get('reset') === '1') resetStats();
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(stats()));
       return;
     }
     res.writeHead(404, { 'content-type': 'text/plain' }).end('404 page not found\n');
@@ -107,11 +122,8 @@ export async function startReplayPrometheus(options: ReplayPrometheusOptions): P
   return {
     url: `http://127.0.0.1:${port}`,
     port,
-    stats() {
-      const seconds = Math.max(0.001, (Date.now() - since) / 1000);
-      return { queries, since, queriesPerSecond: queries / seconds };
-    },
-    resetStats() { queries = 0; since = Date.now(); },
+    stats,
+    resetStats,
     stop() {
       stopped ??= new Promise<void>((resolve) => {
         for (const t of timers) clearTimeout(t);

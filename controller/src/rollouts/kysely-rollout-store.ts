@@ -91,6 +91,12 @@ export class KyselyRolloutStore implements RolloutStore {
     return rows.map(toRecord);
   }
 
+  async listOverdue(before: string, limit: number): Promise<RolloutRecord[]> {
+    const rows = await this.db.selectFrom('rollouts').selectAll().where('status', 'in', ['running', 'awaiting-approval'])
+      .where('next_tick_at', '<', before).orderBy('next_tick_at').limit(limit).execute();
+    return rows.map(toRecord);
+  }
+
   async update(id: number, expectedVersion: number, patch: Partial<Omit<RolloutRecord, 'id' | 'version'>>): Promise<boolean> {
     const r = await this.db.updateTable('rollouts').set({ ...toRow(patch), version: expectedVersion + 1 })
       .where('id', '=', id).where('version', '=', expectedVersion).executeTakeFirst();

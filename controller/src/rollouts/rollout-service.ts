@@ -181,18 +181,21 @@ export class RolloutService {
   }
 
   /**
-   * Applies one analysis tick's decision, if the rollout is still where the tick found it
-   * (`version`, `tickSeq`). 'stale' means another worker or a human moved it first: nothing is written.
+   * Applies one analysis tick's decision, if the rollout is still the record the tick read
+   * (same version). 'stale' means another worker or a human moved it first: nothing is written.
    */
-  async applyTick(rolloutId: number, version: number, tickSeq: number, d: TickDecision, evidence: unknown, lagMs: number): Promise<TickOutcome> {
+  async applyTick(read: RolloutRecord, d: TickDecision, evidence: unknown, lagMs: number): Promise<TickOutcome> {
+    const { id: rolloutId, version, tickSeq } = read;
     const now = this.clock();
     const ctx: RequestContext = { actor: CONTROLLER_ACTOR, requestId: `rollout-${rolloutId}-tick-${tickSeq}` };
     const webhooks: Array<[RolloutWebhookEvent, RolloutRecord, string]> = [];
     let next: RolloutRecord | undefined;
     try {
       next = await this.uow.write(async (s) => {
-        const r = await s.rollouts.get(rolloutId);
-        if (!r || r.version !== version || r.tickSeq !== tickSeq || !TICKING_STATUSES.includes(r.status)) return undefined;
+        // The record the tick was computed from; the version-guarded update below refuses it if
+        // anything moved since (no second read: this runs ~200 times a second at scale).
+        const r = read;
+        if (!TICKING_STATUSES.includes(r.status)) return undefined;
         await s.rollouts.insertTick({ rolloutId, seq: tickSeq, at: iso(now), stepIndex: r.stepIndex, weightUnits: r.weightUnits, decision: d.decision, reason: d.reason, evidence, lagMs });
         const interval = r.policy.analysis.interval;
         const base = { counters: d.counters, lastReason: d.reason, tickSeq: tickSeq + 1, nextTickAt: iso(now + interval), updatedAt: iso(now) };
@@ -252,9 +255,15 @@ export class RolloutService {
     return this.uow.read((s) => s.rollouts.get(id));
   }
 
-  /** Re-arms every ticking rollout's current job (after a restart, or periodically). */
-  async reconcile(): Promise<number> {
-    const rows = await this.uow.read((s) => s.rollouts.listByStatus(TICKING_STATUSES, 10_000));
+  /**
+   * Re-arms ticks whose job may be lost: every ticking rollout (`all`, at start), or only those
+   * overdue by more than `graceMs` (periodically; a rollout on schedule has its job, and re-adding
+   * it could race a job that just finished). Adding a job that exists is a no-op.
+   */
+  async reconcile(o: { all: boolean; graceMs?: number } = { all: true }): Promise<number> {
+    const rows = await this.uow.read((s) => (o.all
+      ? s.rollouts.listByStatus(TICKING_STATUSES, 100_000)
+      : s.rollouts.listOverdue(iso(this.clock() - (o.graceMs ?? 15_000)), 100_000)));
     for (const r of rows) await this.arm(r);
     return rows.length;
   }

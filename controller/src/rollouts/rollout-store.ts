@@ -18,6 +18,8 @@ export interface RolloutStore {
   list(q: RolloutListQuery): Promise<RolloutRecord[]>;
   /** Rollouts whose status is one of these (the reconciler's query). */
   listByStatus(statuses: readonly RolloutStatus[], limit: number): Promise<RolloutRecord[]>;
+  /** Ticking rollouts whose next tick was due before `before` (ISO time): their job may be lost. */
+  listOverdue(before: string, limit: number): Promise<RolloutRecord[]>;
   /** Conditional on `expectedVersion`; writes version + 1. False when the version moved. */
   update(id: number, expectedVersion: number, patch: Partial<Omit<RolloutRecord, 'id' | 'version'>>): Promise<boolean>;
   /** Throws on a duplicate (rolloutId, seq): a tick is recorded at most once. */

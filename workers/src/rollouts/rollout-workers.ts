@@ -49,11 +49,11 @@ export async function startRolloutWorkers(o: RolloutWorkerOptions): Promise<Roll
   for (const w of [ticks, deliveries]) w.on('error', (error) => log(`worker ${w.name}: ${error.message}`));
   ticks.on('failed', (job, error) => log(`tick ${job?.id} failed (attempt ${job?.attemptsMade}): ${error.message}`));
 
-  const reconcile = async () => {
-    try { await o.rollouts.reconcile(); } catch (error) { log('reconciler: could not re-arm rollouts', error); }
+  const reconcile = async (all: boolean) => {
+    try { await o.rollouts.reconcile({ all }); } catch (error) { log('reconciler: could not re-arm rollouts', error); }
   };
-  await reconcile();
-  const timer = setInterval(reconcile, o.reconcileEveryMs ?? 30_000);
+  await reconcile(true);
+  const timer = setInterval(() => void reconcile(false), o.reconcileEveryMs ?? 30_000);
   timer.unref();
   return {
     ticks,

@@ -40,7 +40,7 @@ export async function runTick(deps: TickDeps, job: { rolloutId: number; tickSeq:
     policy, stepIndex: r.stepIndex, stepStartedAt: Date.parse(r.stepStartedAt), now: started, counters: r.counters,
     approvedStep: r.approvedStep ?? undefined, answers: new Map(evidence.map((e) => [e.id, e])),
   });
-  const result = await deps.rollouts.applyTick(r.id, r.version, r.tickSeq, decision, {
+  const result = await deps.rollouts.applyTick(r, decision, {
     window, prometheus: provider.address, queries: evidence, metrics: decision.metrics, traffic: decision.traffic, srm: decision.srm ?? null,
   }, lagMs);
   return { result, lagMs };
