@@ -176,12 +176,12 @@ export function decideTick(input: TickInput): TickDecision {
   if (allPass && !lowTraffic && elapsed >= step.minDuration) {
     if (stepIndex === policy.steps.length - 1) return result('complete', `final step at ${step.weight}% healthy for ${Math.round(elapsed / 1000)}s`);
     if (step.approval && input.approvedStep !== stepIndex) return result('await-approval', `step ${stepIndex + 1} (${step.weight}%) is healthy; advancing needs an approval`);
-    return result('advance', `step ${stepIndex + 1} (${step.weight}%) healthy for ${Math.round(elapsed / 1000)}s with ${samples(traffic.treatment)}/${samples(traffic.control)} samples`);
+    return result('advance', `step ${stepIndex + 1} (${step.weight}%) healthy for ${Math.round(elapsed / 1000)}s with ${Math.round(samples(traffic.treatment))} treatment / ${Math.round(samples(traffic.control))} control samples`);
   }
   // 5. Not yet healthy, and out of time for this step.
   const unsettled = live.filter((e) => e.verdict !== 'pass' && e.verdict !== 'skipped').map((e) => `${e.name} ${e.detail}`);
   const reasons: string[] = [];
-  if (lowTraffic) reasons.push(`low traffic: ${samples(traffic.treatment)} treatment / ${samples(traffic.control)} control samples of ${step.minSamples} needed`);
+  if (lowTraffic) reasons.push(`low traffic: ${Math.round(samples(traffic.treatment))} treatment / ${Math.round(samples(traffic.control))} control samples of ${step.minSamples} needed`);
   if (unsettled.length > 0) reasons.push(`inconclusive: ${unsettled.join('; ')}`);
   if (reasons.length === 0) reasons.push(`waiting for minDuration (${Math.round(elapsed / 1000)}s of ${Math.round(step.minDuration / 1000)}s)`);
   const why = reasons.join('; ');
