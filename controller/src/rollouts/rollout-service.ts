@@ -128,10 +128,10 @@ export class RolloutService {
   }
 
   pause(ctx: RequestContext, id: number, version: number | undefined, reason: string | null) {
-    return this.humanTransition(ctx, id, version, 'editor', ['running', 'awaiting-approval'], async (s, r, now) => {
-      await this.notifyLater('rollout.paused', r, reason ?? 'paused by ' + ctx.actor.name);
-      return { patch: { status: 'paused' as const, lastReason: reason }, event: 'paused' as const };
-    });
+    return this.humanTransition(ctx, id, version, 'editor', ['running', 'awaiting-approval'], async () => ({
+      patch: { status: 'paused' as const, lastReason: reason }, event: 'paused' as const,
+      webhook: ['rollout.paused', reason ?? `paused by ${ctx.actor.name}`] as const,
+    }));
   }
 
   resume(ctx: RequestContext, id: number, version: number | undefined, reason: string | null) {
@@ -158,8 +158,10 @@ export class RolloutService {
   abort(ctx: RequestContext, id: number, version: number | undefined, reason: string | null) {
     return this.humanTransition(ctx, id, version, 'editor', ACTIVE_STATUSES, async (s, r, now) => {
       await this.applyWeight(s, ctx, r, 0, 'rollout.abort', reason ?? `aborted by ${ctx.actor.name}`, now);
-      await this.notifyLater('rollout.rolled_back', r, reason ?? 'aborted');
-      return { patch: { status: 'aborted' as const, weightUnits: 0, lastReason: reason }, event: 'aborted' as const };
+      return {
+        patch: { status: 'aborted' as const, weightUnits: 0, lastReason: reason }, event: 'aborted' as const,
+        webhook: ['rollout.rolled_back', reason ?? 'aborted'] as const,
+      };
     });
   }
 
@@ -311,23 +313,30 @@ export class RolloutService {
 
   private async humanTransition(
     ctx: RequestContext, id: number, version: number | undefined, role: 'editor' | 'approver', from: readonly RolloutStatus[],
-    change: (s: RolloutStores, r: RolloutRecord, now: number) => Promise<{ patch: Partial<RolloutRecord>; event: RolloutEvent['kind'] }>,
+    change: (s: RolloutStores, r: RolloutRecord, now: number) => Promise<{
+      patch: Partial<RolloutRecord>; event: RolloutEvent['kind']; webhook?: readonly [RolloutWebhookEvent, string];
+    }>,
   ): Promise<RolloutRecord> {
     requireRole(ctx.actor, role);
     const now = this.clock();
+    // Webhooks go out after COMMIT: never for a change that rolled back, and never from inside the
+    // transaction (on SQLite's single connection a read outside it would wait for it forever).
+    let webhook: readonly [RolloutWebhookEvent, string] | undefined;
     const next = await this.uow.write(async (s) => {
       const r = await s.rollouts.get(id);
       if (!r) throw notFound(`rollout ${id}`);
       requireEnvironment(ctx.actor, r.environmentId);
       if (version !== undefined && version !== r.version) throw staleVersion(`rollout ${id}`, r.version);
       if (!from.includes(r.status)) throw conflict('INVALID_TRANSITION', `rollout ${id} is ${r.status}; this needs one of: ${from.join(', ')}`);
-      const { patch, event } = await change(s, r, now);
-      if (!(await s.rollouts.update(id, r.version, { ...patch, updatedAt: iso(now) }))) throw staleVersion(`rollout ${id}`, r.version + 1);
-      const updated = { ...r, ...patch, version: r.version + 1, updatedAt: iso(now) } as RolloutRecord;
-      await this.recordEvent(s, ctx, updated, event, patch.lastReason ?? null, now);
+      const outcome = await change(s, r, now);
+      if (!(await s.rollouts.update(id, r.version, { ...outcome.patch, updatedAt: iso(now) }))) throw staleVersion(`rollout ${id}`, r.version + 1);
+      const updated = { ...r, ...outcome.patch, version: r.version + 1, updatedAt: iso(now) } as RolloutRecord;
+      await this.recordEvent(s, ctx, updated, outcome.event, outcome.patch.lastReason ?? null, now);
+      webhook = outcome.webhook;
       return updated;
     });
     await this.arm(next);
+    if (webhook) await this.notifyLater(webhook[0], next, webhook[1]);
     return next;
   }
 }
