@@ -8,11 +8,13 @@ import { OPERATIONS } from '../openapi/openapi-document.ts';
 import { JUNK_TEXTS, mutate, prng, randomValue } from '../test-support/fuzz.ts';
 import { databaseChecksum, databaseFingerprint, DIALECTS } from '../test-support/test-database.ts';
 import { booleanFlag, onConfig, seedProject, startTestServer, type TestServer } from '../test-support/test-server.ts';
+import { MapPolicyCatalog } from '../rollouts/policy-catalog.ts';
+import { validatePolicy } from '../rollouts/policy/policy-schema.ts';
 
 const COUNT = { sqlite: 5000, mysql: 2500 } as const;
 const TIME_LIMIT_MS = 90_000;
 
-const PARAMS: Record<string, string> = { projectKey: 'p', environmentKey: 'dev', flagKey: 'f', segmentKey: 's', changeRequestId: '1', keyId: '2' };
+const PARAMS: Record<string, string> = { projectKey: 'p', environmentKey: 'dev', flagKey: 'f', segmentKey: 's', changeRequestId: '1', keyId: '2', rolloutId: '1' };
 const SEEDS: Record<string, unknown> = {
   'post /api/v1/projects': { key: 'np', name: 'N', description: 'd' },
   'put /api/v1/projects/:projectKey': { name: 'P', description: 'd', version: 1 },
@@ -38,14 +40,33 @@ const SEEDS: Record<string, unknown> = {
   'post /api/v1/projects/:projectKey/environments/:environmentKey/change-requests/:changeRequestId/reject': { comment: 'no' },
   'post /api/v1/projects/:projectKey/environments/:environmentKey/change-requests/:changeRequestId/cancel': { comment: 'x' },
   'post /api/v1/api-keys': { name: 'k', role: 'viewer', environments: ['p.dev'] },
+  'post /api/v1/projects/:projectKey/environments/:environmentKey/flags/:flagKey/rollouts': { policy: 'fuzz', treatment: 'on', control: 'off', reason: 'r' },
+  'post /api/v1/rollouts/:rolloutId/pause': { version: 1, reason: 'r' },
+  'post /api/v1/rollouts/:rolloutId/resume': { reason: 'r' },
+  'post /api/v1/rollouts/:rolloutId/approve': { reason: 'r' },
+  'post /api/v1/rollouts/:rolloutId/abort': { version: 2, reason: 'r' },
+  'post /api/v1/rollouts/:rolloutId/retry': { reason: 'r' },
+  'post /api/v1/webhooks': { url: 'http://127.0.0.1:9/hook', events: ['rollout.paused'], secret: '0123456789abcdef' },
 };
+
+const fuzzPolicy = validatePolicy({
+  name: 'fuzz', steps: [{ weight: 10, minDuration: '1m' }, { weight: 100, minDuration: '1m', approval: true }], analysis: { interval: '10s' },
+  traffic: { query: 'r{v="{{variant}}"}' }, metrics: [{ name: 'e', kind: 'threshold', query: 'e{v="{{variant}}"}', max: 1 }],
+});
 
 describe.each(DIALECTS)('fuzzing write routes on %s', (dialect) => {
   let t: TestServer;
   beforeAll(async () => {
-    t = await startTestServer(dialect);
+    if (!fuzzPolicy.ok) throw new Error('fuzz policy invalid');
+    t = await startTestServer(dialect, {
+      rollouts: { policies: new MapPolicyCatalog(new Map([['fuzz', fuzzPolicy.value]])), scheduler: { schedule: async () => {} }, deliveries: { enqueue: async () => {} } },
+    });
     await seedProject(t, 'p', [{ key: 'dev' }]);
     await t.request('POST', '/api/v1/projects/p/flags', { body: booleanFlag('f') });
+    // Rollout 1, so mutated commands meet a real state machine.
+    await t.request('PUT', '/api/v1/projects/p/environments/dev/flags/f', { body: { ...onConfig(), version: 1 } });
+    const rollout = await t.request('POST', '/api/v1/projects/p/environments/dev/flags/f/rollouts', { body: { policy: 'fuzz', treatment: 'on', control: 'off' } });
+    if (rollout.status !== 201) throw new Error(`cannot start the fuzz rollout: ${rollout.text}`);
     await t.request('POST', '/api/v1/projects/p/environments/dev/segments', { body: { key: 's' } });
   });
   afterAll(async () => t?.close());
