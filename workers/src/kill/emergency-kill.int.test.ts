@@ -103,6 +103,45 @@ describe('kill switch with the database down', () => {
     expect(await t.db.selectFrom('audit_log').select('id').where('action', '=', 'kill').execute()).toHaveLength(1);
   });
 
+  it('over the admin API: a key verified before the outage kills with the database down (202); everything else answers 503', async () => {
+    const prefix = uniquePrefix();
+    const r = testRedis(prefix);
+    cleanups.push(() => r.cleanup());
+    const [prod] = await seed(t.db, { envs: ['prod'], flags: [booleanFlag('checkout')] });
+    const sdkKey = await createSdkKey(t.db, prod!);
+    const url = new URL(t.config.databaseUrl!);
+    url.port = String(proxy.port);
+    const viaProxy = createDatabase({ databaseUrl: url.toString(), sqliteFile: '', poolSize: 4 });
+    cleanups.push(() => viaProxy.destroy());
+    const plane = createControlPlaneOn(viaProxy, { log: () => {}, emergencyKill: new RedisEmergencyKill(r.redis, prefix) });
+    const token = 'oncall-admin-token-0123456789';
+    await plane.services.apiKeys.ensureAdmin(token);
+    const server = plane.app.listen(0, '127.0.0.1');
+    await new Promise((res) => server.once('listening', res));
+    cleanups.push(() => new Promise((res) => { server.closeAllConnections(); server.close(res); }));
+    const api = `http://127.0.0.1:${(server.address() as { port: number }).port}/api/v1`;
+    const call = (method: string, path: string, body?: unknown, key = token) => fetch(`${api}${path}`, {
+      method, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+    const publisher = new SnapshotPublisher({ db: viaProxy, redis: r.redis, prefix });
+    await publisher.start();
+    cleanups.push(() => publisher.stop());
+    await changeConfig(t.db, prod!, 'checkout', (c) => c);
+    const fleet = await startEvaluators({ count: 2, redisUrl: REDIS_URL, prefix, dataDirs: [join(dir, 'h1'), join(dir, 'h2')] });
+    cleanups.push(() => fleet.stop());
+    await eventually(async () => ((await Promise.all(fleet.urls.map((u) => evaluate(u, sdkKey, 'checkout')))).every((x) => x.value === true) || undefined), 20_000, 'the fleet serving the flag on');
+    expect((await call('GET', '/projects')).status).toBe(200); // the key is verified while the database answers
+
+    await proxy.down();
+    const killed = await call('POST', '/projects/p/flags/checkout/kill', { environments: ['prod'], reason: 'incident' });
+    expect(killed.status).toBe(202);
+    expect(await killed.json()).toMatchObject({ results: [{ environment: prod, killed: true, via: 'redis' }], pendingId: expect.any(String) });
+    await eventually(async () => ((await Promise.all(fleet.urls.map((u) => evaluate(u, sdkKey, 'checkout')))).every((x) => x.reason === 'DISABLED') || undefined), 5_000, 'every evaluator serving the flag DISABLED');
+    expect((await call('GET', '/projects')).status).toBe(503);
+    // A key nobody verified before the outage cannot be trusted now, not even to kill.
+    expect((await call('POST', '/projects/p/flags/checkout/kill', { environments: ['prod'], reason: 'x' }, 'never-seen-token-0123456789')).status).toBe(503);
+  });
+
   it('only connection failures fall back to Redis; a refused kill (404) does not', async () => {
     const prefix = uniquePrefix();
     const r = testRedis(prefix);
