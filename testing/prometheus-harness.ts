@@ -5,7 +5,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { freePort } from '../scripts/stack/redis-server.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -248,19 +248,8 @@ export async function waitForSeries(
   throw new Error(`waitForSeries timed out after ${timeoutMs} ms for ${query}; last result: ${JSON.stringify(last instanceof Error ? last.message : last)}`);
 }
 
-/** A TCP port nothing listens on right now (the OS picks it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+// The same free-port finder the local stack uses.
+export { freePort };
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

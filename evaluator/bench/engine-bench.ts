@@ -8,7 +8,8 @@
 import { compileSnapshot } from '../src/engine/compile-snapshot.ts';
 import { saltToKey, sipHashBucket } from '../src/engine/siphash24.ts';
 import { makeFlag, makeSnapshot, randomKeys } from '../src/engine/test-support.ts';
-import type { Condition, SnapshotFlag } from '../src/model/flag.ts';
+import type { SnapshotFlag } from '../src/model/flag.ts';
+import { bigSegment, FIVE_RULES, IN_BIG_SEGMENT, mixedFlags, THREE_VARIANTS, THREE_WAY } from './mixed-flags.ts';
 import type { EvaluationContext } from '../src/model/result.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -25,43 +26,16 @@ const contexts: EvaluationContext[] = keys.map((k, i) => ({
   appVersion: `2.${i % 12}.0`,
 }));
 
-// 5 rules of 3 conditions; the contexts mostly fall through to late rules or the default,
-// so a typical evaluation tests most conditions.
-const cond = (attribute: string, op: Condition['op'], values: Condition['values']): Condition => ({ attribute, op, values });
-const fiveRules = [
-  [cond('country', 'in', ['BR']), cond('plan', 'in', ['pro']), cond('age', 'gte', [30])],
-  [cond('country', 'in', ['JP', 'KR']), cond('plan', 'in', ['enterprise']), cond('age', 'lt', [50])],
-  [cond('plan', 'in', ['free']), cond('country', 'in', ['IT']), cond('age', 'gt', [20])],
-  [cond('age', 'gte', [70]), cond('country', 'notIn', ['NL']), cond('plan', 'in', ['pro', 'free'])],
-  [cond('country', 'in', ['NL', 'DE']), cond('plan', 'in', ['enterprise', 'pro']), cond('age', 'lte', [60])],
-].map((conditions) => ({ conditions, serve: { variant: 'treatment' } }));
-
-const threeWay = { split: [
-  { variant: 'treatment', weight: 33_334 }, { variant: 'control', weight: 33_333 }, { variant: 'other', weight: 33_333 },
-] };
-const variants = { treatment: 'T', control: 'C', other: 'O' };
-
 const flags: SnapshotFlag[] = [
   makeFlag('static', { salt: SALT, defaultRule: { variant: 'treatment' } }),
-  makeFlag('rules', { salt: SALT, rules: fiveRules }),
-  makeFlag('split', { salt: SALT, variants, defaultRule: threeWay }),
-  makeFlag('segment', { salt: SALT, rules: [{ conditions: [cond('', 'inSegment', ['big'])], serve: { variant: 'treatment' } }] }),
+  makeFlag('rules', { salt: SALT, rules: FIVE_RULES }),
+  makeFlag('split', { salt: SALT, variants: THREE_VARIANTS, defaultRule: THREE_WAY }),
+  makeFlag('segment', { salt: SALT, rules: IN_BIG_SEGMENT }),
 ];
-// bulk100: a realistic mix: 40 static, 30 with rules, 20 splits, 10 segment-targeted.
-const mixed: SnapshotFlag[] = [];
-for (let i = 0; i < 100; i++) {
-  const key = `mixed-${String(i).padStart(3, '0')}`;
-  const salt = (i.toString(16).padStart(2, '0')).repeat(16);
-  if (i < 40) mixed.push(makeFlag(key, { salt, defaultRule: { variant: 'treatment' } }));
-  else if (i < 70) mixed.push(makeFlag(key, { salt, rules: fiveRules }));
-  else if (i < 90) mixed.push(makeFlag(key, { salt, variants, defaultRule: threeWay }));
-  else mixed.push(makeFlag(key, { salt, rules: [{ conditions: [cond('', 'inSegment', ['big'])], serve: { variant: 'treatment' } }] }));
-}
-// 10,000-key include list: 2,048 of the bench's contexts are in it.
-const included = [...members, ...randomKeys(10_000 - members.length, 99)];
-const segments = { big: { key: 'big', version: 1, included, excluded: [], rules: [] } };
+// 2,048 of the bench's contexts are in the 10,000-key segment.
+const segments = bigSegment(members);
 const engine = compileSnapshot(makeSnapshot(flags, segments));
-const bulkEngine = compileSnapshot(makeSnapshot(mixed, segments));
+const bulkEngine = compileSnapshot(makeSnapshot(mixedFlags(), segments));
 
 let sink = 0;
 /** Runs `body(i)` in a tight loop for ROUND_MS; returns operations per second. */

@@ -26,8 +26,9 @@ import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { makeFlag, randomKeys } from '../src/engine/test-support.ts';
-import type { Condition, Snapshot, SnapshotFlag } from '../src/model/flag.ts';
+import { randomKeys } from '../src/engine/test-support.ts';
+import type { Snapshot } from '../src/model/flag.ts';
+import { bigSegment, mixedFlags } from './mixed-flags.ts';
 
 const SELF = fileURLToPath(import.meta.url);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -39,34 +40,10 @@ const SDK_KEY = 'bench-sdk-key';
 const ENV = 'bench';
 const SINGLE_FLAG = 'mixed-075'; // a 3-way split: hashes the targetingKey on every request
 
-/** The engine bench's realistic mix: 40 static, 30 with 5 rules of 3 conditions, 20 splits, 10 segment-targeted. */
+/** The engine bench's 100-flag mix (mixed-flags.ts), 8 of the 16 contexts in the segment. */
 function mixedSnapshot(version: number): Snapshot {
-  const cond = (attribute: string, op: Condition['op'], values: Condition['values']): Condition => ({ attribute, op, values });
-  const fiveRules = [
-    [cond('country', 'in', ['BR']), cond('plan', 'in', ['pro']), cond('age', 'gte', [30])],
-    [cond('country', 'in', ['JP', 'KR']), cond('plan', 'in', ['enterprise']), cond('age', 'lt', [50])],
-    [cond('plan', 'in', ['free']), cond('country', 'in', ['IT']), cond('age', 'gt', [20])],
-    [cond('age', 'gte', [70]), cond('country', 'notIn', ['NL']), cond('plan', 'in', ['pro', 'free'])],
-    [cond('country', 'in', ['NL', 'DE']), cond('plan', 'in', ['enterprise', 'pro']), cond('age', 'lte', [60])],
-  ].map((conditions) => ({ conditions, serve: { variant: 'treatment' } }));
-  const threeWay = { split: [{ variant: 'treatment', weight: 33_334 }, { variant: 'control', weight: 33_333 }, { variant: 'other', weight: 33_333 }] };
-  const variants = { treatment: 'T', control: 'C', other: 'O' };
-  const flags: SnapshotFlag[] = [];
-  for (let i = 0; i < 100; i++) {
-    const key = `mixed-${String(i).padStart(3, '0')}`;
-    const salt = i.toString(16).padStart(2, '0').repeat(16);
-    if (i < 40) flags.push(makeFlag(key, { salt, defaultRule: { variant: 'treatment' } }));
-    else if (i < 70) flags.push(makeFlag(key, { salt, rules: fiveRules }));
-    else if (i < 90) flags.push(makeFlag(key, { salt, variants, defaultRule: threeWay }));
-    else flags.push(makeFlag(key, { salt, rules: [{ conditions: [cond('', 'inSegment', ['big'])], serve: { variant: 'treatment' } }] }));
-  }
-  const keys = randomKeys(16, 7);
-  const included = [...keys.slice(0, 8), ...randomKeys(10_000 - 8, 99)];
-  return {
-    environment: ENV, version,
-    flags: Object.fromEntries(flags.map((f) => [f.key, f])),
-    segments: { big: { key: 'big', version: 1, included, excluded: [], rules: [] } },
-  };
+  const flags = mixedFlags();
+  return { environment: ENV, version, flags: Object.fromEntries(flags.map((f) => [f.key, f])), segments: bigSegment(randomKeys(16, 7).slice(0, 8)) };
 }
 
 function contexts(): string[] {

@@ -43,25 +43,33 @@ describe('kill switch with the database down', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('reaches every evaluator through Redis, and is written to the database with its audit row once it is back', async () => {
+  /**
+   * Flag `checkout` on in `p.prod`, a publisher and two evaluators serving it. The controller and
+   * the workers reach MariaDB through the proxy the test can take down; the test's `t.db` does not.
+   */
+  async function proxiedFleet() {
     const prefix = uniquePrefix();
     const r = testRedis(prefix);
     cleanups.push(() => r.cleanup());
     const [prod] = await seed(t.db, { envs: ['prod'], flags: [booleanFlag('checkout')] });
     const sdkKey = await createSdkKey(t.db, prod!);
-    // The controller and the workers reach MariaDB through the proxy; the test's `t.db` does not.
     const url = new URL(t.config.databaseUrl!);
     url.port = String(proxy.port);
     const viaProxy = createDatabase({ databaseUrl: url.toString(), sqliteFile: '', poolSize: 4 });
     cleanups.push(() => viaProxy.destroy());
-    const plane = createControlPlaneOn(viaProxy, { log: () => {} });
     const publisher = new SnapshotPublisher({ db: viaProxy, redis: r.redis, prefix });
     await publisher.start();
     cleanups.push(() => publisher.stop());
     await changeConfig(t.db, prod!, 'checkout', (c) => c);
-    const fleet = await startEvaluators({ count: 2, redisUrl: REDIS_URL, prefix, dataDirs: [join(dir, 'e1'), join(dir, 'e2')] });
+    const fleet = await startEvaluators({ count: 2, redisUrl: REDIS_URL, prefix, dataDirs: [join(dir, `${prefix}1`), join(dir, `${prefix}2`)] });
     cleanups.push(() => fleet.stop());
-    await eventually(async () => ((await Promise.all(fleet.urls.map((u) => evaluate(u, sdkKey, 'checkout')))).every((s) => s.value === true) || undefined), 20_000, 'the fleet serving the flag on');
+    await eventually(async () => ((await Promise.all(fleet.urls.map((u) => evaluate(u, sdkKey, 'checkout')))).every((x) => x.value === true) || undefined), 20_000, 'the fleet serving the flag on');
+    return { prefix, r, prod, sdkKey, viaProxy, publisher, fleet };
+  }
+
+  it('reaches every evaluator through Redis, and is written to the database with its audit row once it is back', async () => {
+    const { prefix, r, prod, sdkKey, viaProxy, publisher, fleet } = await proxiedFleet();
+    const plane = createControlPlaneOn(viaProxy, { log: () => {} });
 
     await proxy.down();
     const ctx: RequestContext = { actor: { keyId: 'k-oncall', name: 'on-call SRE', role: 'editor', environments: null }, requestId: 'req-1' };
@@ -104,15 +112,7 @@ describe('kill switch with the database down', () => {
   });
 
   it('over the admin API: a key verified before the outage kills with the database down (202); everything else answers 503', async () => {
-    const prefix = uniquePrefix();
-    const r = testRedis(prefix);
-    cleanups.push(() => r.cleanup());
-    const [prod] = await seed(t.db, { envs: ['prod'], flags: [booleanFlag('checkout')] });
-    const sdkKey = await createSdkKey(t.db, prod!);
-    const url = new URL(t.config.databaseUrl!);
-    url.port = String(proxy.port);
-    const viaProxy = createDatabase({ databaseUrl: url.toString(), sqliteFile: '', poolSize: 4 });
-    cleanups.push(() => viaProxy.destroy());
+    const { prefix, r, prod, sdkKey, viaProxy, fleet } = await proxiedFleet();
     const plane = createControlPlaneOn(viaProxy, { log: () => {}, emergencyKill: new RedisEmergencyKill(r.redis, prefix) });
     const token = 'oncall-admin-token-0123456789';
     await plane.services.apiKeys.ensureAdmin(token);
@@ -123,13 +123,6 @@ describe('kill switch with the database down', () => {
     const call = (method: string, path: string, body?: unknown, key = token) => fetch(`${api}${path}`, {
       method, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}),
     });
-    const publisher = new SnapshotPublisher({ db: viaProxy, redis: r.redis, prefix });
-    await publisher.start();
-    cleanups.push(() => publisher.stop());
-    await changeConfig(t.db, prod!, 'checkout', (c) => c);
-    const fleet = await startEvaluators({ count: 2, redisUrl: REDIS_URL, prefix, dataDirs: [join(dir, 'h1'), join(dir, 'h2')] });
-    cleanups.push(() => fleet.stop());
-    await eventually(async () => ((await Promise.all(fleet.urls.map((u) => evaluate(u, sdkKey, 'checkout')))).every((x) => x.value === true) || undefined), 20_000, 'the fleet serving the flag on');
     expect((await call('GET', '/projects')).status).toBe(200); // the key is verified while the database answers
 
     await proxy.down();

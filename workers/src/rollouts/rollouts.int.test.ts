@@ -18,7 +18,7 @@ import { startLoad, type LoadRun } from '../../../scripts/demo/load-driver.ts';
 import { AdminClient } from '../../../scripts/stack/admin-client.ts';
 import { type LocalStack, startLocalStack } from '../../../scripts/stack/local-stack.ts';
 import { freePort, queryPrometheus, startPrometheus, type PrometheusHarness } from '../../../testing/prometheus-harness.ts';
-import { testRedis, uniquePrefix } from '../test-support/fixtures.ts';
+import { eventually, testRedis, uniquePrefix } from '../test-support/fixtures.ts';
 
 const INTERVAL_MS = 2_000;
 const TRAFFIC = 'sum(increase(app_requests_total{flag="{{flag}}",variant="{{variant}}",environment="{{environment}}"}[{{window}}]))';
@@ -66,21 +66,8 @@ interface RolloutView {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Polls until `check` returns a value, every 200 ms, bounded by `ms`. */
-async function until<T>(what: string, ms: number, check: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await check();
-      if (v !== undefined) return v;
-    } catch (error) {
-      last = error;
-    }
-    await sleep(200);
-  }
-  throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-}
+/** Polls the API every 200 ms (not every 10 ms: each poll is an HTTP call), bounded by `ms`. */
+const until = <T>(what: string, ms: number, check: () => Promise<T | undefined>): Promise<T> => eventually(check, ms, what, 200);
 
 describe('rollouts end to end', () => {
   const prefix = uniquePrefix();

@@ -90,7 +90,7 @@ export async function outboxCount(db: Kysely<Database>): Promise<number> {
 }
 
 /** Polls `check` every 10 ms until it returns a value other than undefined, or fails after `ms`. */
-export async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, ms = 10_000, what = 'condition'): Promise<T> {
+export async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, ms = 10_000, what = 'condition', everyMs = 10): Promise<T> {
   const deadline = Date.now() + ms;
   let last: unknown;
   while (Date.now() < deadline) {
@@ -100,7 +100,7 @@ export async function eventually<T>(check: () => Promise<T | undefined> | T | un
     } catch (error) {
       last = error;
     }
-    await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, everyMs));
   }
   throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
 }
