@@ -21,4 +21,9 @@ export class KyselyOutboxStore implements OutboxStore {
     const r = await this.db.deleteFrom('outbox').where('id', 'in', ids).executeTakeFirst();
     return Number(r.numDeletedRows);
   }
+
+  async hasPending(environmentId: string): Promise<boolean> {
+    const row = await this.db.selectFrom('outbox').select('id').where('environment_id', '=', environmentId).limit(1).executeTakeFirst();
+    return row !== undefined;
+  }
 }

@@ -15,4 +15,6 @@ export interface OutboxStore {
   list(limit: number): Promise<OutboxRow[]>;
   /** The publisher deletes what it has published. */
   delete(ids: number[]): Promise<number>;
+  /** Whether the environment has changes the publisher has not published yet. */
+  hasPending(environmentId: string): Promise<boolean>;
 }

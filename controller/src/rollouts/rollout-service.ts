@@ -50,6 +50,9 @@ export const CONTROLLER_ACTOR = { keyId: 'controller', name: 'rollout-controller
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/** Decisions that only stand on data from the weight actually served (a rollback stands anyway). */
+const HOLD_UNTIL_SERVED: ReadonlySet<string> = new Set(['advance', 'complete', 'await-approval', 'pause']);
+
 export interface StartRollout {
   policy: string;
   treatment: string;
@@ -198,7 +201,15 @@ export class RolloutService {
         // anything moved since (no second read: this runs ~200 times a second at scale).
         const r = read;
         if (!TICKING_STATUSES.includes(r.status)) return undefined;
-        await s.rollouts.insertTick({ rolloutId, seq: tickSeq, at: iso(now), stepIndex: r.stepIndex, weightUnits: r.weightUnits, decision: d.decision, reason: d.reason, evidence, lagMs });
+        // The step's weight (or another change of this environment) not yet published: the
+        // evaluators may still serve the previous weight, so this data cannot judge the step.
+        // Hold and start the step's clock again. A rollback never waits for this.
+        const deferred = HOLD_UNTIL_SERVED.has(d.decision) && !(d.decision === 'pause' && !d.srm?.mismatch)
+          && await s.outbox.hasPending(r.environmentId);
+        const recorded = deferred
+          ? { decision: 'hold' as const, reason: `held: changes of this environment are not served by the evaluators yet (${d.decision} deferred)` }
+          : { decision: d.decision, reason: d.reason };
+        await s.rollouts.insertTick({ rolloutId, seq: tickSeq, at: iso(now), stepIndex: r.stepIndex, weightUnits: r.weightUnits, ...recorded, evidence, lagMs });
         const interval = r.policy.analysis.interval;
         const base = { counters: d.counters, lastReason: d.reason, tickSeq: tickSeq + 1, nextTickAt: iso(now + interval), updatedAt: iso(now) };
         let patch: Partial<RolloutRecord> = base;
@@ -209,6 +220,8 @@ export class RolloutService {
           patch = { ...base, status: 'paused', lastReason: 'the flag was disabled (kill switch) during the rollout' };
           event = 'paused';
           webhooks.push(['rollout.paused', r, patch.lastReason!]);
+        } else if (deferred) {
+          patch = { ...base, stepStartedAt: iso(now), lastReason: recorded.reason };
         } else if (d.decision === 'advance') {
           const stepIndex = r.stepIndex + 1;
           const weightUnits = percentToUnits(r.policy.steps[stepIndex]!.weight);
