@@ -9,6 +9,7 @@
  * the stack keeps running (Ctrl-C stops it) so the URLs it printed can be read.
  */
 import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -57,16 +58,29 @@ const demoPorts = await Promise.all(flags.map(() => freePort()));
 say('starting a private Prometheus (scrapes every second)');
 const prometheus = await startPrometheus({ targets: demoPorts.map((p) => `127.0.0.1:${p}`) });
 const adminToken = `fsk_demo_${randomBytes(16).toString('hex')}`;
+const keyPrefix = `fs-demo-${randomBytes(3).toString('hex')}:`;
+const queuePrefix = `fsq-demo-${randomBytes(3).toString('hex')}`;
 say('starting the stack: controller, workers, 2 evaluators');
 const stack = await startLocalStack({
-  controllerPort: 0, evaluatorPorts: [0, 0], keyPrefix: `fs-demo-${randomBytes(3).toString('hex')}:`, dataDir: dir, adminToken,
-  supervisor: { echo: false }, env: { PROMETHEUS_URL: prometheus.url, POLICIES_DIR: policies, QUEUE_PREFIX: `fsq-demo-${randomBytes(3).toString('hex')}` },
+  controllerPort: 0, evaluatorPorts: [0, 0], keyPrefix, dataDir: dir, adminToken,
+  supervisor: { echo: false }, env: { PROMETHEUS_URL: prometheus.url, POLICIES_DIR: policies, QUEUE_PREFIX: queuePrefix },
 });
 const stopAll = async () => {
   for (const l of loads) l.stop();
   await Promise.all(demos.map((d) => d.stop()));
   await stack.stop();
   await prometheus.stop();
+  // The demo's keys on a shared Redis go with it (its database and data folder do too).
+  const redis = new Redis(stack.redisUrl, { maxRetriesPerRequest: 1 });
+  for (const pattern of [`${keyPrefix}*`, `${queuePrefix}:*`]) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  }
+  redis.disconnect();
   rmSync(dir, { recursive: true, force: true });
 };
 const admin = new AdminClient(stack.apiUrl, adminToken);
