@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assembleSiphash } from './build-siphash-wasm.ts';
+import { assembleSiphash } from '../../../tools/build-siphash-wasm.ts';
 import { SIPHASH_WASM_BASE64 } from './siphash24-wasm-bytes.ts';
 
 describe('the committed WebAssembly bytes', () => {
