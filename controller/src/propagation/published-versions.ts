@@ -86,3 +86,13 @@ export async function currentSnapshotVersion(db: Kysely<PropagationDatabase>, en
   const row = await db.selectFrom('snapshot_versions').select('version').where('environment_id', '=', environmentId).executeTakeFirst();
   return row ? Number(row.version) : 0;
 }
+
+/**
+ * Raises an environment's counter to at least `atLeast` (never lowers it). For a Redis that holds
+ * a newer version than this database ever issued: snapshots from an earlier database (a reset
+ * data folder, a restored backup) that no publish of this one could supersede.
+ */
+export async function raiseSnapshotVersion(db: Kysely<PropagationDatabase>, environmentId: string, atLeast: number, now: string): Promise<void> {
+  await db.updateTable('snapshot_versions').set({ version: atLeast, updated_at: now })
+    .where('environment_id', '=', environmentId).where('version', '<', atLeast).execute();
+}

@@ -164,6 +164,25 @@ describe.each(DIALECTS)('snapshot publisher on %s', (dialect) => {
     expect((await envelope(env!))?.snapshot.version).toBe(versions.at(-1));
   });
 
+  it('a Redis holding another database\'s newer versions (a reset data folder) is moved past, not trusted', async () => {
+    const [env] = await seed(t.db, { envs: ['prod'], flags: [booleanFlag('a')] });
+    const p = publisher();
+    await changeConfig(t.db, env!, 'a', (c) => ({ ...c, defaultRule: { variant: 'off' } }));
+    expect(await p.drainOnce()).toEqual([{ environment: env, status: 'published', version: 1, rows: 1 }]);
+    // An earlier database had published this environment up to version 50.
+    const stale = (await envelope(env!))!;
+    stale.snapshot.version = 50;
+    stale.snapshot.flags.a!.defaultRule = { variant: 'on' };
+    await r.redis.set(keys.snapshot(env!), JSON.stringify(stale));
+    await r.redis.set(keys.version(env!), '50');
+    await changeConfig(t.db, env!, 'a', (c) => ({ ...c, enabled: false }));
+    expect(await p.drainOnce()).toEqual([{ environment: env, status: 'published', version: 51, rows: 1 }]);
+    const served = (await envelope(env!))!;
+    expect(served.snapshot.version).toBe(51);
+    expect(served.snapshot.flags.a).toMatchObject({ enabled: false, defaultRule: { variant: 'off' } });
+    expect(await outboxCount(t.db)).toBe(0);
+  });
+
   it('an environment deleted from the database is removed from Redis', async () => {
     const [env] = await seed(t.db);
     const p = publisher();

@@ -18,7 +18,7 @@ import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import { createKyselyStores } from '../../../controller/src/db/kysely-stores.ts';
 import type { Database } from '../../../controller/src/db/schema.ts';
-import { nextSnapshotVersion, propagationDb } from '../../../controller/src/propagation/published-versions.ts';
+import { currentSnapshotVersion, nextSnapshotVersion, raiseSnapshotVersion, propagationDb } from '../../../controller/src/propagation/published-versions.ts';
 import { readEnvironmentState } from '../../../controller/src/snapshots/load-environment-state.ts';
 import type { SnapshotEnvelope } from '../../../evaluator/src/propagation/protocol.ts';
 import { type Logger, silentLogger } from '../logger.ts';
@@ -194,17 +194,23 @@ export class SnapshotPublisher {
         ids = (await this.opts.db.selectFrom('outbox').select('id').where('id', 'in', ids).execute()).map((r) => Number(r.id));
         if (ids.length === 0) return { environment: environmentId, status: 'already-published' };
       }
-      const now = this.opts.now();
-      const { version, state } = await this.retrying(() => propagationDb(this.opts.db).transaction().execute(async (trx) => {
-        const v = await nextSnapshotVersion(trx, environmentId, now.toISOString());
-        return { version: v, state: await readEnvironmentState(createKyselyStores(trx as unknown as Kysely<Database>), environmentId) };
-      }));
-      await this.opts.hooks?.beforePublish?.(environmentId, version);
+      let attempt = 0;
       let outcome: EnvironmentOutcome;
-      if (!state) {
-        await this.store.unpublish(environmentId);
-        outcome = { environment: environmentId, status: 'unpublished', rows: ids.length };
-      } else {
+      let version: number;
+      for (;;) {
+        const now = this.opts.now();
+        const taken = await this.retrying(() => propagationDb(this.opts.db).transaction().execute(async (trx) => {
+          const v = await nextSnapshotVersion(trx, environmentId, now.toISOString());
+          return { version: v, state: await readEnvironmentState(createKyselyStores(trx as unknown as Kysely<Database>), environmentId) };
+        }));
+        version = taken.version;
+        const state = taken.state;
+        await this.opts.hooks?.beforePublish?.(environmentId, version);
+        if (!state) {
+          await this.store.unpublish(environmentId);
+          outcome = { environment: environmentId, status: 'unpublished', rows: ids.length };
+          break;
+        }
         const envelope: SnapshotEnvelope = {
           snapshot: { ...state.snapshot, version, createdAt: now.toISOString() },
           sdkKeyHashes: state.sdkKeyHashes,
@@ -214,11 +220,21 @@ export class SnapshotPublisher {
         // A kill entry has done its job once a snapshot carries the flag disabled.
         const clear = [...kills.keys()].filter((flag) => envelope.snapshot.flags[flag]?.enabled === false || !envelope.snapshot.flags[flag]);
         const r = await this.store.publish(envelope, clear);
-        outcome = r.published
-          ? { environment: environmentId, status: 'published', version, rows: ids.length }
-          // A newer version is already there; it was built from state read after ours, so it
-          // contains these rows' changes too.
-          : { environment: environmentId, status: 'superseded', version: r.currentVersion, rows: ids.length };
+        if (r.published) {
+          outcome = { environment: environmentId, status: 'published', version, rows: ids.length };
+          break;
+        }
+        // Redis is ahead. Normally a newer publish of this database, built from state read after
+        // ours, so it holds these rows' changes too. But when this database never issued that
+        // version, Redis holds another database's history (a reset data folder): move past it
+        // and publish again, or these changes would never reach the evaluators.
+        if (attempt++ === 0 && (await currentSnapshotVersion(propagationDb(this.opts.db), environmentId)) < r.currentVersion) {
+          this.opts.logger.warn('publisher: Redis holds versions this database never issued; moving past them', { environment: environmentId, redis: r.currentVersion, database: version });
+          await raiseSnapshotVersion(propagationDb(this.opts.db), environmentId, r.currentVersion, now.toISOString());
+          continue;
+        }
+        outcome = { environment: environmentId, status: 'superseded', version: r.currentVersion, rows: ids.length };
+        break;
       }
       await this.opts.hooks?.afterPublish?.(environmentId, version);
       if (ids.length > 0) await this.opts.db.deleteFrom('outbox').where('id', 'in', ids).execute();
