@@ -3,6 +3,7 @@
  * the process at start with a message naming the variable.
  */
 import { join, resolve } from 'node:path';
+import { databaseUrlProblem } from './db/database-url.ts';
 
 export interface Config {
   port: number;
@@ -30,16 +31,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`PORT must be an integer 0..65535, got ${JSON.stringify(env.PORT)}`);
   const host = env.HOST || '127.0.0.1';
   const databaseUrl = env.DATABASE_URL || undefined;
-  if (databaseUrl !== undefined) {
-    let url: URL;
-    try {
-      url = new URL(databaseUrl);
-    } catch {
-      throw new ConfigError('DATABASE_URL is not a URL (expected mysql://user:password@host:3306/database)');
-    }
-    if (url.protocol !== 'mysql:') throw new ConfigError(`DATABASE_URL must be a mysql:// URL (unset it to use embedded SQLite), got ${url.protocol}`);
-    if (url.pathname.length <= 1) throw new ConfigError('DATABASE_URL must name a database: mysql://user@host:3306/<database>');
-  }
+  const databaseProblem = databaseUrl === undefined ? undefined : databaseUrlProblem(databaseUrl);
+  if (databaseProblem !== undefined) throw new ConfigError(databaseProblem);
   const dataDir = resolve(env.DATA_DIR || './data');
   const adminToken = env.ADMIN_TOKEN || undefined;
   if (adminToken !== undefined && (adminToken.length < 16 || adminToken.length > 512 || /\s/.test(adminToken))) {

@@ -3,6 +3,7 @@
  * message naming the variable, rather than failing later in a loop.
  */
 import { isAbsolute, join, resolve } from 'node:path';
+import { databaseUrlProblem } from '../../controller/src/db/database-url.ts';
 
 export interface WorkersConfig {
   /** `mysql://...`; undefined: the controller's embedded SQLite file under `dataDir`. */
@@ -43,16 +44,8 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
 /** Reads and validates; throws {@link ConfigError} on a bad value. */
 export function loadWorkersConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): WorkersConfig {
   const databaseUrl = env.DATABASE_URL || undefined;
-  if (databaseUrl !== undefined) {
-    let url: URL;
-    try {
-      url = new URL(databaseUrl);
-    } catch {
-      throw new ConfigError(`DATABASE_URL is not a URL: ${JSON.stringify(databaseUrl)}`);
-    }
-    if (url.protocol !== 'mysql:') throw new ConfigError(`DATABASE_URL must be mysql://user:pass@host:port/database (or unset for SQLite), got ${url.protocol}//...`);
-    if (url.pathname.length <= 1) throw new ConfigError('DATABASE_URL names no database (mysql://host:port/<database>)');
-  }
+  const databaseProblem = databaseUrl === undefined ? undefined : databaseUrlProblem(databaseUrl);
+  if (databaseProblem !== undefined) throw new ConfigError(databaseProblem);
   const dataDirRaw = env.DATA_DIR || 'data';
   const dataDir = isAbsolute(dataDirRaw) ? dataDirRaw : resolve(cwd, dataDirRaw);
   const redisUrl = env.REDIS_URL || 'redis://127.0.0.1:6379';
