@@ -67,6 +67,8 @@ export async function startLocalStack(o: LocalStackOptions = {}): Promise<LocalS
   const common = {
     ...process.env, ...o.env,
     REDIS_URL: redisUrl, REDIS_KEY_PREFIX: o.keyPrefix, DATABASE_URL: o.databaseUrl, DATA_DIR: dataDir,
+    // A stack with its own key prefix gets its own queues too (and its cleanup removes them).
+    QUEUE_PREFIX: o.env?.QUEUE_PREFIX ?? process.env.QUEUE_PREFIX ?? (o.keyPrefix ? `${o.keyPrefix}q` : undefined),
     NODE_ENV: process.env.NODE_ENV ?? 'development',
   };
   const stop = async () => {
