@@ -69,15 +69,25 @@ function cpuOf(proc: ChildProcess): Promise<number> {
   });
 }
 
+// ---------------------------------------------------------------- children: process count
+/**
+ * With BENCH_WORKERS > 1, the primary forks that many copies of itself (node:cluster shares the
+ * port), reports ready once all of them are, and stops them when the bench lets go of it. The
+ * evaluator and the baseline go through the same code, so they always run as the same count.
+ * Returns true in that primary, which serves nothing itself.
+ */
+function forkedCluster(): boolean {
+  if (WORKERS <= 1 || !cluster.isPrimary) return false;
+  for (let i = 0; i < WORKERS; i++) cluster.fork();
+  let up = 0;
+  cluster.on('message', (_w, m) => { if (m === 'ready' && ++up === WORKERS) process.send!('ready'); });
+  process.on('disconnect', () => { for (const w of Object.values(cluster.workers ?? {})) w?.kill(); process.exit(0); });
+  return true;
+}
+
 // ---------------------------------------------------------------- child: evaluator server
 async function serveEvaluator(port: number, prefix: string, dataDir: string): Promise<void> {
-  if (WORKERS > 1 && cluster.isPrimary) {
-    for (let i = 0; i < WORKERS; i++) cluster.fork();
-    let up = 0;
-    cluster.on('message', (_w, m) => { if (m === 'ready' && ++up === WORKERS) process.send!('ready'); });
-    process.on('disconnect', () => { for (const w of Object.values(cluster.workers ?? {})) w?.kill(); process.exit(0); });
-    return;
-  }
+  if (forkedCluster()) return;
   const { createEvaluatorServer } = await import('../src/server/evaluator-server.ts');
   const { silentLogger } = await import('../src/server/logger.ts');
   const server = createEvaluatorServer({
@@ -91,13 +101,7 @@ async function serveEvaluator(port: number, prefix: string, dataDir: string): Pr
 
 // ---------------------------------------------------------------- child: baseline server
 function serveBaseline(port: number, bytes: number): void {
-  if (WORKERS > 1 && cluster.isPrimary) {
-    for (let i = 0; i < WORKERS; i++) cluster.fork();
-    let up = 0;
-    cluster.on('message', (_w, m) => { if (m === 'ready' && ++up === WORKERS) process.send!('ready'); });
-    process.on('disconnect', () => { for (const w of Object.values(cluster.workers ?? {})) w?.kill(); process.exit(0); });
-    return;
-  }
+  if (forkedCluster()) return;
   const prefix = '{"key":"baseline","value":"';
   const body = `${prefix}${'x'.repeat(Math.max(0, bytes - prefix.length - 2))}"}`;
   const length = String(Buffer.byteLength(body));
