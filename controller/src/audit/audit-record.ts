@@ -1,6 +1,6 @@
 import type { RequestContext } from '../http/request-context.ts';
 import type { AuditEntry } from './audit-store.ts';
-import { jsonDiff } from './json-diff.ts';
+import { AUDIT_DIFF_LIMIT, jsonDiff } from './json-diff.ts';
 
 export interface AuditFacts {
   action: string;
@@ -20,7 +20,7 @@ export function auditRecord(ctx: RequestContext, at: string, f: AuditFacts): Omi
     at, actor: { keyId: ctx.actor.keyId, name: ctx.actor.name }, action: f.action,
     entityType: f.entityType, entityKey: f.entityKey, projectKey: f.projectKey ?? null,
     environmentId: f.environmentId ?? null, flagKey: f.flagKey ?? null,
-    before: f.before ?? null, after: f.after ?? null, diff: jsonDiff(f.before ?? null, f.after ?? null),
+    before: f.before ?? null, after: f.after ?? null, diff: jsonDiff(f.before ?? null, f.after ?? null, AUDIT_DIFF_LIMIT),
     reason: f.reason ?? null, requestId: ctx.requestId,
   };
 }

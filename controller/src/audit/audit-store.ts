@@ -11,7 +11,8 @@ export interface AuditEntry {
   flagKey: string | null;
   before: unknown;
   after: unknown;
-  diff: Array<{ path: string; old?: unknown; new?: unknown }>;
+  /** Capped: a last `{path: '', omitted: n}` entry counts what was left out (audit/json-diff.ts). */
+  diff: Array<{ path: string; old?: unknown; new?: unknown; omitted?: number }>;
   reason: string | null;
   requestId: string | null;
 }
