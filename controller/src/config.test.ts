@@ -1,5 +1,10 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.ts';
+import { ADMIN_TOKEN_MIN_LENGTH, ConfigError, loadConfig } from './config.ts';
 
 describe('loadConfig', () => {
   it('defaults to SQLite under ./data on 127.0.0.1:4000', () => {
@@ -12,5 +17,27 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ DATABASE_URL: 'postgres://x/y' })).toThrow(ConfigError);
     expect(() => loadConfig({ DATABASE_URL: 'mysql://root@127.0.0.1:3306' })).toThrow(/name a database/);
     expect(() => loadConfig({ ADMIN_TOKEN: 'short' })).toThrow(/ADMIN_TOKEN/);
+  });
+  it('needs an ADMIN_TOKEN of at least 32 characters', () => {
+    expect(ADMIN_TOKEN_MIN_LENGTH).toBe(32);
+    expect(() => loadConfig({ ADMIN_TOKEN: 'a'.repeat(31) })).toThrow(/ADMIN_TOKEN must be 32\.\.512 characters/);
+    expect(() => loadConfig({ ADMIN_TOKEN: 'sixteen-chars-ok' })).toThrow(ConfigError);
+    expect(loadConfig({ ADMIN_TOKEN: 'a'.repeat(32) }).adminToken).toBe('a'.repeat(32));
+  });
+  it('the controller stops at start on a short ADMIN_TOKEN, naming it', () => {
+    const main = fileURLToPath(new URL('./main.ts', import.meta.url));
+    const dir = mkdtempSync(join(tmpdir(), 'fs-config-'));
+    try {
+      // Own data folder and Redis prefixes: without the check the controller would start (and be
+      // stopped by the timeout), and must not touch anyone else's data then.
+      const run = spawnSync(process.execPath, ['--import', 'tsx', main], {
+        env: { ...process.env, ADMIN_TOKEN: 'x'.repeat(31), DATABASE_URL: '', DATA_DIR: dir, PORT: '0', REDIS_KEY_PREFIX: 'fs-config-test:', QUEUE_PREFIX: 'fs-config-test' },
+        encoding: 'utf8', timeout: 60_000,
+      });
+      expect(run.status).toBe(1);
+      expect(run.stderr).toMatch(/ADMIN_TOKEN must be 32\.\.512 characters/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -26,6 +26,9 @@ export interface Config {
 
 export class ConfigError extends Error {}
 
+/** The shortest ADMIN_TOKEN the controller starts with. */
+export const ADMIN_TOKEN_MIN_LENGTH = 32;
+
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const port = env.PORT === undefined || env.PORT === '' ? 4000 : Number(env.PORT);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`PORT must be an integer 0..65535, got ${JSON.stringify(env.PORT)}`);
@@ -35,8 +38,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (databaseProblem !== undefined) throw new ConfigError(databaseProblem);
   const dataDir = resolve(env.DATA_DIR || './data');
   const adminToken = env.ADMIN_TOKEN || undefined;
-  if (adminToken !== undefined && (adminToken.length < 16 || adminToken.length > 512 || /\s/.test(adminToken))) {
-    throw new ConfigError('ADMIN_TOKEN must be 16..512 characters without spaces');
+  // 32 characters: a token a person picks is guessable at 16; generated keys have 47 (256 bits)
+  // (docs/security.md). The upper bound is what the Authorization header parser accepts.
+  if (adminToken !== undefined && (adminToken.length < ADMIN_TOKEN_MIN_LENGTH || adminToken.length > 512 || /\s/.test(adminToken))) {
+    throw new ConfigError(`ADMIN_TOKEN must be ${ADMIN_TOKEN_MIN_LENGTH}..512 characters without spaces, got ${adminToken.length} characters`);
   }
   const redisUrl = env.REDIS_URL || 'redis://127.0.0.1:6379';
   if (!/^rediss?:\/\//.test(redisUrl)) throw new ConfigError(`REDIS_URL must be a redis:// URL, got ${JSON.stringify(redisUrl)}`);

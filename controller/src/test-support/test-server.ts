@@ -5,7 +5,7 @@ import { type AppOptions, type ControlPlane, createControlPlaneOn } from '../app
 import type { Dialect } from '../db/create-database.ts';
 import { createTestDatabase, type TestDatabase } from './test-database.ts';
 
-export const ADMIN_TOKEN = 'test-admin-token-0123456789';
+export const ADMIN_TOKEN = 'test-admin-token-0123456789-abcdef'; // 32+ characters, as config.ts requires
 
 export interface Reply {
   status: number;

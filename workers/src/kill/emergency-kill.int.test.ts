@@ -114,7 +114,7 @@ describe('kill switch with the database down', () => {
   it('over the admin API: a key verified before the outage kills with the database down (202); everything else answers 503', async () => {
     const { prefix, r, prod, sdkKey, viaProxy, fleet } = await proxiedFleet();
     const plane = createControlPlaneOn(viaProxy, { log: () => {}, emergencyKill: new RedisEmergencyKill(r.redis, prefix) });
-    const token = 'oncall-admin-token-0123456789';
+    const token = 'oncall-admin-token-0123456789-abcdef';
     await plane.services.apiKeys.ensureAdmin(token);
     const server = plane.app.listen(0, '127.0.0.1');
     await new Promise((res) => server.once('listening', res));
