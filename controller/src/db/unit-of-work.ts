@@ -1,4 +1,6 @@
 import type { Kysely } from 'kysely';
+import { BusyWait, isDatabaseBusy } from './busy-wait.ts';
+import { dialectOf } from './create-database.ts';
 import type { Database } from './schema.ts';
 import type { Stores } from './stores.ts';
 
@@ -8,13 +10,13 @@ export interface TransactionHooks {
   beforeCommit?: () => void | Promise<void>;
   /** Runs after every write transaction COMMITTED (the outbox wake-up hint); never throws. */
   afterCommit?: () => void;
+  /** How long a write waits for SQLite's write lock before DatabaseBusyError (busy-wait.ts). */
+  busyWaitLimitMs?: number;
 }
 
 // MySQL may pick a transaction as a deadlock victim or time out its lock wait; both roll the
-// whole transaction back, so running it again is safe.
-// SQLITE_BUSY_SNAPSHOT: a WAL reader that tried to write after another connection (the
-// publisher process) committed; the transaction must start over to see the new snapshot.
-const RETRYABLE = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT', 'SQLITE_BUSY', 'SQLITE_BUSY_SNAPSHOT']);
+// whole transaction back, so running it again (at once, up to 5 times) is safe.
+const MYSQL_RETRYABLE = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT']);
 
 /**
  * Services read and write through this: `write` runs a function in one transaction with stores
@@ -32,13 +34,22 @@ export class UnitOfWork {
     return fn(this.makeStores(this.db));
   }
 
-  /** Reads in one transaction, for a consistent view across stores; no hooks run. */
+  /**
+   * Reads in one transaction, for a consistent view across stores; no hooks run. On SQLite a
+   * deferred (read only) transaction, which takes no write lock (create-database.ts).
+   */
   readConsistent<T>(fn: (stores: Stores) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute((trx) => fn(this.makeStores(trx)));
+    const begin = this.db.transaction();
+    return (dialectOf(this.db) === 'sqlite' ? begin.setAccessMode('read only') : begin).execute((trx) => fn(this.makeStores(trx)));
   }
 
-  /** One transaction; anything thrown rolls it back and is rethrown. */
+  /**
+   * One transaction; anything thrown rolls it back and is rethrown. On SQLite it takes the write
+   * lock at BEGIN and waits its turn (busy-wait.ts): a transaction refused the lock wrote nothing
+   * and runs again, until the bound, then DatabaseBusyError (the API's 503 DATABASE_BUSY).
+   */
   async write<T>(fn: (stores: Stores) => Promise<T>): Promise<T> {
+    let busy: BusyWait | undefined;
     for (let attempt = 1; ; attempt++) {
       try {
         const result = await this.db.transaction().execute(async (trx) => {
@@ -49,8 +60,13 @@ export class UnitOfWork {
         this.hooks.afterCommit?.();
         return result;
       } catch (error) {
+        if (isDatabaseBusy(error)) {
+          busy ??= new BusyWait({ limitMs: this.hooks.busyWaitLimitMs });
+          await busy.next(error);
+          continue;
+        }
         const code = (error as { code?: unknown } | null)?.code;
-        if (attempt < 5 && typeof code === 'string' && RETRYABLE.has(code)) continue;
+        if (attempt < 5 && typeof code === 'string' && MYSQL_RETRYABLE.has(code)) continue;
         throw error;
       }
     }

@@ -4,6 +4,8 @@ import type { Problem } from '@flagship/evaluator';
 export interface ApiErrorDetails {
   problems?: Problem[];
   currentVersion?: number;
+  /** Seconds the client should wait before trying again; also sent as `Retry-After`. */
+  retryAfterSeconds?: number;
 }
 
 /**
@@ -30,4 +32,7 @@ export const staleVersion = (what: string, currentVersion: number) =>
   new ApiError(409, 'STALE_VERSION', `${what} is at version ${currentVersion}: reload and reapply your change`, { currentVersion });
 export const invalidModel = (problems: Problem[], message = 'the document fails validation') =>
   new ApiError(422, 'VALIDATION_FAILED', message, { problems });
+/** The database's write lock stayed taken for the whole wait (SQLite); nothing was written. */
+export const databaseBusy = (retryAfterSeconds: number) =>
+  new ApiError(503, 'DATABASE_BUSY', `the database is busy with other writes and nothing was written; retry in ${retryAfterSeconds} s`, { retryAfterSeconds });
 export const forbidden = (message: string, code = 'FORBIDDEN') => new ApiError(403, code, message);

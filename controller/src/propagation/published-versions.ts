@@ -56,8 +56,10 @@ export async function runPropagationMigrations(db: Kysely<Database>): Promise<vo
 /**
  * Takes the next version of an environment inside the caller's transaction. The UPDATE holds the
  * row lock (MySQL) or the database write lock (SQLite) until commit, so two publishers of one
- * environment are serialized, and a publisher that reads the environment's state after this call
- * in the same transaction reads state at least as new as every lower version's.
+ * environment are serialized. On MySQL a publisher that reads the environment's state after this
+ * call in the same transaction reads state at least as new as every lower version's; on SQLite
+ * the lock covers the whole file, so the publisher commits right after this call and reads the
+ * state afterwards (workers/src/publisher/snapshot-publisher.ts says what that keeps).
  */
 export async function nextSnapshotVersion(trx: Transaction<PropagationDatabase>, environmentId: string, now: string): Promise<number> {
   for (let attempt = 0; attempt < 3; attempt++) {

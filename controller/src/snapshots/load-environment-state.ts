@@ -1,10 +1,12 @@
 /**
  * What the snapshot publisher (workers/) reads for one environment after draining its outbox
  * rows: the environment's snapshot content and the hashes of its SDK keys. Reads in one
- * transaction so the flags, configs and segments are consistent with each other.
+ * transaction so the flags, configs and segments are consistent with each other; on SQLite a
+ * read-only (deferred) one, which holds no write lock however many flags it reads.
  */
 import type { Segment, Snapshot, SnapshotFlag } from '@flagship/evaluator';
 import type { Kysely } from 'kysely';
+import { dialectOf } from '../db/create-database.ts';
 import { createKyselyStores } from '../db/kysely-stores.ts';
 import type { Database } from '../db/schema.ts';
 import type { Stores } from '../db/stores.ts';
@@ -32,5 +34,6 @@ export async function readEnvironmentState(s: Stores, environmentId: string): Pr
 
 /** Undefined when the environment does not exist (deleted: the publisher drops its snapshot). */
 export async function loadEnvironmentState(db: Kysely<Database>, environmentId: string): Promise<EnvironmentState | undefined> {
-  return db.transaction().execute((trx) => readEnvironmentState(createKyselyStores(trx), environmentId));
+  const begin = db.transaction();
+  return (dialectOf(db) === 'sqlite' ? begin.setAccessMode('read only') : begin).execute((trx) => readEnvironmentState(createKyselyStores(trx), environmentId));
 }

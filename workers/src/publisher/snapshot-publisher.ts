@@ -1,8 +1,8 @@
 /**
  * Drains the outbox into Redis: for each environment with pending rows, takes the environment's
- * next version in the database, reads its state in the same transaction, stores the envelope in
- * Redis (atomically with the version, the environments set and the ChangeMessage), and only
- * then deletes the rows it read. Why this order:
+ * next version in the database, then reads its state, stores the envelope in Redis (atomically
+ * with the version, the environments set and the ChangeMessage), and only then deletes the rows
+ * it read. Why this order:
  * - a crash anywhere before the delete leaves the rows, so the next pass publishes again (a
  *   higher version with the same content: harmless, evaluators just swap once more);
  * - the version comes from the database, so it survives Redis restarting empty;
@@ -10,16 +10,24 @@
  *   INSERT but becomes visible at COMMIT, so a lower id can appear after a higher one;
  * - several publishers may run: a per-environment lock (SET NX PX + token) avoids duplicate work,
  *   and correctness does not depend on it: versions are taken under the database row lock and
- *   the Lua publish refuses anything not newer than what Redis holds.
+ *   the Lua publish refuses anything not newer than what Redis holds;
+ * - the state is read after the version was taken (and committed, on SQLite), so a version
+ *   superseding ours holds every change our rows stand for, and deleting them loses nothing.
+ * SQLite has one write lock for the whole file, shared with the controller: the publisher holds
+ * it only for its bookkeeping writes (the version, the outbox delete), never while it reads or
+ * builds a snapshot (a 10,000-flag read held it long enough for admin writes to answer 500
+ * `database is locked`), and waits for it without blocking the event loop (busy-wait.ts).
  * Latency: the outbox is polled every `pollIntervalMs` (a primary-key range read) and a Redis
  * wake-up message from the controller cuts even that wait.
  */
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
+import { retryWhileBusy } from '../../../controller/src/db/busy-wait.ts';
+import { dialectOf } from '../../../controller/src/db/create-database.ts';
 import { createKyselyStores } from '../../../controller/src/db/kysely-stores.ts';
 import type { Database } from '../../../controller/src/db/schema.ts';
 import { currentSnapshotVersion, nextSnapshotVersion, raiseSnapshotVersion, propagationDb } from '../../../controller/src/propagation/published-versions.ts';
-import { readEnvironmentState } from '../../../controller/src/snapshots/load-environment-state.ts';
+import { type EnvironmentState, loadEnvironmentState, readEnvironmentState } from '../../../controller/src/snapshots/load-environment-state.ts';
 import type { SnapshotEnvelope } from '../../../evaluator/src/propagation/protocol.ts';
 import { type Logger, silentLogger } from '../logger.ts';
 import { RedisSnapshotStore } from './redis-snapshot-store.ts';
@@ -58,7 +66,8 @@ export type EnvironmentOutcome =
   | { environment: string; status: 'locked' | 'already-published' };
 
 const DEFAULTS = { pollIntervalMs: 10, batchSize: 1_000, lockTtlMs: 10_000, concurrency: 4 };
-const RETRYABLE = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT', 'SQLITE_BUSY']);
+// MySQL's retries; SQLite's busy lock is waited for in retryWhileBusy.
+const RETRYABLE = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT']);
 
 export class SnapshotPublisher {
   readonly store: RedisSnapshotStore;
@@ -199,10 +208,7 @@ export class SnapshotPublisher {
       let version: number;
       for (;;) {
         const now = this.opts.now();
-        const taken = await this.retrying(() => propagationDb(this.opts.db).transaction().execute(async (trx) => {
-          const v = await nextSnapshotVersion(trx, environmentId, now.toISOString());
-          return { version: v, state: await readEnvironmentState(createKyselyStores(trx as unknown as Kysely<Database>), environmentId) };
-        }));
+        const taken = await this.takeVersionAndState(environmentId, now.toISOString());
         version = taken.version;
         const state = taken.state;
         await this.opts.hooks?.beforePublish?.(environmentId, version);
@@ -230,19 +236,41 @@ export class SnapshotPublisher {
         // and publish again, or these changes would never reach the evaluators.
         if (attempt++ === 0 && (await currentSnapshotVersion(propagationDb(this.opts.db), environmentId)) < r.currentVersion) {
           this.opts.logger.warn('publisher: Redis holds versions this database never issued; moving past them', { environment: environmentId, redis: r.currentVersion, database: version });
-          await raiseSnapshotVersion(propagationDb(this.opts.db), environmentId, r.currentVersion, now.toISOString());
+          await retryWhileBusy(() => raiseSnapshotVersion(propagationDb(this.opts.db), environmentId, r.currentVersion, now.toISOString()));
           continue;
         }
         outcome = { environment: environmentId, status: 'superseded', version: r.currentVersion, rows: ids.length };
         break;
       }
       await this.opts.hooks?.afterPublish?.(environmentId, version);
-      if (ids.length > 0) await this.opts.db.deleteFrom('outbox').where('id', 'in', ids).execute();
+      if (ids.length > 0) await retryWhileBusy(() => this.opts.db.deleteFrom('outbox').where('id', 'in', ids).execute());
       if (outcome.status === 'published') this.opts.logger.debug('publisher: published', { environment: environmentId, version, rows: ids.length });
       return outcome;
     } finally {
       await lock.release();
     }
+  }
+
+  /**
+   * The environment's next version, and its state read after the version was taken.
+   * MySQL: one transaction, as ever; the UPDATE's row lock blocks only other publishers of this
+   * environment, and a later version's state is then never older than an earlier one's.
+   * SQLite: the UPDATE takes the lock of the whole database, so the version is taken and
+   * committed in its own short transaction, and the state is read afterwards in a read-only one.
+   * A version's state still holds every change committed before the version was taken; only
+   * the order of contents between two publishers racing on one environment (both past the Redis
+   * lock) is no longer guaranteed, and the next outbox row sets it right.
+   */
+  private async takeVersionAndState(environmentId: string, now: string): Promise<{ version: number; state: EnvironmentState | undefined }> {
+    const db = propagationDb(this.opts.db);
+    if (dialectOf(this.opts.db) === 'mysql') {
+      return this.retrying(() => db.transaction().execute(async (trx) => {
+        const version = await nextSnapshotVersion(trx, environmentId, now);
+        return { version, state: await readEnvironmentState(createKyselyStores(trx as unknown as Kysely<Database>), environmentId) };
+      }));
+    }
+    const version = await retryWhileBusy(() => db.transaction().execute((trx) => nextSnapshotVersion(trx, environmentId, now)));
+    return { version, state: await retryWhileBusy(() => loadEnvironmentState(this.opts.db, environmentId)) };
   }
 
   private async retrying<T>(fn: () => Promise<T>): Promise<T> {
