@@ -24,6 +24,30 @@ export interface PendingKill {
   requestId: string | null;
 }
 
+/**
+ * Reads one pending-kills entry (`id` is its hash field): the kill, or what is wrong with it.
+ * The reconciler sets a bad entry aside instead of letting it stop the kills queued behind it.
+ */
+export function parsePendingKill(id: string, json: string): { kill: PendingKill } | { problem: string } {
+  let v: unknown;
+  try {
+    v = JSON.parse(json);
+  } catch (error) {
+    return { problem: `not JSON: ${(error as Error).message}` };
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return { problem: 'not an object' };
+  const k = v as Record<string, unknown>;
+  const text = (x: unknown) => typeof x === 'string' && x.length > 0;
+  if (k.id !== id) return { problem: `id ${JSON.stringify(k.id)} is not the entry's field ${JSON.stringify(id)}` };
+  for (const f of ['projectKey', 'flagKey', 'reason'] as const) if (typeof k[f] !== 'string' || (f !== 'reason' && !text(k[f]))) return { problem: `${f}: expected a string` };
+  if (!Array.isArray(k.environmentIds) || k.environmentIds.length === 0 || !k.environmentIds.every(text)) return { problem: 'environmentIds: expected a non-empty list of environment ids' };
+  const actor = k.actor as Record<string, unknown> | null;
+  if (typeof actor !== 'object' || actor === null || !text(actor.keyId) || typeof actor.name !== 'string') return { problem: 'actor: expected {keyId, name}' };
+  if (typeof k.at !== 'string' || Number.isNaN(Date.parse(k.at))) return { problem: 'at: expected an ISO-8601 time' };
+  if (k.requestId !== null && typeof k.requestId !== 'string') return { problem: 'requestId: expected a string or null' };
+  return { kill: k as unknown as PendingKill };
+}
+
 export interface EmergencyKillRequest {
   projectKey: string;
   flagKey: string;

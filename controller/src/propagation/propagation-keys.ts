@@ -10,6 +10,8 @@ export interface PropagationKeys {
   publishLock(environmentId: string): string;
   /** hash id -> JSON PendingKill: kills applied through Redis, not yet in the database. */
   pendingKills: string;
+  /** hash id -> the raw entry: pending kills the reconciler could not read, set aside for a human. */
+  invalidPendingKills: string;
   /** string, the reconciler's token while it applies pending kills. */
   killReconcileLock: string;
 }
@@ -20,6 +22,7 @@ export function propagationKeys(prefix: string): PropagationKeys {
     outboxWake: `${prefix}outbox-wake`,
     publishLock: (env) => `${prefix}publish-lock:${env}`,
     pendingKills: `${prefix}pending-kills`,
+    invalidPendingKills: `${prefix}pending-kills:bad`,
     killReconcileLock: `${prefix}kill-reconcile-lock`,
   };
 }

@@ -72,7 +72,7 @@ describe('kill switch with the database down', () => {
     const plane = createControlPlaneOn(viaProxy, { log: () => {} });
 
     await proxy.down();
-    const ctx: RequestContext = { actor: { keyId: 'k-oncall', name: 'on-call SRE', role: 'editor', environments: null }, requestId: 'req-1' };
+    const ctx: RequestContext = { actor: { keyId: 'k-oncall', name: 'on-call SRE', owner: 'on-call SRE', role: 'editor', environments: null }, requestId: 'req-1' };
     const emergency = new RedisEmergencyKill(r.redis, prefix);
     const outcome = await killWithRedisFallback(
       () => plane.services.flags.kill(ctx, 'p', 'checkout', ['prod'], 'checkout errors spiking'),
@@ -135,13 +135,50 @@ describe('kill switch with the database down', () => {
     expect((await call('POST', '/projects/p/flags/checkout/kill', { environments: ['prod'], reason: 'x' }, 'never-seen-token-0123456789')).status).toBe(503);
   });
 
+  it('an unreadable pending kill is set aside (log line, counter) and the kills around it are written', async () => {
+    const prefix = uniquePrefix();
+    const r = testRedis(prefix);
+    cleanups.push(() => r.cleanup());
+    const [prod] = await seed(t.db, { envs: ['prod'], flags: [booleanFlag('a'), booleanFlag('b')] });
+    const keys = propagationKeys(prefix);
+    const kill = (id: string, flagKey: string, at: string) => JSON.stringify({
+      id, projectKey: 'p', flagKey, environmentIds: [prod], actor: { keyId: 'k-oncall', name: 'on-call' }, reason: 'incident', at, requestId: null,
+    });
+    await r.redis.hset(keys.pendingKills, {
+      'kill-a': kill('kill-a', 'a', '2025-01-01T00:00:01.000Z'),
+      'torn': '{"id":"torn","projectKey":"p","flag', // a write cut short
+      'not-a-kill': JSON.stringify({ id: 'not-a-kill', projectKey: 'p' }),
+      'kill-b': kill('kill-b', 'b', '2025-01-01T00:00:03.000Z'),
+    });
+    const lines: Array<{ level: string; message: string; fields?: Record<string, unknown> }> = [];
+    const logger = Object.fromEntries(['debug', 'info', 'warn', 'error'].map((level) => [level, (message: string, fields?: Record<string, unknown>) => lines.push({ level, message, fields })])) as never;
+    const reconciler = new KillReconciler({ db: t.db, redis: r.redis, prefix, logger });
+
+    expect(await reconciler.reconcileOnce()).toBe(2);
+    const configs = await t.db.selectFrom('flag_configs').selectAll().where('environment_id', '=', prod!).orderBy('flag_key').execute();
+    expect(configs.map((c) => [c.flag_key, JSON.parse(c.config).enabled])).toEqual([['a', false], ['b', false]]);
+    expect(await r.redis.hlen(keys.pendingKills)).toBe(0);
+    expect(await r.redis.hgetall(keys.invalidPendingKills)).toEqual({
+      torn: '{"id":"torn","projectKey":"p","flag', 'not-a-kill': JSON.stringify({ id: 'not-a-kill', projectKey: 'p' }),
+    });
+    const setAside = lines.filter((l) => l.message.includes('cannot be read'));
+    expect(setAside.map((l) => [l.level, l.fields?.id]).sort()).toEqual([['error', 'not-a-kill'], ['error', 'torn']]);
+    expect(setAside.find((l) => l.fields?.id === 'torn')!.fields!.problem).toMatch(/^not JSON/);
+    expect(reconciler.invalidPendingKills).toBe(2);
+    expect(reconciler.metricsText()).toContain('\nflagship_kill_pending_invalid_total 2\n');
+    expect(await t.db.selectFrom('audit_log').select('request_id').where('action', '=', 'kill').orderBy('request_id').execute())
+      .toEqual([{ request_id: auditRequestId('kill-a') }, { request_id: auditRequestId('kill-b') }]);
+    // Nothing left to trip over: the next round is quiet.
+    expect(await reconciler.reconcileOnce()).toBe(0);
+  });
+
   it('only connection failures fall back to Redis; a refused kill (404) does not', async () => {
     const prefix = uniquePrefix();
     const r = testRedis(prefix);
     cleanups.push(() => r.cleanup());
     await seed(t.db);
     const plane = createControlPlaneOn(t.db, { log: () => {} });
-    const ctx: RequestContext = { actor: { keyId: 'k', name: 'n', role: 'editor', environments: null }, requestId: 'r' };
+    const ctx: RequestContext = { actor: { keyId: 'k', name: 'n', owner: 'n', role: 'editor', environments: null }, requestId: 'r' };
     const emergency = new RedisEmergencyKill(r.redis, prefix);
     await expect(killWithRedisFallback(
       () => plane.services.flags.kill(ctx, 'p', 'no-such-flag', ['prod'], 'x'),

@@ -5,7 +5,9 @@
  * outbox row makes the publisher ship a snapshot with the flag disabled (which clears the
  * `kills` hash entry). One transaction per pending kill; the pending entry is removed after
  * COMMIT. The audit row's request id `emergency-kill:<id>` makes a retry after a crash between
- * COMMIT and the removal a no-op instead of a second audit row.
+ * COMMIT and the removal a no-op instead of a second audit row. An entry that cannot be read
+ * (not JSON, or not a kill) is moved to `pending-kills:bad` with a log line and a counter, so it
+ * never blocks the kills queued behind it.
  */
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
@@ -14,7 +16,7 @@ import { createKyselyStores } from '../../../controller/src/db/kysely-stores.ts'
 import type { Database } from '../../../controller/src/db/schema.ts';
 import { writeConfig } from '../../../controller/src/flags/config-writes.ts';
 import type { RequestContext } from '../../../controller/src/http/request-context.ts';
-import type { PendingKill } from '../../../controller/src/propagation/emergency-kill.ts';
+import { isDatabaseUnavailable, parsePendingKill, type PendingKill } from '../../../controller/src/propagation/emergency-kill.ts';
 import { propagationKeys } from '../../../controller/src/propagation/propagation-keys.ts';
 import { type Logger, silentLogger } from '../logger.ts';
 
@@ -37,6 +39,7 @@ export class KillReconciler {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<unknown> = Promise.resolve();
   private failing = false;
+  private invalidTotal = 0;
   private readonly o: Required<Omit<KillReconcilerOptions, 'onApplied'>> & Pick<KillReconcilerOptions, 'onApplied'>;
 
   constructor(options: KillReconcilerOptions) {
@@ -71,31 +74,77 @@ export class KillReconciler {
     await this.running;
   }
 
-  /** Applies every pending kill, oldest first; returns how many were written. */
+  /**
+   * Applies every pending kill, oldest first; returns how many were written. An entry that
+   * cannot be read is moved to the `pending-kills:bad` hash (logged, counted) instead of
+   * stopping the kills behind it; one the database refuses for another reason than being
+   * unreachable stays pending and the rest still go (the round then fails, logged once).
+   */
   async reconcileOnce(): Promise<number> {
     if ((await this.o.redis.hlen(this.keys.pendingKills)) === 0) return 0;
     const token = `${process.pid}-${Math.random()}`;
     if ((await this.o.redis.set(this.keys.killReconcileLock, token, 'PX', 30_000, 'NX')) !== 'OK') return 0;
     try {
       const raw = await this.o.redis.hgetall(this.keys.pendingKills);
-      const pending = Object.values(raw).map((j) => JSON.parse(j) as PendingKill).sort((a, b) => a.at.localeCompare(b.at));
+      const pending: PendingKill[] = [];
+      for (const [id, json] of Object.entries(raw)) {
+        const read = parsePendingKill(id, json);
+        if ('kill' in read) pending.push(read.kill);
+        else await this.setAside(id, json, read.problem);
+      }
+      pending.sort((a, b) => a.at.localeCompare(b.at));
       let applied = 0;
+      const refused: Array<{ id: string; error: string }> = [];
       for (const kill of pending) {
-        await this.apply(kill);
+        try {
+          await this.apply(kill);
+        } catch (error) {
+          if (isDatabaseUnavailable(error)) throw error; // the next ones would fail the same way
+          refused.push({ id: kill.id, error: String(error) });
+          continue;
+        }
         await this.o.redis.hdel(this.keys.pendingKills, kill.id);
         this.o.onApplied?.(kill.environmentIds);
         this.o.logger.info('kill reconciler: kill written to the database', { id: kill.id, flag: kill.flagKey, environments: kill.environmentIds, actor: kill.actor.name });
         applied++;
       }
+      if (refused.length > 0) throw new Error(`${refused.length} pending kill(s) refused by the database, kept pending (${applied} written): ${JSON.stringify(refused)}`);
       return applied;
     } finally {
       await this.o.redis.eval("if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0", 1, this.keys.killReconcileLock, token).catch(() => {});
     }
   }
 
+  /** Prometheus text exposition of the reconciler's counters (docs/operations.md). */
+  metricsText(): string {
+    return [
+      '# HELP flagship_kill_pending_invalid_total Pending kills that could not be read and were moved to the pending-kills:bad hash.',
+      '# TYPE flagship_kill_pending_invalid_total counter',
+      `flagship_kill_pending_invalid_total ${this.invalidTotal}`,
+      '',
+    ].join('\n');
+  }
+
+  /** How many unreadable pending kills this process set aside. */
+  get invalidPendingKills(): number {
+    return this.invalidTotal;
+  }
+
+  // Moved, not deleted: the kill already reached the evaluators through Redis; its entry is the
+  // only record of who pulled the switch, for a human to read and write into the audit log.
+  private async setAside(id: string, json: string, problem: string): Promise<void> {
+    const replies = await this.o.redis.multi().hset(this.keys.invalidPendingKills, id, json).hdel(this.keys.pendingKills, id).exec();
+    const failed = replies?.find(([error]) => error);
+    if (!replies || failed) throw new Error(`kill reconciler: could not set aside pending kill ${id}: ${String(failed?.[0] ?? 'transaction aborted')}`);
+    this.invalidTotal++;
+    this.o.logger.error('kill reconciler: a pending kill cannot be read; moved aside, the others go on', {
+      id, problem, movedTo: this.keys.invalidPendingKills, entry: json.length > 500 ? `${json.slice(0, 500)}...` : json,
+    });
+  }
+
   private async apply(kill: PendingKill): Promise<void> {
     const requestId = auditRequestId(kill.id);
-    const ctx: RequestContext = { actor: { keyId: kill.actor.keyId, name: kill.actor.name, role: 'admin', environments: null }, requestId };
+    const ctx: RequestContext = { actor: { keyId: kill.actor.keyId, name: kill.actor.name, owner: kill.actor.name, role: 'admin', environments: null }, requestId };
     const now = this.o.now().toISOString();
     const reason = `${kill.reason} [killed through Redis at ${kill.at} while the database was unreachable${kill.requestId ? `; request ${kill.requestId}` : ''}]`;
     await this.o.db.transaction().execute(async (trx) => {
