@@ -4,7 +4,9 @@
  * the snapshot, several publishers never publishing a version twice or out of order, and a crash
  * between the Redis write and the outbox delete losing nothing.
  */
+import BetterSqlite3 from 'better-sqlite3';
 import type { Redis } from 'ioredis';
+import type { KyselyPlugin } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runPropagationMigrations } from '../../../controller/src/propagation/published-versions.ts';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../../../controller/src/test-support/test-database.ts';
@@ -194,6 +196,69 @@ describe.each(DIALECTS)('snapshot publisher on %s', (dialect) => {
     expect(await p.drainOnce()).toEqual([{ environment: env, status: 'unpublished', rows: 1 }]);
     expect(await envelope(env!)).toBeUndefined();
     expect(await r.redis.smembers(keys.environments)).toEqual([]);
+  });
+});
+
+describe('snapshot publisher and the SQLite write lock', () => {
+  let t: TestDatabase;
+  let prefix: string;
+  let r: ReturnType<typeof testRedis>;
+  let other: BetterSqlite3.Database;
+
+  beforeEach(async () => {
+    t = await createTestDatabase('sqlite');
+    await runPropagationMigrations(t.db);
+    prefix = uniquePrefix();
+    r = testRedis(prefix);
+    // Another process's connection (the controller's) that never waits for the lock.
+    other = new BetterSqlite3(t.config.sqliteFile, { timeout: 0 });
+  });
+  afterEach(async () => {
+    if (other.inTransaction) other.exec('ROLLBACK');
+    other.close();
+    await r.cleanup();
+    await t.drop();
+  });
+
+  /** Could another connection take the write lock right now? */
+  const lockIsFree = () => {
+    try {
+      other.exec('BEGIN IMMEDIATE');
+      other.exec('ROLLBACK');
+      return true;
+    } catch (error) {
+      if ((error as { code?: string }).code?.startsWith('SQLITE_BUSY')) return false;
+      throw error;
+    }
+  };
+
+  it('holds no write lock while it reads the environment to build a snapshot', async () => {
+    const [env] = await seed(t.db, { envs: ['prod'], flags: Array.from({ length: 50 }, (_, i) => booleanFlag(`f${i}`)) });
+    await changeConfig(t.db, env!, 'f1', (c) => ({ ...c, enabled: false }));
+    // Looks at the lock at each statement that reads the snapshot's content.
+    const seen: boolean[] = [];
+    const probe: KyselyPlugin = {
+      transformQuery(args) {
+        if (args.node.kind === 'SelectQueryNode' && /"(flags|flag_configs|segments)"/.test(JSON.stringify(args.node.from))) seen.push(lockIsFree());
+        return args.node;
+      },
+      transformResult: async (args) => args.result,
+    };
+    const p = new SnapshotPublisher({ db: t.db.withPlugin(probe), redis: r.redis, prefix });
+    expect(await p.drainOnce()).toEqual([{ environment: env, status: 'published', version: 1, rows: 1 }]);
+    expect(seen.length).toBeGreaterThanOrEqual(2);
+    expect(seen).toEqual(seen.map(() => true));
+  });
+
+  it('waits for a write lock another process holds, without failing the pass, and publishes', async () => {
+    const [env] = await seed(t.db);
+    await changeConfig(t.db, env!, 'a', (c) => ({ ...c, enabled: false }));
+    other.exec('BEGIN IMMEDIATE');
+    const pass = new SnapshotPublisher({ db: t.db, redis: r.redis, prefix }).drainOnce();
+    await new Promise((res) => setTimeout(res, 300));
+    other.exec('COMMIT');
+    expect(await pass).toEqual([{ environment: env, status: 'published', version: 1, rows: 1 }]);
+    expect(await outboxCount(t.db)).toBe(0);
   });
 });
 
