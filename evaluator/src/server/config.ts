@@ -10,6 +10,12 @@ export interface EvaluatorConfig {
   /** TCP port; 0 picks a free one (tests). */
   port: number;
   host: string;
+  /**
+   * Port of the admin listener (`/metrics`, the detail of `/readyz`), always on 127.0.0.1
+   * (docs/operations.md, "Evaluator admission"). Default: `port + 1000`, or 0 (a free one) when
+   * `port` is 0.
+   */
+  adminPort: number;
   redisUrl: string;
   /** protocol.ts redisKeys prefix; tests use their own so they never collide. */
   keyPrefix: string;
@@ -23,6 +29,16 @@ export interface EvaluatorConfig {
   maxEventLoopLagMs: number;
   /** Largest request body accepted (bytes); larger ones get 413. */
   maxBodyBytes: number;
+  /**
+   * A request's headers and body must have arrived within this many ms of its first byte;
+   * otherwise it is answered 408 and its connection closed. Until its body has ended a request
+   * holds no in-flight slot, so this bounds what a slow sender costs, not who else is served.
+   */
+  bodyTimeoutMs: number;
+  /** Open SSE streams per process above which a new one gets 429. */
+  sseMaxStreams: number;
+  /** Open SSE streams per SDK key (per process) above which a new one of that key gets 429. */
+  sseMaxStreamsPerKey: number;
   /** Deepest JSON nesting accepted inside `context`. */
   maxContextDepth: number;
   /** Period of the version check that heals missed pub/sub messages (ms). */
@@ -41,6 +57,7 @@ export function defaultEvaluatorConfig(): EvaluatorConfig {
   return {
     port: 4100,
     host: '127.0.0.1',
+    adminPort: 5100,
     redisUrl: 'redis://127.0.0.1:6379',
     keyPrefix: DEFAULT_KEY_PREFIX,
     environments: [],
@@ -48,6 +65,9 @@ export function defaultEvaluatorConfig(): EvaluatorConfig {
     maxInFlight: 1024,
     maxEventLoopLagMs: 500,
     maxBodyBytes: 64 * 1024,
+    bodyTimeoutMs: 2000,
+    sseMaxStreams: 10_000,
+    sseMaxStreamsPerKey: 1000,
     maxContextDepth: 32,
     versionCheckMs: 1500,
     redisConnectTimeoutMs: 2000,
@@ -69,6 +89,7 @@ export function resolveEvaluatorConfig(overrides: Partial<EvaluatorConfig> = {})
   const config: EvaluatorConfig = {
     ...defaults,
     dataDir: `./data/evaluator-${port}`,
+    adminPort: port === 0 ? 0 : port + 1000,
     ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)),
   };
   const int = (name: keyof EvaluatorConfig, min: number, max = Number.MAX_SAFE_INTEGER) => {
@@ -78,9 +99,14 @@ export function resolveEvaluatorConfig(overrides: Partial<EvaluatorConfig> = {})
     }
   };
   int('port', 0, 65535);
+  int('adminPort', 0, 65535);
+  if (config.adminPort !== 0 && config.adminPort === config.port) throw new ConfigError(`adminPort must differ from port (both ${config.port})`);
   int('maxInFlight', 1);
   int('maxEventLoopLagMs', 0);
   int('maxBodyBytes', 64);
+  int('bodyTimeoutMs', 100, 600_000);
+  int('sseMaxStreams', 1);
+  int('sseMaxStreamsPerKey', 1);
   int('maxContextDepth', 1, 1000);
   int('versionCheckMs', 10);
   int('redisConnectTimeoutMs', 0);
@@ -101,7 +127,10 @@ export function resolveEvaluatorConfig(overrides: Partial<EvaluatorConfig> = {})
 /**
  * Reads EVALUATOR_PORT (default 4100), EVALUATOR_HOST (127.0.0.1), REDIS_URL
  * (redis://127.0.0.1:6379), REDIS_KEY_PREFIX (fs:), EVALUATOR_DATA_DIR (./data/evaluator-<port>),
- * EVALUATOR_ENVIRONMENTS (comma list; empty: all), EVALUATOR_MAX_IN_FLIGHT (1024).
+ * EVALUATOR_ENVIRONMENTS (comma list; empty: all), EVALUATOR_MAX_IN_FLIGHT (1024),
+ * EVALUATOR_ADMIN_PORT (EVALUATOR_PORT + 1000; the admin listener is always on 127.0.0.1),
+ * EVALUATOR_BODY_TIMEOUT_MS (2000), EVALUATOR_SSE_MAX_STREAMS (10000),
+ * EVALUATOR_SSE_MAX_STREAMS_PER_KEY (1000).
  */
 export function readEvaluatorConfig(env: NodeJS.ProcessEnv = process.env): EvaluatorConfig {
   const text = (name: string) => {
@@ -116,6 +145,11 @@ export function readEvaluatorConfig(env: NodeJS.ProcessEnv = process.env): Evalu
   };
   const port = integer('EVALUATOR_PORT');
   if (port !== undefined && (port < 1 || port > 65535)) throw new ConfigError(`EVALUATOR_PORT must be 1..65535, got ${port}`);
+  const adminPort = integer('EVALUATOR_ADMIN_PORT');
+  const effectivePort = port ?? 4100;
+  if (adminPort === undefined && effectivePort + 1000 > 65535) throw new ConfigError(`EVALUATOR_ADMIN_PORT must be set when EVALUATOR_PORT + 1000 is above 65535 (EVALUATOR_PORT ${effectivePort})`);
+  if (adminPort !== undefined && (adminPort < 1 || adminPort > 65535)) throw new ConfigError(`EVALUATOR_ADMIN_PORT must be 1..65535, got ${adminPort}`);
+  if (adminPort !== undefined && adminPort === effectivePort) throw new ConfigError(`EVALUATOR_ADMIN_PORT must differ from EVALUATOR_PORT (both ${adminPort})`);
   const environments = (text('EVALUATOR_ENVIRONMENTS') ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0);
   try {
     return resolveEvaluatorConfig({
@@ -126,6 +160,10 @@ export function readEvaluatorConfig(env: NodeJS.ProcessEnv = process.env): Evalu
       dataDir: text('EVALUATOR_DATA_DIR'),
       environments,
       maxInFlight: integer('EVALUATOR_MAX_IN_FLIGHT'),
+      adminPort,
+      bodyTimeoutMs: integer('EVALUATOR_BODY_TIMEOUT_MS'),
+      sseMaxStreams: integer('EVALUATOR_SSE_MAX_STREAMS'),
+      sseMaxStreamsPerKey: integer('EVALUATOR_SSE_MAX_STREAMS_PER_KEY'),
     });
   } catch (e) {
     if (e instanceof ConfigError) throw new ConfigError(`invalid evaluator configuration: ${e.message}`);

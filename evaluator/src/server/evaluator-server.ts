@@ -1,16 +1,20 @@
 /**
  * The evaluator server: OFREP single and bulk evaluation, the snapshot endpoint, SSE streams,
- * health, readiness and metrics, on plain node:http (DESIGN.md §4: the hot path's HTTP layer is
- * chosen by measurement; express costs ~5x here).
+ * health and bare readiness on the public port, on plain node:http (DESIGN.md §4: the hot path's
+ * HTTP layer is chosen by measurement; express costs ~5x here); metrics and readiness detail on
+ * the admin listener (admin-listener.ts, 127.0.0.1 only).
  *
- * The composition root of the evaluator: config -> snapshot store -> metrics, SSE hub -> HTTP.
+ * The composition root of the evaluator: config -> snapshot store -> metrics, SSE hub,
+ * admission -> HTTP. Admission rules: docs/operations.md, "Evaluator admission".
  */
 import { createServer, IncomingMessage, ServerResponse, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { context as otelContext, propagation, SpanKind, SpanStatusCode, type Span } from '@opentelemetry/api';
 import { FLAG_TYPES, type FlagType } from '../model/flag.ts';
 import type { EvaluationContext } from '../model/result.ts';
+import { ADMIN_HOST, createAdminListener } from './admin-listener.ts';
+import { Admission } from './admission.ts';
 import { resolveEvaluatorConfig, type EvaluatorConfig } from './config.ts';
 import { jsonLogger, type Logger } from './logger.ts';
 import { EvaluatorMetrics } from './observability/evaluator-metrics.ts';
@@ -19,17 +23,24 @@ import { errorReply, evaluateBulk, evaluateSingle, type BulkReply, type OfrepRep
 import { BodyProblem, parseRequestContext } from './ofrep/request-context.ts';
 import type { EnvironmentState } from './snapshots/environment-state.ts';
 import { hashSdkKey, RedisSnapshotStore } from './snapshots/redis-snapshot-store.ts';
-import { SseHub } from './stream/sse-hub.ts';
+import { SseHub, STREAM_HEADERS, type StreamRefusal } from './stream/sse-hub.ts';
 
 /** A running evaluator server. */
 export interface EvaluatorServer {
   readonly config: EvaluatorConfig;
   readonly store: RedisSnapshotStore;
   readonly metrics: EvaluatorMetrics;
+  /** The in-flight and event-loop-lag admission of OFREP, snapshot and stream requests. */
+  readonly admission: Admission;
   readonly http: Server;
+  /** The admin listener (metrics, readiness detail) on 127.0.0.1. */
+  readonly admin: Server;
   /** Base URL, e.g. http://127.0.0.1:4100 (known after start). */
   readonly url: string;
   readonly port: number;
+  /** Base URL of the admin listener, e.g. http://127.0.0.1:5100 (known after start). */
+  readonly adminUrl: string;
+  readonly adminPort: number;
   /** Loads snapshots (disk, then Redis within the connect timeout) and listens. */
   start(): Promise<void>;
   /** Stops listening, ends streams, disconnects Redis, flushes disk writes. */
@@ -46,14 +57,18 @@ const OFREP_SINGLE = '/ofrep/v1/evaluate/flags/';
 const EMPTY = Buffer.alloc(0);
 const JSON_TYPE = 'application/json';
 
-// Route indexes into ROUTES (observability/evaluator-metrics.ts).
-const R_SINGLE = 0, R_BULK = 1, R_SNAPSHOT = 2, R_STREAM = 3, R_HEALTH = 4, R_READY = 5, R_METRICS = 6, R_OTHER = 7;
+// Route indexes into ROUTES (observability/evaluator-metrics.ts); 6 (metrics) is the admin listener's.
+const R_SINGLE = 0, R_BULK = 1, R_SNAPSHOT = 2, R_STREAM = 3, R_HEALTH = 4, R_READY = 5, R_OTHER = 7;
 
 /** A request with the per-request state the body handlers need, preallocated (no closures per request). */
 class EvaluatorRequest extends IncomingMessage {
   response: ServerResponse | undefined = undefined;
   started = 0;
   route = R_OTHER;
+  /** Holds an in-flight slot (taken when the body has ended, or at once for body-less GETs). */
+  admitted = false;
+  /** The raw SDK key that authenticated it ('' before). */
+  sdkKey = '';
   environment = '';
   flagKey = '';
   flagType: FlagType | undefined = undefined;
@@ -69,37 +84,47 @@ export function createEvaluatorServer(config: Partial<EvaluatorConfig> = {}, opt
   const cfg = resolveEvaluatorConfig(config);
   const logger = options.logger ?? jsonLogger();
   const store = new RedisSnapshotStore({ ...cfg, logger });
-  const sse = new SseHub(cfg.sseHeartbeatMs);
-  const metrics = new EvaluatorMetrics({ takeViews: () => store.takeViews(), all: () => store.all(), sseClients: () => sse.size() });
+  const sse = new SseHub({ heartbeatMs: cfg.sseHeartbeatMs, maxStreams: cfg.sseMaxStreams, maxPerKey: cfg.sseMaxStreamsPerKey });
+  const metrics = new EvaluatorMetrics({ takeViews: () => store.takeViews(), all: () => store.all(), sseClients: () => sse.size(), sseRevoked: () => sse.revoked() });
+  const admission = new Admission(cfg.maxInFlight, cfg.maxEventLoopLagMs);
   /** Raw SDK key -> environment; cleared on every swap so a revoked key stops working at once. */
   let keyCache = new Map<string, string>();
   store.onSwap((state) => {
     keyCache = new Map();
     metrics.swapped(state);
-    sse.publish(state);
+    sse.publish(state); // also ends the streams of keys this state no longer lists
     logger.info('snapshot swapped in', { environment: state.environment, version: state.version, source: state.source, killed: state.killed });
   });
 
-  let inFlight = 0;
-  let lagging = false;
-  let lagTimer: NodeJS.Timeout | undefined;
   const reply: OfrepReply = { status: 0, body: '', bytes: 0, etag: undefined };
   const bulkReply: BulkReply = { body: EMPTY, etag: '' };
   let eventStreamsHost = '';
   let eventStreamsJson = EMPTY;
 
-  const http = createServer({ IncomingMessage: EvaluatorRequest, requestTimeout: 30_000, headersTimeout: 10_000 }, onRequest as never);
+  // requestTimeout is the body deadline: node:http measures it from a request's first byte (for
+  // a new connection, from its accept) to the end of its body, and checks it every
+  // connectionsCheckingInterval; an expired request comes to 'clientError' below as
+  // ERR_HTTP_REQUEST_TIMEOUT. headersTimeout may not exceed it.
+  const checkEvery = Math.max(50, Math.min(1000, Math.round(cfg.bodyTimeoutMs / 4)));
+  const http = createServer({
+    IncomingMessage: EvaluatorRequest, requestTimeout: cfg.bodyTimeoutMs, headersTimeout: cfg.bodyTimeoutMs, connectionsCheckingInterval: checkEvery,
+  }, onRequest as never);
   http.keepAliveTimeout = 65_000;
+  const timeoutBody = JSON.stringify({ errorCode: 'GENERAL', errorDetails: `request not received within ${cfg.bodyTimeoutMs} ms` });
+  const timeoutResponse = `HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(timeoutBody)}\r\n\r\n${timeoutBody}`;
   http.on('clientError', (err: NodeJS.ErrnoException, socket) => {
-    if (socket.writable && err.code !== 'ECONNRESET') socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-    else socket.destroy();
+    // A response already begun on this socket must not be followed by another one.
+    const answering = (socket as { _httpMessage?: ServerResponse | null })._httpMessage?.headersSent === true;
+    if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') metrics.requestTimedOut();
+    if (!socket.writable || answering || err.code === 'ECONNRESET') socket.destroy();
+    else if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') { socket.end(timeoutResponse); (socket as Socket).destroySoon(); }
+    else socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
   });
+  const admin = createAdminListener({ store, metrics, requestTimeoutMs: cfg.bodyTimeoutMs, onError: (e, url) => logger.error('admin request failed', { error: (e as Error)?.stack ?? String(e), url }) });
 
   function onRequest(req: EvaluatorRequest, res: ServerResponse): void {
     const started = performance.now();
     try {
-      if (inFlight >= cfg.maxInFlight || lagging) { shed(res); return; }
-      inFlight++;
       req.response = res;
       req.started = started;
       const url = req.url ?? '/';
@@ -136,10 +161,24 @@ export function createEvaluatorServer(config: Partial<EvaluatorConfig> = {}, opt
     if (tracingActive(started)) startSpan(req);
     const length = req.headers['content-length'];
     if (length !== undefined && Number(length) > cfg.maxBodyBytes) { tooLarge(req); return; }
+    // No slot yet: the request is admitted (or shed) when its body has ended, in onEnd.
     req.on('data', onData);
     req.on('end', onEnd);
     req.on('error', onRequestError);
     void res;
+  }
+
+  /** Takes an in-flight slot for `req`, or answers 429 and returns false. */
+  function admit(req: EvaluatorRequest): boolean {
+    if (admission.tryAcquire()) { req.admitted = true; return true; }
+    shed(req);
+    return false;
+  }
+
+  /** Marks `req` answered and gives back its slot, if it held one. */
+  function release(req: EvaluatorRequest): void {
+    req.done = true;
+    if (req.admitted) { req.admitted = false; admission.release(); }
   }
 
   function onData(this: EvaluatorRequest, chunk: Buffer): void {
@@ -154,6 +193,7 @@ export function createEvaluatorServer(config: Partial<EvaluatorConfig> = {}, opt
   function onEnd(this: EvaluatorRequest): void {
     if (this.done) return;
     try {
+      if (!admit(this)) return;
       const body = this.chunks !== undefined ? Buffer.concat(this.chunks) : this.first ?? EMPTY;
       this.first = undefined;
       this.chunks = undefined;
@@ -165,8 +205,8 @@ export function createEvaluatorServer(config: Partial<EvaluatorConfig> = {}, opt
 
   function onRequestError(this: EvaluatorRequest): void {
     if (this.done) return;
-    this.done = true;
-    inFlight--;
+    release(this);
+    if (this.span !== undefined) endSpan(this, 499, undefined);
   }
 
   function answerOfrep(req: EvaluatorRequest, body: Buffer): void {
@@ -199,8 +239,7 @@ export function createEvaluatorServer(config: Partial<EvaluatorConfig> = {}, opt
     }
     const res = req.response!;
     if (req.done) return;
-    req.done = true;
-    inFlight--;
+    release(req);
     const out = bulkReply.body;
     bulkReply.body = EMPTY;
     res.writeHead(200, ['Content-Type', JSON_TYPE, 'Content-Length', String(out.length), 'ETag', etag, 'Cache-Control', 'no-cache']);
@@ -224,8 +263,7 @@ export function createEvaluatorServer(config: Partial<EvaluatorConfig> = {}, opt
   function finishReply(req: EvaluatorRequest, r: OfrepReply, state: EnvironmentState | undefined): void {
     const res = req.response!;
     if (req.done) return;
-    req.done = true;
-    inFlight--;
+    release(req);
     const headers = r.etag === undefined
       ? ['Content-Type', JSON_TYPE, 'Content-Length', String(r.bytes)]
       : ['Content-Type', JSON_TYPE, 'Content-Length', String(r.bytes), 'ETag', r.etag, 'Cache-Control', 'no-cache'];
@@ -235,13 +273,18 @@ export function createEvaluatorServer(config: Partial<EvaluatorConfig> = {}, opt
     if (req.span !== undefined) endSpan(req, r.status, state);
   }
 
-  /** Ends a request with a fixed status, headers and optional body (non-hot paths). */
+  /**
+   * Ends a request with a fixed status, headers and optional body (non-hot paths). Answered
+   * before its body has arrived (401, 413), the connection closes after the answer: the
+   * rest of the body would otherwise be read, or trickled until the deadline, for nothing.
+   */
   function finish(req: EvaluatorRequest, status: number, headers: string[], body: string | undefined): void {
     const res = req.response!;
     if (req.done) return;
-    req.done = true;
-    inFlight--;
+    release(req);
     if (body !== undefined) headers.push('Content-Length', String(Buffer.byteLength(body)));
+    // Without keep-alive node:http closes the socket once the answer is written.
+    if (bodyPending(req)) res.shouldKeepAlive = false;
     res.writeHead(status, headers);
     res.end(body);
     metrics.observe(req.route, status, (performance.now() - req.started) / 1000);
@@ -260,12 +303,10 @@ export function createEvaluatorServer(config: Partial<EvaluatorConfig> = {}, opt
   function tooLarge(req: EvaluatorRequest): void {
     const res = req.response!;
     errorReply(req.route === R_SINGLE ? req.flagKey : undefined, 'PARSE_ERROR', `request body is larger than ${cfg.maxBodyBytes} bytes`, reply, 413);
-    res.shouldKeepAlive = false;
     const body = reply.body;
+    // finish() closes the connection once answered: unread bytes would otherwise be buffered.
     finish(req, 413, ['Content-Type', JSON_TYPE, 'Connection', 'close'], body);
     req.removeListener('data', onData);
-    // Unread bytes would otherwise be buffered without bound; drop the connection once answered.
-    res.once('finish', () => { req.socket?.destroySoon?.(); });
     req.pause();
   }
 
@@ -281,7 +322,7 @@ export function createEvaluatorServer(config: Partial<EvaluatorConfig> = {}, opt
   }
 
   /** The environment of the request's SDK key, or the HTTP status to answer (401, or 503 before any snapshot). */
-  function authenticate(req: IncomingMessage): string | number {
+  function authenticate(req: EvaluatorRequest): string | number {
     let key: string | undefined;
     const auth = req.headers.authorization;
     if (auth !== undefined) {
@@ -291,6 +332,7 @@ export function createEvaluatorServer(config: Partial<EvaluatorConfig> = {}, opt
       if (typeof header === 'string') key = header.trim();
     }
     if (key === undefined || key.length === 0) return 401;
+    req.sdkKey = key;
     let env = keyCache.get(key);
     if (env !== undefined) return env;
     env = store.environmentOfKeyHash(hashSdkKey(key));
@@ -300,17 +342,25 @@ export function createEvaluatorServer(config: Partial<EvaluatorConfig> = {}, opt
     return env;
   }
 
-  function shed(res: ServerResponse): void {
-    metrics.shedRequest(lagging ? 'event_loop_lag' : 'in_flight');
-    const body = '{"errorCode":"GENERAL","errorDetails":"evaluator overloaded; retry after 1 s"}';
-    res.writeHead(429, ['Content-Type', JSON_TYPE, 'Retry-After', '1', 'Content-Length', String(body.length)]);
-    res.end(body);
+  function shed(req: EvaluatorRequest): void {
+    metrics.shedRequest(admission.reason());
+    finish(req, 429, ['Content-Type', JSON_TYPE, 'Retry-After', '1'], '{"errorCode":"GENERAL","errorDetails":"evaluator overloaded; retry after 1 s"}');
+  }
+
+  /** 429 for a stream over a cap: Retry-After 30 s for the key's own cap, 5 s for the process's. */
+  function streamRefused(req: EvaluatorRequest, refusal: StreamRefusal): void {
+    metrics.shedRequest(refusal);
+    const perKey = refusal === 'sse_per_key';
+    const details = perKey
+      ? `this SDK key has ${cfg.sseMaxStreamsPerKey} open streams on this evaluator, the most it may`
+      : `this evaluator has ${cfg.sseMaxStreams} open streams, the most it serves`;
+    finishJson(req, 429, { errorCode: 'GENERAL', errorDetails: details }, ['Retry-After', perKey ? '30' : '5']);
   }
 
   function internalError(req: EvaluatorRequest, res: ServerResponse, e: unknown): void {
     logger.error('request failed', { error: (e as Error)?.stack ?? String(e), url: req.url });
     if (req.done) return;
-    if (res.headersSent) { req.done = true; inFlight--; res.destroy(); return; }
+    if (res.headersSent) { release(req); res.destroy(); return; }
     errorReply(req.route === R_SINGLE ? req.flagKey : undefined, 'GENERAL', 'internal error', reply, 500);
     finish(req, 500, ['Content-Type', JSON_TYPE], reply.body);
   }
@@ -321,57 +371,40 @@ export function createEvaluatorServer(config: Partial<EvaluatorConfig> = {}, opt
     const method = req.method;
     if (method !== 'GET' && method !== 'HEAD') {
       req.route = R_OTHER;
-      if (path.startsWith('/ofrep/') || path === '/v1/snapshot' || path === '/v1/stream' || path === '/healthz' || path === '/readyz' || path === '/metrics') {
+      if (path.startsWith('/ofrep/') || path === '/v1/snapshot' || path === '/v1/stream' || path === '/healthz' || path === '/readyz') {
         finishJson(req, 405, { error: `method ${method} not allowed` });
       } else finishPlain(req, 404, 'not found');
       return;
     }
     switch (path) {
+      // Health probes take no slot and are never shed: an orchestrator that sees a shedding
+      // evaluator as dead would restart it exactly when it is busiest.
       case '/healthz':
         req.route = R_HEALTH;
         finishJson(req, 200, { status: 'ok' });
         return;
-      case '/readyz':
+      case '/readyz': {
+        // Bare on the public port; the detail (environment ids, killed flag keys) is on the admin listener.
         req.route = R_READY;
-        readiness(req);
+        const ready = store.isReady();
+        finishJson(req, ready ? 200 : 503, { ready });
         return;
-      case '/metrics':
-        req.route = R_METRICS;
-        metrics.registry.metrics().then(
-          (text) => finish(req, 200, ['Content-Type', metrics.registry.contentType], text),
-          (e) => internalError(req, res, e),
-        );
-        return;
+      }
       case '/v1/snapshot':
         req.route = R_SNAPSHOT;
+        if (!admit(req)) return;
         snapshotEndpoint(req, q < 0 ? '' : url.slice(q + 1));
         return;
       case '/v1/stream':
       case '/ofrep/v1/stream':
         req.route = R_STREAM;
+        if (!admit(req)) return;
         streamEndpoint(req, res, path === '/v1/stream' ? 'snapshot' : 'ofrep', q < 0 ? '' : url.slice(q + 1));
         return;
       default:
         req.route = R_OTHER;
         finishPlain(req, 404, 'not found');
     }
-  }
-
-  function readiness(req: EvaluatorRequest): void {
-    const now = Date.now();
-    const expected = store.expectedEnvironments();
-    const environments = [...new Set([...expected, ...store.all().map((s) => s.environment)])].sort().map((env) => {
-      const s = store.get(env);
-      return s === undefined
-        ? { environment: env, loaded: false }
-        : {
-            environment: env, loaded: true, version: s.version, source: s.source, killedFlags: s.killed,
-            ageSeconds: Math.round((now - (s.envelope.publishedAt || s.loadedAt)) / 100) / 10,
-            loadedSecondsAgo: Math.round((now - s.loadedAt) / 100) / 10,
-          };
-    });
-    const ready = store.isReady();
-    finishJson(req, ready ? 200 : 503, { ready, redis: store.redisConnected ? 'connected' : 'disconnected', environments });
   }
 
   /** Resolves the SDK key for GET endpoints; answers and returns undefined when it cannot. */
@@ -400,17 +433,22 @@ export function createEvaluatorServer(config: Partial<EvaluatorConfig> = {}, opt
   function streamEndpoint(req: EvaluatorRequest, res: ServerResponse, format: 'snapshot' | 'ofrep', query: string): void {
     const env = authorizeGet(req, query);
     if (env === undefined) return;
-    // A stream is not "in flight" work: it must not count against load shedding.
-    req.done = true;
-    inFlight--;
+    // HEAD learns what a stream would answer and opens none (it would never end otherwise).
+    if (req.method === 'HEAD') { finish(req, 200, Object.entries(STREAM_HEADERS).flat(), undefined); return; }
+    const keyHash = hashSdkKey(req.sdkKey);
+    const refusal = sse.admit(keyHash);
+    if (refusal !== undefined) { streamRefused(req, refusal); return; }
+    // A stream is not "in flight" work: it counts against the stream caps, not the slots.
+    release(req);
     req.socket.setTimeout(0);
-    sse.add(env, res, format, store.get(env));
+    sse.add(env, keyHash, res, format, store.get(env));
   }
 
   function startSpan(req: EvaluatorRequest): void {
     const parent = propagation.extract(otelContext.active(), req.headers);
     req.span = tracer.startSpan(req.route === R_SINGLE ? 'ofrep evaluate flag' : 'ofrep evaluate flags', {
       kind: SpanKind.SERVER,
+      startTime: performance.timeOrigin + req.started,
       attributes: {
         'http.request.method': 'POST',
         'http.route': req.route === R_SINGLE ? '/ofrep/v1/evaluate/flags/{key}' : '/ofrep/v1/evaluate/flags',
@@ -448,7 +486,9 @@ export function createEvaluatorServer(config: Partial<EvaluatorConfig> = {}, opt
     config: cfg,
     store,
     metrics,
+    admission,
     http,
+    admin,
     get url() {
       return `http://${cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host}:${this.port}`;
     },
@@ -456,35 +496,49 @@ export function createEvaluatorServer(config: Partial<EvaluatorConfig> = {}, opt
       const address = http.address() as AddressInfo | null;
       return address?.port ?? cfg.port;
     },
+    get adminUrl() {
+      return `http://${ADMIN_HOST}:${this.adminPort}`;
+    },
+    get adminPort() {
+      const address = admin.address() as AddressInfo | null;
+      return address?.port ?? cfg.adminPort;
+    },
     async start() {
       await store.start();
-      await new Promise<void>((resolve, reject) => {
-        http.once('error', reject);
-        http.listen(cfg.port, cfg.host, () => { http.off('error', reject); resolve(); });
+      const listen = (s: Server, port: number, host: string) => new Promise<void>((resolve, reject) => {
+        s.once('error', reject);
+        s.listen(port, host, () => { s.off('error', reject); resolve(); });
       });
-      if (cfg.maxEventLoopLagMs > 0) {
-        const interval = 100;
-        let expected = performance.now() + interval;
-        lagTimer = setInterval(() => {
-          const now = performance.now();
-          lagging = now - expected > cfg.maxEventLoopLagMs;
-          expected = now + interval;
-        }, interval);
-        lagTimer.unref();
+      await listen(admin, cfg.adminPort, ADMIN_HOST);
+      try {
+        await listen(http, cfg.port, cfg.host);
+      } catch (e) {
+        await new Promise<void>((resolve) => admin.close(() => resolve()));
+        throw e;
       }
-      logger.info('evaluator listening', { url: server.url, environments: store.all().map((s) => `${s.environment}@${s.version}`) });
+      admission.start();
+      logger.info('evaluator listening', { url: server.url, adminUrl: server.adminUrl, environments: store.all().map((s) => `${s.environment}@${s.version}`) });
     },
     async close() {
-      if (lagTimer !== undefined) clearInterval(lagTimer);
+      admission.stop();
       sse.close();
-      await new Promise<void>((resolve) => {
-        http.close(() => resolve());
-        http.closeAllConnections();
+      const stop = (s: Server) => new Promise<void>((resolve) => {
+        if (!s.listening) { resolve(); return; }
+        s.close(() => resolve());
+        s.closeAllConnections();
       });
+      await Promise.all([stop(http), stop(admin)]);
       await store.close();
     },
   };
   return server;
+}
+
+/** True while a request has a body (Content-Length > 0, or chunked) that has not fully arrived. */
+function bodyPending(req: IncomingMessage): boolean {
+  if (req.complete) return false;
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
 /** If-None-Match against one ETag: `*`, the exact tag, a weak form of it, or a list containing it. */

@@ -1,7 +1,8 @@
 /**
  * OFREP over HTTP against a real server backed by the real Redis: every flag type, every error
- * code, ETag/304, hostile input, SDK key scoping, load shedding, readiness, metrics, the
- * snapshot endpoint and the SSE stream.
+ * code, ETag/304, hostile input, SDK key scoping, readiness, metrics (on the admin listener), the
+ * snapshot endpoint and the SSE stream. Admission (slow bodies, shedding, stream caps) is in
+ * admission.int.test.ts.
  */
 import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
@@ -255,7 +256,8 @@ describe('SDK keys', () => {
 describe('operations endpoints', () => {
   it('/readyz is 503 until every configured environment has a snapshot, then lists version and age', async () => {
     await start({ environments: ['prod'] });
-    const before = await fetch(`${server!.url}/readyz`);
+    // The detail is on the admin listener (the public port answers a bare status: admission.int.test.ts).
+    const before = await fetch(`${server!.adminUrl}/readyz`);
     expect(before.status).toBe(503);
     expect(await before.json()).toMatchObject({ ready: false, environments: [{ environment: 'prod', loaded: false }] });
     expect((await fetch(`${server!.url}/healthz`)).status).toBe(200);
@@ -265,7 +267,7 @@ describe('operations endpoints', () => {
     expect(early.headers.get('retry-after')).toBe('1');
     await fx.publish(typesSnapshot('prod', 5), ['key-prod']);
     await waitFor(async () => (await fetch(`${server!.url}/readyz`)).status === 200);
-    const after = await (await fetch(`${server!.url}/readyz`)).json() as any;
+    const after = await (await fetch(`${server!.adminUrl}/readyz`)).json() as any;
     expect(after).toMatchObject({ ready: true, redis: 'connected', environments: [{ environment: 'prod', loaded: true, version: 5, source: 'redis' }] });
     expect(after.environments[0].ageSeconds).toBeGreaterThanOrEqual(0);
   });
@@ -280,7 +282,7 @@ describe('operations endpoints', () => {
     await fx.publish(typesSnapshot('prod', 3), ['key-prod']);
     await waitFor(() => server!.store.get('prod')?.version === 3);
     await single('bool-flag');
-    const text = await (await fetch(`${server!.url}/metrics`)).text();
+    const text = await (await fetch(`${server!.adminUrl}/metrics`)).text();
     // 2 evaluations on v2 + 1 bulk (v2) + 1 on v3: counts survive the swap
     expect(text).toContain('evaluator_evaluations_total{environment="prod",flag="bool-flag",variant="on",reason="STATIC"} 4');
     expect(text).toContain('evaluator_evaluations_total{environment="prod",flag="(unknown)",variant="",reason="ERROR:FLAG_NOT_FOUND"} 1');
@@ -292,30 +294,8 @@ describe('operations endpoints', () => {
     expect(text).toContain('evaluator_sse_clients 0');
     expect(text).toMatch(/evaluator_propagation_lag_seconds_count\{environment="prod"\} 2/);
     // a second scrape does not double count
-    const again = await (await fetch(`${server!.url}/metrics`)).text();
+    const again = await (await fetch(`${server!.adminUrl}/metrics`)).text();
     expect(again).toContain('evaluator_evaluations_total{environment="prod",flag="bool-flag",variant="on",reason="STATIC"} 4');
-  });
-
-  it('sheds load with 429 and Retry-After when maxInFlight requests are being handled', async () => {
-    await fx.publish(typesSnapshot('prod', 1), ['key-prod']);
-    await start({ maxInFlight: 2 });
-    // Two requests that send headers but not their whole body stay in flight.
-    const hanging = [0, 1].map(() => {
-      const req = httpRequest(`${server!.url}/ofrep/v1/evaluate/flags/bool-flag`, {
-        method: 'POST', headers: { authorization: 'Bearer key-prod', 'content-type': 'application/json', 'content-length': '100' },
-      });
-      req.on('error', () => undefined);
-      req.write('{"context":');
-      return req;
-    });
-    await waitFor(async () => (await single('bool-flag')).status === 429, 2000, '429');
-    const shed = await single('bool-flag');
-    expect(shed.status).toBe(429);
-    expect(shed.headers.get('retry-after')).toBe('1');
-    for (const h of hanging) h.destroy();
-    await waitFor(async () => (await single('bool-flag')).status === 200, 2000, 'recovery');
-    const text = await (await fetch(`${server!.url}/metrics`)).text();
-    expect(text).toMatch(/evaluator_requests_shed_total\{reason="in_flight"\} [1-9]/);
   });
 
   it('/v1/snapshot serves the snapshot with ETag "<version>" and 304', async () => {
@@ -348,7 +328,7 @@ describe('operations endpoints', () => {
     };
     await readUntil('"version":1');
     expect(text).toContain('event: snapshot\ndata: {"version":1');
-    await waitFor(async () => (await (await fetch(`${server!.url}/metrics`)).text()).includes('evaluator_sse_clients 1'));
+    await waitFor(async () => (await (await fetch(`${server!.adminUrl}/metrics`)).text()).includes('evaluator_sse_clients 1'));
     await fx.publish(typesSnapshot('prod', 2), ['key-prod']);
     await readUntil('"version":2');
     controller.abort();

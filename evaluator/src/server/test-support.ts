@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -110,4 +111,34 @@ export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/** A raw client connection: what the server sent so far, and a promise of everything once it closes. */
+export interface RawConnection {
+  socket: Socket;
+  received(): string;
+  closed: Promise<string>;
+}
+
+/** Opens a TCP connection to 127.0.0.1:`port` (for requests no HTTP client would send, e.g. a trickled body). */
+export function rawConnection(port: number): Promise<RawConnection> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    let closedResolve: (t: string) => void = () => undefined;
+    const closed = new Promise<string>((r) => { closedResolve = r; });
+    const socket = connect(port, '127.0.0.1', () => resolve({ socket, received: () => text, closed }));
+    socket.setEncoding('latin1');
+    socket.on('data', (d: string) => { text += d; });
+    socket.on('close', () => closedResolve(text));
+    socket.on('error', (e) => { reject(e); closedResolve(text); });
+  });
+}
+
+/** Resolves `p`, or rejects after `ms` with `what` in the message. */
+export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p.finally(() => clearTimeout(timer)),
+    new Promise<T>((_, reject) => { timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms); }),
+  ]);
 }

@@ -17,6 +17,8 @@ export interface MetricsSource {
   takeViews(): EngineView[];
   all(): EnvironmentState[];
   sseClients(): number;
+  /** Streams ended because their SDK key was revoked, since start. */
+  sseRevoked(): number;
 }
 
 /** The evaluator's metrics. */
@@ -26,6 +28,7 @@ export class EvaluatorMetrics {
   private readonly children = new Map<number, ReturnType<Histogram<'route' | 'status'>['labels']>>();
   private readonly propagationLag: Histogram<'environment'>;
   private readonly shed: Counter<'reason'>;
+  private readonly timeouts: Counter;
 
   constructor(source: MetricsSource) {
     const registers = [this.registry];
@@ -92,6 +95,12 @@ export class EvaluatorMetrics {
       registers,
       collect() { this.set(source.sseClients()); },
     });
+    new Counter({
+      name: 'evaluator_sse_revoked_total',
+      help: 'SSE streams ended at a snapshot swap because the snapshot no longer lists their SDK key.',
+      registers,
+      collect() { this.reset(); this.inc(source.sseRevoked()); },
+    });
     this.propagationLag = new Histogram({
       name: 'evaluator_propagation_lag_seconds',
       help: 'Time from the publisher storing a snapshot (envelope.publishedAt) to this evaluator swapping it in.',
@@ -101,8 +110,13 @@ export class EvaluatorMetrics {
     });
     this.shed = new Counter({
       name: 'evaluator_requests_shed_total',
-      help: 'Requests answered 429 instead of being queued, by reason.',
+      help: 'Requests answered 429 instead of being served, by reason (in_flight, event_loop_lag; sse_per_key, sse_total for streams over a cap).',
       labelNames: ['reason'],
+      registers,
+    });
+    this.timeouts = new Counter({
+      name: 'evaluator_request_timeouts_total',
+      help: 'Requests answered 408 and closed because their headers and body did not arrive within the deadline (bodyTimeoutMs).',
       registers,
     });
     collectDefaultMetrics({ register: this.registry });
@@ -128,7 +142,12 @@ export class EvaluatorMetrics {
   }
 
   /** Counts a request shed with 429. */
-  shedRequest(reason: 'in_flight' | 'event_loop_lag'): void {
+  shedRequest(reason: 'in_flight' | 'event_loop_lag' | 'sse_per_key' | 'sse_total'): void {
     this.shed.inc({ reason });
+  }
+
+  /** Counts a request cut at the body deadline. */
+  requestTimedOut(): void {
+    this.timeouts.inc();
   }
 }

@@ -136,7 +136,7 @@ describe('last-known-good and Redis outages', () => {
 
     const offline = await start({ redisUrl: 'redis://127.0.0.1:1', redisConnectTimeoutMs: 300, environments: ['prod'] });
     expect(await served(offline)).toMatchObject({ status: 200, value: 'from-redis', version: 4 });
-    const ready = await (await fetch(`${offline.url}/readyz`)).json();
+    const ready = await (await fetch(`${offline.adminUrl}/readyz`)).json();
     expect(ready).toMatchObject({ ready: true, redis: 'disconnected', environments: [{ environment: 'prod', version: 4, source: 'disk' }] });
   });
 
@@ -162,7 +162,7 @@ describe('last-known-good and Redis outages', () => {
         expect(await served(server)).toMatchObject({ status: 200, value: 'v1', version: 1 });
         await new Promise((r) => setTimeout(r, 50));
       }
-      expect(((await (await fetch(`${server.url}/readyz`)).json()) as any).redis).toBe('disconnected');
+      expect(((await (await fetch(`${server.adminUrl}/readyz`)).json()) as any).redis).toBe('disconnected');
 
       proxy.restore();
       await waitFor(async () => (await served(server)).version === 3, 5000, 'the catch-up');

@@ -7,6 +7,12 @@
  * - `snapshot` (GET /v1/stream): `event: snapshot` / `data: {"version":N}`;
  * - `ofrep` (GET /ofrep/v1/stream, advertised in bulk responses as an eventStream): the OFREP
  *   ADR-0008 notification `data: {"type":"refetchEvaluation","etag":...,"lastModified":<s>}`.
+ *
+ * Limits (docs/operations.md, "Evaluator admission"): at most `maxStreams` open streams per
+ * process and `maxPerKey` per SDK key, so one key (a browser key is public) cannot take the
+ * process's connections; the caller asks {@link SseHub.admit} before {@link SseHub.add}. A stream
+ * belongs to the key that opened it: the swap that drops the key from its environment's snapshot
+ * sends that stream a `revoked` event and ends it ({@link SseHub.publish}).
  */
 import type { ServerResponse } from 'node:http';
 import type { EnvironmentState } from '../snapshots/environment-state.ts';
@@ -14,15 +20,37 @@ import type { EnvironmentState } from '../snapshots/environment-state.ts';
 /** Which event format a subscriber speaks. */
 export type StreamFormat = 'snapshot' | 'ofrep';
 
+/** Why a stream was not admitted; undefined from {@link SseHub.admit} means it may open. */
+export type StreamRefusal = 'sse_total' | 'sse_per_key';
+
+/** The caps of one hub. */
+export interface SseLimits {
+  heartbeatMs: number;
+  /** Open streams per process. */
+  maxStreams: number;
+  /** Open streams per SDK key hash. */
+  maxPerKey: number;
+}
+
+interface Subscriber {
+  readonly res: ServerResponse;
+  readonly format: StreamFormat;
+  /** sha256 of the SDK key that opened the stream (as listed in envelopes' sdkKeyHashes). */
+  readonly keyHash: string;
+  /** Frees the stream's place in the counts (idempotent). */
+  remove(): void;
+}
+
 /** The SSE connections, per environment. */
 export class SseHub {
-  private readonly clients = new Map<string, Set<ServerResponse>>();
-  private readonly formats = new WeakMap<ServerResponse, StreamFormat>();
+  private readonly clients = new Map<string, Set<Subscriber>>();
+  private readonly perKey = new Map<string, number>();
   private count = 0;
+  private revokedCount = 0;
   private readonly timer: NodeJS.Timeout;
 
-  constructor(heartbeatMs: number) {
-    this.timer = setInterval(() => this.heartbeat(), heartbeatMs);
+  constructor(private readonly limits: SseLimits) {
+    this.timer = setInterval(() => this.heartbeat(), limits.heartbeatMs);
     this.timer.unref();
   }
 
@@ -31,54 +59,91 @@ export class SseHub {
     return this.count;
   }
 
+  /** Streams ended because their key was revoked, since start. */
+  revoked(): number {
+    return this.revokedCount;
+  }
+
+  /** Whether a stream of this key may open now: undefined, or which cap it would exceed. */
+  admit(keyHash: string): StreamRefusal | undefined {
+    if ((this.perKey.get(keyHash) ?? 0) >= this.limits.maxPerKey) return 'sse_per_key';
+    if (this.count >= this.limits.maxStreams) return 'sse_total';
+    return undefined;
+  }
+
   /** Takes over `res` as an event stream of `environment`, starting with the current state. */
-  add(environment: string, res: ServerResponse, format: StreamFormat, current: EnvironmentState | undefined): void {
-    res.writeHead(200, {
-      'Content-Type': 'text/event-stream; charset=utf-8',
-      'Cache-Control': 'no-cache, no-transform',
-      Connection: 'keep-alive',
-      'X-Accel-Buffering': 'no',
-    });
+  add(environment: string, keyHash: string, res: ServerResponse, format: StreamFormat, current: EnvironmentState | undefined): void {
+    res.writeHead(200, STREAM_HEADERS);
     res.socket?.setNoDelay(true);
     res.write('retry: 1000\n\n');
     if (current !== undefined) res.write(eventText(format, current));
     let set = this.clients.get(environment);
     if (set === undefined) this.clients.set(environment, (set = new Set()));
-    set.add(res);
-    this.formats.set(res, format);
-    this.count++;
-    const remove = () => {
-      if (set!.delete(res)) this.count--;
+    const subscriber: Subscriber = {
+      res, format, keyHash,
+      remove: () => {
+        if (!set!.delete(subscriber)) return;
+        this.count--;
+        const n = (this.perKey.get(keyHash) ?? 1) - 1;
+        if (n <= 0) this.perKey.delete(keyHash);
+        else this.perKey.set(keyHash, n);
+      },
     };
-    res.on('close', remove);
-    res.on('error', remove);
+    set.add(subscriber);
+    this.perKey.set(keyHash, (this.perKey.get(keyHash) ?? 0) + 1);
+    this.count++;
+    res.on('close', subscriber.remove);
+    res.on('error', subscriber.remove);
   }
 
-  /** Tells every subscriber of the state's environment about it. */
+  /**
+   * Tells every subscriber of the state's environment about it; a subscriber whose key the
+   * state no longer lists gets one `revoked` event instead and its stream ends.
+   */
   publish(state: EnvironmentState): void {
     const set = this.clients.get(state.environment);
     if (set === undefined || set.size === 0) return;
+    const hashes = new Set(state.envelope.sdkKeyHashes);
     let snapshotText: string | undefined;
     let ofrepText: string | undefined;
-    for (const res of set) {
-      const format = this.formats.get(res);
-      const text = format === 'ofrep' ? (ofrepText ??= eventText('ofrep', state)) : (snapshotText ??= eventText('snapshot', state));
+    for (const subscriber of set) {
+      const res = subscriber.res;
+      if (!hashes.has(subscriber.keyHash)) {
+        this.revokedCount++;
+        // Freed now, not at 'close', so the slot is not held while the socket drains.
+        subscriber.remove();
+        const socket = res.socket;
+        res.end(revokedText(state));
+        // The connection goes too: a keep-alive socket of a revoked key has nothing left to ask.
+        socket?.destroySoon();
+        continue;
+      }
+      const text = subscriber.format === 'ofrep' ? (ofrepText ??= eventText('ofrep', state)) : (snapshotText ??= eventText('snapshot', state));
       res.write(text);
     }
   }
 
   private heartbeat(): void {
-    for (const set of this.clients.values()) for (const res of set) res.write(': heartbeat\n\n');
+    for (const set of this.clients.values()) for (const s of set) s.res.write(': heartbeat\n\n');
   }
 
   /** Ends every stream and stops the heartbeat. */
   close(): void {
     clearInterval(this.timer);
-    for (const set of this.clients.values()) for (const res of set) res.end();
+    for (const set of this.clients.values()) for (const s of set) s.res.end();
     this.clients.clear();
+    this.perKey.clear();
     this.count = 0;
   }
 }
+
+/** The response headers of a stream (also the answer to HEAD, which opens none). */
+export const STREAM_HEADERS = {
+  'Content-Type': 'text/event-stream; charset=utf-8',
+  'Cache-Control': 'no-cache, no-transform',
+  Connection: 'keep-alive',
+  'X-Accel-Buffering': 'no',
+} as const;
 
 function eventText(format: StreamFormat, state: EnvironmentState): string {
   if (format === 'snapshot') {
@@ -90,4 +155,13 @@ function eventText(format: StreamFormat, state: EnvironmentState): string {
     lastModified: Math.floor((state.envelope.publishedAt || state.loadedAt) / 1000),
   });
   return `id: ${state.version}\nevent: message\ndata: ${data}\n\n`;
+}
+
+/**
+ * The last event of a revoked key's stream, in both formats: a named event no client confuses
+ * with data (EventSource dispatches it only to a `revoked` listener). The client's reconnect,
+ * after the `retry` interval, then gets 401.
+ */
+function revokedText(state: EnvironmentState): string {
+  return `event: revoked\ndata: ${JSON.stringify({ reason: 'the SDK key of this stream was revoked', version: state.version })}\n\n`;
 }

@@ -1,0 +1,87 @@
+/**
+ * The evaluator's admin listener: `/metrics` and the detail of `/readyz` (environment ids,
+ * versions, killed flag keys), on 127.0.0.1 only, at `adminPort` (docs/operations.md, "Evaluator
+ * admission"). The public port answers an anonymous caller nothing but `/healthz` and a bare
+ * ready / not ready: what is here would tell an attacker which environments and flags exist.
+ * Never shed: a scrape or probe under load is when an operator needs it most.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import type { EvaluatorMetrics } from './observability/evaluator-metrics.ts';
+import type { RedisSnapshotStore } from './snapshots/redis-snapshot-store.ts';
+
+/** The admin listener's host: fixed, never configurable (the public port is for everyone else). */
+export const ADMIN_HOST = '127.0.0.1';
+
+// Route indexes into ROUTES (observability/evaluator-metrics.ts).
+const R_HEALTH = 4, R_READY = 5, R_METRICS = 6, R_OTHER = 7;
+
+/** What `/readyz` on the admin listener answers. */
+export interface ReadinessDetail {
+  ready: boolean;
+  redis: 'connected' | 'disconnected';
+  environments: Array<
+    | { environment: string; loaded: false }
+    | { environment: string; loaded: true; version: number; source: string; killedFlags: readonly string[]; ageSeconds: number; loadedSecondsAgo: number }
+  >;
+}
+
+/** The readiness of every expected or loaded environment. */
+export function readinessDetail(store: RedisSnapshotStore, now = Date.now()): ReadinessDetail {
+  const expected = store.expectedEnvironments();
+  const environments = [...new Set([...expected, ...store.all().map((s) => s.environment)])].sort().map((env) => {
+    const s = store.get(env);
+    return s === undefined
+      ? { environment: env, loaded: false as const }
+      : {
+          environment: env, loaded: true as const, version: s.version, source: s.source, killedFlags: s.killed,
+          ageSeconds: Math.round((now - (s.envelope.publishedAt || s.loadedAt)) / 100) / 10,
+          loadedSecondsAgo: Math.round((now - s.loadedAt) / 100) / 10,
+        };
+  });
+  return { ready: store.isReady(), redis: store.redisConnected ? 'connected' : 'disconnected', environments };
+}
+
+/** Creates (does not start) the admin listener; timeouts as the public one's. */
+export function createAdminListener(o: { store: RedisSnapshotStore; metrics: EvaluatorMetrics; requestTimeoutMs: number; onError(e: unknown, url: string | undefined): void }): Server {
+  const send = (res: ServerResponse, route: number, started: number, status: number, type: string, body: string) => {
+    res.writeHead(status, ['Content-Type', type, 'Content-Length', String(Buffer.byteLength(body)), 'Cache-Control', 'no-store']);
+    res.end(body);
+    o.metrics.observe(route, status, (performance.now() - started) / 1000);
+  };
+  const json = 'application/json';
+  const http = createServer({ requestTimeout: o.requestTimeoutMs, headersTimeout: o.requestTimeoutMs }, (req: IncomingMessage, res: ServerResponse) => {
+    const started = performance.now();
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      const known = path === '/healthz' || path === '/readyz' || path === '/metrics';
+      send(res, R_OTHER, started, known ? 405 : 404, json, JSON.stringify({ error: known ? `method ${req.method} not allowed` : 'not found' }));
+      return;
+    }
+    switch (path) {
+      case '/healthz':
+        send(res, R_HEALTH, started, 200, json, '{"status":"ok"}');
+        return;
+      case '/readyz': {
+        const detail = readinessDetail(o.store);
+        send(res, R_READY, started, detail.ready ? 200 : 503, json, JSON.stringify(detail));
+        return;
+      }
+      case '/metrics':
+        o.metrics.registry.metrics().then(
+          (text) => send(res, R_METRICS, started, 200, o.metrics.registry.contentType, text),
+          (e) => {
+            o.onError(e, url);
+            if (!res.headersSent) send(res, R_METRICS, started, 500, json, '{"error":"internal error"}');
+          },
+        );
+        return;
+      default:
+        send(res, R_OTHER, started, 404, json, '{"error":"not found"}');
+    }
+  });
+  http.on('clientError', (_err, socket) => { socket.destroy(); });
+  return http;
+}
