@@ -4,10 +4,10 @@
  */
 import type { Condition } from '../model/flag.ts';
 import type { EvaluationContext } from '../model/result.ts';
-import { analyzeRegex, MAX_REGEX_INPUT } from '../validation/regex-safety.ts';
 import { compareSemver, parseSemver } from '../validation/semver.ts';
 import { parseDateValue } from '../validation/date-value.ts';
 import { compileAttribute } from './attributes.ts';
+import { compileRegex } from './regex.ts';
 
 /** A compiled condition. */
 export type Predicate = (context: EvaluationContext) => boolean;
@@ -78,16 +78,13 @@ function compileValueTest(condition: Condition): ValueTest | undefined {
     case 'endsWith': return stringTest(values, (v, s) => v.endsWith(s));
     case 'contains': return stringTest(values, (v, s) => v.includes(s));
     case 'matches': {
-      const regexes: RegExp[] = [];
-      for (const pattern of values) {
-        if (typeof pattern !== 'string' || !analyzeRegex(pattern).ok) return undefined;
-        try { regexes.push(new RegExp(pattern)); } catch { return undefined; }
-      }
-      return (v) => {
-        if (typeof v !== 'string' || v.length > MAX_REGEX_INPUT) return false;
-        for (let i = 0; i < regexes.length; i++) if (regexes[i]!.test(v)) return true;
-        return false;
-      };
+      // The same compile function and limits as save-time validation; a refused pattern (one
+      // stored before RE2 syntax was required, or a hand-made snapshot) makes the condition false.
+      if (!values.every((x): x is string => typeof x === 'string')) return undefined;
+      const compiled = compileRegex(values);
+      if (!compiled.ok) return undefined;
+      const regex = compiled.regex;
+      return (v) => typeof v === 'string' && regex.test(v);
     }
     case 'lt': return numberTest(values, (v, x) => v < x);
     case 'lte': return numberTest(values, (v, x) => v <= x);

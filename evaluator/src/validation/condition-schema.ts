@@ -1,11 +1,11 @@
 /** Conditions (`attribute op values`), shared by flag rules and segment rules. */
 import { OPERATORS } from '../model/flag.ts';
 import type { Condition, Operator } from '../model/flag.ts';
+import { compileRegex, regexProblem } from '../engine/regex.ts';
 import { parseDateValue } from './date-value.ts';
 import { checkArray, checkString, checkUnknownFields, expectRecord, own, requirePresent } from './fields.ts';
 import { describeType, pathIndex, pathKey, quote } from './problems.ts';
 import type { ProblemCollector } from './problems.ts';
-import { analyzeRegex, MAX_REGEX_LENGTH } from './regex-safety.ts';
 import { parseSemver } from './semver.ts';
 import { didYouMean } from './suggest.ts';
 
@@ -100,7 +100,18 @@ function readValues(
     if (problem === undefined) out.push(v as string | number);
     else p.add(pathIndex(path, i), problem);
   }
-  return p.total === before ? out : undefined;
+  if (p.total !== before) return undefined;
+  // Each pattern compiled alone above; together they must also fit one condition's budget,
+  // since one evaluation runs every one of them on the value (engine/regex.ts).
+  if (op === 'matches') {
+    const together = compileRegex(out as string[]);
+    if (!together.ok) {
+      const at = together.refusal.index;
+      p.add(at === undefined ? path : pathIndex(path, at), together.refusal.message);
+      return undefined;
+    }
+  }
+  return out;
 }
 
 /** What is wrong with one value for `op`, or undefined when it is fine. */
@@ -147,15 +158,3 @@ function valueProblem(v: unknown, op: Operator, ctx: ConditionContext): string |
   }
 }
 
-function regexProblem(pattern: string): string | undefined {
-  // Length first: a huge pattern would be compiled for nothing and echoed in the engine's message.
-  if (pattern.length <= MAX_REGEX_LENGTH) {
-    try {
-      new RegExp(pattern);
-    } catch (e) {
-      return `invalid regex: ${e instanceof Error ? e.message : String(e)}`;
-    }
-  }
-  const safety = analyzeRegex(pattern);
-  return safety.ok ? undefined : safety.message;
-}

@@ -224,18 +224,30 @@ describe('validateFlagConfig', () => {
   it('reports invalid regexes with the engine message', () => {
     const r = withCondition({ attribute: 'email', op: 'matches', values: ['ok', '(unclosed', '[z-a]'] });
     expect(problemsOf(r)).toEqual([
-      'rules[0].conditions[0].values[1]: invalid regex: Invalid regular expression: /(unclosed/: Unterminated group',
-      'rules[0].conditions[0].values[2]: invalid regex: Invalid regular expression: /[z-a]/: Range out of order in character class',
+      'rules[0].conditions[0].values[1]: invalid regex (RE2 syntax): missing closing ): `(unclosed`',
+      'rules[0].conditions[0].values[2]: invalid regex (RE2 syntax): invalid character class range: `z-a`',
     ]);
   });
 
-  it('reports regexes that could backtrack catastrophically', () => {
-    const r = withCondition({ attribute: 'email', op: 'matches', values: ['(a+)+$', '(a|ab)*c', '(\\w+)\\1', 'x'.repeat(1001)] });
+  it('reports regexes the linear engine cannot run, or not within the program-size bound', () => {
+    const r = withCondition({ attribute: 'email', op: 'matches', values: ['(?=a)b', '(a{1,5}){1,40}b', '(\\w+)\\1', 'x'.repeat(1001)] });
     expect(problemsOf(r)).toEqual([
-      'rules[0].conditions[0].values[0]: regex may backtrack catastrophically: nested quantifier in "(a+)+"',
-      'rules[0].conditions[0].values[1]: regex may backtrack catastrophically: alternation inside a repeated group in "(a|ab)*" (repeated alternation is not allowed; use a character class such as [ab] where possible)',
-      'rules[0].conditions[0].values[2]: backreferences are not supported in regex conditions',
+      'rules[0].conditions[0].values[0]: invalid regex (RE2 syntax): invalid or unsupported Perl syntax: `(?=` (lookahead and lookbehind are not supported)',
+      'rules[0].conditions[0].values[1]: regex too large: its program has 482 instructions (at most 150)',
+      'rules[0].conditions[0].values[2]: invalid regex (RE2 syntax): invalid escape sequence: `\\1` (backreferences are not supported)',
       'rules[0].conditions[0].values[3]: regex too long (1001 characters, at most 1000)',
+    ]);
+  });
+
+  it('accepts nested quantifiers and repeated alternation: matching is linear (RE2)', () => {
+    const r = withCondition({ attribute: 'email', op: 'matches', values: ['(a+)+$', '(a|ab)*c'] });
+    expect(r.ok ? [] : problemsOf(r)).toEqual([]);
+  });
+
+  it("bounds one condition's patterns together, at the values", () => {
+    const r = withCondition({ attribute: 'email', op: 'matches', values: ['a{100}', 'b{60}'] });
+    expect(problemsOf(r)).toEqual([
+      'rules[0].conditions[0].values: regexes too large together: their programs have 164 instructions (at most 150 per condition)',
     ]);
   });
 

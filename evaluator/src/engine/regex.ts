@@ -1,0 +1,139 @@
+/**
+ * The `matches` operator's regular expressions: RE2 syntax and semantics, matched in linear time
+ * by `re2js` (pure JavaScript, no Node built-ins, so this stays browser-safe). Save-time
+ * validation and evaluation both call {@link compileRegex}, so a pattern is accepted exactly when
+ * the engine can run it within the limits below. Nothing here backtracks: re2js runs a lazy DFA,
+ * a one-pass matcher or a bit-state/NFA simulation, each linear in input length x program size.
+ * See docs/evaluation.md ("Regular expressions") for the rules users see.
+ */
+import { RE2JS } from 're2js';
+
+/** The engine never runs a regex on a longer string (UTF-16 code units): longer values do not match. */
+export const MAX_REGEX_INPUT = 1024;
+/** Longest accepted pattern, in UTF-16 code units. */
+export const MAX_REGEX_LENGTH = 1000;
+/**
+ * Most instructions one condition's patterns may compile to, together (re2js `programSize()`).
+ * A linear engine still pays input length x program size, so this bounds one match. Measured
+ * (2026-12-01, 2 cores shared with six test suites, load 3+): over 400 generated patterns and
+ * the costly ones in regex-corpus.ts, each against 7-10 hostile 1,024-character inputs, the worst
+ * single match was ~0.9 ms for programs up to 150 instructions and 1.1-1.2 ms up to 200-500
+ * (`^(\w{1,20}\s?){1,50}$`, 2,203 instructions, costs 17-200 ms). `npm run bench:engine`
+ * reports the figure as `regex_worst_us`; docs/performance.md has the latest.
+ */
+export const MAX_REGEX_PROGRAM = 150;
+/**
+ * Memory (re2js's own accounting, bytes) one compiled pattern's lazy DFA may hold before it
+ * starts over. re2js defaults to 8 MB per pattern, which an end user can fill by sending varied
+ * inputs; the DFA then rebuilds states or falls back to the NFA, so a smaller budget bounds
+ * memory without changing any result.
+ */
+export const REGEX_DFA_BUDGET = 256 * 1024;
+
+/** A compiled set of patterns: `test` is true when any of them matches somewhere in the value. */
+export interface CompiledRegex {
+  /** Program instructions of all patterns together (at most {@link MAX_REGEX_PROGRAM}). */
+  readonly programSize: number;
+  /** Unanchored search, like `RegExp.prototype.test`; never throws; false for longer inputs. */
+  test(value: string): boolean;
+}
+
+/** Why a pattern (at `index` of the list, or the list as a whole when index is undefined) is refused. */
+export interface RegexRefusal {
+  index: number | undefined;
+  message: string;
+}
+
+/**
+ * Compiles the patterns of one `matches` condition. Refuses a pattern that re2js does not
+ * accept (RE2 syntax: no backreferences, no lookaround), one longer than
+ * {@link MAX_REGEX_LENGTH}, and patterns whose programs exceed {@link MAX_REGEX_PROGRAM} alone
+ * or together. Never throws.
+ */
+export function compileRegex(patterns: readonly string[]): { ok: true; regex: CompiledRegex } | { ok: false; refusal: RegexRefusal } {
+  const compiled: RE2JS[] = [];
+  let total = 0;
+  for (let i = 0; i < patterns.length; i++) {
+    const one = compileOne(patterns[i]!);
+    if (!one.ok) return { ok: false, refusal: { index: i, message: one.message } };
+    total += one.re.programSize();
+    if (total > MAX_REGEX_PROGRAM) {
+      return {
+        ok: false,
+        refusal: {
+          index: undefined,
+          message: `regexes too large together: their programs have ${total} instructions (at most ${MAX_REGEX_PROGRAM} per condition)`,
+        },
+      };
+    }
+    compiled.push(one.re);
+  }
+  return { ok: true, regex: makeMatcher(compiled, total) };
+}
+
+/** Why one pattern is refused, or undefined when it compiles within the limits (for save-time checks). */
+export function regexProblem(pattern: string): string | undefined {
+  const one = compileOne(pattern);
+  return one.ok ? undefined : one.message;
+}
+
+function compileOne(pattern: string): { ok: true; re: RE2JS } | { ok: false; message: string } {
+  // Length first: a huge pattern would be compiled for nothing and echoed in the parser's message.
+  if (pattern.length > MAX_REGEX_LENGTH) {
+    return { ok: false, message: `regex too long (${pattern.length} characters, at most ${MAX_REGEX_LENGTH})` };
+  }
+  let re: RE2JS;
+  try {
+    re = RE2JS.compile(pattern);
+  } catch (e) {
+    // RE2JSSyntaxException messages read "error parsing regexp: invalid escape sequence: `\1`".
+    const detail = e instanceof Error ? e.message.replace(/^error parsing regexp: /, '') : String(e);
+    return { ok: false, message: `invalid regex (RE2 syntax): ${detail}${unsupportedHint(pattern)}` };
+  }
+  const size = re.programSize();
+  if (size > MAX_REGEX_PROGRAM) {
+    return { ok: false, message: `regex too large: its program has ${size} instructions (at most ${MAX_REGEX_PROGRAM})` };
+  }
+  // Build the lazy DFA now (its character classes cost up to milliseconds for `\pL`-sized
+  // classes), so the cost lands in snapshot compilation, not in the first evaluation.
+  const dfa = re.re2().dfa;
+  dfa.stateBudget = REGEX_DFA_BUDGET;
+  dfa.memBudget = REGEX_DFA_BUDGET;
+  return { ok: true, re };
+}
+
+// The two JavaScript features people reach for that RE2 leaves out on purpose (they need
+// backtracking); re2js's own message for them ("invalid named capture") does not say so.
+function unsupportedHint(pattern: string): string {
+  if (/\(\?<?[=!]/.test(pattern)) return ' (lookahead and lookbehind are not supported)';
+  if (/\\[1-9]|\\k</.test(pattern)) return ' (backreferences are not supported)';
+  return '';
+}
+
+function makeMatcher(compiled: RE2JS[], programSize: number): CompiledRegex {
+  if (compiled.length === 1) {
+    const only = compiled[0]!;
+    return {
+      programSize,
+      test: (v) => v.length <= MAX_REGEX_INPUT && safeTest(only, v),
+    };
+  }
+  return {
+    programSize,
+    test: (v) => {
+      if (v.length > MAX_REGEX_INPUT) return false;
+      for (let i = 0; i < compiled.length; i++) if (safeTest(compiled[i]!, v)) return true;
+      return false;
+    },
+  };
+}
+
+// re2js does not throw on a string input; the guard keeps the engine's "never throws" promise
+// even if a future version does (an error counts as no match).
+function safeTest(re: RE2JS, v: string): boolean {
+  try {
+    return re.test(v);
+  } catch {
+    return false;
+  }
+}
