@@ -1,8 +1,8 @@
 /** Reads and validates every policies/*.yaml file. */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parse } from 'yaml';
 import { formatProblem } from '@flagship/evaluator';
+import { readYamlDocument, type YamlLimits } from '../../http/yaml-document.ts';
 import type { Policy } from './policy.ts';
 import { validatePolicy } from './policy-schema.ts';
 
@@ -12,10 +12,18 @@ export interface LoadedPolicies {
   problems: string[];
 }
 
-/** Parses one YAML document with limits that a hostile file cannot exhaust (aliases, size). */
-export function parsePolicyYaml(text: string): unknown {
-  if (text.length > 256 * 1024) throw new Error('policy file larger than 256 KiB');
-  return parse(text, { maxAliasCount: 50, uniqueKeys: true, prettyErrors: false });
+/** A policy is a few dozen lines: these bounds are far above any real one. */
+export const POLICY_YAML_LIMITS: YamlLimits = { maxBytes: 256 * 1024, maxDepth: 32, maxNodes: 20_000 };
+
+/**
+ * Parses one policy file with the bounded reader the import route uses (size, depth, node count,
+ * alias expansion, core-schema tags only); throws an Error whose message names the problem and
+ * its line, which becomes a start-up problem.
+ */
+export function parsePolicyYaml(text: string | Uint8Array): unknown {
+  const read = readYamlDocument(text, POLICY_YAML_LIMITS);
+  if (!read.ok) throw new Error(`${read.problem.message} (${read.problem.code})`);
+  return read.value;
 }
 
 /** Loads every `*.yaml` / `*.yml` in `dir`; a policy's name must match its file name. */
@@ -26,7 +34,8 @@ export async function loadPolicies(dir: string): Promise<LoadedPolicies> {
   for (const file of files) {
     let doc: unknown;
     try {
-      doc = parsePolicyYaml(await readFile(join(dir, file), 'utf8'));
+      // Bytes, not 'utf8': invalid UTF-8 is a problem to report, not characters to replace.
+      doc = parsePolicyYaml(await readFile(join(dir, file)));
     } catch (error) {
       problems.push(`${file}: invalid YAML: ${(error as Error).message.split('\n')[0]}`);
       continue;
