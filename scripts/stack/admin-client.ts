@@ -37,7 +37,7 @@ export class AdminClient {
     await this.ok('POST', `/projects/${project}/flags`, { key: flag, type: 'boolean', variants: { on: true, off: false } });
     await pace();
     const environmentId = `${project}.${env}`;
-    const key = await this.ok<{ token: string }>('POST', '/api-keys', { name: `${environmentId} sdk`, role: 'sdk', environments: [environmentId] });
+    const key = await this.ok<{ token: string }>('POST', '/api-keys', { name: `${environmentId} sdk`, owner: 'local stack', role: 'sdk', environments: [environmentId] });
     await pace();
     const current = await this.ok<{ version: number }>('GET', `/projects/${project}/environments/${env}/flags/${flag}`);
     const written = await this.putConfig(project, env, flag, current.version, { enabled: true, defaultRule: { variant: 'on' } });

@@ -75,7 +75,7 @@ const plane = createControlPlaneOn(db, {
   log: () => {},
 });
 const s = plane.services;
-const ctx: RequestContext = { actor: { keyId: 'bench', name: 'bench', role: 'admin', environments: null }, requestId: 'bench' };
+const ctx: RequestContext = { actor: { keyId: 'bench', name: 'bench', owner: 'bench', role: 'admin', environments: null }, requestId: 'bench' };
 
 log(`creating ${ROLLOUTS} flags and starting a rollout of each (interval ${INTERVAL_S}s)`);
 await s.projects.create(ctx, { key: 'bench', name: 'bench' });

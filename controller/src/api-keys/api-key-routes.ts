@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { requireRole, requireUnrestricted } from '../auth/access.ts';
+import { badRequest } from '../http/api-error.ts';
 import { API } from '../http/paths.ts';
 import { idParam } from '../http/params.ts';
 import { contextOf } from '../http/request-context.ts';
@@ -26,8 +27,13 @@ export function apiKeyRoutes(keys: ApiKeyService): Router {
   r.post(`${API}/api-keys`, async (req, res) => {
     const ctx = admin(req, res);
     const body = jsonBody(req);
-    checkShape(body, { name: { type: 'string', required: true, max: 255 }, role: { type: 'string', required: true, oneOf: ROLES }, environments: { type: 'string[]', nullable: true, max: 1000 } });
-    const created = await keys.create(ctx, { name: body.name as string, role: body.role as Role, environments: (body.environments as string[] | null | undefined) ?? null });
+    checkShape(body, {
+      name: { type: 'string', required: true, max: 255 }, owner: { type: 'string', required: true, max: 255 },
+      role: { type: 'string', required: true, oneOf: ROLES }, environments: { type: 'string[]', nullable: true, max: 1000 },
+    });
+    // A blank owner is malformed, like a missing one: self-approval needs a person to compare.
+    if ((body.owner as string).trim() === '') throw badRequest('malformed request', [{ path: 'owner', message: 'must name the person the key belongs to (a name or an email), not be blank' }]);
+    const created = await keys.create(ctx, { name: body.name as string, owner: (body.owner as string).trim(), role: body.role as Role, environments: (body.environments as string[] | null | undefined) ?? null });
     res.status(201).json(created);
   });
 

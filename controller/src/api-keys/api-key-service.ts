@@ -9,9 +9,18 @@ import { generateApiToken, hashApiKey } from './hash-api-key.ts';
 
 export interface NewApiKey {
   name: string;
+  /** The person the key belongs to: required, not blank (the route answers 400 naming `owner`). */
+  owner: string;
   role: Role;
   environments?: string[] | null;
 }
+
+/**
+ * The owner of the keys the controller makes for itself at start (ADMIN_TOKEN, or the generated
+ * first admin key). Whoever holds that token is "bootstrap admin" for self-approval: mint keys
+ * with real owners for people, and keep the bootstrap key for setting them up.
+ */
+export const BOOTSTRAP_OWNER = 'bootstrap admin';
 
 /** API keys: created once (token shown once), listed without tokens, revoked; never edited. */
 export class ApiKeyService {
@@ -20,7 +29,7 @@ export class ApiKeyService {
   /** The actor behind a presented token, or undefined for an unknown or revoked one. */
   async authenticate(token: string): Promise<Actor | undefined> {
     const key = await this.uow.read((s) => s.apiKeys.findActiveByHash(hashApiKey(token)));
-    return key && { keyId: key.id, name: key.name, role: key.role, environments: key.environments };
+    return key && { keyId: key.id, name: key.name, owner: key.owner, role: key.role, environments: key.environments };
   }
 
   async list(): Promise<ApiKeyRecord[]> {
@@ -36,6 +45,8 @@ export class ApiKeyService {
   async create(ctx: RequestContext, input: NewApiKey): Promise<ApiKeyRecord & { token: string }> {
     const environments = input.environments ?? null;
     const problems: Problem[] = [];
+    const owner = input.owner.trim();
+    if (owner.length === 0) problems.push({ path: 'owner', message: 'must name the person the key belongs to (a name or an email), not be blank' });
     if (input.role === 'sdk' && (environments === null || environments.length !== 1)) {
       problems.push({ path: 'environments', message: 'an sdk key names exactly one environment' });
     }
@@ -53,7 +64,7 @@ export class ApiKeyService {
       if (problems.length > 0) throw invalidModel(problems, 'the key cannot be created');
       const token = generateApiToken(input.role === 'sdk' ? 'sdk' : 'admin');
       const now = this.now();
-      const record = { name: input.name, role: input.role, environments, tokenPrefix: token.slice(0, 8), createdAt: now, createdBy: ctx.actor.keyId };
+      const record = { name: input.name, role: input.role, environments, tokenPrefix: token.slice(0, 8), owner, createdAt: now, createdBy: ctx.actor.keyId };
       const id = await s.apiKeys.insert(record, hashApiKey(token));
       const stored: ApiKeyRecord = { ...record, id, revokedAt: null };
       await s.audit.append(auditRecord(ctx, now, { action: 'key.create', entityType: 'api-key', entityKey: id, after: stored }));
@@ -84,7 +95,7 @@ export class ApiKeyService {
    * it is not yet; with no token and no admin key, one is created and its token returned once.
    */
   async ensureAdmin(adminToken: string | undefined): Promise<{ createdToken?: string }> {
-    const system: RequestContext = { actor: { keyId: 'system', name: 'controller', role: 'admin', environments: null }, requestId: 'startup' };
+    const system: RequestContext = { actor: { keyId: 'system', name: 'controller', owner: 'controller', role: 'admin', environments: null }, requestId: 'startup' };
     return this.uow.write(async (s) => {
       const now = this.now();
       if (adminToken !== undefined) {
@@ -94,14 +105,14 @@ export class ApiKeyService {
         if ((await s.apiKeys.list()).some((k) => k.revokedAt !== null && k.tokenPrefix === adminToken.slice(0, 4) && k.name === 'ADMIN_TOKEN')) {
           throw new Error('ADMIN_TOKEN names a key that was revoked: set a new token');
         }
-        const record = { name: 'ADMIN_TOKEN', role: 'admin' as const, environments: null, tokenPrefix: adminToken.slice(0, 4), createdAt: now, createdBy: null };
+        const record = { name: 'ADMIN_TOKEN', role: 'admin' as const, environments: null, tokenPrefix: adminToken.slice(0, 4), owner: BOOTSTRAP_OWNER, createdAt: now, createdBy: null };
         const id = await s.apiKeys.insert(record, hash);
         await s.audit.append(auditRecord(system, now, { action: 'key.create', entityType: 'api-key', entityKey: id, after: { ...record, id } }));
         return {};
       }
       if ((await s.apiKeys.countActiveAdmins()) > 0) return {};
       const token = generateApiToken('admin');
-      const record = { name: 'first admin', role: 'admin' as const, environments: null, tokenPrefix: token.slice(0, 8), createdAt: now, createdBy: null };
+      const record = { name: 'first admin', role: 'admin' as const, environments: null, tokenPrefix: token.slice(0, 8), owner: BOOTSTRAP_OWNER, createdAt: now, createdBy: null };
       const id = await s.apiKeys.insert(record, hashApiKey(token));
       await s.audit.append(auditRecord(system, now, { action: 'key.create', entityType: 'api-key', entityKey: id, after: { ...record, id } }));
       return { createdToken: token };

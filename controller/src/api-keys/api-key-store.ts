@@ -10,6 +10,8 @@ export interface ApiKeyRecord {
   /** Environment ids the key may touch; null means every environment. */
   environments: string[] | null;
   tokenPrefix: string;
+  /** The person the key belongs to (a name or an email); required at creation. */
+  owner: string;
   createdAt: string;
   createdBy: string | null;
   revokedAt: string | null;
@@ -26,5 +28,6 @@ export interface ApiKeyStore {
   revoke(id: string, now: string): Promise<boolean>;
   /** Unrevoked SDK-key hashes of one environment (for snapshots). */
   activeSdkHashes(environmentId: string): Promise<string[]>;
+  /** Unrevoked admin keys without an environment list: the ones that can manage keys. */
   countActiveAdmins(): Promise<number>;
 }

@@ -1,12 +1,13 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { ApiKeysTable, Database } from '../db/schema.ts';
+import { dialectOf } from '../db/create-database.ts';
 import { insertUnique } from '../db/unique-violation.ts';
 import type { ApiKeyRecord, ApiKeyStore, Role } from './api-key-store.ts';
 
 const toRecord = (r: Selectable<ApiKeysTable>): ApiKeyRecord => ({
   id: String(r.id), name: r.name, role: r.role as Role,
   environments: r.environments === null ? null : (JSON.parse(r.environments) as string[]),
-  tokenPrefix: r.token_prefix, createdAt: r.created_at, createdBy: r.created_by, revokedAt: r.revoked_at,
+  tokenPrefix: r.token_prefix, owner: r.owner, createdAt: r.created_at, createdBy: r.created_by, revokedAt: r.revoked_at,
 });
 
 const asId = (id: string): number | undefined => (/^[1-9][0-9]{0,14}$/.test(id) ? Number(id) : undefined);
@@ -34,7 +35,7 @@ export class KyselyApiKeyStore implements ApiKeyStore {
   async insert(k: Omit<ApiKeyRecord, 'id' | 'revokedAt'>, tokenHash: string) {
     const r = await insertUnique('api key', () => this.db.insertInto('api_keys').values({
       name: k.name, role: k.role, environments: k.environments === null ? null : JSON.stringify(k.environments),
-      token_hash: tokenHash, token_prefix: k.tokenPrefix, created_at: k.createdAt, created_by: k.createdBy, revoked_at: null,
+      token_hash: tokenHash, token_prefix: k.tokenPrefix, owner: k.owner, created_at: k.createdAt, created_by: k.createdBy, revoked_at: null,
     }).executeTakeFirstOrThrow());
     return String(r.insertId);
   }
@@ -55,8 +56,11 @@ export class KyselyApiKeyStore implements ApiKeyStore {
   }
 
   async countActiveAdmins() {
-    const r = await this.db.selectFrom('api_keys').select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('role', '=', 'admin').where('revoked_at', 'is', null).executeTakeFirstOrThrow();
-    return Number(r.n);
+    // Locks the rows it counts (MySQL; SQLite runs one writer at a time): two revokes of the
+    // last two admins in parallel cannot both see "another admin is left".
+    let q = this.db.selectFrom('api_keys').select('id')
+      .where('role', '=', 'admin').where('revoked_at', 'is', null).where('environments', 'is', null);
+    if (dialectOf(this.db) === 'mysql') q = q.forUpdate();
+    return (await q.execute()).length;
   }
 }

@@ -41,7 +41,7 @@ describe('jsonDiff', () => {
   it('an audit row of a 200,000-entry change keeps the first entries, the count of the rest, and both documents whole', () => {
     const before = { values: Array.from({ length: 200_000 }, (_, i) => i) };
     const after = { values: before.values.map((v) => v + 1) };
-    const row = auditRecord({ actor: { keyId: 'k', name: 'n', role: 'admin', environments: null }, requestId: 'r' }, 'now', {
+    const row = auditRecord({ actor: { keyId: 'k', name: 'n', owner: 'n', role: 'admin', environments: null }, requestId: 'r' }, 'now', {
       action: 'update', entityType: 'segment', entityKey: 's', before, after,
     });
     expect(row.diff).toHaveLength(AUDIT_DIFF_LIMIT + 1);

@@ -31,8 +31,8 @@ export class ChangeRequestService {
       if (!config) throw invalidModel(problems, 'the proposed config fails validation');
       const now = this.now();
       const cr: Omit<ChangeRequestRecord, 'id'> = {
-        environmentId: env.id, projectKey, flagKey: flag.key, config, baseVersion: input.baseVersion, comment: input.comment ?? '',
-        status: 'pending', author: { keyId: ctx.actor.keyId, name: ctx.actor.name }, reviews: [], appliedVersion: null, createdAt: now, updatedAt: now,
+        environmentId: env.id, projectKey, flagKey: flag.key, kind: 'config', config, payload: null, baseVersion: input.baseVersion, comment: input.comment ?? '',
+        status: 'pending', author: { keyId: ctx.actor.keyId, name: ctx.actor.name, owner: ctx.actor.owner }, reviews: [], appliedVersion: null, createdAt: now, updatedAt: now,
       };
       const id = await s.changeRequests.insert(cr);
       await s.audit.append(auditRecord(ctx, now, { action: 'change-request.create', entityType: 'change-request', entityKey: id, projectKey, environmentId: env.id, flagKey: flag.key, after: { ...cr, id }, reason: cr.comment }));
@@ -64,7 +64,8 @@ export class ChangeRequestService {
     return this.uow.write(async (s) => {
       const cr = await this.find(s, projectKey, envKey, id);
       this.pending(cr);
-      if (cr.author.keyId === ctx.actor.keyId) throw forbidden('the author of a change request cannot approve it: another key must', 'SELF_APPROVAL');
+      // The person, not the key: a second key of the author's owner is still the author.
+      if (cr.author.owner === ctx.actor.owner) throw forbidden(`change request ${cr.id} was filed by ${cr.author.owner}: someone else must approve it (any key of the same owner is refused)`, 'SELF_APPROVAL');
       const flag = await requireFlag(s, projectKey, cr.flagKey);
       if (flag.archived) throw conflict('FLAG_ARCHIVED', `flag ${flag.key} is archived`);
       const current = await s.configs.getForUpdate(cr.environmentId, cr.flagKey);

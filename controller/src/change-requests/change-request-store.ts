@@ -1,26 +1,57 @@
-import type { FlagConfig } from '@flagship/evaluator';
+import type { Flag, FlagConfig } from '@flagship/evaluator';
+import type { Policy } from '../rollouts/policy/policy.ts';
 
 export type ChangeRequestStatus = 'pending' | 'applied' | 'rejected' | 'cancelled';
+
+/**
+ * What a change request asks for. `config` changes one flag's config in the request's
+ * environment; `definition`, `archive` and `unarchive` change the flag for every environment of
+ * its project; `rollout-start` and `rollout-retry` start a rollout (or run it again) in the
+ * request's environment with the pinned policy and parameters.
+ */
+export type ChangeRequestKind = 'config' | 'definition' | 'archive' | 'unarchive' | 'rollout-start' | 'rollout-retry';
+export const CHANGE_REQUEST_KINDS: readonly ChangeRequestKind[] = ['config', 'definition', 'archive', 'unarchive', 'rollout-start', 'rollout-retry'];
+
+/** The fields of the kinds other than `config`, as approved (and shown in the API). */
+export interface ChangeRequestPayload {
+  /** definition: the new definition (key and salt included). */
+  definition?: Flag;
+  /** rollout-start: the policy as it was when the request was filed; approval starts exactly this. */
+  rollout?: { policy: string; policyDocument: Policy; treatment: string; control: string; reason: string | null };
+  /** rollout-retry: the rollout to run again. Also, once applied, the rollout a start created. */
+  rolloutId?: number;
+  /** rollout-retry: the reason recorded on the retry. */
+  reason?: string | null;
+}
 
 export interface Review {
   keyId: string;
   name: string;
+  owner?: string;
   decision: 'approve' | 'reject' | 'cancel';
   comment: string;
   at: string;
 }
 
-/** A proposed flag-config change in an approval-required environment. */
+/** A proposed change in an approval-required environment. */
 export interface ChangeRequestRecord {
   id: string;
   environmentId: string;
   projectKey: string;
   flagKey: string;
-  config: FlagConfig;
+  kind: ChangeRequestKind;
+  /** The proposed config (kind `config`); null for the other kinds. */
+  config: FlagConfig | null;
+  payload: ChangeRequestPayload | null;
+  /**
+   * The version the change is based on: the config's (config, rollout-start), the flag's
+   * (definition, archive, unarchive) or the rollout's (rollout-retry). Approval refuses a moved base.
+   */
   baseVersion: number;
   comment: string;
   status: ChangeRequestStatus;
-  author: { keyId: string; name: string };
+  /** `owner` is the person who asked: nobody with a key of that owner may approve. */
+  author: { keyId: string; name: string; owner: string };
   reviews: Review[];
   appliedVersion: number | null;
   createdAt: string;
@@ -32,6 +63,6 @@ export interface ChangeRequestStore {
   get(id: string): Promise<ChangeRequestRecord | undefined>;
   list(environmentId: string, status?: ChangeRequestStatus): Promise<ChangeRequestRecord[]>;
   /** Conditional on the request still being pending; false when someone else decided first. */
-  decide(id: string, status: ChangeRequestStatus, reviews: Review[], appliedVersion: number | null, now: string): Promise<boolean>;
+  decide(id: string, status: ChangeRequestStatus, reviews: Review[], appliedVersion: number | null, now: string, payload?: ChangeRequestPayload | null): Promise<boolean>;
   deleteByEnvironment(environmentId: string): Promise<number>;
 }

@@ -32,7 +32,7 @@ describe.each(DIALECTS)('atomic writes on %s', (dialect) => {
     ['PUT', '/api/v1/projects/p/environments/dev/segments/s', { included: ['a'], version: 1 }],
     ['POST', '/api/v1/projects/p/environments', { key: 'qa' }],
     ['POST', '/api/v1/projects/p/environments/dev/import', { flags: { h: { ...booleanFlag('h'), key: undefined, config: onConfig() } } }],
-    ['POST', '/api/v1/api-keys', { name: 'k', role: 'viewer' }],
+    ['POST', '/api/v1/api-keys', { name: 'k', owner: 'o', role: 'viewer' }],
   ];
 
   it.each(writes)('%s %s commits nothing when the commit fails', async (method, path, body) => {

@@ -5,6 +5,7 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import { dialectOf } from './create-database.ts';
 import { rolloutMigration } from '../rollouts/rollout-tables.ts';
+import { fourEyesMigration } from '../change-requests/four-eyes-migration.ts';
 import type { Database } from './schema.ts';
 
 // Long enough for keys (max 63) and `project.env` ids; short enough to index on MySQL.
@@ -127,6 +128,7 @@ function migrations(db: Kysely<Database>): Record<string, Migration> {
       },
     },
     '0002-rollouts': rolloutMigration(doc),
+    '0003-four-eyes': fourEyesMigration(doc),
   };
 }
 

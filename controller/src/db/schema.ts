@@ -73,6 +73,8 @@ export interface ApiKeysTable {
   token_hash: string;
   /** The first characters of the token, so a human can tell keys apart. */
   token_prefix: string;
+  /** The person the key belongs to (name or email): self-approval compares owners. */
+  owner: string;
   created_at: string;
   created_by: string | null;
   revoked_at: string | null;
@@ -116,6 +118,12 @@ export interface ChangeRequestsTable {
   status: string;
   author_key_id: string;
   author_name: string;
+  /** The author key's owner at filing: the person who asked. */
+  author_owner: string;
+  /** config | definition | archive | unarchive | rollout-start | rollout-retry */
+  kind: string;
+  /** JSON of the kind's own fields; null for a config change (its config is in `config`). */
+  payload: string | null;
   /** JSON array of { keyId, name, at, comment }. */
   reviews: string;
   applied_version: number | null;

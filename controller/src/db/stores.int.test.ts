@@ -105,9 +105,9 @@ describe.each(DIALECTS)('store contract on %s', (dialect) => {
   });
 
   it('api keys: hash lookup, revoke once, sdk hashes per environment', async () => {
-    const id = await s.apiKeys.insert({ name: 'k', role: 'admin', environments: null, tokenPrefix: 'fsk_ab', createdAt: T0, createdBy: null }, 'h1');
-    const sdk = await s.apiKeys.insert({ name: 's', role: 'sdk', environments: ['p.dev'], tokenPrefix: 'fss_ab', createdAt: T0, createdBy: id }, 'h2');
-    await expect(s.apiKeys.insert({ name: 'x', role: 'viewer', environments: null, tokenPrefix: 'x', createdAt: T0, createdBy: null }, 'h1'))
+    const id = await s.apiKeys.insert({ name: 'k', role: 'admin', environments: null, tokenPrefix: 'fsk_ab', owner: 'o', createdAt: T0, createdBy: null }, 'h1');
+    const sdk = await s.apiKeys.insert({ name: 's', role: 'sdk', environments: ['p.dev'], tokenPrefix: 'fss_ab', owner: 'o', createdAt: T0, createdBy: id }, 'h2');
+    await expect(s.apiKeys.insert({ name: 'x', role: 'viewer', environments: null, tokenPrefix: 'x', owner: 'o', createdAt: T0, createdBy: null }, 'h1'))
       .rejects.toBeInstanceOf(DuplicateKeyError);
     expect(await s.apiKeys.findActiveByHash('h1')).toMatchObject({ id, role: 'admin', environments: null });
     expect(await s.apiKeys.activeSdkHashes('p.dev')).toEqual(['h2']);
@@ -148,8 +148,8 @@ describe.each(DIALECTS)('store contract on %s', (dialect) => {
   });
 
   it('change requests: decided once', async () => {
-    const id = await s.changeRequests.insert({ environmentId: 'p.prod', projectKey: 'p', flagKey: 'b-flag', config: config(true), baseVersion: 1,
-      comment: 'c', status: 'pending', author: { keyId: '1', name: 'k' }, reviews: [], appliedVersion: null, createdAt: T0, updatedAt: T0 });
+    const id = await s.changeRequests.insert({ environmentId: 'p.prod', projectKey: 'p', flagKey: 'b-flag', kind: 'config', config: config(true), payload: null, baseVersion: 1,
+      comment: 'c', status: 'pending', author: { keyId: '1', name: 'k', owner: 'k' }, reviews: [], appliedVersion: null, createdAt: T0, updatedAt: T0 });
     expect((await s.changeRequests.list('p.prod', 'pending')).map((c) => c.id)).toEqual([id]);
     const review = { keyId: '2', name: 'a', decision: 'approve' as const, comment: '', at: T1 };
     expect(await s.changeRequests.decide(id, 'applied', [review], 2, T1)).toBe(true);

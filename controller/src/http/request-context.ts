@@ -5,6 +5,8 @@ import type { Role } from '../api-keys/api-key-store.ts';
 export interface Actor {
   keyId: string;
   name: string;
+  /** The person behind the key: every key of one person has the same owner. */
+  owner: string;
   role: Role;
   /** Environment ids the key is limited to; null = all. */
   environments: string[] | null;

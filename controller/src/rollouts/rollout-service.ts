@@ -46,7 +46,7 @@ export interface PolicyCatalog {
 }
 
 /** The actor of every automated transition. */
-export const CONTROLLER_ACTOR = { keyId: 'controller', name: 'rollout-controller', role: 'admin' as const, environments: null };
+export const CONTROLLER_ACTOR = { keyId: 'controller', name: 'rollout-controller', owner: 'rollout-controller', role: 'admin' as const, environments: null };
 
 const iso = (ms: number) => new Date(ms).toISOString();
 

@@ -21,6 +21,8 @@ export interface RolloutsTable {
   last_reason: string | null;
   version: number;
   created_by: string;
+  /** Owner of the key that asked for the current run (start or retry): it cannot approve its gates. */
+  requested_by_owner: string;
   created_at: string;
   updated_at: string;
 }

@@ -28,8 +28,8 @@ export interface TestServer {
   plane: ControlPlane;
   database: TestDatabase;
   request(method: string, path: string, options?: RequestOptions): Promise<Reply>;
-  /** Creates a key through the API; returns its token and id. */
-  key(role: string, environments?: string[] | null, name?: string): Promise<{ token: string; id: string }>;
+  /** Creates a key through the API; returns its token and id. The owner defaults to the name. */
+  key(role: string, environments?: string[] | null, name?: string, owner?: string): Promise<{ token: string; id: string }>;
   close(): Promise<void>;
 }
 
@@ -58,8 +58,8 @@ export async function startTestServer(dialect: Dialect, options: AppOptions = {}
   };
   return {
     url, plane, database, request,
-    async key(role, environments = null, name = `${role}-key`) {
-      const r = await request('POST', '/api/v1/api-keys', { body: { name, role, environments } });
+    async key(role, environments = null, name = `${role}-key`, owner = name) {
+      const r = await request('POST', '/api/v1/api-keys', { body: { name, owner, role, environments } });
       if (r.status !== 201) throw new Error(`cannot create key: ${r.status} ${r.text}`);
       return { token: r.body.token, id: r.body.id };
     },

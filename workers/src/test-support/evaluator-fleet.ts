@@ -44,7 +44,7 @@ export async function startEvaluators(o: { count: number; redisUrl: string; pref
 /** An SDK key for one environment, inserted the way the controller stores it. */
 export async function createSdkKey(db: Kysely<Database>, environmentId: string): Promise<string> {
   const token = `fss_${randomBytes(24).toString('base64url')}`;
-  await createKyselyStores(db).apiKeys.insert({ name: 'test sdk', role: 'sdk', environments: [environmentId], tokenPrefix: token.slice(0, 8), createdAt: T0, createdBy: null }, hashApiKey(token));
+  await createKyselyStores(db).apiKeys.insert({ name: 'test sdk', role: 'sdk', environments: [environmentId], tokenPrefix: token.slice(0, 8), owner: 'test', createdAt: T0, createdBy: null }, hashApiKey(token));
   return token;
 }
 
