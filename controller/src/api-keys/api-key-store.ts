@@ -28,6 +28,5 @@ export interface ApiKeyStore {
   revoke(id: string, now: string): Promise<boolean>;
   /** Unrevoked SDK-key hashes of one environment (for snapshots). */
   activeSdkHashes(environmentId: string): Promise<string[]>;
-  /** Unrevoked admin keys without an environment list: the ones that can manage keys. */
   countActiveAdmins(): Promise<number>;
 }

@@ -1,6 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { ApiKeysTable, Database } from '../db/schema.ts';
-import { dialectOf } from '../db/create-database.ts';
 import { insertUnique } from '../db/unique-violation.ts';
 import type { ApiKeyRecord, ApiKeyStore, Role } from './api-key-store.ts';
 
@@ -56,11 +55,8 @@ export class KyselyApiKeyStore implements ApiKeyStore {
   }
 
   async countActiveAdmins() {
-    // Locks the rows it counts (MySQL; SQLite runs one writer at a time): two revokes of the
-    // last two admins in parallel cannot both see "another admin is left".
-    let q = this.db.selectFrom('api_keys').select('id')
-      .where('role', '=', 'admin').where('revoked_at', 'is', null).where('environments', 'is', null);
-    if (dialectOf(this.db) === 'mysql') q = q.forUpdate();
-    return (await q.execute()).length;
+    const r = await this.db.selectFrom('api_keys').select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('role', '=', 'admin').where('revoked_at', 'is', null).executeTakeFirstOrThrow();
+    return Number(r.n);
   }
 }
