@@ -2,8 +2,9 @@
  * The `matches` operator's regular expressions: RE2 syntax and semantics, matched in linear time
  * by `re2js` (pure JavaScript, no Node built-ins, so this stays browser-safe). Save-time
  * validation and evaluation both call {@link compileRegex}, so a pattern is accepted exactly when
- * the engine can run it within the limits below. Nothing here backtracks: re2js runs a lazy DFA,
- * a one-pass matcher or a bit-state/NFA simulation, each linear in input length x program size.
+ * the engine can run it within the limits below. Nothing here backtracks exponentially: re2js
+ * runs a one-pass matcher or a bit-state matcher (see compileOne), each linear in input length x
+ * program size.
  * See docs/evaluation.md ("Regular expressions") for the rules users see.
  */
 import { RE2JS } from 're2js';
@@ -14,21 +15,14 @@ export const MAX_REGEX_INPUT = 1024;
 export const MAX_REGEX_LENGTH = 1000;
 /**
  * Most instructions one condition's patterns may compile to, together (re2js `programSize()`).
- * A linear engine still pays input length x program size, so this bounds one match. Measured
- * (2026-12-01, 2 cores shared with six test suites, load 3+): over 400 generated patterns and
- * the costly ones in regex-corpus.ts, each against 7-10 hostile 1,024-character inputs, the worst
- * single match was ~0.9 ms for programs up to 150 instructions and 1.1-1.2 ms up to 200-500
- * (`^(\w{1,20}\s?){1,50}$`, 2,203 instructions, costs 17-200 ms). `npm run bench:engine`
- * reports the figure as `regex_worst_us`; docs/performance.md has the latest.
+ * A linear engine still pays input length x program size: the bit-state matcher visits up to
+ * 64 x 1,025 (instruction, position) pairs, measured at 13-14 ns each here. Chosen by
+ * measurement (2026-12-01, 2 shared cores, load 1-2; `npm run bench:engine`, corpus in
+ * regex-corpus.ts): the worst single match over 310 accepted patterns x hostile 1,024-character
+ * inputs was 922 µs at 64 (`[^!]{61}!` on "aaaa..."), 1,331 µs at 100 and 1,932 µs at 150;
+ * `^(\w{1,20}\s?){1,50}$` (2,203 instructions) costs 17-200 ms. docs/performance.md has the latest.
  */
-export const MAX_REGEX_PROGRAM = 150;
-/**
- * Memory (re2js's own accounting, bytes) one compiled pattern's lazy DFA may hold before it
- * starts over. re2js defaults to 8 MB per pattern, which an end user can fill by sending varied
- * inputs; the DFA then rebuilds states or falls back to the NFA, so a smaller budget bounds
- * memory without changing any result.
- */
-export const REGEX_DFA_BUDGET = 256 * 1024;
+export const MAX_REGEX_PROGRAM = 64;
 
 /** A compiled set of patterns: `test` is true when any of them matches somewhere in the value. */
 export interface CompiledRegex {
@@ -94,11 +88,14 @@ function compileOne(pattern: string): { ok: true; re: RE2JS } | { ok: false; mes
   if (size > MAX_REGEX_PROGRAM) {
     return { ok: false, message: `regex too large: its program has ${size} instructions (at most ${MAX_REGEX_PROGRAM})` };
   }
-  // Build the lazy DFA now (its character classes cost up to milliseconds for `\pL`-sized
-  // classes), so the cost lands in snapshot compilation, not in the first evaluation.
-  const dfa = re.re2().dfa;
-  dfa.stateBudget = REGEX_DFA_BUDGET;
-  dfa.memBudget = REGEX_DFA_BUDGET;
+  // No lazy DFA: re2js then runs the one-pass matcher or the bit-state matcher, which visits each
+  // (instruction, position) pair at most once, so one match costs at most programSize x
+  // (length + 1) steps with no memory kept between matches. The DFA is faster once warm, but
+  // building its states costs far more per character: measured on hostile inputs, cold or after
+  // an end user thrashes its cache, `(a|b)*a(a|b){20}$` took 1.4-4.7 ms with it (any budget from
+  // 64 KB to the 8 MB default) and 0.34 ms without; `^(\w{1,8}\s?){1,7}$` 1.06 ms and 0.09 ms.
+  // It would also keep up to 8 MB of states per pattern that varied inputs can fill.
+  re.re2().dfa.failed = true;
   return { ok: true, re };
 }
 

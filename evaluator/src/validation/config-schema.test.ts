@@ -233,7 +233,7 @@ describe('validateFlagConfig', () => {
     const r = withCondition({ attribute: 'email', op: 'matches', values: ['(?=a)b', '(a{1,5}){1,40}b', '(\\w+)\\1', 'x'.repeat(1001)] });
     expect(problemsOf(r)).toEqual([
       'rules[0].conditions[0].values[0]: invalid regex (RE2 syntax): invalid or unsupported Perl syntax: `(?=` (lookahead and lookbehind are not supported)',
-      'rules[0].conditions[0].values[1]: regex too large: its program has 482 instructions (at most 150)',
+      'rules[0].conditions[0].values[1]: regex too large: its program has 482 instructions (at most 64)',
       'rules[0].conditions[0].values[2]: invalid regex (RE2 syntax): invalid escape sequence: `\\1` (backreferences are not supported)',
       'rules[0].conditions[0].values[3]: regex too long (1001 characters, at most 1000)',
     ]);
@@ -245,9 +245,9 @@ describe('validateFlagConfig', () => {
   });
 
   it("bounds one condition's patterns together, at the values", () => {
-    const r = withCondition({ attribute: 'email', op: 'matches', values: ['a{100}', 'b{60}'] });
+    const r = withCondition({ attribute: 'email', op: 'matches', values: ['a{30}', 'b{31}'] });
     expect(problemsOf(r)).toEqual([
-      'rules[0].conditions[0].values: regexes too large together: their programs have 164 instructions (at most 150 per condition)',
+      'rules[0].conditions[0].values: regexes too large together: their programs have 65 instructions (at most 64 per condition)',
     ]);
   });
 

@@ -48,7 +48,7 @@ describe('validateSegment', () => {
     });
     expect(problemsOf(r)).toEqual([
       'rules[0].id: unknown field',
-      'rules[0].conditions[0].values[0]: regex too large: its program has 303 instructions (at most 150)',
+      'rules[0].conditions[0].values[0]: regex too large: its program has 303 instructions (at most 64)',
     ]);
   });
 
