@@ -17,11 +17,3 @@ export function jsonDepthExceeds(text: string, maxDepth: number): boolean {
   }
   return false;
 }
-
-/** The nesting depth of an already-parsed value exceeds `maxDepth` (used for YAML). */
-export function valueDepthExceeds(value: unknown, maxDepth: number, depth = 0): boolean {
-  if (typeof value !== 'object' || value === null) return false;
-  if (depth + 1 > maxDepth) return true;
-  const children = Array.isArray(value) ? value : Object.values(value);
-  return children.some((v) => valueDepthExceeds(v, maxDepth, depth + 1));
-}

@@ -106,7 +106,9 @@ export function readYamlDocument(input: Uint8Array | string, limits: YamlLimits)
   if (failure) {
     // The parser's own wording, except where it names its API.
     const message = failure.code === 'MULTIPLE_DOCS' ? 'the text holds more than one YAML document (a second "---"); send one' : failure.message.split('\n')[0]!;
-    return refuse('INVALID_YAML', `${message} (${failure.code})`, failure.pos[0]);
+    // A known tag the value does not fit (`!!set`, `!!timestamp`): still a tag problem.
+    const code = failure.code === 'TAG_RESOLVE_FAILED' ? 'UNSUPPORTED_TAG' : 'INVALID_YAML';
+    return refuse(code, `${message} (${failure.code})`, failure.pos[0]);
   }
   try {
     return { ok: true, value: new NodeReader(limits, lines).read(doc.contents) };
