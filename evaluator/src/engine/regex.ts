@@ -76,6 +76,19 @@ function compileOne(pattern: string): { ok: true; re: RE2JS } | { ok: false; mes
   if (pattern.length > MAX_REGEX_LENGTH) {
     return { ok: false, message: `regex too long (${pattern.length} characters, at most ${MAX_REGEX_LENGTH})` };
   }
+  // Compiling costs time in proportion to the program, and 1,000 characters can spell 900,000
+  // instructions (`(?:abc...){1000}`: about a second). So first compile the pattern with every
+  // repeat count capped at REPEAT_PROBE: that program is never larger than the real one, costs
+  // at most ~8 instructions per character, and when it already exceeds the limit the real one is
+  // not built. When it does not, the real program is at most MAX_REGEX_PROGRAM / REPEAT_PROBE x
+  // 1,000 (RE2's repeat cap) instructions: cheap to build and measure exactly.
+  const probe = probeSize(pattern);
+  if (probe !== undefined && probe > MAX_REGEX_PROGRAM) {
+    return {
+      ok: false,
+      message: `regex too large: its program has more than ${MAX_REGEX_PROGRAM} instructions (${probe} with repeat counts cut to ${REPEAT_PROBE})`,
+    };
+  }
   let re: RE2JS;
   try {
     re = RE2JS.compile(pattern);
@@ -97,6 +110,23 @@ function compileOne(pattern: string): { ok: true; re: RE2JS } | { ok: false; mes
   // It would also keep up to 8 MB of states per pattern that varied inputs can fill.
   re.re2().dfa.failed = true;
   return { ok: true, re };
+}
+
+const REPEAT_PROBE = 8;
+
+/** Program size of `pattern` with repeat counts capped at REPEAT_PROBE; undefined when that does not compile. */
+function probeSize(pattern: string): number | undefined {
+  const capped = pattern.replace(/\{(\d+)(,(\d*))?\}/g, (_, n: string, comma: string | undefined, m: string | undefined) => {
+    const cap = (x: string): number => Math.min(Number(x), REPEAT_PROBE);
+    if (comma === undefined) return `{${cap(n)}}`;
+    return m === undefined || m === '' ? `{${cap(n)},}` : `{${cap(n)},${cap(m)}}`;
+  });
+  if (capped === pattern) return undefined; // no counts to cap: the real compile is the probe
+  try {
+    return RE2JS.compile(capped).programSize();
+  } catch {
+    return undefined; // let the real compile report the problem in the pattern's own terms
+  }
 }
 
 // The two JavaScript features people reach for that RE2 leaves out on purpose (they need
