@@ -4,6 +4,7 @@
  * the reference RE2 matcher of regex-corpus.ts (a position-set simulation over the generator's own
  * tree). Seeded: a failure prints the seed, pattern and input length to reproduce it.
  */
+import { RE2JS } from 're2js';
 import { describe, expect, it } from 'vitest';
 import { compileSnapshot } from './compile-snapshot.ts';
 import { compileRegex, MAX_REGEX_PROGRAM } from './regex.ts';
@@ -63,5 +64,24 @@ describe('matches equals RE2 semantics on generated patterns', () => {
         expect(engine.evaluate('f', { targetingKey: 'u', v: ['#', input] }).variant, pattern).toBe(referenceTest(tree, '#') ? 'treatment' : expected);
       }
     }
+  });
+
+  it('the size probe never refuses a pattern whose real program fits (counts up to 40)', () => {
+    const random = rng(SEED + 2);
+    let probed = 0;
+    for (let i = 0; i < 300; i++) {
+      // Generated patterns with their repeat counts scaled up, so the capped probe has work to do.
+      const pattern = printRegex(generateRegex(random, 3)).replace(/\{(\d+)(,(\d*))?\}/g, (_, n: string, comma?: string, m?: string) => {
+        const big = (x: string) => Number(x) * (1 + Math.floor(random() * 10));
+        if (comma === undefined) return `{${big(n)}}`;
+        return m === undefined || m === '' ? `{${big(n)},}` : `{${big(n)},${big(n) + big(m)}}`;
+      });
+      let real: number;
+      try { real = RE2JS.compile(pattern).programSize(); } catch { continue; }
+      const result = compileRegex([pattern]);
+      if (!result.ok && result.refusal.message.includes('repeat counts cut')) probed++;
+      expect(result.ok, `${pattern} has ${real} instructions`).toBe(real <= MAX_REGEX_PROGRAM);
+    }
+    expect(probed).toBeGreaterThan(10);
   });
 });
