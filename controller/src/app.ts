@@ -100,7 +100,7 @@ export function createControlPlaneOn(db: Kysely<Database>, options: AppOptions =
     flags: new FlagService(uow, now),
     segments: new SegmentService(uow, now),
     audit: new AuditService(uow),
-    changeRequests: new ChangeRequestService(uow, now),
+    changeRequests: new ChangeRequestService(uow, now, () => services.rollouts, policies),
     flagsAsCode: new FlagsAsCodeService(uow, now),
     preview: new PreviewService(uow),
     rollouts: new RolloutService(uow, policies, options.rollouts?.scheduler ?? { schedule: unconfigured('tick scheduling') },

@@ -16,6 +16,7 @@ import type { FlagRecord } from '../flags/flag-store.ts';
 import { conflict, invalidModel } from '../http/api-error.ts';
 import type { RequestContext } from '../http/request-context.ts';
 import { shapeProblems } from '../http/shape.ts';
+import { assessChange, type ChangePart, enforceImpact } from '../auth/change-impact.ts';
 import { canonicalJson } from './canonical-json.ts';
 
 export const DOCUMENT_FORMAT = 'flagship/v1';
@@ -36,6 +37,11 @@ export interface ImportResult {
   flags: Record<string, FlagChange>;
   segments: Record<string, SegmentChange>;
   summary: { flags: Record<FlagChange, number>; segments: Record<SegmentChange, number> };
+  /**
+   * What applying it needs (change-impact.ts): `projectWide` lists the parts that need a key
+   * without an environment list; `approval` the approval-required environments it changes.
+   */
+  needs: { projectWide: string[]; approval: string[] };
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -68,7 +74,6 @@ export class FlagsAsCodeService {
   async import(ctx: RequestContext, projectKey: string, envKey: string, document: unknown, dryRun: boolean): Promise<ImportResult> {
     const work = async (s: Stores) => {
       const env = await requireEnvironmentRecord(s, projectKey, envKey);
-      if (!dryRun && env.requireApproval) throw conflict('APPROVAL_REQUIRED', `environment ${env.id} requires approval: imports into it are refused (dry runs work)`);
       const problems: Problem[] = shapeProblems(document, {
         format: { type: 'string', oneOf: [DOCUMENT_FORMAT] }, environment: { type: 'string' },
         flags: { type: 'object', required: true }, segments: { type: 'object' },
@@ -152,9 +157,24 @@ export class FlagsAsCodeService {
       }
       const archived = [...existingFlags.values()].filter((f) => !f.archived && !newRecords.has(f.key));
       const deleted = [...existingSegments.keys()].filter((k) => !segmentKeys.has(k));
+      // The import is the union of its parts: a definition, archive or creation is project-wide.
+      const parts: ChangePart[] = [];
+      for (const sg of segments) if (sg.change !== 'unchanged') parts.push({ kind: 'segment', environmentId: env.id, segmentKey: sg.key });
+      for (const k of deleted) parts.push({ kind: 'segment', environmentId: env.id, segmentKey: k });
+      for (const f of flags) {
+        if (!f.existing) parts.push({ kind: 'create', flagKey: f.key });
+        else {
+          if (f.existing.archived) parts.push({ kind: 'unarchive', flagKey: f.key });
+          if (canonicalJson(f.existing.definition) !== canonicalJson(f.definition)) parts.push({ kind: 'definition', flagKey: f.key });
+        }
+        if (f.configChanged) parts.push({ kind: 'config', environmentId: env.id, flagKey: f.key });
+      }
+      for (const f of archived) parts.push({ kind: 'archive', flagKey: f.key });
+      const impact = await assessChange(s, projectKey, parts);
       const result: ImportResult = {
         dryRun, environment: env.id, flags: {}, segments: {},
         summary: { flags: { created: 0, updated: 0, unchanged: 0, archived: 0 }, segments: { created: 0, updated: 0, unchanged: 0, deleted: 0 } },
+        needs: { projectWide: impact.projectWide, approval: impact.approval.map((a) => a.environmentId) },
       };
       const noteFlag = (k: string, c: FlagChange) => { result.flags[k] = c; result.summary.flags[c]++; };
       const noteSegment = (k: string, c: SegmentChange) => { result.segments[k] = c; result.summary.segments[c]++; };
@@ -163,6 +183,7 @@ export class FlagsAsCodeService {
       for (const sg of segments) noteSegment(sg.key, sg.change);
       for (const k of deleted) noteSegment(k, 'deleted');
       if (dryRun) return result;
+      enforceImpact(ctx.actor, impact, { kind: 'config, definition, archive or unarchive, one per flag' });
 
       const now = this.now();
       const audit = (facts: Omit<AuditFacts, 'action' | 'projectKey'>) => s.audit.append(auditRecord(ctx, now, { ...facts, action: 'import', projectKey }));

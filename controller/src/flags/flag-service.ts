@@ -8,6 +8,7 @@ import { environmentId } from '../environments/environment-store.ts';
 import { fieldPath } from '../http/problem-path.ts';
 import { conflict, invalidModel, notFound, staleVersion } from '../http/api-error.ts';
 import type { RequestContext } from '../http/request-context.ts';
+import { assessChange, enforceImpact } from '../auth/change-impact.ts';
 import { configProblems, validateAndWriteConfig, writeConfig } from './config-writes.ts';
 import { defaultConfig } from './default-config.ts';
 import type { ConfigRecord, FlagListQuery, FlagRecord } from './flag-store.ts';
@@ -25,6 +26,66 @@ export async function requireFlag(s: Stores, projectKey: string, flagKey: string
 const notArchived = (flag: FlagRecord) => {
   if (flag.archived) throw conflict('FLAG_ARCHIVED', `flag ${flag.key} is archived: unarchive it first`);
 };
+
+/**
+ * Replaces a flag's definition inside the caller's transaction (the key and type never change):
+ * every environment's config must still be valid against it, else 422 naming the environment.
+ * A project-wide change: it affects every environment, so approval-required ones need an
+ * approved change request (`approved` is set when one is being applied).
+ */
+export async function updateDefinition(
+  s: Stores, ctx: RequestContext, projectKey: string, flagKey: string, version: number, input: Record<string, unknown>, now: string, o: { approved?: boolean } = {},
+): Promise<FlagRecord> {
+  const before = await requireFlag(s, projectKey, flagKey);
+  notArchived(before);
+  if (before.version !== version) throw staleVersion(`flag ${flagKey}`, before.version);
+  const next = await checkedDefinition(s, before, input, now);
+  enforceImpact(ctx.actor, await assessChange(s, projectKey, [{ kind: 'definition', flagKey }]), { approved: o.approved, kind: 'definition' });
+  return saveDefinition(s, ctx, before, next, 'update', null);
+}
+
+/** The validated next record of a definition edit, its configs checked against it (422). */
+export async function checkedDefinition(s: Stores, before: FlagRecord, input: Record<string, unknown>, now: string): Promise<FlagRecord> {
+  const checked = validateFlag({ type: before.definition.type, ...input, key: before.key, salt: input.salt ?? before.definition.salt });
+  if (!checked.ok) throw invalidModel(checked.problems, 'the flag fails validation');
+  const definition = checked.value;
+  if (definition.type !== before.definition.type) throw invalidModel([{ path: 'type', message: `a flag's type cannot change (it is ${before.definition.type})` }]);
+  const next: FlagRecord = { ...before, definition, version: before.version + 1, updatedAt: now };
+  const problems: Problem[] = [];
+  for (const c of await s.configs.listByFlag(before.projectKey, before.key)) {
+    const r = await configProblems(s, next, c.environmentId, c.config, fieldPath('environments', c.environmentId));
+    problems.push(...r.problems);
+  }
+  if (problems.length > 0) throw invalidModel(problems, 'the new definition breaks configs that use it');
+  return next;
+}
+
+/** Archives or unarchives inside the caller's transaction; project-wide like a definition edit. */
+export async function changeArchived(
+  s: Stores, ctx: RequestContext, projectKey: string, flagKey: string, archived: boolean, reason: string | null, now: string,
+  o: { approved?: boolean; expectedVersion?: number } = {},
+): Promise<FlagRecord> {
+  const before = await requireFlag(s, projectKey, flagKey);
+  if (o.expectedVersion !== undefined && before.version !== o.expectedVersion) throw staleVersion(`flag ${flagKey}`, before.version);
+  if (before.archived === archived) return before;
+  const kind = archived ? 'archive' : 'unarchive';
+  enforceImpact(ctx.actor, await assessChange(s, projectKey, [{ kind, flagKey }]), { approved: o.approved, kind });
+  const next: FlagRecord = { ...before, archived, version: before.version + 1, updatedAt: now };
+  return saveDefinition(s, ctx, before, next, kind, reason);
+}
+
+async function saveDefinition(s: Stores, ctx: RequestContext, before: FlagRecord, next: FlagRecord, action: string, reason: string | null): Promise<FlagRecord> {
+  if (!(await s.flags.update(before.projectKey, before.key, before.version, { definition: next.definition, archived: next.archived }, next.updatedAt))) {
+    throw staleVersion(`flag ${before.key}`, (await s.flags.get(before.projectKey, before.key))?.version ?? before.version);
+  }
+  await s.audit.append(auditRecord(ctx, next.updatedAt, {
+    action, entityType: 'flag', entityKey: before.key, projectKey: before.projectKey, flagKey: before.key, reason,
+    before: { ...before.definition, archived: before.archived, version: before.version },
+    after: { ...next.definition, archived: next.archived, version: next.version },
+  }));
+  for (const env of await s.environments.listByProject(before.projectKey)) await s.outbox.append(env.id, 'flag', before.key, next.updatedAt);
+  return next;
+}
 
 export interface KillResult {
   environment: string;
@@ -59,6 +120,7 @@ export class FlagService {
     const definition = checked.value;
     return this.uow.write(async (s) => {
       if (!(await s.projects.get(projectKey))) throw notFound(`project ${projectKey}`);
+      enforceImpact(ctx.actor, await assessChange(s, projectKey, [{ kind: 'create', flagKey: definition.key }]), { kind: 'create' });
       const now = this.now();
       const flag: FlagRecord = { projectKey, key: definition.key, definition, archived: false, version: 1, createdAt: now, updatedAt: now };
       try {
@@ -81,46 +143,11 @@ export class FlagService {
    * still be valid against the new variants, else 422 naming the environment.
    */
   async update(ctx: RequestContext, projectKey: string, flagKey: string, version: number, input: Record<string, unknown>): Promise<FlagRecord> {
-    return this.uow.write(async (s) => {
-      const before = await requireFlag(s, projectKey, flagKey);
-      notArchived(before);
-      if (before.version !== version) throw staleVersion(`flag ${flagKey}`, before.version);
-      const checked = validateFlag({ type: before.definition.type, ...input, key: flagKey, salt: input.salt ?? before.definition.salt });
-      if (!checked.ok) throw invalidModel(checked.problems, 'the flag fails validation');
-      const definition = checked.value;
-      if (definition.type !== before.definition.type) throw invalidModel([{ path: 'type', message: `a flag's type cannot change (it is ${before.definition.type})` }]);
-      const next: FlagRecord = { ...before, definition, version: version + 1, updatedAt: this.now() };
-      const configs = await s.configs.listByFlag(projectKey, flagKey);
-      const problems: Problem[] = [];
-      for (const c of configs) {
-        const r = await configProblems(s, next, c.environmentId, c.config, fieldPath('environments', c.environmentId));
-        problems.push(...r.problems);
-      }
-      if (problems.length > 0) throw invalidModel(problems, 'the new definition breaks configs that use it');
-      return this.saveDefinition(s, ctx, before, next, 'update', null);
-    });
+    return this.uow.write((s) => updateDefinition(s, ctx, projectKey, flagKey, version, input, this.now()));
   }
 
   async setArchived(ctx: RequestContext, projectKey: string, flagKey: string, archived: boolean, reason: string | null): Promise<FlagRecord> {
-    return this.uow.write(async (s) => {
-      const before = await requireFlag(s, projectKey, flagKey);
-      if (before.archived === archived) return before;
-      const next: FlagRecord = { ...before, archived, version: before.version + 1, updatedAt: this.now() };
-      return this.saveDefinition(s, ctx, before, next, archived ? 'archive' : 'unarchive', reason);
-    });
-  }
-
-  private async saveDefinition(s: Stores, ctx: RequestContext, before: FlagRecord, next: FlagRecord, action: string, reason: string | null): Promise<FlagRecord> {
-    if (!(await s.flags.update(before.projectKey, before.key, before.version, { definition: next.definition, archived: next.archived }, next.updatedAt))) {
-      throw staleVersion(`flag ${before.key}`, (await s.flags.get(before.projectKey, before.key))?.version ?? before.version);
-    }
-    await s.audit.append(auditRecord(ctx, next.updatedAt, {
-      action, entityType: 'flag', entityKey: before.key, projectKey: before.projectKey, flagKey: before.key, reason,
-      before: { ...before.definition, archived: before.archived, version: before.version },
-      after: { ...next.definition, archived: next.archived, version: next.version },
-    }));
-    for (const env of await s.environments.listByProject(before.projectKey)) await s.outbox.append(env.id, 'flag', before.key, next.updatedAt);
-    return next;
+    return this.uow.write((s) => changeArchived(s, ctx, projectKey, flagKey, archived, reason, this.now()));
   }
 
   async getConfig(projectKey: string, envKey: string, flagKey: string): Promise<{ flag: FlagRecord; config: ConfigRecord }> {
@@ -139,7 +166,7 @@ export class FlagService {
       const env = await requireEnvironmentRecord(s, projectKey, envKey);
       const flag = await requireFlag(s, projectKey, flagKey);
       notArchived(flag);
-      if (env.requireApproval) throw conflict('APPROVAL_REQUIRED', `environment ${env.id} requires approval: file a change request`);
+      enforceImpact(ctx.actor, await assessChange(s, projectKey, [{ kind: 'config', environmentId: env.id, flagKey }]), { kind: 'config' });
       return validateAndWriteConfig(s, ctx, { flag, environmentId: env.id, expectedVersion: version, input, action: 'update', now: this.now() });
     });
   }

@@ -91,12 +91,21 @@ describe.each(DIALECTS)('flags API on %s', (dialect) => {
   });
 
   it('archives (no hard delete): archived flags refuse edits and leave the snapshot', async () => {
-    expect((await t.request('POST', `${P}/flags/checkout/archive`, { body: { reason: 'done' } })).body.archived).toBe(true);
+    // shop.prod requires approval, and archiving affects it: a change request (issue 8 item 4).
+    expect((await t.request('POST', `${P}/flags/checkout/archive`, { body: { reason: 'done' } })).body.error.code).toBe('APPROVAL_REQUIRED');
+    const approver = await t.key('approver', null, 'archivist');
+    const viaRequest = async (kind: string) => {
+      const cr = await t.request('POST', `${P}/environments/prod/change-requests`, { body: { kind, flag: 'checkout', baseVersion: (await t.request('GET', `${P}/flags/checkout`)).body.version } });
+      return (await t.request('POST', `${P}/environments/prod/change-requests/${cr.body.id}/approve`, { token: approver.token })).body.status;
+    };
+    expect(await viaRequest('archive')).toBe('applied');
+    expect((await t.request('GET', `${P}/flags/checkout`)).body.archived).toBe(true);
     const edit = await t.request('PUT', `${P}/environments/dev/flags/checkout`, { body: { ...onConfig(), version: 3 } });
     expect(edit.body.error.code).toBe('FLAG_ARCHIVED');
     expect((await t.request('GET', `${P}/flags`)).body.items).toEqual([]);
     expect((await t.request('GET', `${P}/flags?archived=true`)).body.items.map((f: { key: string }) => f.key)).toEqual(['checkout']);
-    expect((await t.request('POST', `${P}/flags/checkout/unarchive`)).body.archived).toBe(false);
+    expect(await viaRequest('unarchive')).toBe('applied');
+    expect((await t.request('GET', `${P}/flags/checkout`)).body.archived).toBe(false);
     expect((await t.request('DELETE', `${P}/flags/checkout`)).status).toBe(404);
   });
 

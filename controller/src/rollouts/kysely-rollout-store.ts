@@ -26,6 +26,7 @@ const toRecord = (r: Selectable<RolloutsTable>): RolloutRecord => ({
   lastReason: r.last_reason,
   version: Number(r.version),
   createdBy: r.created_by,
+  requestedByOwner: r.requested_by_owner,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
@@ -50,6 +51,7 @@ function toRow(r: Partial<Omit<RolloutRecord, 'id' | 'version'>>): Partial<Row> 
   if (r.counters !== undefined) row.counters = JSON.stringify(r.counters);
   if (r.lastReason !== undefined) row.last_reason = r.lastReason;
   if (r.createdBy !== undefined) row.created_by = r.createdBy;
+  if (r.requestedByOwner !== undefined) row.requested_by_owner = r.requestedByOwner;
   if (r.createdAt !== undefined) row.created_at = r.createdAt;
   if (r.updatedAt !== undefined) row.updated_at = r.updatedAt;
   return row;

@@ -37,6 +37,8 @@ export interface RolloutRecord {
   /** Guards every transition: an update must name the version it read. */
   version: number;
   createdBy: string;
+  /** The owner of the key that asked for the current run (start or retry): it may not approve its gates. */
+  requestedByOwner: string;
   createdAt: string;
   updatedAt: string;
 }

@@ -9,7 +9,8 @@ import { auditRecord } from '../audit/audit-record.ts';
 import { requireEnvironment, requireRole } from '../auth/access.ts';
 import type { Stores } from '../db/stores.ts';
 import { environmentId } from '../environments/environment-store.ts';
-import { ApiError, badRequest, conflict, notFound, staleVersion } from '../http/api-error.ts';
+import { assessChange, enforceImpact } from '../auth/change-impact.ts';
+import { ApiError, badRequest, conflict, forbidden, notFound, staleVersion } from '../http/api-error.ts';
 import type { RequestContext } from '../http/request-context.ts';
 import { requireFlag } from '../flags/flag-service.ts';
 import { writeConfig } from '../flags/config-writes.ts';
@@ -80,8 +81,23 @@ export class RolloutService {
     const policy = this.policies.get(body.policy);
     if (!policy) throw new ApiError(422, 'VALIDATION_FAILED', `no policy named ${body.policy}`, { problems: [{ path: 'policy', message: `unknown policy "${body.policy}"; known: ${this.policies.list().map((p) => p.name).join(', ')}` }] });
     if (body.treatment === body.control) throw new ApiError(422, 'VALIDATION_FAILED', 'treatment and control must differ', { problems: [{ path: 'control', message: 'must differ from treatment' }] });
+    const rollout = await this.uow.write((s) => this.startIn(s, ctx, projectKey, envKey, flagKey, body, policy));
+    await this.arm(rollout);
+    return rollout;
+  }
+
+  /**
+   * The start inside the caller's transaction, re-validated. In an approval-required environment
+   * only an approved change request starts one (`approved`, with `requestedBy` its author); the
+   * caller arms the first tick after COMMIT (`armAfterCommit`).
+   */
+  async startIn(
+    s: RolloutStores, ctx: RequestContext, projectKey: string, envKey: string, flagKey: string,
+    body: Omit<StartRollout, 'policy'>, policy: Policy, o: { approved?: boolean; requestedBy?: { name: string; owner: string } } = {},
+  ): Promise<RolloutRecord> {
+    const env = environmentId(projectKey, envKey);
     const now = this.clock();
-    const rollout = await this.uow.write(async (s) => {
+    {
       if (!(await s.environments.get(env))) throw notFound(`environment ${env}`);
       const flag = await requireFlag(s, projectKey, flagKey);
       const problems = (['treatment', 'control'] as const).filter((f) => !(body[f] in flag.definition.variants))
@@ -92,6 +108,7 @@ export class RolloutService {
       const config = await s.configs.getForUpdate(env, flagKey);
       if (!config) throw notFound(`config of flag ${flagKey} in ${env}`);
       if (!config.config.enabled) throw conflict('FLAG_DISABLED', `flag ${flagKey} is disabled in ${env}; enable it before ramping it`);
+      enforceImpact(ctx.actor, await assessChange(s, projectKey, [{ kind: 'rollout', environmentId: env, flagKey }]), { approved: o.approved, kind: 'rollout-start' });
       const weightUnits = percentToUnits(policy.steps[0]!.weight);
       await writeConfig(s, ctx, {
         flag, environmentId: env, expectedVersion: config.version, now: iso(now),
@@ -103,14 +120,17 @@ export class RolloutService {
         status: 'running', stepIndex: 0, stepStartedAt: iso(now), weightUnits, tickSeq: 1,
         nextTickAt: iso(now + Math.max(policy.analysis.initialDelay, policy.analysis.interval)),
         approvedStep: null, counters: EMPTY_COUNTERS, lastReason: null, version: 1,
-        createdBy: ctx.actor.name, createdAt: iso(now), updatedAt: iso(now),
+        createdBy: o.requestedBy?.name ?? ctx.actor.name, requestedByOwner: o.requestedBy?.owner ?? ctx.actor.owner, createdAt: iso(now), updatedAt: iso(now),
       };
       const id = await s.rollouts.insert(record);
       await this.recordEvent(s, ctx, { ...record, id }, 'started', body.reason ?? null, now);
       return { ...record, id };
-    });
-    await this.arm(rollout);
-    return rollout;
+    }
+  }
+
+  /** After the COMMIT of a transaction that started or retried a rollout (change requests). */
+  async armAfterCommit(r: RolloutRecord): Promise<void> {
+    await this.arm(r);
   }
 
   async list(ctx: RequestContext, q: RolloutListQuery): Promise<RolloutRecord[]> {
@@ -149,6 +169,8 @@ export class RolloutService {
   approve(ctx: RequestContext, id: number, version: number | undefined, reason: string | null) {
     return this.humanTransition(ctx, id, version, 'approver', ['running', 'awaiting-approval', 'paused'], async (_s, r, now) => {
       if (!r.policy.steps[r.stepIndex]!.approval) throw conflict('NO_GATE', `step ${r.stepIndex + 1} of rollout ${id} has no approval gate`);
+      // The person who asked for this run may not wave its gates through, with any of their keys.
+      if (r.requestedByOwner === ctx.actor.owner) throw forbidden(`rollout ${id} was asked for by ${r.requestedByOwner}: someone else must approve its gates (any key of the same owner is refused)`, 'SELF_APPROVAL');
       const ticking = r.status === 'awaiting-approval';
       return {
         patch: { approvedStep: r.stepIndex, lastReason: reason, ...(ticking ? { status: 'running' as const, tickSeq: r.tickSeq + 1, nextTickAt: iso(now) } : {}) },
@@ -170,7 +192,17 @@ export class RolloutService {
 
   /** After a rollback or abort: start again from step 1 with fresh counters. */
   retry(ctx: RequestContext, id: number, version: number | undefined, reason: string | null) {
-    return this.humanTransition(ctx, id, version, 'editor', ['rolled-back', 'aborted'], async (s, r, now) => {
+    return this.humanTransition(ctx, id, version, 'editor', ['rolled-back', 'aborted'], this.retryChange(ctx, reason, {}));
+  }
+
+  /** A retry inside the caller's transaction, from an approved change request (its author asked). */
+  async retryIn(s: RolloutStores, ctx: RequestContext, id: number, version: number, reason: string | null, requestedBy: { owner: string }): Promise<RolloutRecord> {
+    return (await this.transitionIn(s, ctx, id, version, ['rolled-back', 'aborted'], this.retryChange(ctx, reason, { approved: true, requestedBy }), this.clock())).next;
+  }
+
+  private retryChange(ctx: RequestContext, reason: string | null, o: { approved?: boolean; requestedBy?: { owner: string } }) {
+    return async (s: RolloutStores, r: RolloutRecord, now: number) => {
+      enforceImpact(ctx.actor, await assessChange(s, r.projectKey, [{ kind: 'rollout', environmentId: r.environmentId, flagKey: r.flagKey }]), { approved: o.approved, kind: 'rollout-retry' });
       const active = await s.rollouts.findActive(r.environmentId, r.flagKey);
       if (active) throw conflict('ROLLOUT_ACTIVE', `flag ${r.flagKey} already has rollout ${active.id} in ${r.environmentId}`);
       const weightUnits = percentToUnits(r.policy.steps[0]!.weight);
@@ -179,10 +211,11 @@ export class RolloutService {
         patch: {
           status: 'running' as const, stepIndex: 0, weightUnits, stepStartedAt: iso(now), counters: EMPTY_COUNTERS, approvedStep: null,
           tickSeq: r.tickSeq + 1, nextTickAt: iso(now + Math.max(r.policy.analysis.initialDelay, r.policy.analysis.interval)), lastReason: reason,
+          requestedByOwner: o.requestedBy?.owner ?? ctx.actor.owner,
         },
         event: 'retried' as const,
       };
-    });
+    };
   }
 
   /**
@@ -336,21 +369,32 @@ export class RolloutService {
     // transaction (on SQLite's single connection a read outside it would wait for it forever).
     let webhook: readonly [RolloutWebhookEvent, string] | undefined;
     const next = await this.uow.write(async (s) => {
-      const r = await s.rollouts.get(id);
-      if (!r) throw notFound(`rollout ${id}`);
-      requireEnvironment(ctx.actor, r.environmentId);
-      if (version !== undefined && version !== r.version) throw staleVersion(`rollout ${id}`, r.version);
-      if (!from.includes(r.status)) throw conflict('INVALID_TRANSITION', `rollout ${id} is ${r.status}; this needs one of: ${from.join(', ')}`);
-      const outcome = await change(s, r, now);
-      if (!(await s.rollouts.update(id, r.version, { ...outcome.patch, updatedAt: iso(now) }))) throw staleVersion(`rollout ${id}`, r.version + 1);
-      const updated = { ...r, ...outcome.patch, version: r.version + 1, updatedAt: iso(now) } as RolloutRecord;
-      await this.recordEvent(s, ctx, updated, outcome.event, outcome.patch.lastReason ?? null, now);
-      webhook = outcome.webhook;
-      return updated;
+      const done = await this.transitionIn(s, ctx, id, version, from, change, now);
+      webhook = done.webhook;
+      return done.next;
     });
     await this.arm(next);
     if (webhook) await this.notifyLater(webhook[0], next, webhook[1]);
     return next;
+  }
+
+  private async transitionIn(
+    s: RolloutStores, ctx: RequestContext, id: number, version: number | undefined, from: readonly RolloutStatus[],
+    change: (s: RolloutStores, r: RolloutRecord, now: number) => Promise<{
+      patch: Partial<RolloutRecord>; event: RolloutEvent['kind']; webhook?: readonly [RolloutWebhookEvent, string];
+    }>,
+    now: number,
+  ): Promise<{ next: RolloutRecord; webhook?: readonly [RolloutWebhookEvent, string] }> {
+    const r = await s.rollouts.get(id);
+    if (!r) throw notFound(`rollout ${id}`);
+    requireEnvironment(ctx.actor, r.environmentId);
+    if (version !== undefined && version !== r.version) throw staleVersion(`rollout ${id}`, r.version);
+    if (!from.includes(r.status)) throw conflict('INVALID_TRANSITION', `rollout ${id} is ${r.status}; this needs one of: ${from.join(', ')}`);
+    const outcome = await change(s, r, now);
+    if (!(await s.rollouts.update(id, r.version, { ...outcome.patch, updatedAt: iso(now) }))) throw staleVersion(`rollout ${id}`, r.version + 1);
+    const updated = { ...r, ...outcome.patch, version: r.version + 1, updatedAt: iso(now) } as RolloutRecord;
+    await this.recordEvent(s, ctx, updated, outcome.event, outcome.patch.lastReason ?? null, now);
+    return { next: updated, ...(outcome.webhook ? { webhook: outcome.webhook } : {}) };
   }
 }
 
