@@ -3,11 +3,15 @@
  * (a key for all environments, a key for the right one, a key for another one), each asserting
  * the status. Generated from the OpenAPI operations, which another test ties to express's routes.
  * Allowed requests are built to stop at validation or 404, so the matrix writes nothing.
+ * A second matrix sends real writes and checks their effects in the store: what changed when a
+ * key was allowed, and that nothing changed when it was refused (issue 8 items 1 and 4).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPERATIONS, type Operation } from '../openapi/openapi-document.ts';
 import { DIALECTS } from '../test-support/test-database.ts';
-import { booleanFlag, seedProject, startTestServer, type TestServer } from '../test-support/test-server.ts';
+import { MapPolicyCatalog } from '../rollouts/policy-catalog.ts';
+import { validatePolicy } from '../rollouts/policy/policy-schema.ts';
+import { booleanFlag, onConfig, seedProject, startTestServer, type TestServer } from '../test-support/test-server.ts';
 
 const LADDER = ['viewer', 'editor', 'approver', 'admin'] as const;
 const RANK = { viewer: 0, editor: 1, approver: 2, admin: 3 };
@@ -87,7 +91,14 @@ describe.each(DIALECTS)('authorization matrix on %s', (dialect) => {
   let t: TestServer;
   const tokens = new Map<string, string | null>();
   beforeAll(async () => {
-    t = await startTestServer(dialect);
+    const policy = validatePolicy({
+      name: 'matrix', steps: [{ weight: 10, minDuration: '1m' }, { weight: 100, minDuration: '1m' }], analysis: { interval: '10s' },
+      traffic: { query: 'req{v="{{variant}}"}' }, metrics: [{ name: 'err', kind: 'threshold', query: 'err{v="{{variant}}"}', max: 0.02 }],
+    });
+    if (!policy.ok) throw new Error(JSON.stringify(policy.problems));
+    t = await startTestServer(dialect, {
+      rollouts: { policies: new MapPolicyCatalog(new Map([['matrix', policy.value]])), scheduler: { schedule: async () => {} }, deliveries: { enqueue: async () => {} } },
+    });
     await seedProject(t, 'p', [{ key: 'a' }, { key: 'b' }]);
     await t.request('POST', '/api/v1/projects/p/flags', { body: booleanFlag('f') });
     for (const role of LADDER) {
@@ -126,6 +137,93 @@ describe.each(DIALECTS)('authorization matrix on %s', (dialect) => {
     expect(failures).toEqual([]);
     expect(checked).toBe(OPERATIONS.length * tokens.size);
     expect(await t.plane.db.selectFrom('audit_log').selectAll().orderBy('id').execute()).toEqual(auditBefore);
+  });
+
+  it('checks effects: every key and write leaves exactly the change it was allowed, and nothing when refused', async () => {
+    // Project e: a is a plain environment, b requires approval. Keys: all environments, e.a only, e.b only.
+    await seedProject(t, 'e', [{ key: 'a' }, { key: 'b', requireApproval: true }]);
+    expect((await t.request('POST', '/api/v1/projects/e/flags', { body: booleanFlag('f1') })).status).toBe(201);
+    expect((await t.request('PUT', '/api/v1/projects/e/environments/a/flags/f1', { body: { ...onConfig(), version: 1 } })).status).toBe(200);
+    const keys = new Map<string, string | null>();
+    for (const role of LADDER) {
+      keys.set(`${role}/all`, (await t.key(role, null, `e ${role} all`)).token);
+      keys.set(`${role}/right`, (await t.key(role, ['e.a'], `e ${role} a`)).token);
+      keys.set(`${role}/wrong`, (await t.key(role, ['e.b'], `e ${role} b`)).token);
+    }
+    keys.set('sdk/right', (await t.key('sdk', ['e.a'], 'e sdk')).token);
+    keys.set('none/all', null);
+
+    const db = t.plane.db;
+    const state = async () => ({
+      flags: (await db.selectFrom('flags').select(['key', 'archived', 'definition', 'version']).where('project_key', '=', 'e').orderBy('key').execute()).map((f) => ({ ...f, archived: Number(f.archived), version: Number(f.version) })),
+      configs: (await db.selectFrom('flag_configs').select(['environment_id', 'flag_key', 'config', 'version']).where('project_key', '=', 'e').orderBy('environment_id').orderBy('flag_key').execute()).map((c) => ({ ...c, version: Number(c.version) })),
+      rollouts: (await db.selectFrom('rollouts').select(['environment_id', 'flag_key', 'status']).where('project_key', '=', 'e').execute()),
+    });
+    type State = Awaited<ReturnType<typeof state>>;
+    const config = (s: State, env: string) => JSON.parse(s.configs.find((c) => c.environment_id === env && c.flag_key === 'f1')!.config);
+    const version = async (env: string) => (await t.request('GET', `/api/v1/projects/e/environments/${env}/flags/f1`)).body.version as number;
+    const E = '/api/v1/projects/e/environments';
+    let n = 0;
+    /** want(reach) for an editor or above; lower roles are 403, sdk 403, no key 401. */
+    interface Write { name: string; send(token: string | null): Promise<number>; want: Record<Reach, number>; effect(before: State, after: State): boolean; reset?: () => Promise<void> }
+    const writes: Write[] = [
+      { name: 'start a rollout in e.a', want: { all: 201, right: 201, wrong: 403 },
+        send: async (token) => (await t.request('POST', `${E}/a/flags/f1/rollouts`, { token, body: { policy: 'matrix', treatment: 'on', control: 'off' } })).status,
+        effect: (b, a) => a.rollouts.length === b.rollouts.length + 1 && config(a, 'e.a').defaultRule.split !== undefined,
+        reset: async () => {
+          await db.deleteFrom('rollouts').where('project_key', '=', 'e').execute();
+          expect((await t.request('PUT', `${E}/a/flags/f1`, { body: { ...onConfig(), version: await version('a') } })).status).toBe(200);
+        } },
+      { name: 'start a rollout in e.b (approval)', want: { all: 409, right: 403, wrong: 409 },
+        send: async (token) => (await t.request('POST', `${E}/b/flags/f1/rollouts`, { token, body: { policy: 'matrix', treatment: 'on', control: 'off' } })).status,
+        effect: () => false },
+      { name: 'put a config in e.a', want: { all: 200, right: 200, wrong: 403 },
+        send: async (token) => (await t.request('PUT', `${E}/a/flags/f1`, { token, body: { ...onConfig({ targets: [{ variant: 'on', values: [`u${++n}`] }] }), version: await version('a') } })).status,
+        effect: (b, a) => config(a, 'e.a').targets[0].values[0] === `u${n}` && JSON.stringify(a.flags) === JSON.stringify(b.flags) && config(a, 'e.b').enabled === config(b, 'e.b').enabled },
+      { name: 'put a config in e.b (approval)', want: { all: 409, right: 403, wrong: 409 },
+        send: async (token) => (await t.request('PUT', `${E}/b/flags/f1`, { token, body: { ...onConfig(), version: await version('b') } })).status,
+        effect: () => false },
+      { name: 'change the definition (affects e.b)', want: { all: 409, right: 403, wrong: 403 },
+        send: async (token) => (await t.request('PUT', '/api/v1/projects/e/flags/f1', { token, body: { ...booleanFlag('f1', { tags: ['t'] }), version: Number((await state()).flags.find((f) => f.key === 'f1')!.version) } })).status,
+        effect: () => false },
+      { name: 'archive (affects e.b)', want: { all: 409, right: 403, wrong: 403 },
+        send: async (token) => (await t.request('POST', '/api/v1/projects/e/flags/f1/archive', { token })).status, effect: () => false },
+      { name: 'import {flags: {}} into e.a', want: { all: 409, right: 403, wrong: 403 },
+        send: async (token) => (await t.request('POST', `${E}/a/import`, { token, body: { format: 'flagship/v1', flags: {} } })).status, effect: () => false },
+      { name: 'import a config change into e.a', want: { all: 200, right: 200, wrong: 403 },
+        send: async (token) => {
+          const doc = (await t.request('GET', `${E}/a/export`)).body;
+          for (const f of Object.values(doc.flags) as Array<{ config: { targets: unknown[] } }>) f.config.targets = [{ variant: 'on', values: [`i${++n}`] }];
+          return (await t.request('POST', `${E}/a/import`, { token, body: doc })).status;
+        },
+        effect: (b, a) => config(a, 'e.a').targets[0].values[0] === `i${n}` && a.flags.every((f) => f.archived === 0) && JSON.stringify(a.flags) === JSON.stringify(b.flags) },
+      { name: 'create a flag', want: { all: 201, right: 403, wrong: 403 },
+        send: async (token) => (await t.request('POST', '/api/v1/projects/e/flags', { token, body: booleanFlag(`new-${++n}`) })).status,
+        effect: (b, a) => a.flags.length === b.flags.length + 1 && a.configs.filter((c) => c.flag_key === `new-${n}`).every((c) => !JSON.parse(c.config).enabled) },
+      { name: 'kill in e.a', want: { all: 200, right: 200, wrong: 403 },
+        send: async (token) => (await t.request('POST', '/api/v1/projects/e/flags/f1/kill', { token, body: { environments: ['a'], reason: 'matrix' } })).status,
+        effect: (_b, a) => config(a, 'e.a').enabled === false && config(a, 'e.b').enabled === false,
+        reset: async () => void expect((await t.request('PUT', `${E}/a/flags/f1`, { body: { ...onConfig(), version: await version('a') } })).status).toBe(200) },
+    ];
+    const failures: string[] = [];
+    for (const w of writes) {
+      for (const [name, token] of keys) {
+        const [role, reach] = name.split('/') as [string, Reach];
+        const want = role === 'none' ? 401 : role === 'sdk' || role === 'viewer' ? 403 : w.want[reach];
+        const before = await state();
+        const got = await w.send(token);
+        const after = await state();
+        const changed = JSON.stringify(after) !== JSON.stringify(before);
+        if (got !== want) failures.push(`${w.name} as ${name}: want ${want}, got ${got}`);
+        if (got < 300 && !w.effect(before, after)) failures.push(`${w.name} as ${name}: ${got} without the expected effect`);
+        if (got >= 300 && changed) failures.push(`${w.name} as ${name}: refused with ${got}, yet the store changed`);
+        if (got < 300) await w.reset?.();
+      }
+    }
+    expect(failures).toEqual([]);
+    // And the refused project-wide changes left every flag live, with prod (e.b) still serving f1.
+    const { loadEnvironmentState } = await import('../snapshots/load-environment-state.ts');
+    expect(Object.keys((await loadEnvironmentState(db, 'e.b'))!.snapshot.flags)).toContain('f1');
   });
 
   it('X-API-Key works like Bearer, and a revoked key stops working at once', async () => {
