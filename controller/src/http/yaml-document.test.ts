@@ -82,6 +82,8 @@ describe('readYamlDocument', () => {
       expect(problem(`a: ${tag}`).code).toBe('UNSUPPORTED_TAG');
     }
     expect(read('a: !!str 1\nb: !!int "2"\nc: !!map {}').ok).toBe(true);
+    // `!` is the non-specific tag, not a custom one: a string, or the plain collection.
+    expect(read('a: ! 1\nb: ! []')).toEqual({ ok: true, value: { a: '1', b: [] } });
     // A %YAML 1.1 directive does not turn merge keys or 1.1 types on.
     expect(read('%YAML 1.1\n---\na: &x {k: 1}\nb: {<<: *x}\n')).toEqual({ ok: true, value: { a: { k: 1 }, b: { '<<': { k: 1 } } } });
   });

@@ -42,8 +42,11 @@ export interface YamlProblem {
 
 export type YamlRead = { ok: true; value: unknown } | { ok: false; problem: YamlProblem };
 
-/** The tags of the YAML 1.2 core schema: the only ones whose values JSON can hold. */
-const CORE_TAGS = new Set(['str', 'int', 'float', 'bool', 'null', 'seq', 'map'].map((t) => `tag:yaml.org,2002:${t}`));
+/**
+ * The tags of the YAML 1.2 core schema, the only ones whose values JSON can hold, and `!` (the
+ * non-specific tag: a string, or the plain collection).
+ */
+const CORE_TAGS = new Set(['!', ...['str', 'int', 'float', 'bool', 'null', 'seq', 'map'].map((t) => `tag:yaml.org,2002:${t}`)]);
 const shortTag = (tag: string) => tag.replace(/^tag:yaml\.org,2002:/, '!!');
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });

@@ -74,9 +74,11 @@ export const JUNK_TEXTS = ['{', 'null', '[]', '"x"', '1', 'true', '{"a":}', '{"a
 export interface HostileYaml {
   kind: string;
   body: string | Uint8Array;
+  /** The error codes a correct reader may answer with, where the generator knows (any of them). */
+  expect?: string[];
 }
 
-const TAGS = ['!foo', '!!binary', '!!set', '!!omap', '!!pairs', '!!timestamp', '!!python/object:os.system', '!js/function', '!<tag:example.com,2000:x>', '!', '!!merge', '!!value'];
+const TAGS = ['!foo', '!!binary', '!!set', '!!omap', '!!pairs', '!!timestamp', '!!python/object:os.system', '!js/function', '!<tag:example.com,2000:x>', '!!merge', '!!value'];
 const YAML_SPECIALS = ['[', ']', '{', '}', '&a ', '*a', '!x ', '|', '>', '%YAML 1.1\n', '---\n', '...\n', '\t', '#', '"', "'", ': ', '- ', '? ', ',', '\n', '  ', '<<: ', '\\', '\u0000', '\ufeff', '@', '`'];
 const INVALID_UTF8 = [[0xff], [0xfe, 0xff], [0xc3, 0x28], [0xc0, 0xaf], [0xed, 0xa0, 0x80], [0xf8, 0x88, 0x80, 0x80, 0x80], [0xe2, 0x82], [0x80]];
 
@@ -87,36 +89,44 @@ export function hostileYaml(r: () => number, valid: string, sizeLimit: number): 
   const dice = Math.floor(r() * 100);
   const depth = r() < 0.5 ? 55 + Math.floor(r() * 20) : 100 + Math.floor(r() * 150_000);
   if (dice < 12) {
-    const open = pick(r, ['[', '{a: ', '[a: ', '{', '[[{x: ']);
-    return { kind: 'deep flow', body: `flags: ${open.repeat(depth)}${r() < 0.5 ? '' : ']'.repeat(depth)}` };
+    const [open, close] = pick(r, [['[', ']'], ['{a: ', '}'], ['[a: ', ']'], ['{', '}'], ['[[{x: ', '}]]']]);
+    // Unclosed, a body within the pre-scan's bound is refused by the parser first: also right.
+    const closed = r() < 0.5;
+    return { kind: 'deep flow', body: `flags: ${open!.repeat(depth)}${closed ? close!.repeat(depth) : ''}`, ...(depth > 64 ? { expect: closed ? ['TOO_DEEP'] : ['TOO_DEEP', 'INVALID_YAML'] } : {}) };
   }
   if (dice < 24) {
     const shape = Math.floor(r() * 4);
     const n = Math.min(depth, 4_000);
-    if (shape === 0) return { kind: 'deep block', body: `${'- '.repeat(depth)}x` };
-    if (shape === 1) return { kind: 'deep block', body: `${'? '.repeat(depth)}x` };
-    if (shape === 2) return { kind: 'deep block', body: Array.from({ length: n }, (_, i) => `${' '.repeat(i)}k${i}:`).join('\n') + ' x' };
-    return { kind: 'deep block', body: Array.from({ length: n }, (_, i) => `${' '.repeat(2 * i)}- a:`).join('\n') };
+    const expect = depth > 64 ? ['TOO_DEEP', 'BODY_TOO_LARGE'] : undefined;
+    if (shape === 0) return { kind: 'deep block', body: `${'- '.repeat(depth)}x`, expect };
+    if (shape === 1) return { kind: 'deep block', body: `${'? '.repeat(depth)}x`, expect };
+    if (shape === 2) return { kind: 'deep block', body: Array.from({ length: n }, (_, i) => `${' '.repeat(i)}k${i}:`).join('\n') + ' x', expect };
+    return { kind: 'deep block', body: Array.from({ length: n }, (_, i) => `${' '.repeat(2 * i)}- a:`).join('\n'), expect };
   }
   if (dice < 40) {
     const width = 2 + Math.floor(r() * 12);
     const levels = 2 + Math.floor(r() * 12);
     const name = (i: number) => `l${i}`;
-    let text = `flags: {}\n${name(0)}: &${name(0)} [${Array(width).fill(`"${repeat(r, 'lol', 1, 30)}"`).join(', ')}]\n`;
+    const lol = `"${repeat(r, 'lol', 1, 30)}"`;
+    let text = `flags: {}\n${name(0)}: &${name(0)} [${Array(width).fill(lol).join(', ')}]\n`;
     for (let i = 1; i < levels; i++) text += `${name(i)}: &${name(i)} [${Array(width).fill(`*${name(i - 1)}`).join(', ')}]\n`;
     const variant = Math.floor(r() * 4);
     if (variant === 1) text += `self: &s [1, *s]\n`;
     if (variant === 2) text += `deep: &d ${'['.repeat(40)}${']'.repeat(40)}\nmore: ${'['.repeat(30)}*d${']'.repeat(30)}\n`;
     if (variant === 3) text += `? *${name(levels - 1)}\n: key\n`;
-    return { kind: 'alias expansion', body: text };
+    // The last level alone expands to width^levels scalars.
+    const expect = [...(width ** levels * (lol.length + 1) > sizeLimit ? ['ALIAS_EXPANSION'] : []), ...[[], ['RECURSIVE_ALIAS'], ['TOO_DEEP'], ['NON_SCALAR_KEY']][variant]!];
+    return { kind: 'alias expansion', body: text, ...(expect.length > 0 ? { expect } : {}) };
   }
   if (dice < 52) {
+    // On a scalar value (`key: value` lines), where a tag is always a tag.
     const lines = valid.split('\n');
-    const at = Math.floor(r() * lines.length);
+    const candidates = lines.map((l, i) => (/^\s*[\w-]+: \S/.test(l) ? i : -1)).filter((i) => i >= 0);
+    const at = pick(r, candidates);
     const line = lines[at]!;
     const colon = line.indexOf(': ');
-    lines[at] = colon >= 0 ? `${line.slice(0, colon + 2)}${pick(r, TAGS)} ${line.slice(colon + 2) || 'x'}` : `${line} ${pick(r, TAGS)} x`;
-    return { kind: 'custom tag', body: lines.join('\n') };
+    lines[at] = `${line.slice(0, colon + 2)}${pick(r, TAGS)} ${line.slice(colon + 2)}`;
+    return { kind: 'custom tag', body: lines.join('\n'), expect: ['UNSUPPORTED_TAG'] };
   }
   if (dice < 58) {
     // Near and over the size limit: the raw limit answers 413, the rest is a huge scalar or key.
@@ -124,15 +134,14 @@ export function hostileYaml(r: () => number, valid: string, sizeLimit: number): 
     const size = near ? 100_000 + Math.floor(r() * 900_000) : sizeLimit - 200 + Math.floor(r() * 400);
     const scalar = 'x'.repeat(Math.max(0, size - valid.length - 40));
     const where = Math.floor(r() * 3);
-    if (where === 0) return { kind: 'huge scalar', body: `${valid}\nextra: "${scalar}"\n` };
-    if (where === 1) return { kind: 'huge scalar', body: valid.replace('type: boolean', `type: ${scalar}`) };
-    return { kind: 'huge scalar', body: `"${scalar}": 1\n${valid}` };
+    const body = where === 0 ? `${valid}\nextra: "${scalar}"\n` : where === 1 ? valid.replace('type: boolean', `type: ${scalar}`) : `"${scalar}": 1\n${valid}`;
+    return { kind: 'huge scalar', body, ...(Buffer.byteLength(body) > sizeLimit ? { expect: ['BODY_TOO_LARGE'] } : {}) };
   }
   if (dice < 72) {
     const bytes = Buffer.from(valid, 'utf8');
     const at = Math.floor(r() * bytes.length);
     const bad = Buffer.from(pick(r, INVALID_UTF8));
-    return { kind: 'invalid UTF-8', body: new Uint8Array(Buffer.concat([bytes.subarray(0, at), bad, bytes.subarray(at)])) };
+    return { kind: 'invalid UTF-8', body: new Uint8Array(Buffer.concat([bytes.subarray(0, at), bad, bytes.subarray(at)])), expect: ['INVALID_UTF8'] };
   }
   if (dice < 92) {
     let text = valid;
