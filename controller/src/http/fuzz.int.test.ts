@@ -205,6 +205,13 @@ describe('YAML imports against a controller process', () => {
     expect(ok.status, ok.text).toBe(200);
   }, 60_000);
 
+  it('refuses invalid UTF-8 in JSON bodies too, instead of storing replacement characters', async () => {
+    const bytes = new Uint8Array([...Buffer.from('{"key":"utf","name":"N'), 0xc3, 0x28, ...Buffer.from('"}')]);
+    const r = await send('/api/v1/projects', bytes, 'application/json');
+    expect([r.status, r.json?.error?.code]).toEqual([400, 'INVALID_UTF8']);
+    expect((await send('/api/v1/projects/utf', undefined)).status).toBe(404);
+  }, 60_000);
+
   it(`survives ${COUNT_YAML} seeded hostile YAML bodies (dry run and real) with no 5xx`, async () => {
     const r = prng(20_261_201);
     const started = Date.now();
