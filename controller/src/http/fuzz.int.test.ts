@@ -9,6 +9,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify as toYaml } from 'yaml';
 import { type SupervisedChild, Supervisor, waitForLine } from '../../../scripts/stack/supervisor.ts';
@@ -141,6 +142,7 @@ describe('YAML imports against a controller process', () => {
   const supervisor = new Supervisor({ echo: false, keepLines: 60 });
   const dir = mkdtempSync(join(tmpdir(), 'fs-yaml-fuzz-'));
   const token = `yaml-fuzz-admin-token-${Date.now()}-0123456789abcdef`;
+  const prefix = `yamlfuzz${process.pid}-${Date.now().toString(36)}`;
   const E = '/api/v1/projects/p/environments/dev';
   const SIZE_LIMIT = 10 * 1024 * 1024;
   const COUNT_YAML = 2_000;
@@ -168,7 +170,7 @@ describe('YAML imports against a controller process', () => {
   beforeAll(async () => {
     controller = supervisor.start({
       name: 'controller', file: 'controller/src/main.ts', cwd: join(import.meta.dirname, '../../..'),
-      env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dir, DATABASE_URL: undefined, ADMIN_TOKEN: token, POLICIES_DIR: join(dir, 'no-policies'), REDIS_KEY_PREFIX: `yamlfuzz${process.pid}:`, QUEUE_PREFIX: `yamlfuzz${process.pid}q` },
+      env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dir, DATABASE_URL: undefined, ADMIN_TOKEN: token, POLICIES_DIR: join(dir, 'no-policies'), REDIS_KEY_PREFIX: `${prefix}:`, QUEUE_PREFIX: `${prefix}q` },
     });
     url = (await waitForLine(controller, /listening on (http:\/\/[^/\s]+)/, 90_000))[1]!;
     expect((await send('/api/v1/projects', JSON.stringify({ key: 'p' }), 'application/json')).status).toBe(201);
@@ -177,6 +179,20 @@ describe('YAML imports against a controller process', () => {
   afterAll(async () => {
     await supervisor.stopAll();
     rmSync(dir, { recursive: true, force: true });
+    // The controller's BullMQ producers leave queue keys under the prefix.
+    const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: 1, lazyConnect: true });
+    try {
+      await redis.connect();
+      let cursor = '0';
+      for (let i = 0; i < 100; i++) {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+        if (keys.length > 0) await redis.del(...keys);
+        cursor = next;
+        if (cursor === '0') break;
+      }
+    } finally {
+      redis.disconnect();
+    }
   });
 
   it('answers deep nesting with 400 TOO_DEEP, again and again, and keeps serving', async () => {
