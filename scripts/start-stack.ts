@@ -61,7 +61,7 @@ const lines = [
   '',
   'flagship local stack is up',
   `  admin API      ${s.apiUrl}`,
-  ...s.evaluatorUrls.map((u, i) => `  evaluator ${i + 1}    ${u}  (OFREP ${u}/ofrep/v1/evaluate/flags, /readyz, /metrics)`),
+  ...s.evaluatorUrls.map((u, i) => `  evaluator ${i + 1}    ${u}  (OFREP ${u}/ofrep/v1/evaluate/flags, /healthz, /readyz; admin ${s.evaluatorAdminUrls[i]}/metrics, /readyz, 127.0.0.1 only)`),
   `  redis          ${s.redisUrl}${s.privateRedis ? '  (private redis-server, no persistence; stops with the stack)' : ''}`,
   `  admin key      ${s.adminToken ?? '(not shown: the database already had an admin key; it was printed at first start. Set ADMIN_TOKEN to choose one.)'}`,
   '',

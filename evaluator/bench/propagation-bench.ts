@@ -85,7 +85,8 @@ async function main() {
     databaseUrl,
     controllerPort: 0, evaluatorPorts: Array.from({ length: EVALUATORS }, () => 0), redisUrl: process.env.REDIS_URL,
     keyPrefix: prefix, dataDir, adminToken, supervisor: { echo: false },
-    env: { EVALUATOR_MAX_IN_FLIGHT: '4096' },
+    // Every subscriber uses the one SDK key: lift the per-key stream cap (1,000) for any EVALUATORS.
+    env: { EVALUATOR_MAX_IN_FLIGHT: '4096', EVALUATOR_SSE_MAX_STREAMS_PER_KEY: String(Math.max(1000, SUBSCRIBERS)), EVALUATOR_SSE_MAX_STREAMS: String(Math.max(10_000, SUBSCRIBERS)) },
   });
   const admin = new AdminClient(stack.apiUrl, adminToken);
   const { environmentId, sdkKey } = await admin.setUpBooleanFlag('bench', 'prod', 'bench-flag');

@@ -14,7 +14,7 @@ export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)
 export interface LocalStackOptions {
   /** Controller port; 0 = a free one. */
   controllerPort?: number;
-  /** One evaluator process per port; 0 entries get free ports. */
+  /** One evaluator process per port; 0 entries get free ports. Each one's admin listener is on port + 1000 (a free port for a 0 entry). */
   evaluatorPorts?: number[];
   redisUrl?: string;
   /** Start a private redis-server when nothing answers at `redisUrl` (default true). */
@@ -36,6 +36,8 @@ export interface LocalStack {
   /** The admin API base: `${controllerUrl}/api/v1`. */
   apiUrl: string;
   evaluatorUrls: string[];
+  /** Each evaluator's admin listener (/metrics, /readyz detail), on 127.0.0.1, in the order of evaluatorUrls. */
+  evaluatorAdminUrls: string[];
   redisUrl: string;
   privateRedis: PrivateRedis | undefined;
   /** The key printed by the controller at first start, or the given ADMIN_TOKEN; undefined when neither. */
@@ -92,16 +94,19 @@ export async function startLocalStack(o: LocalStackOptions = {}): Promise<LocalS
     let workerCount = 0;
     const startWorkers = () => supervisor.start({ name: workerCount++ === 0 ? 'workers' : `workers-${workerCount}`, file: 'workers/src/main.ts', cwd: REPO_ROOT, env: common });
     const workers = startWorkers();
-    const ports = await Promise.all((o.evaluatorPorts ?? [4100, 4101]).map((p) => (p === 0 ? freePort() : Promise.resolve(p))));
-    const evaluators = ports.map((port) => supervisor.start({
+    const asked = o.evaluatorPorts ?? [4100, 4101];
+    const ports = await Promise.all(asked.map((p) => (p === 0 ? freePort() : Promise.resolve(p))));
+    const adminPorts = await Promise.all(asked.map((p) => (p === 0 ? freePort() : Promise.resolve(p + 1000))));
+    const evaluators = ports.map((port, i) => supervisor.start({
       name: `evaluator-${port}`, file: 'evaluator/src/server/main.ts', cwd: REPO_ROOT,
-      env: { ...common, EVALUATOR_PORT: String(port), EVALUATOR_DATA_DIR: resolve(dataDir, `evaluator-${port}`) },
+      env: { ...common, EVALUATOR_PORT: String(port), EVALUATOR_ADMIN_PORT: String(adminPorts[i]), EVALUATOR_DATA_DIR: resolve(dataDir, `evaluator-${port}`) },
     }));
     const evaluatorUrls = ports.map((p) => `http://127.0.0.1:${p}`);
+    const evaluatorAdminUrls = adminPorts.map((p) => `http://127.0.0.1:${p}`);
     await waitForLine(workers, /^workers: publishing/, timeout);
     await Promise.all(evaluatorUrls.map((u, i) => waitForHttp(`${u}/healthz`, timeout, evaluators[i])));
     return {
-      controllerUrl, apiUrl: `${controllerUrl}/api/v1`, evaluatorUrls, redisUrl, privateRedis,
+      controllerUrl, apiUrl: `${controllerUrl}/api/v1`, evaluatorUrls, evaluatorAdminUrls, redisUrl, privateRedis,
       adminToken: o.adminToken ?? printedToken, supervisor, controller, workers, evaluators, startWorkers, stop,
     };
   } catch (error) {

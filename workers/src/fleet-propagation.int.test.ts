@@ -55,7 +55,7 @@ describe('fleet propagation', () => {
     await changeConfig(t.db, env!, 'a', (c) => c);
     const fleet = await startEvaluators({ count: 2, redisUrl: REDIS_URL, prefix, dataDirs: [join(dir, 'e1'), join(dir, 'e2')] });
     cleanups.push(() => fleet.stop());
-    await eventually(async () => ((await Promise.all(fleet.urls.map((u) => readyVersion(u, env!)))).every((x) => x.version !== undefined) || undefined), 20_000, 'evaluators loading the environment');
+    await eventually(async () => ((await Promise.all(fleet.adminUrls.map((u) => readyVersion(u, env!)))).every((x) => x.version !== undefined) || undefined), 20_000, 'evaluators loading the environment');
 
     // Observers: two SSE subscribers per evaluator, and a /readyz poller per evaluator.
     const streams: Array<{ url: string; versions: number[] }> = [];
@@ -69,7 +69,7 @@ describe('fleet propagation', () => {
     await Promise.all(subs.map((s) => s.opened));
     const polled = fleet.urls.map(() => [] as number[]);
     let polling = true;
-    const pollers = fleet.urls.map(async (url, i) => {
+    const pollers = fleet.adminUrls.map(async (url, i) => {
       while (polling) {
         const v = (await readyVersion(url, env!)).version;
         if (v !== undefined) polled[i]!.push(v);
@@ -86,7 +86,7 @@ describe('fleet propagation', () => {
     }
     await eventually(async () => ((await outboxCount(t.db)) === 0 || undefined), 30_000, 'the outbox drained');
     const final = Number(await r.redis.get(redisKeys(prefix).version(env!)));
-    await eventually(async () => ((await Promise.all(fleet.urls.map((u) => readyVersion(u, env!)))).every((x) => x.version === final) || undefined), 10_000, `every evaluator at version ${final}`);
+    await eventually(async () => ((await Promise.all(fleet.adminUrls.map((u) => readyVersion(u, env!)))).every((x) => x.version === final) || undefined), 10_000, `every evaluator at version ${final}`);
     await eventually(() => (streams.every((s) => s.versions.at(-1) === final) || undefined), 5_000, 'every stream at the final version');
     polling = false;
     await Promise.all(pollers);
@@ -126,7 +126,7 @@ describe('fleet propagation', () => {
       const fleet: Fleet = await startEvaluators({ count: 2, redisUrl: redis.url, prefix, dataDirs: [join(dir, 'e1'), join(dir, 'e2')] });
       cleanups.push(() => fleet.stop());
       await eventually(async () => ((await Promise.all(fleet.urls.map((u) => evaluate(u, sdkKey, 'a')))).every((s) => s.value === false) || undefined), 20_000, 'the fleet serving off');
-      const before = (await readyVersion(fleet.urls[0]!, prod!)).version!;
+      const before = (await readyVersion(fleet.adminUrls[0]!, prod!)).version!;
 
       await redis.stop();
       // Down: the fleet answers from memory, the change made now waits in the outbox.
@@ -143,7 +143,7 @@ describe('fleet propagation', () => {
       cleanups.push(() => late.stop());
       await eventually(async () => ((await evaluate(late.urls[0]!, sdkKey, 'a')).status === 200 || undefined), 15_000, 'the late evaluator serving');
       expect(await evaluate(late.urls[0]!, sdkKey, 'a')).toMatchObject({ status: 200, value: false });
-      expect(await readyVersion(late.urls[0]!, prod!)).toMatchObject({ version: before, source: 'disk' });
+      expect(await readyVersion(late.adminUrls[0]!, prod!)).toMatchObject({ version: before, source: 'disk' });
 
       // Back, empty (no persistence): the waiting change goes out with a higher version than any
       // served before, and the sweep restores the environment that had no change.
@@ -151,7 +151,7 @@ describe('fleet propagation', () => {
       cleanups.push(() => redis.stop());
       const all = [...fleet.urls, ...late.urls];
       await eventually(async () => ((await Promise.all(all.map((u) => evaluate(u, sdkKey, 'a')))).every((s) => s.value === true) || undefined), 20_000, 'every evaluator serving the change made during the outage');
-      for (const url of all) expect((await readyVersion(url, prod!)).version!).toBeGreaterThan(before);
+      for (const url of [...fleet.adminUrls, ...late.adminUrls]) expect((await readyVersion(url, prod!)).version!).toBeGreaterThan(before);
       const check = testRedis(prefix, redis.url);
       cleanups.push(() => check.cleanup());
       await eventually(async () => ((await check.redis.get(redisKeys(prefix).version(prod!))) !== null || undefined), 10_000, 'commands reconnected');

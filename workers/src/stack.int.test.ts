@@ -44,7 +44,7 @@ describe('the local stack', () => {
     const admin = new AdminClient(s.apiUrl, adminToken);
     const { environmentId, sdkKey, configVersion } = await admin.setUpBooleanFlag('shop', 'prod', 'new-checkout');
     await eventually(async () => ((await Promise.all(s.evaluatorUrls.map((u) => evaluate(u, sdkKey, 'new-checkout')))).every((x) => x.value === true) || undefined), 20_000, 'every evaluator serving the flag on');
-    const before = (await readyVersion(s.evaluatorUrls[0]!, environmentId)).version!;
+    const before = (await readyVersion(s.evaluatorAdminUrls[0]!, environmentId)).version!;
 
     const pushed: number[][] = s.evaluatorUrls.map(() => []);
     const subs = s.evaluatorUrls.map((u, i) => subscribeSnapshots(`${u}/v1/stream`, sdkKey, (v) => pushed[i]!.push(v)));
@@ -56,7 +56,7 @@ describe('the local stack', () => {
         return all.every((x) => x.value === false) ? all : undefined;
       }, 5_000, 'every evaluator serving the change');
       for (const x of served) expect(x).toMatchObject({ status: 200, value: false, variant: 'off' });
-      for (const u of s.evaluatorUrls) expect((await readyVersion(u, environmentId)).version!).toBeGreaterThan(before);
+      for (const u of s.evaluatorAdminUrls) expect((await readyVersion(u, environmentId)).version!).toBeGreaterThan(before);
       await eventually(() => (pushed.every((p) => (p.at(-1) ?? 0) > before) || undefined), 5_000, 'an SSE event from every evaluator');
     } finally {
       for (const x of subs) x.close();

@@ -1,7 +1,7 @@
 /**
  * Evaluator processes for the workers' end-to-end tests: colleague-built evaluator server
  * (evaluator/src/server/main.ts) started as real child processes, as the fleet runs, plus the
- * observations a user can make of them (OFREP value, /readyz version, the SSE stream).
+ * observations a user can make of them (OFREP value, the admin listener's /readyz version, the SSE stream).
  */
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
@@ -15,6 +15,8 @@ import { T0 } from './fixtures.ts';
 
 export interface Fleet {
   urls: string[];
+  /** Each evaluator's admin listener (/metrics, /readyz detail), in the order of `urls`. */
+  adminUrls: string[];
   children: SupervisedChild[];
   stop(): Promise<void>;
 }
@@ -23,13 +25,16 @@ export interface Fleet {
 export async function startEvaluators(o: { count: number; redisUrl: string; prefix: string; dataDirs: string[]; env?: Record<string, string> }): Promise<Fleet> {
   const supervisor = new Supervisor({ echo: false });
   const urls: string[] = [];
+  const adminUrls: string[] = [];
   const children: SupervisedChild[] = [];
   for (let i = 0; i < o.count; i++) {
     const port = await freePort();
+    const adminPort = await freePort();
     urls.push(`http://127.0.0.1:${port}`);
+    adminUrls.push(`http://127.0.0.1:${adminPort}`);
     children.push(supervisor.start({
       name: `evaluator-${port}`, file: 'evaluator/src/server/main.ts', cwd: REPO_ROOT,
-      env: { ...process.env, ...o.env, EVALUATOR_PORT: String(port), REDIS_URL: o.redisUrl, REDIS_KEY_PREFIX: o.prefix, EVALUATOR_DATA_DIR: o.dataDirs[i] },
+      env: { ...process.env, ...o.env, EVALUATOR_PORT: String(port), EVALUATOR_ADMIN_PORT: String(adminPort), REDIS_URL: o.redisUrl, REDIS_KEY_PREFIX: o.prefix, EVALUATOR_DATA_DIR: o.dataDirs[i] },
     }));
   }
   try {
@@ -38,7 +43,7 @@ export async function startEvaluators(o: { count: number; redisUrl: string; pref
     await supervisor.stopAll();
     throw error;
   }
-  return { urls, children, stop: () => supervisor.stopAll() };
+  return { urls, adminUrls, children, stop: () => supervisor.stopAll() };
 }
 
 /** An SDK key for one environment, inserted the way the controller stores it. */
@@ -65,9 +70,13 @@ export async function evaluate(url: string, sdkKey: string, flag: string): Promi
   return { status: r.status, ...((await r.json()) as object) };
 }
 
-/** The snapshot version /readyz reports for an environment (undefined when not loaded). */
-export async function readyVersion(url: string, environmentId: string): Promise<{ version?: number; source?: string; killedFlags?: string[] }> {
-  const r = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(5_000) });
+/**
+ * The snapshot version /readyz reports for an environment (undefined when not loaded). `adminUrl`
+ * is the evaluator's admin listener (Fleet.adminUrls, LocalStack.evaluatorAdminUrls): the public
+ * port's /readyz names no environment.
+ */
+export async function readyVersion(adminUrl: string, environmentId: string): Promise<{ version?: number; source?: string; killedFlags?: string[] }> {
+  const r = await fetch(`${adminUrl}/readyz`, { signal: AbortSignal.timeout(5_000) });
   const body = (await r.json()) as { environments: Array<{ environment: string; version?: number; source?: string; killedFlags?: string[] }> };
   const e = body.environments.find((x) => x.environment === environmentId);
   return { version: e?.version, source: e?.source, killedFlags: e?.killedFlags };
