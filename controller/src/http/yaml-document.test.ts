@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
+import { prng, randomValue } from '../test-support/fuzz.ts';
 import { readYamlDocument, type YamlLimits } from './yaml-document.ts';
 import { scanYamlShape } from './yaml-shape-scan.ts';
+
+const depthOf = (v: unknown): number => (typeof v === 'object' && v !== null ? 1 + Math.max(0, ...Object.values(v).map(depthOf)) : 0);
 
 const LIMITS: YamlLimits = { maxBytes: 10 * 1024 * 1024, maxDepth: 64, maxNodes: 500_000 };
 const read = (text: string | Uint8Array, limits = LIMITS) => readYamlDocument(text, limits);
@@ -55,6 +58,20 @@ describe('readYamlDocument', () => {
     for (const text of ['['.repeat(10_000), '- '.repeat(10_000), '[a: '.repeat(10_000), Array.from({ length: 1_000 }, (_, i) => `${' '.repeat(i)}- k:`).join('\n')]) {
       const shape = scanYamlShape(text, { maxDepthBound: 256, maxNodes: 500_000 });
       expect(shape.exceeded).toBe('depth');
+    }
+  });
+
+  it('never bounds the depth below the real depth, whatever the layout (seeded property)', () => {
+    const r = prng(8_031);
+    for (let n = 0; n < 400; n++) {
+      let value = randomValue(r);
+      // Wrap in random containers to reach depths near the limit.
+      for (let d = Math.floor(r() * 60); d > 0; d--) value = r() < 0.5 ? [value, r() < 0.5 ? 'x' : { k: 1 }] : { [`k${d}`]: value, s: "it's [" };
+      const text = stringify(value, { collectionStyle: r() < 0.3 ? 'flow' : r() < 0.5 ? 'block' : 'any', flowCollectionPadding: r() < 0.5, indent: 1 + Math.floor(r() * 4), indentSeq: r() < 0.5, lineWidth: 0 });
+      const shape = scanYamlShape(text, { maxDepthBound: 10_000, maxNodes: 1_000_000 });
+      expect(shape.depthBound, text.slice(0, 300)).toBeGreaterThanOrEqual(depthOf(value));
+      const back = read(text);
+      expect(back.ok ? back.value : back.problem).toEqual(depthOf(value) > 64 ? { code: 'TOO_DEEP', message: expect.any(String), line: expect.any(Number), column: expect.any(Number) } : parse(text));
     }
   });
 
