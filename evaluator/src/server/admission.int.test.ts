@@ -172,10 +172,11 @@ describe('SSE streams', () => {
   it('HEAD on a stream path answers the stream headers and opens no stream', async () => {
     await start({ sseMaxStreamsPerKey: 1 });
     for (const path of ['/v1/stream', '/ofrep/v1/stream', '/v1/stream', '/ofrep/v1/stream']) {
-      const head = await fetch(`${server!.url}${path}`, { method: 'HEAD', headers: { authorization: 'Bearer key-prod' } });
+      const head = await within(fetch(`${server!.url}${path}`, { method: 'HEAD', headers: { authorization: 'Bearer key-prod' } }), 5000, `HEAD ${path}`);
       expect(head.status, path).toBe(200);
       expect(head.headers.get('content-type')).toMatch(/^text\/event-stream/);
-      expect(await head.text()).toBe('');
+      // A stream opened for a HEAD would never end: the answer must be complete.
+      expect(await within(head.text(), 5000, `the end of HEAD ${path}`)).toBe('');
     }
     expect(await adminMetrics()).toContain('evaluator_sse_clients 0');
     // The key's single place is still free.
