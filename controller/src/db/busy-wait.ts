@@ -90,3 +90,15 @@ export async function retryWhileBusy<T>(fn: () => Promise<T>, options: BusyWaitO
     }
   }
 }
+
+/**
+ * Kysely's migrator reports failures in its result instead of throwing: a run refused SQLite's
+ * lock (the other process writing while this one starts) rolled back whole and runs again.
+ */
+export async function migrateWhileBusy<R extends { error?: unknown }>(migrator: { migrateToLatest(): Promise<R> }, options: BusyWaitOptions = {}): Promise<R> {
+  return retryWhileBusy(async () => {
+    const result = await migrator.migrateToLatest();
+    if (isDatabaseBusy(result.error)) throw result.error;
+    return result;
+  }, options);
+}

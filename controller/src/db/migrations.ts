@@ -4,6 +4,7 @@
  */
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import { dialectOf } from './create-database.ts';
+import { migrateWhileBusy } from './busy-wait.ts';
 import { rolloutMigration } from '../rollouts/rollout-tables.ts';
 import { fourEyesMigration } from '../change-requests/four-eyes-migration.ts';
 import type { Database } from './schema.ts';
@@ -142,7 +143,7 @@ class InlineProvider implements MigrationProvider {
 /** Brings the schema up to date; throws (with the failing migration's error) on failure. */
 export async function runMigrations(db: Kysely<Database>): Promise<void> {
   const migrator = new Migrator({ db, provider: new InlineProvider(migrations(db)) });
-  const { error, results } = await migrator.migrateToLatest();
+  const { error, results } = await migrateWhileBusy(migrator);
   if (error) {
     const failed = results?.find((r) => r.status === 'Error');
     throw new Error(`migration ${failed?.migrationName ?? '?'} failed: ${String(error)}`, { cause: error });

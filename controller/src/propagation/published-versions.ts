@@ -6,6 +6,7 @@
  * history (`propagation_migration`), so it needs no registration in the controller's migrations.
  */
 import { type Kysely, type Migration, type MigrationProvider, Migrator, type Transaction } from 'kysely';
+import { migrateWhileBusy } from '../db/busy-wait.ts';
 import type { Database } from '../db/schema.ts';
 
 export interface SnapshotVersionsTable {
@@ -46,7 +47,7 @@ export async function runPropagationMigrations(db: Kysely<Database>): Promise<vo
     db, provider: new InlineProvider(),
     migrationTableName: 'propagation_migration', migrationLockTableName: 'propagation_migration_lock',
   });
-  const { error, results } = await migrator.migrateToLatest();
+  const { error, results } = await migrateWhileBusy(migrator);
   if (error) {
     const failed = results?.find((r) => r.status === 'Error');
     throw new Error(`propagation migration ${failed?.migrationName ?? '?'} failed: ${String(error)}`, { cause: error });
