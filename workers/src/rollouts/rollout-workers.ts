@@ -3,10 +3,12 @@
  * deliveries, and the reconciler that re-arms every running rollout's tick at start and then
  * periodically (a job lost with Redis, or never added because Redis was down, comes back).
  */
-import { Worker, type ConnectionOptions } from 'bullmq';
+import { UnrecoverableError, Worker, type ConnectionOptions } from 'bullmq';
 import { TICK_QUEUE, WEBHOOK_QUEUE, type TickJob } from '../../../controller/src/rollouts/bullmq-queues.ts';
 import type { RolloutService } from '../../../controller/src/rollouts/rollout-service.ts';
 import type { WebhookDelivery, WebhookService } from '../../../controller/src/webhooks/webhook-service.ts';
+import { WebhookAllowList } from '../../../controller/src/webhooks/webhook-address.ts';
+import { RefusedDestination, type Resolve } from '../webhooks/pinned-post.ts';
 import { deliverWebhook } from './deliver-webhook.ts';
 import { runTick, type TickResult } from './run-tick.ts';
 
@@ -16,6 +18,12 @@ export interface RolloutWorkerOptions {
   rollouts: RolloutService;
   webhooks: WebhookService;
   prometheusUrl: string;
+  /** Values of `${env:NAME}` references in policy headers (the workers' environment). */
+  secrets?: (name: string) => string | undefined;
+  /** Private destinations webhooks may reach (WEBHOOK_ALLOW_HOSTS); default none. */
+  webhookAllow?: WebhookAllowList;
+  /** DNS for webhook deliveries (tests); default the system resolver. */
+  resolve?: Resolve;
   /** Ticks in flight per process: ticks wait on Prometheus, not on CPU. */
   concurrency?: number;
   reconcileEveryMs?: number;
@@ -32,7 +40,7 @@ export interface RolloutWorkers {
 export async function startRolloutWorkers(o: RolloutWorkerOptions): Promise<RolloutWorkers> {
   const log = o.log ?? ((m: string, e?: unknown) => console.error(m, e ?? ''));
   const ticks = new Worker<TickJob>(TICK_QUEUE, async (job) => {
-    const outcome = await runTick({ rollouts: o.rollouts, prometheusUrl: o.prometheusUrl }, job.data);
+    const outcome = await runTick({ rollouts: o.rollouts, prometheusUrl: o.prometheusUrl, ...(o.secrets ? { secrets: o.secrets } : {}) }, job.data);
     o.onTick?.(job.data, outcome);
     return outcome.result;
   }, {
@@ -44,10 +52,19 @@ export async function startRolloutWorkers(o: RolloutWorkerOptions): Promise<Roll
   const deliveries = new Worker<WebhookDelivery>(WEBHOOK_QUEUE, async (job) => {
     const target = await o.webhooks.target(job.data.webhookId);
     if (!target) return 'webhook deleted';
-    return deliverWebhook(target, job.data);
+    // A secret this process cannot open, or a refused address: retrying changes nothing, so the
+    // job fails at once with the reason (visible in BullMQ as its failedReason, and logged).
+    if (!target.ok) throw new UnrecoverableError(target.reason);
+    try {
+      return await deliverWebhook(target, job.data, { allow: o.webhookAllow ?? new WebhookAllowList(), ...(o.resolve ? { resolve: o.resolve } : {}) });
+    } catch (error) {
+      if (error instanceof RefusedDestination) throw new UnrecoverableError(error.message);
+      throw error;
+    }
   }, { connection: o.connection, prefix: o.prefix, concurrency: 20 });
   for (const w of [ticks, deliveries]) w.on('error', (error) => log(`worker ${w.name}: ${error.message}`));
   ticks.on('failed', (job, error) => log(`tick ${job?.id} failed (attempt ${job?.attemptsMade}): ${error.message}`));
+  deliveries.on('failed', (job, error) => log(`webhook delivery ${job?.id} (${job?.data.event} to webhook ${job?.data.webhookId}) failed (attempt ${job?.attemptsMade}): ${error.message}`));
 
   const reconcile = async (all: boolean) => {
     try { await o.rollouts.reconcile({ all }); } catch (error) { log('reconciler: could not re-arm rollouts', error); }

@@ -4,7 +4,7 @@
  */
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import type { PrometheusProvider } from '../policy/policy.ts';
+import { resolveHeaders, type PrometheusProvider } from '../policy/policy.ts';
 import type { Measurement } from './measurement.ts';
 
 export interface ResolvedQuery {
@@ -17,8 +17,18 @@ export interface ResolvedQuery {
 // node:http costs a fraction of fetch per request here (measured: docs/performance.md).
 const agents = { 'http:': new HttpAgent({ keepAlive: true, maxSockets: 64 }), 'https:': new HttpsAgent({ keepAlive: true, maxSockets: 64 }) };
 
-/** Runs one instant query. A vector with several series is summed (templates should aggregate). */
-export async function queryPrometheus(provider: PrometheusProvider & { address: string }, query: string, time?: number): Promise<ResolvedQuery> {
+/** No `${env:NAME}` reference resolves (the default outside the workers). */
+const NO_SECRETS = () => undefined;
+
+/**
+ * Runs one instant query. A vector with several series is summed (templates should aggregate).
+ * Header references (`${env:NAME}`) are resolved here, per query, from `secrets` (the workers'
+ * environment); an unset variable is a provider error of this query, like an unreachable server.
+ */
+export async function queryPrometheus(
+  provider: PrometheusProvider & { address: string }, query: string, time?: number,
+  secrets: (name: string) => string | undefined = NO_SECRETS,
+): Promise<ResolvedQuery> {
   const started = performance.now();
   const form = new URLSearchParams({ query });
   if (time !== undefined) form.set('time', (time / 1000).toFixed(3));
@@ -29,13 +39,15 @@ export async function queryPrometheus(provider: PrometheusProvider & { address: 
   } catch {
     return done({ kind: 'error', message: `invalid Prometheus address ${provider.address}` });
   }
+  const headers = resolveHeaders(provider.headers, secrets);
+  if (!headers.ok) return done({ kind: 'error', message: headers.message });
   const body = form.toString();
   const answer = await new Promise<{ status: number; text: string } | { error: string }>((resolve) => {
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     const req = send(url, {
       method: 'POST',
       agent: agents[url.protocol as 'http:' | 'https:'],
-      headers: { ...provider.headers, 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) },
+      headers: { ...headers.headers, 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) },
     }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));

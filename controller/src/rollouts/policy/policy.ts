@@ -87,3 +87,86 @@ export function renderQuery(template: string, values: Record<(typeof TEMPLATE_PL
 export function promDuration(ms: number): string {
   return `${Math.max(1, Math.ceil(ms / 1000))}s`;
 }
+
+// --- Secrets in Prometheus headers -------------------------------------------------------------
+// A policy is data anyone with a viewer key can read (GET /policies, GET /rollouts/:id), so it
+// never holds a credential: a header names it by environment variable, `${env:PROM_TOKEN}`, and
+// only the workers resolve it, at query time, from their own environment.
+
+const REFERENCE = /\$\{env:([A-Za-z_][A-Za-z0-9_]{0,127})\}/g;
+const ANY_PLACEHOLDER = /\$\{[^}]*\}?/g;
+/** Header names whose value is a credential: it must come from a reference. */
+const CREDENTIAL_HEADER = /^(authorization|proxy-authorization|cookie)$|token|secret|password|passwd|api-?key|auth/i;
+/** `Bearer ${env:X}`, `${env:X}`: at most one scheme word before the reference. */
+const CREDENTIAL_VALUE = /^(?:[A-Za-z][A-Za-z0-9-]{0,31} )?\$\{env:[A-Za-z_][A-Za-z0-9_]{0,127}\}$/;
+
+/** What is wrong with a header value as written in a policy, or undefined. */
+export function headerValueProblem(name: string, value: string): string | undefined {
+  if (/[\r\n]/.test(value) || value.length > 1024) return 'expected a one-line string of at most 1024 characters';
+  for (const m of value.matchAll(ANY_PLACEHOLDER)) {
+    if (!new RegExp(`^${REFERENCE.source}$`).test(m[0])) return `${m[0]} is not a reference: write \${env:NAME} (letters, digits, _)`;
+  }
+  if (CREDENTIAL_HEADER.test(name) && !CREDENTIAL_VALUE.test(value)) {
+    return 'a credential header takes its value from the workers\' environment, never the policy: write e.g. "Bearer ${env:PROM_TOKEN}"';
+  }
+  return undefined;
+}
+
+/** The environment variables a policy's headers reference. */
+export function headerReferences(headers: Record<string, string>): string[] {
+  return [...new Set(Object.values(headers).flatMap((v) => [...v.matchAll(REFERENCE)].map((m) => m[1]!)))];
+}
+
+/**
+ * Headers with their references filled from `lookup` (the workers' environment), or the first
+ * problem - never a resolved value in the message. An unset or empty variable is a problem:
+ * sending `Bearer ` would look like a Prometheus that refuses us.
+ */
+export function resolveHeaders(
+  headers: Record<string, string>, lookup: (name: string) => string | undefined,
+): { ok: true; headers: Record<string, string> } | { ok: false; message: string } {
+  const out: Record<string, string> = {};
+  for (const [name, template] of Object.entries(headers)) {
+    let missing: string | undefined;
+    const value = template.replace(REFERENCE, (_all, variable: string) => {
+      const v = lookup(variable);
+      if (v === undefined || v === '') missing ??= variable;
+      return v ?? '';
+    });
+    if (missing !== undefined) return { ok: false, message: `analysis.prometheus.headers.${name}: environment variable ${missing} is not set in the workers` };
+    if (/[\r\n]/.test(value)) return { ok: false, message: `analysis.prometheus.headers.${name}: the value from the environment spans several lines` };
+    out[name] = value;
+  }
+  return { ok: true, headers: out };
+}
+
+/**
+ * A policy as API responses show it: header values that are references (or plain text on a
+ * non-credential header) as written, anything else - a literal credential in a policy stored with
+ * a rollout before references existed - as "[redacted]".
+ */
+export function policyView(policy: Policy): Policy {
+  const headers = policy.analysis.prometheus.headers;
+  const shown: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) shown[name] = headerValueProblem(name, value) === undefined ? value : '[redacted]';
+  const address = policy.analysis.prometheus.address;
+  return {
+    ...policy,
+    analysis: {
+      ...policy.analysis,
+      prometheus: { ...policy.analysis.prometheus, headers: shown, ...(address !== undefined ? { address: withoutUserinfo(address) } : {}) },
+    },
+  };
+}
+
+function withoutUserinfo(address: string): string {
+  try {
+    const u = new URL(address);
+    if (u.username === '' && u.password === '') return address;
+    u.username = '';
+    u.password = '';
+    return u.toString();
+  } catch {
+    return '[redacted]';
+  }
+}
