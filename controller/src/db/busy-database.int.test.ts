@@ -6,7 +6,8 @@
  */
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { databaseChecksum } from '../test-support/test-database.ts';
+import { createTestDatabase, databaseChecksum } from '../test-support/test-database.ts';
+import { runMigrations } from './migrations.ts';
 import { booleanFlag, onConfig, seedProject, startTestServer, type TestServer } from '../test-support/test-server.ts';
 
 const WAIT_LIMIT_MS = 600;
@@ -70,6 +71,24 @@ describe('writes on a busy SQLite database', () => {
     const again = await t.request('PUT', F, { body: { ...onConfig({ enabled: true }), version: v } });
     expect(again.status, again.text).toBe(200);
     expect((await t.request('GET', '/api/v1/projects/p/flags/g')).status).toBe(404);
+  });
+
+  it('start-up migrations wait for a write lock another process holds', async () => {
+    const fresh = await createTestDatabase('sqlite', { migrate: false });
+    const blocker = new BetterSqlite3(fresh.config.sqliteFile);
+    try {
+      blocker.exec('CREATE TABLE IF NOT EXISTS other_process (x integer)');
+      blocker.exec('BEGIN IMMEDIATE');
+      blocker.exec('INSERT INTO other_process VALUES (1)');
+      const migrating = runMigrations(fresh.db);
+      await new Promise((r) => setTimeout(r, 200));
+      blocker.exec('COMMIT');
+      await migrating;
+      expect((await fresh.db.selectFrom('flags').select('key').execute())).toEqual([]);
+    } finally {
+      blocker.close();
+      await fresh.drop();
+    }
   });
 
   it('a consistent read takes no write lock: it is answered while another connection writes', async () => {
