@@ -6,6 +6,7 @@
  * port without persistence. Ctrl-C stops everything; if any process dies, the stack stops and
  * exits non-zero with that process's last lines.
  */
+import { maskUrl } from '@flagship/evaluator/mask-url';
 import { startLocalStack } from './stack/local-stack.ts';
 
 function fail(message: string): never {
@@ -57,15 +58,18 @@ try {
 }
 
 const s = stack!;
+// A token is printed only when the controller just generated it: one from ADMIN_TOKEN is the
+// operator's own and stays out of terminals and CI logs.
+const shownToken = env.ADMIN_TOKEN ? undefined : s.adminToken;
 const lines = [
   '',
   'flagship local stack is up',
   `  admin API      ${s.apiUrl}`,
   ...s.evaluatorUrls.map((u, i) => `  evaluator ${i + 1}    ${u}  (OFREP ${u}/ofrep/v1/evaluate/flags, /healthz, /readyz; admin ${s.evaluatorAdminUrls[i]}/metrics, /readyz, 127.0.0.1 only)`),
-  `  redis          ${s.redisUrl}${s.privateRedis ? '  (private redis-server, no persistence; stops with the stack)' : ''}`,
-  `  admin key      ${s.adminToken ?? '(not shown: the database already had an admin key; it was printed at first start. Set ADMIN_TOKEN to choose one.)'}`,
+  `  redis          ${maskUrl(s.redisUrl)}${s.privateRedis ? '  (private redis-server, no persistence; stops with the stack)' : ''}`,
+  `  admin key      ${shownToken ?? (env.ADMIN_TOKEN ? '(the one in ADMIN_TOKEN)' : '(not shown: the database already had an admin key; it was printed at first start. Set ADMIN_TOKEN to choose one.)')}`,
   '',
-  `  try: curl -H "Authorization: Bearer ${s.adminToken ?? '<admin key>'}" ${s.apiUrl}/projects`,
+  `  try: curl -H "Authorization: Bearer ${shownToken ?? '<admin key>'}" ${s.apiUrl}/projects`,
   '  Ctrl-C stops everything.',
   '',
 ];

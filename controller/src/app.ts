@@ -2,7 +2,7 @@
  * The composition root: config -> database -> stores -> services -> express app. Nothing else
  * constructs a service.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { Kysely } from 'kysely';
 import { apiKeyRoutes } from './api-keys/api-key-routes.ts';
@@ -35,7 +35,8 @@ import { MapPolicyCatalog } from './rollouts/policy-catalog.ts';
 import { rolloutRoutes } from './rollouts/rollout-routes.ts';
 import { type PolicyCatalog, RolloutService, type TickScheduler } from './rollouts/rollout-service.ts';
 import { segmentRoutes } from './segments/segment-routes.ts';
-import { KyselyWebhookStore } from './webhooks/kysely-webhook-store.ts';
+import { SecretBox } from './webhooks/secret-box.ts';
+import { WebhookAllowList } from './webhooks/webhook-address.ts';
 import { webhookRoutes } from './webhooks/webhook-routes.ts';
 import { type DeliveryQueue, WebhookService } from './webhooks/webhook-service.ts';
 import { SegmentService } from './segments/segment-service.ts';
@@ -53,13 +54,23 @@ export interface AppOptions {
   rollouts?: RolloutWiring;
   /** The kill switch's Redis path while the database is down. */
   emergencyKill?: EmergencyKiller;
+  /** Webhook secrets' key and destinations; without it: a random key for this plane only, no allowed private hosts. */
+  webhooks?: WebhookWiring;
+}
+
+/** From WEBHOOK_SECRET_KEY (or the key file) and WEBHOOK_ALLOW_HOSTS; `wake` hints the outbox drainer. */
+export interface WebhookWiring {
+  secretKey?: Buffer;
+  allow?: WebhookAllowList;
+  wake?: () => void;
 }
 
 /** What rollouts need from outside the database: policies and the BullMQ producers. */
 export interface RolloutWiring {
   policies: PolicyCatalog;
   scheduler: TickScheduler;
-  deliveries: DeliveryQueue;
+  /** Where the webhook outbox is drained to (the workers); the admin API only writes the outbox. */
+  deliveries?: DeliveryQueue;
   clock?: () => number;
 }
 
@@ -92,7 +103,10 @@ export function createControlPlaneOn(db: Kysely<Database>, options: AppOptions =
   const log = options.log ?? ((m: string, e?: unknown) => console.error(m, e ?? ''));
   const uow = new UnitOfWork(db, createKyselyStores, options.hooks);
   const policies = options.rollouts?.policies ?? new MapPolicyCatalog(new Map());
-  const webhooks = new WebhookService(new KyselyWebhookStore(db), options.rollouts?.deliveries ?? { enqueue: unconfigured('webhook delivery') }, now);
+  const webhooks = new WebhookService(uow, {
+    box: new SecretBox(options.webhooks?.secretKey ?? randomBytes(32)), allow: options.webhooks?.allow ?? new WebhookAllowList(),
+    queue: options.rollouts?.deliveries ?? { enqueue: unconfigured('webhook delivery') }, now, ...(options.webhooks?.wake ? { wake: options.webhooks.wake } : {}),
+  });
   const services: Services = {
     apiKeys: new ApiKeyService(uow, now),
     projects: new ProjectService(uow, now),

@@ -4,6 +4,8 @@
  */
 import { join, resolve } from 'node:path';
 import { databaseUrlProblem } from './db/database-url.ts';
+import { parseSecretKey } from './webhooks/secret-box.ts';
+import { WebhookAllowList } from './webhooks/webhook-address.ts';
 
 export interface Config {
   port: number;
@@ -22,6 +24,10 @@ export interface Config {
   queuePrefix: string;
   /** Ramp policies (*.yaml). */
   policiesDir: string;
+  /** WEBHOOK_SECRET_KEY (32 bytes); undefined: the key file under dataDir (webhooks/webhook-secret-key.ts). */
+  webhookSecretKey: Buffer | undefined;
+  /** WEBHOOK_ALLOW_HOSTS: private destinations webhooks may reach. */
+  webhookAllow: WebhookAllowList;
 }
 
 export class ConfigError extends Error {}
@@ -49,5 +55,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const queuePrefix = env.QUEUE_PREFIX || 'fsq';
   if (!/^[A-Za-z0-9:_-]{1,64}$/.test(queuePrefix)) throw new ConfigError('QUEUE_PREFIX must be 1..64 letters, digits, ":", "_" or "-"');
   const policiesDir = resolve(env.POLICIES_DIR || './policies');
-  return { port, host, databaseUrl, dataDir, sqliteFile: join(dataDir, 'controller.sqlite'), adminToken, redisUrl, redisKeyPrefix, queuePrefix, policiesDir };
+  const webhookSecretKey = env.WEBHOOK_SECRET_KEY ? parseSecretKey(env.WEBHOOK_SECRET_KEY) : undefined;
+  if (env.WEBHOOK_SECRET_KEY && !webhookSecretKey) throw new ConfigError('WEBHOOK_SECRET_KEY must be 32 bytes as 64 hex digits or base64 (e.g. openssl rand -hex 32)');
+  let webhookAllow: WebhookAllowList;
+  try { webhookAllow = WebhookAllowList.parse(env.WEBHOOK_ALLOW_HOSTS); } catch (e) { throw new ConfigError(`WEBHOOK_ALLOW_HOSTS: ${(e as Error).message}`); }
+  return { port, host, databaseUrl, dataDir, sqliteFile: join(dataDir, 'controller.sqlite'), adminToken, redisUrl, redisKeyPrefix, queuePrefix, policiesDir, webhookSecretKey, webhookAllow };
 }

@@ -6,16 +6,18 @@ import { ConfigError, type Config, loadConfig } from './config.ts';
 import { runMigrations } from './db/migrations.ts';
 import { RedisEmergencyKill } from './propagation/emergency-kill.ts';
 import { RedisOutboxNotifier } from './propagation/outbox-notifier.ts';
-import { BullDeliveryQueue, BullTickScheduler } from './rollouts/bullmq-queues.ts';
+import { BullTickScheduler } from './rollouts/bullmq-queues.ts';
 import { MapPolicyCatalog } from './rollouts/policy-catalog.ts';
 import { loadPolicies } from './rollouts/policy/load-policies.ts';
+import { maskUrl, maskUrlsIn } from '@flagship/evaluator/mask-url';
+import { resolveWebhookSecretKey } from './webhooks/webhook-secret-key.ts';
 
 let config: Config;
 try {
   config = loadConfig();
 } catch (error) {
   if (error instanceof ConfigError) {
-    console.error(`controller: bad configuration: ${error.message}`);
+    console.error(`controller: bad configuration: ${maskUrlsIn(error.message)}`);
     process.exit(1);
   }
   throw error;
@@ -36,16 +38,35 @@ redis.on('error', () => {});
 const queueConnection = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
 queueConnection.on('error', () => {});
 const outboxNotifier = new RedisOutboxNotifier(redis, config.redisKeyPrefix);
+let secretKey: Awaited<ReturnType<typeof resolveWebhookSecretKey>>;
+try {
+  secretKey = await resolveWebhookSecretKey({ configured: config.webhookSecretKey, dataDir: config.dataDir });
+} catch (error) {
+  console.error(`controller: cannot read the webhook secret key: ${(error as Error).message}`);
+  process.exit(1);
+}
+if (secretKey.source === 'created') console.log(`controller: created the webhook secret key ${secretKey.file} (set WEBHOOK_SECRET_KEY when processes run on several hosts)`);
+// After COMMIT of a rollout transition with webhook events: the workers' drainer wakes at once.
+const webhookWake = `${config.redisKeyPrefix}webhook-outbox-wake`;
+const wakeDrainer = () => { if (redis.status === 'ready') redis.publish(webhookWake, '').catch(() => {}); };
 const queues = { connection: queueConnection, prefix: config.queuePrefix };
 const plane = createControlPlane(config, {
   hooks: { afterCommit: () => outboxNotifier.notify() },
   emergencyKill: new RedisEmergencyKill(redis, config.redisKeyPrefix),
-  rollouts: { policies: new MapPolicyCatalog(loaded.policies), scheduler: new BullTickScheduler(queues), deliveries: new BullDeliveryQueue(queues) },
+  rollouts: { policies: new MapPolicyCatalog(loaded.policies), scheduler: new BullTickScheduler(queues) },
+  webhooks: { secretKey: secretKey.key, allow: config.webhookAllow, wake: wakeDrainer },
 });
 try {
   await runMigrations(plane.db);
 } catch (error) {
-  console.error(`controller: cannot prepare the database (${config.databaseUrl ? 'MySQL' : config.sqliteFile}): ${(error as Error).message}`);
+  console.error(`controller: cannot prepare the database (${config.databaseUrl ? maskUrl(config.databaseUrl) : config.sqliteFile}): ${(error as Error).message}`);
+  process.exit(1);
+}
+try {
+  const sealed = await plane.services.webhooks.sealLegacySecrets();
+  if (sealed > 0) console.log(`controller: sealed ${sealed} webhook secret(s) stored in plaintext before this version`);
+} catch (error) {
+  console.error(`controller: cannot seal stored webhook secrets: ${(error as Error).message}`);
   process.exit(1);
 }
 let createdToken: string | undefined;
@@ -62,7 +83,7 @@ if (createdToken) {
 const server = plane.app.listen(config.port, config.host, () => {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  console.log(`controller: listening on http://${config.host}:${port}/api/v1 (store: ${config.databaseUrl ? 'MySQL' : `SQLite ${config.sqliteFile}`})`);
+  console.log(`controller: listening on http://${config.host}:${port}/api/v1 (store: ${config.databaseUrl ? `MySQL ${maskUrl(config.databaseUrl)}` : `SQLite ${config.sqliteFile}`}, Redis ${maskUrl(config.redisUrl)})`);
 });
 server.on('error', (error) => {
   console.error(`controller: cannot listen on ${config.host}:${config.port}: ${error.message}`);

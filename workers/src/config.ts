@@ -4,6 +4,8 @@
  */
 import { isAbsolute, join, resolve } from 'node:path';
 import { databaseUrlProblem } from '../../controller/src/db/database-url.ts';
+import { parseSecretKey } from '../../controller/src/webhooks/secret-box.ts';
+import { WebhookAllowList } from '../../controller/src/webhooks/webhook-address.ts';
 
 export interface WorkersConfig {
   /** `mysql://...`; undefined: the controller's embedded SQLite file under `dataDir`. */
@@ -24,6 +26,12 @@ export interface WorkersConfig {
   queuePrefix: string;
   /** Analysis ticks in flight in this process. */
   tickConcurrency: number;
+  /** WEBHOOK_SECRET_KEY (32 bytes); undefined: the key file under dataDir, shared with the controller. */
+  webhookSecretKey: Buffer | undefined;
+  /** WEBHOOK_ALLOW_HOSTS: private destinations webhooks may reach. */
+  webhookAllow: WebhookAllowList;
+  /** Values of `${env:NAME}` references in policy headers: this process's environment, read here only. */
+  policySecrets: (name: string) => string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -61,7 +69,13 @@ export function loadWorkersConfig(env: NodeJS.ProcessEnv = process.env, cwd = pr
   if (!/^https?:\/\/\S+$/.test(prometheusUrl)) throw new ConfigError(`PROMETHEUS_URL must be an http(s) URL, got ${JSON.stringify(prometheusUrl)}`);
   const queuePrefix = env.QUEUE_PREFIX || 'fsq';
   if (!/^[A-Za-z0-9:_-]{1,64}$/.test(queuePrefix)) throw new ConfigError('QUEUE_PREFIX must be 1..64 letters, digits, ":", "_" or "-"');
+  const webhookSecretKey = env.WEBHOOK_SECRET_KEY ? parseSecretKey(env.WEBHOOK_SECRET_KEY) : undefined;
+  if (env.WEBHOOK_SECRET_KEY && !webhookSecretKey) throw new ConfigError('WEBHOOK_SECRET_KEY must be 32 bytes as 64 hex digits or base64 (e.g. openssl rand -hex 32)');
+  let webhookAllow: WebhookAllowList;
+  try { webhookAllow = WebhookAllowList.parse(env.WEBHOOK_ALLOW_HOSTS); } catch (e) { throw new ConfigError(`WEBHOOK_ALLOW_HOSTS: ${(e as Error).message}`); }
+  const policySecrets = (name: string) => env[name];
   return {
+    webhookSecretKey, webhookAllow, policySecrets,
     databaseUrl, dataDir, sqliteFile: join(dataDir, 'controller.sqlite'), redisUrl, keyPrefix, prometheusUrl, queuePrefix,
     tickConcurrency: integer(env, 'TICK_CONCURRENCY', 100, 1, 1_000),
     pollIntervalMs: integer(env, 'PUBLISH_POLL_MS', 10, 1, 10_000),

@@ -11,6 +11,9 @@ import { runMigrations } from '../../controller/src/db/migrations.ts';
 import { BullDeliveryQueue, BullTickScheduler } from '../../controller/src/rollouts/bullmq-queues.ts';
 import { MapPolicyCatalog } from '../../controller/src/rollouts/policy-catalog.ts';
 import { startRolloutWorkers } from './rollouts/rollout-workers.ts';
+import { maskUrl, maskUrlsIn } from '@flagship/evaluator/mask-url';
+import { resolveWebhookSecretKey } from '../../controller/src/webhooks/webhook-secret-key.ts';
+import { WebhookOutboxDrainer } from './webhooks/webhook-outbox-drainer.ts';
 import { runPropagationMigrations } from '../../controller/src/propagation/published-versions.ts';
 import { ConfigError, loadWorkersConfig, type WorkersConfig } from './config.ts';
 import { KillReconciler } from './kill/kill-reconciler.ts';
@@ -24,7 +27,7 @@ try {
   config = loadWorkersConfig();
 } catch (error) {
   if (error instanceof ConfigError) {
-    console.error(`workers: bad configuration: ${error.message}`);
+    console.error(`workers: bad configuration: ${maskUrlsIn(error.message)}`);
     process.exit(1);
   }
   throw error;
@@ -42,7 +45,7 @@ for (let attempt = 1; ; attempt++) {
     await runPropagationMigrations(db);
     break;
   } catch (error) {
-    if (attempt === 1 || attempt % 30 === 0) logger.warn('workers: database not ready; retrying', { error: String(error) });
+    if (attempt === 1 || attempt % 30 === 0) logger.warn('workers: database not ready; retrying', { error: maskUrlsIn(String(error)) });
     await new Promise((r) => setTimeout(r, Math.min(2_000, 100 * attempt)));
   }
 }
@@ -65,18 +68,29 @@ queueConnection.on('error', () => {});
 const queues = { connection: queueConnection, prefix: config.queuePrefix };
 const tickScheduler = new BullTickScheduler(queues);
 const deliveryQueue = new BullDeliveryQueue(queues);
+// The controller (or a sibling workers process) may have created the key file a moment ago.
+const secretKey = await resolveWebhookSecretKey({ configured: config.webhookSecretKey, dataDir: config.dataDir });
+let drainer: WebhookOutboxDrainer | undefined;
 const plane = createControlPlaneOn(db, {
   hooks: { afterCommit: () => publisher.poke() },
   rollouts: { policies: new MapPolicyCatalog(new Map()), scheduler: tickScheduler, deliveries: deliveryQueue },
+  webhooks: { secretKey: secretKey.key, allow: config.webhookAllow, wake: () => drainer?.wake() },
   log: (message, error) => logger.warn(message, { error: String(error ?? '') }),
 });
+const drainSubscriber = createRedis(config.redisUrl, { maxRetriesPerRequest: null });
+drainSubscriber.on('error', () => {});
+drainer = new WebhookOutboxDrainer({
+  webhooks: plane.services.webhooks, subscriber: drainSubscriber, prefix: config.keyPrefix,
+  log: (message, error) => logger.warn(message, { error: String(error ?? '') }),
+});
+await drainer.start();
 const rolloutWorkers = await startRolloutWorkers({
   connection: queueConnection, prefix: config.queuePrefix, rollouts: plane.services.rollouts, webhooks: plane.services.webhooks,
-  prometheusUrl: config.prometheusUrl, concurrency: config.tickConcurrency,
+  prometheusUrl: config.prometheusUrl, concurrency: config.tickConcurrency, secrets: config.policySecrets, webhookAllow: config.webhookAllow,
   log: (message, error) => logger.warn(message, { error: String(error ?? '') }),
 });
-console.log(`workers: rollout analysis against ${config.prometheusUrl} (queues ${JSON.stringify(config.queuePrefix)}, ${config.tickConcurrency} ticks in flight)`);
-console.log(`workers: publishing snapshots from ${config.databaseUrl ? 'MySQL' : `SQLite ${config.sqliteFile}`} to ${config.redisUrl} (prefix ${JSON.stringify(config.keyPrefix)}), outbox poll ${config.pollIntervalMs} ms`);
+console.log(`workers: rollout analysis against ${maskUrl(config.prometheusUrl)} (queues ${JSON.stringify(config.queuePrefix)}, ${config.tickConcurrency} ticks in flight)`);
+console.log(`workers: publishing snapshots from ${config.databaseUrl ? 'MySQL' : `SQLite ${config.sqliteFile}`} to ${maskUrl(config.redisUrl)} (prefix ${JSON.stringify(config.keyPrefix)}), outbox poll ${config.pollIntervalMs} ms`);
 
 let stopping = false;
 async function shutdown(signal: string) {
@@ -85,6 +99,8 @@ async function shutdown(signal: string) {
   logger.info(`workers: ${signal}, stopping`);
   const force = setTimeout(() => process.exit(1), 10_000);
   force.unref();
+  await drainer?.stop().catch(() => {});
+  drainSubscriber.disconnect();
   await rolloutWorkers.close().catch(() => {});
   await Promise.all([tickScheduler.close(), deliveryQueue.close()]).catch(() => {});
   queueConnection.disconnect();

@@ -8,6 +8,7 @@ import { KyselyOutboxStore } from '../outbox/kysely-outbox-store.ts';
 import { KyselyProjectStore } from '../projects/kysely-project-store.ts';
 import { KyselyRolloutStore } from '../rollouts/kysely-rollout-store.ts';
 import { KyselySegmentStore } from '../segments/kysely-segment-store.ts';
+import { KyselyWebhookOutboxStore, KyselyWebhookStore } from '../webhooks/kysely-webhook-store.ts';
 import type { Database } from './schema.ts';
 import type { Stores } from './stores.ts';
 
@@ -24,5 +25,7 @@ export function createKyselyStores(db: Kysely<Database>): Stores {
     outbox: new KyselyOutboxStore(db),
     changeRequests: new KyselyChangeRequestStore(db),
     rollouts: new KyselyRolloutStore(db),
+    webhooks: new KyselyWebhookStore(db),
+    webhookOutbox: new KyselyWebhookOutboxStore(db),
   };
 }

@@ -6,6 +6,7 @@ import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } fr
 import { dialectOf } from './create-database.ts';
 import { migrateWhileBusy } from './busy-wait.ts';
 import { rolloutMigration } from '../rollouts/rollout-tables.ts';
+import { webhookMigration } from '../webhooks/webhook-tables.ts';
 import { fourEyesMigration } from '../change-requests/four-eyes-migration.ts';
 import type { Database } from './schema.ts';
 
@@ -129,6 +130,7 @@ function migrations(db: Kysely<Database>): Record<string, Migration> {
       },
     },
     '0002-rollouts': rolloutMigration(doc),
+    '0004-webhook-outbox': webhookMigration(dialectOf(db), doc),
     '0003-four-eyes': fourEyesMigration(doc),
   };
 }

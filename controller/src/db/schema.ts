@@ -132,9 +132,10 @@ export interface ChangeRequestsTable {
 }
 
 import type { RolloutTables } from '../rollouts/rollout-tables.ts';
+import type { WebhookTables } from '../webhooks/webhook-tables.ts';
 
 /** Every table; the rollout tables are declared beside their feature. */
-export interface Database extends RolloutTables {
+export interface Database extends RolloutTables, WebhookTables {
   projects: ProjectsTable;
   environments: EnvironmentsTable;
   flags: FlagsTable;

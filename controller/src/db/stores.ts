@@ -8,6 +8,7 @@ import type { OutboxStore } from '../outbox/outbox-store.ts';
 import type { ProjectStore } from '../projects/project-store.ts';
 import type { RolloutStore } from '../rollouts/rollout-store.ts';
 import type { SegmentStore } from '../segments/segment-store.ts';
+import type { WebhookOutboxStore, WebhookStore } from '../webhooks/webhook-store.ts';
 
 export interface Stores {
   projects: ProjectStore;
@@ -20,4 +21,6 @@ export interface Stores {
   outbox: OutboxStore;
   changeRequests: ChangeRequestStore;
   rollouts: RolloutStore;
+  webhooks: WebhookStore;
+  webhookOutbox: WebhookOutboxStore;
 }

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from '../test-support/test-database.ts';
 import { booleanFlag, onConfig, seedProject, startTestServer, type TestServer } from '../test-support/test-server.ts';
+import { WebhookAllowList } from '../webhooks/webhook-address.ts';
 import type { WebhookDelivery } from '../webhooks/webhook-service.ts';
 import { EMPTY_COUNTERS, type Decision, type TickDecision } from './analysis/decide.ts';
 import { MapPolicyCatalog } from './policy-catalog.ts';
@@ -40,6 +41,7 @@ describe.each(DIALECTS)('rollouts on %s', (dialect) => {
         scheduler: { schedule: async (id, seq) => void armed.push([id, seq]) },
         deliveries: { enqueue: async (d) => void deliveries.push(d) },
       },
+      webhooks: { allow: new WebhookAllowList(['127.0.0.1']) },
     });
     await seedProject(t, 'shop', [{ key: 'prod' }]);
     for (const key of ['checkout', 'search', 'off-flag']) {
@@ -96,6 +98,7 @@ describe.each(DIALECTS)('rollouts on %s', (dialect) => {
     const advances = (await t.request('GET', '/api/v1/audit?flag=checkout&action=rollout.advance')).body.items;
     expect(advances).toHaveLength(1);
     expect(advances[0].actor).toMatchObject({ keyId: 'controller' });
+    await t.plane.services.webhooks.drain();
     expect(deliveries.map((d) => d.event)).toContain('rollout.step_completed');
   });
 
@@ -115,6 +118,7 @@ describe.each(DIALECTS)('rollouts on %s', (dialect) => {
     expect(await t.plane.services.rollouts.applyTick(await peek(id), decision('rollback'), {}, 0)).toBe('applied');
     expect(await peek(id)).toMatchObject({ status: 'rolled-back', weightUnits: 0 });
     expect((await config('checkout')).defaultRule).toEqual({ variant: 'off' });
+    await t.plane.services.webhooks.drain();
     expect(deliveries.map((d) => d.event)).toContain('rollout.rolled_back');
   });
 

@@ -7,6 +7,7 @@ import { envParam, flagParam, idParam, intParam, projectParam, queryParams, SLUG
 import { contextOf } from '../http/request-context.ts';
 import { jsonBody } from '../http/request-body.ts';
 import { checkShape } from '../http/shape.ts';
+import { policyView } from './policy/policy.ts';
 import type { RolloutRecord, RolloutStatus } from './rollout-record.ts';
 import { optionalVersion, type PolicyCatalog, type RolloutService } from './rollout-service.ts';
 
@@ -26,14 +27,14 @@ export function rolloutRoutes(rollouts: RolloutService, policies: PolicyCatalog)
 
   r.get(`${API}/policies`, (req, res) => {
     requireRole(contextOf(req, res).actor, 'viewer');
-    res.json({ items: policies.list() });
+    res.json({ items: policies.list().map(policyView) });
   });
 
   r.get(`${API}/policies/:policyName`, (req, res) => {
     requireRole(contextOf(req, res).actor, 'viewer');
     const policy = policies.get(String(req.params.policyName));
     if (!policy) throw notFound(`policy ${req.params.policyName}`);
-    res.json(policy);
+    res.json(policyView(policy));
   });
 
   r.post(`${ENVIRONMENT}/flags/:flagKey/rollouts`, async (req, res) => {
@@ -70,7 +71,7 @@ export function rolloutRoutes(rollouts: RolloutService, policies: PolicyCatalog)
 
   r.get(`${API}/rollouts/:rolloutId`, async (req, res) => {
     const { rollout, events, ticks } = await rollouts.get(contextOf(req, res), Number(idParam(req, 'rolloutId')));
-    res.json({ ...rolloutView(rollout), policyDocument: rollout.policy, counters: rollout.counters, timeline: events, ticks });
+    res.json({ ...rolloutView(rollout), policyDocument: policyView(rollout.policy), counters: rollout.counters, timeline: events, ticks });
   });
 
   for (const action of ['pause', 'resume', 'approve', 'abort', 'retry'] as const) {

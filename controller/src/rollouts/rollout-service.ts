@@ -36,9 +36,12 @@ export interface TickScheduler {
 
 export type RolloutWebhookEvent = 'rollout.step_completed' | 'rollout.paused' | 'rollout.rolled_back' | 'rollout.completed' | 'rollout.awaiting_approval';
 
-/** Hands webhook deliveries to the queue (signed and retried there). */
+/** Webhook events: written to the webhook outbox in the causing transaction, drained by the workers. */
 export interface RolloutNotifier {
-  notify(event: RolloutWebhookEvent, payload: Record<string, unknown>): Promise<void>;
+  /** Inside the transaction: its rows commit or vanish with the transition. */
+  record(s: Stores, event: RolloutWebhookEvent, payload: Record<string, unknown>): Promise<void>;
+  /** After COMMIT: a hint to drain now (never throws; a lost hint waits for the periodic sweep). */
+  wake(): void;
 }
 
 export interface PolicyCatalog {
@@ -230,6 +233,7 @@ export class RolloutService {
     let next: RolloutRecord | undefined;
     try {
       next = await this.uow.write(async (s) => {
+        webhooks.length = 0; // a retried transaction starts its events over
         // The record the tick was computed from; the version-guarded update below refuses it if
         // anything moved since (no second read: this runs ~200 times a second at scale).
         const r = read;
@@ -285,6 +289,7 @@ export class RolloutService {
         if (!(await s.rollouts.update(rolloutId, version, patch))) throw new StaleTick();
         const updated = { ...r, ...patch, version: version + 1 } as RolloutRecord;
         if (event) await this.recordEvent(s, ctx, updated, event, patch.lastReason ?? d.reason, now);
+        for (const [hook, w, reason] of webhooks) await this.recordWebhook(s, hook, w, reason);
         return updated;
       });
     } catch (error) {
@@ -294,7 +299,7 @@ export class RolloutService {
     }
     if (!next) return 'stale';
     await this.arm(next);
-    for (const [event, r, reason] of webhooks) await this.notifyLater(event, r, reason);
+    if (webhooks.length > 0) this.notifier.wake();
     return 'applied';
   }
 
@@ -326,15 +331,12 @@ export class RolloutService {
     }
   }
 
-  private async notifyLater(event: RolloutWebhookEvent, r: RolloutRecord, reason: string): Promise<void> {
-    try {
-      await this.notifier.notify(event, {
-        rollout: r.id, flag: r.flagKey, environment: r.environmentId, policy: r.policyName, status: r.status,
-        step: r.stepIndex + 1, weightPercent: r.weightUnits / 1000, reason,
-      });
-    } catch (error) {
-      this.log(`could not enqueue webhook ${event} for rollout ${r.id}`, error);
-    }
+  /** In the transition's transaction: if the outbox row cannot be written, nothing is. */
+  private async recordWebhook(s: RolloutStores, event: RolloutWebhookEvent, r: RolloutRecord, reason: string): Promise<void> {
+    await this.notifier.record(s, event, {
+      rollout: r.id, flag: r.flagKey, environment: r.environmentId, policy: r.policyName, status: r.status,
+      step: r.stepIndex + 1, weightPercent: r.weightUnits / 1000, reason,
+    });
   }
 
   private async applyWeight(s: RolloutStores, ctx: RequestContext, r: RolloutRecord, weightUnits: number, action: string, reason: string, now: number): Promise<void> {
@@ -365,8 +367,9 @@ export class RolloutService {
   ): Promise<RolloutRecord> {
     requireRole(ctx.actor, role);
     const now = this.clock();
-    // Webhooks go out after COMMIT: never for a change that rolled back, and never from inside the
-    // transaction (on SQLite's single connection a read outside it would wait for it forever).
+    // Webhook events are outbox rows of this transaction (read and written through its stores: on
+    // SQLite's single connection a read outside it would wait for it forever); the drainer is
+    // woken after COMMIT, so a change that rolled back never notifies.
     let webhook: readonly [RolloutWebhookEvent, string] | undefined;
     const next = await this.uow.write(async (s) => {
       const done = await this.transitionIn(s, ctx, id, version, from, change, now);
@@ -374,7 +377,7 @@ export class RolloutService {
       return done.next;
     });
     await this.arm(next);
-    if (webhook) await this.notifyLater(webhook[0], next, webhook[1]);
+    if (webhook) this.notifier.wake();
     return next;
   }
 
@@ -394,6 +397,7 @@ export class RolloutService {
     if (!(await s.rollouts.update(id, r.version, { ...outcome.patch, updatedAt: iso(now) }))) throw staleVersion(`rollout ${id}`, r.version + 1);
     const updated = { ...r, ...outcome.patch, version: r.version + 1, updatedAt: iso(now) } as RolloutRecord;
     await this.recordEvent(s, ctx, updated, outcome.event, outcome.patch.lastReason ?? null, now);
+    if (outcome.webhook) await this.recordWebhook(s, outcome.webhook[0], updated, outcome.webhook[1]);
     return { next: updated, ...(outcome.webhook ? { webhook: outcome.webhook } : {}) };
   }
 }

@@ -5,13 +5,14 @@
 import { ConfigError, readEvaluatorConfig, type EvaluatorConfig } from './config.ts';
 import { createEvaluatorServer } from './evaluator-server.ts';
 import { jsonLogger } from './logger.ts';
+import { maskUrlsIn } from '../support/mask-url.ts';
 
 let config: EvaluatorConfig;
 try {
   config = readEvaluatorConfig();
 } catch (e) {
   if (e instanceof ConfigError) {
-    process.stderr.write(`evaluator: ${e.message}\n`);
+    process.stderr.write(`evaluator: ${maskUrlsIn(e.message)}\n`);
     process.exit(2);
   }
   throw e;
@@ -22,7 +23,7 @@ const server = createEvaluatorServer(config, { logger });
 try {
   await server.start();
 } catch (e) {
-  process.stderr.write(`evaluator: could not start on ${config.host}:${config.port}: ${(e as Error).message}\n`);
+  process.stderr.write(`evaluator: could not start on ${config.host}:${config.port}: ${maskUrlsIn((e as Error).message)}\n`);
   process.exit(1);
 }
 process.stdout.write(`evaluator listening on ${server.url} (data dir ${config.dataDir})\n`);

@@ -98,7 +98,7 @@ describe('rollouts end to end', () => {
     stack = await startLocalStack({
       controllerPort: 0, evaluatorPorts: [0, 0], keyPrefix: prefix, dataDir: dir, adminToken,
       databaseUrl: db.config.databaseUrl, privateRedisFallback: false, supervisor: { echo: false },
-      env: { PROMETHEUS_URL: prometheus.url, POLICIES_DIR: policies, QUEUE_PREFIX: `${prefix}q` },
+      env: { PROMETHEUS_URL: prometheus.url, POLICIES_DIR: policies, QUEUE_PREFIX: `${prefix}q`, WEBHOOK_ALLOW_HOSTS: '127.0.0.1' },
     });
     admin = new AdminClient(stack.apiUrl, adminToken);
     ({ sdkKey } = await admin.setUpBooleanFlag('shop', 'prod', 'healthy'));

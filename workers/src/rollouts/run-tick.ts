@@ -6,6 +6,7 @@
 import { analysisWindowMs, decideTick, plannedQueries, type QueryEvidence } from '../../../controller/src/rollouts/analysis/decide.ts';
 import { queryPrometheus } from '../../../controller/src/rollouts/analysis/prometheus-client.ts';
 import { promDuration, renderQuery } from '../../../controller/src/rollouts/policy/policy.ts';
+import { maskUrl } from '@flagship/evaluator/mask-url';
 import { TICKING_STATUSES } from '../../../controller/src/rollouts/rollout-record.ts';
 import type { RolloutService } from '../../../controller/src/rollouts/rollout-service.ts';
 
@@ -13,6 +14,8 @@ export interface TickDeps {
   rollouts: RolloutService;
   /** Used when the policy names no Prometheus address. */
   prometheusUrl: string;
+  /** Values of `${env:NAME}` header references: resolved here, in the workers, per query. */
+  secrets?: (name: string) => string | undefined;
   now?: () => number;
 }
 
@@ -33,7 +36,7 @@ export async function runTick(deps: TickDeps, job: { rolloutId: number; tickSeq:
     const query = renderQuery(q.template, {
       flag: r.flagKey, variant: q.arm === 'treatment' ? r.treatment : r.control, environment: r.environmentId, window,
     });
-    const answer = await queryPrometheus(provider, query, started);
+    const answer = await queryPrometheus(provider, query, started, deps.secrets);
     return { id: q.id, arm: q.arm, query, measurement: answer.measurement, durationMs: answer.durationMs };
   }));
   const decision = decideTick({
@@ -41,7 +44,7 @@ export async function runTick(deps: TickDeps, job: { rolloutId: number; tickSeq:
     approvedStep: r.approvedStep ?? undefined, answers: new Map(evidence.map((e) => [e.id, e])),
   });
   const result = await deps.rollouts.applyTick(r, decision, {
-    window, prometheus: provider.address, queries: evidence, metrics: decision.metrics, traffic: decision.traffic, srm: decision.srm ?? null,
+    window, prometheus: maskUrl(provider.address), queries: evidence, metrics: decision.metrics, traffic: decision.traffic, srm: decision.srm ?? null,
   }, lagMs);
   return { result, lagMs };
 }

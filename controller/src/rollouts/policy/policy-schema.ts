@@ -6,7 +6,7 @@ import {
   ProblemCollector, checkArray, checkBoolean, checkInteger, checkKey, checkString, checkUnknownFields,
   describeType, expectRecord, own, pathIndex, pathKey, requirePresent, quote, type JsonRecord, type Validated,
 } from '@flagship/evaluator';
-import { TEMPLATE_PLACEHOLDERS, type Policy, type PolicyAction, type PolicyMetric, type PolicyStep, type ThresholdMetric } from './policy.ts';
+import { headerValueProblem, TEMPLATE_PLACEHOLDERS, type Policy, type PolicyAction, type PolicyMetric, type PolicyStep, type ThresholdMetric } from './policy.ts';
 
 const DURATION = /^(?:\d+(?:ms|s|m|h))+$/;
 const DURATION_PART = /(\d+)(ms|s|m|h)/g;
@@ -113,6 +113,8 @@ function readAnalysis(o: JsonRecord, p: ProblemCollector): Policy['analysis'] | 
   if (own(prom, 'address') !== undefined) {
     address = checkString(own(prom, 'address'), 'analysis.prometheus.address', p, { max: 2048 });
     if (address !== undefined && !/^https?:\/\/[^\s]+$/.test(address)) { p.add('analysis.prometheus.address', `expected an http(s) URL, got ${quote(address)}`); address = undefined; }
+    // Credentials in the address would be shown to every viewer: they go in a header reference.
+    else if (address !== undefined && /^https?:\/\/[^/?#]*@/.test(address)) { p.add('analysis.prometheus.address', 'must not contain a user or password: use headers with ${env:NAME} references'); address = undefined; }
   }
   const timeout = own(prom, 'timeout') === undefined ? 5_000 : readDuration(own(prom, 'timeout'), 'analysis.prometheus.timeout', p, 1);
   const headers: Record<string, string> = {};
@@ -121,8 +123,12 @@ function readAnalysis(o: JsonRecord, p: ProblemCollector): Policy['analysis'] | 
     const h = expectRecord(rawHeaders, 'analysis.prometheus.headers', p);
     for (const [k, v] of Object.entries(h ?? {})) {
       if (!/^[A-Za-z0-9-]{1,64}$/.test(k)) p.add(pathKey('analysis.prometheus.headers', k), 'invalid header name');
-      else if (typeof v !== 'string' || /[\r\n]/.test(v)) p.add(pathKey('analysis.prometheus.headers', k), 'expected a one-line string');
-      else headers[k] = v;
+      else if (typeof v !== 'string') p.add(pathKey('analysis.prometheus.headers', k), 'expected a one-line string');
+      else {
+        const problem = headerValueProblem(k, v);
+        if (problem !== undefined) p.add(pathKey('analysis.prometheus.headers', k), problem);
+        else headers[k] = v;
+      }
     }
   }
   if (timeout === undefined) return undefined;
