@@ -10,6 +10,7 @@ import { ApiKeyService } from './api-keys/api-key-service.ts';
 import { auditRoutes } from './audit/audit-routes.ts';
 import { AuditService } from './audit/audit-service.ts';
 import { authenticate } from './auth/authenticate.ts';
+import { type RevocationNotes, VerifiedKeyCache } from './auth/verified-key-cache.ts';
 import { changeRequestRoutes } from './change-requests/change-request-routes.ts';
 import { ChangeRequestService } from './change-requests/change-request-service.ts';
 import type { Config } from './config.ts';
@@ -54,6 +55,8 @@ export interface AppOptions {
   rollouts?: RolloutWiring;
   /** The kill switch's Redis path while the database is down. */
   emergencyKill?: EmergencyKiller;
+  /** Revocations shared with the other controller processes (Redis); without it, this process only. */
+  revocationNotes?: RevocationNotes;
   /** Webhook secrets' key and destinations; without it: a random key for this plane only, no allowed private hosts. */
   webhooks?: WebhookWiring;
 }
@@ -107,10 +110,13 @@ export function createControlPlaneOn(db: Kysely<Database>, options: AppOptions =
     box: new SecretBox(options.webhooks?.secretKey ?? randomBytes(32)), allow: options.webhooks?.allow ?? new WebhookAllowList(),
     queue: options.rollouts?.deliveries ?? { enqueue: unconfigured('webhook delivery') }, now, ...(options.webhooks?.wake ? { wake: options.webhooks.wake } : {}),
   });
+  // One cache of recently verified keys, for the kill switch during a database outage: the
+  // middleware fills it, the services empty it on revocation.
+  const verifiedKeys = new VerifiedKeyCache({ notes: options.revocationNotes, log });
   const services: Services = {
-    apiKeys: new ApiKeyService(uow, now),
+    apiKeys: new ApiKeyService(uow, now, verifiedKeys),
     projects: new ProjectService(uow, now),
-    environments: new EnvironmentService(uow, now),
+    environments: new EnvironmentService(uow, now, verifiedKeys),
     flags: new FlagService(uow, now),
     segments: new SegmentService(uow, now),
     audit: new AuditService(uow),
@@ -132,7 +138,7 @@ export function createControlPlaneOn(db: Kysely<Database>, options: AppOptions =
     res.set('x-request-id', id);
     next();
   });
-  app.use(API, authenticate(services.apiKeys));
+  app.use(API, authenticate(services.apiKeys, verifiedKeys));
   // Bodies are buffered raw (size limit: 413) and parsed by routes after authorization.
   const small = express.raw({ type: () => true, limit: JSON_LIMIT });
   const large = express.raw({ type: () => true, limit: IMPORT_LIMIT });

@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import { createControlPlane } from './app.ts';
 import { ConfigError, type Config, loadConfig } from './config.ts';
 import { runMigrations } from './db/migrations.ts';
+import { RedisRevocationNotes } from './auth/verified-key-cache.ts';
 import { RedisEmergencyKill } from './propagation/emergency-kill.ts';
 import { RedisOutboxNotifier } from './propagation/outbox-notifier.ts';
 import { BullTickScheduler } from './rollouts/bullmq-queues.ts';
@@ -53,6 +54,7 @@ const queues = { connection: queueConnection, prefix: config.queuePrefix };
 const plane = createControlPlane(config, {
   hooks: { afterCommit: () => outboxNotifier.notify() },
   emergencyKill: new RedisEmergencyKill(redis, config.redisKeyPrefix),
+  revocationNotes: new RedisRevocationNotes(redis, config.redisKeyPrefix),
   rollouts: { policies: new MapPolicyCatalog(loaded.policies), scheduler: new BullTickScheduler(queues) },
   webhooks: { secretKey: secretKey.key, allow: config.webhookAllow, wake: wakeDrainer },
 });

@@ -4,6 +4,7 @@ import { canAccessEnvironment } from '../auth/access.ts';
 import type { UnitOfWork } from '../db/unit-of-work.ts';
 import { conflict, invalidModel, notFound } from '../http/api-error.ts';
 import type { Actor, RequestContext } from '../http/request-context.ts';
+import type { KeyRevocations } from '../auth/verified-key-cache.ts';
 import type { ApiKeyRecord, Role } from './api-key-store.ts';
 import { generateApiToken, hashApiKey } from './hash-api-key.ts';
 
@@ -24,7 +25,12 @@ export const BOOTSTRAP_OWNER = 'bootstrap admin';
 
 /** API keys: created once (token shown once), listed without tokens, revoked; never edited. */
 export class ApiKeyService {
-  constructor(private readonly uow: UnitOfWork, private readonly now: () => string) {}
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly now: () => string,
+    /** Told after a revoke commits: the outage key cache forgets the key (auth/verified-key-cache.ts). */
+    private readonly revocations: KeyRevocations = { revoked: async () => {} },
+  ) {}
 
   /** The actor behind a presented token, or undefined for an unknown or revoked one. */
   async authenticate(token: string): Promise<Actor | undefined> {
@@ -74,12 +80,13 @@ export class ApiKeyService {
   }
 
   async revoke(ctx: RequestContext, id: string): Promise<ApiKeyRecord> {
-    return this.uow.write(async (s) => {
+    const revoked = await this.uow.write(async (s) => {
       const key = await s.apiKeys.get(id);
       if (!key) throw notFound(`api key ${id}`);
       if (key.revokedAt !== null) throw conflict('ALREADY_REVOKED', `api key ${id} is already revoked`);
       if (key.role === 'admin' && key.environments === null && (await s.apiKeys.countActiveAdmins()) <= 1) {
-        throw conflict('LAST_ADMIN', 'revoking the last admin key would lock everyone out');
+        // Counted: admins without an environment list, the only keys that can mint keys.
+        throw conflict('LAST_ADMIN', 'revoking the last admin key without an environment list would lock everyone out');
       }
       const now = this.now();
       await s.apiKeys.revoke(id, now);
@@ -88,6 +95,8 @@ export class ApiKeyService {
       for (const e of key.role === 'sdk' ? key.environments ?? [] : []) await s.outbox.append(e, 'sdk-key', id, now);
       return after;
     });
+    await this.revocations.revoked([id]);
+    return revoked;
   }
 
   /**

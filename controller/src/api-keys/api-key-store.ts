@@ -26,7 +26,10 @@ export interface ApiKeyStore {
   insert(key: Omit<ApiKeyRecord, 'id' | 'revokedAt'>, tokenHash: string): Promise<string>;
   /** False when the key is unknown or already revoked. */
   revoke(id: string, now: string): Promise<boolean>;
+  /** Narrows an unrevoked key's environment list (an environment of it was deleted). */
+  setEnvironments(id: string, environments: string[]): Promise<boolean>;
   /** Unrevoked SDK-key hashes of one environment (for snapshots). */
   activeSdkHashes(environmentId: string): Promise<string[]>;
+  /** Unrevoked admin keys without an environment list: the ones that can manage keys. */
   countActiveAdmins(): Promise<number>;
 }

@@ -1,5 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { ApiKeysTable, Database } from '../db/schema.ts';
+import { dialectOf } from '../db/create-database.ts';
 import { insertUnique } from '../db/unique-violation.ts';
 import type { ApiKeyRecord, ApiKeyStore, Role } from './api-key-store.ts';
 
@@ -47,6 +48,14 @@ export class KyselyApiKeyStore implements ApiKeyStore {
     return Number(r.numUpdatedRows) === 1;
   }
 
+  async setEnvironments(id: string, environments: string[]) {
+    const n = asId(id);
+    if (n === undefined) return false;
+    const r = await this.db.updateTable('api_keys').set({ environments: JSON.stringify(environments) })
+      .where('id', '=', n).where('revoked_at', 'is', null).executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
   async activeSdkHashes(environmentId: string) {
     const rows = await this.db.selectFrom('api_keys').select(['token_hash', 'environments'])
       .where('role', '=', 'sdk').where('revoked_at', 'is', null).orderBy('id').execute();
@@ -55,8 +64,11 @@ export class KyselyApiKeyStore implements ApiKeyStore {
   }
 
   async countActiveAdmins() {
-    const r = await this.db.selectFrom('api_keys').select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('role', '=', 'admin').where('revoked_at', 'is', null).executeTakeFirstOrThrow();
-    return Number(r.n);
+    // Locks the rows it counts (MySQL; SQLite runs one writer at a time): two revokes of the
+    // last two admins in parallel cannot both see "another admin is left".
+    let q = this.db.selectFrom('api_keys').select('id')
+      .where('role', '=', 'admin').where('revoked_at', 'is', null).where('environments', 'is', null);
+    if (dialectOf(this.db) === 'mysql') q = q.forUpdate();
+    return (await q.execute()).length;
   }
 }

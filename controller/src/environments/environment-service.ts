@@ -1,11 +1,16 @@
 import { auditRecord } from '../audit/audit-record.ts';
+import type { KeyRevocations } from '../auth/verified-key-cache.ts';
 import type { Stores } from '../db/stores.ts';
 import { DuplicateKeyError } from '../db/unique-violation.ts';
 import type { UnitOfWork } from '../db/unit-of-work.ts';
 import { defaultConfig } from '../flags/default-config.ts';
 import { conflict, notFound, staleVersion } from '../http/api-error.ts';
 import type { RequestContext } from '../http/request-context.ts';
+import { abortRolloutsOfEnvironment } from '../rollouts/rollout-service.ts';
 import { environmentId, type EnvironmentRecord } from './environment-store.ts';
+
+/** The reason on everything an environment's deletion ends (rollouts, keys). */
+export const ENVIRONMENT_DELETED = 'environment deleted';
 
 /** The environment or a 404, for any service. */
 export async function requireEnvironmentRecord(s: Stores, projectKey: string, envKey: string): Promise<EnvironmentRecord> {
@@ -18,7 +23,12 @@ export async function requireEnvironmentRecord(s: Stores, projectKey: string, en
 }
 
 export class EnvironmentService {
-  constructor(private readonly uow: UnitOfWork, private readonly now: () => string) {}
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly now: () => string,
+    /** Told after a delete revoked or narrowed keys (auth/verified-key-cache.ts). */
+    private readonly revocations: KeyRevocations = { revoked: async () => {} },
+  ) {}
 
   async list(projectKey: string): Promise<EnvironmentRecord[]> {
     return this.uow.read(async (s) => {
@@ -69,17 +79,40 @@ export class EnvironmentService {
     });
   }
 
-  /** Deletes the environment with its configs, segments and change requests. */
+  /**
+   * Deletes the environment with its configs, segments and change requests, and in the same
+   * transaction ends what would outlive it: its active rollouts are aborted ("environment
+   * deleted"), the keys limited to it alone are revoked, and keys listing it among others lose it
+   * from their list, so an environment created later under the same key is not theirs. Each of
+   * those changes has its own audit row.
+   */
   async delete(ctx: RequestContext, projectKey: string, envKey: string): Promise<void> {
-    await this.uow.write(async (s) => {
+    const revoked = await this.uow.write(async (s) => {
       const before = await requireEnvironmentRecord(s, projectKey, envKey);
+      const now = this.now();
+      await abortRolloutsOfEnvironment(s, ctx, before.id, ENVIRONMENT_DELETED, Date.parse(now));
+      const revokedIds: string[] = [];
+      for (const key of await s.apiKeys.list()) {
+        if (key.revokedAt !== null || key.environments === null || !key.environments.includes(before.id)) continue;
+        const rest = key.environments.filter((e) => e !== before.id);
+        if (rest.length === 0) {
+          await s.apiKeys.revoke(key.id, now);
+          await s.audit.append(auditRecord(ctx, now, { action: 'key.revoke', entityType: 'api-key', entityKey: key.id, projectKey, environmentId: before.id, before: key, after: { ...key, revokedAt: now }, reason: ENVIRONMENT_DELETED }));
+          revokedIds.push(key.id);
+        } else {
+          await s.apiKeys.setEnvironments(key.id, rest);
+          await s.audit.append(auditRecord(ctx, now, { action: 'key.update', entityType: 'api-key', entityKey: key.id, projectKey, environmentId: before.id, before: key, after: { ...key, environments: rest }, reason: ENVIRONMENT_DELETED }));
+          revokedIds.push(key.id); // its remembered scope is stale: verify it again
+        }
+      }
       await s.configs.deleteByEnvironment(before.id);
       await s.segments.deleteByEnvironment(before.id);
       await s.changeRequests.deleteByEnvironment(before.id);
       await s.environments.delete(before.id);
-      const now = this.now();
       await s.audit.append(auditRecord(ctx, now, { action: 'delete', entityType: 'environment', entityKey: before.id, projectKey, environmentId: before.id, before }));
       await s.outbox.append(before.id, 'environment', null, now);
+      return revokedIds;
     });
+    await this.revocations.revoked(revoked);
   }
 }

@@ -13,6 +13,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createControlPlaneOn } from '../../../controller/src/app.ts';
 import { createDatabase } from '../../../controller/src/db/create-database.ts';
 import type { RequestContext } from '../../../controller/src/http/request-context.ts';
+import { RedisRevocationNotes } from '../../../controller/src/auth/verified-key-cache.ts';
 import { isDatabaseUnavailable, killWithRedisFallback, RedisEmergencyKill } from '../../../controller/src/propagation/emergency-kill.ts';
 import { propagationKeys } from '../../../controller/src/propagation/propagation-keys.ts';
 import { runPropagationMigrations } from '../../../controller/src/propagation/published-versions.ts';
@@ -133,6 +134,51 @@ describe('kill switch with the database down', () => {
     expect((await call('GET', '/projects')).status).toBe(503);
     // A key nobody verified before the outage cannot be trusted now, not even to kill.
     expect((await call('POST', '/projects/p/flags/checkout/kill', { environments: ['prod'], reason: 'x' }, 'never-seen-token-0123456789')).status).toBe(503);
+  });
+
+  it('a revoked key, or one answered 401, no longer kills from memory during an outage (same or another controller process)', async () => {
+    const prefix = uniquePrefix();
+    const r = testRedis(prefix);
+    cleanups.push(() => r.cleanup());
+    const [prod] = await seed(t.db, { envs: ['prod'], flags: [booleanFlag('checkout')] });
+    const url = new URL(t.config.databaseUrl!);
+    url.port = String(proxy.port);
+    const viaProxy = createDatabase({ databaseUrl: url.toString(), sqliteFile: '', poolSize: 4 });
+    cleanups.push(() => viaProxy.destroy());
+    const publisher = new SnapshotPublisher({ db: viaProxy, redis: r.redis, prefix });
+    await publisher.start();
+    cleanups.push(() => publisher.stop());
+    await changeConfig(t.db, prod!, 'checkout', (c) => c);
+    await eventually(async () => ((await r.redis.sismember(redisKeys(prefix).environments, prod!)) === 1 || undefined), 20_000, 'the environment published');
+    // Two controller processes on one database and one Redis: A and B.
+    const [a, b] = await Promise.all(['A', 'B'].map(async () => {
+      const plane = createControlPlaneOn(viaProxy, { log: () => {}, emergencyKill: new RedisEmergencyKill(r.redis, prefix), revocationNotes: new RedisRevocationNotes(r.redis, prefix) });
+      const server = plane.app.listen(0, '127.0.0.1');
+      await new Promise((res) => server.once('listening', res));
+      cleanups.push(() => new Promise((res) => { server.closeAllConnections(); server.close(res); }));
+      return { plane, api: `http://127.0.0.1:${(server.address() as { port: number }).port}/api/v1` };
+    }));
+    const admin: RequestContext = { actor: { keyId: 'system', name: 'test', owner: 'test', role: 'admin', environments: null } as RequestContext['actor'], requestId: 'setup' };
+    const mint = async (name: string) => b!.plane.services.apiKeys.create(admin, { name, owner: name, role: 'editor', environments: null } as never);
+    const call = (api: string, key: string, method = 'GET', path = '/projects', body?: unknown) => fetch(`${api}${path}`, {
+      method, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+    const kill = (key: string) => call(b!.api, key, 'POST', '/projects/p/flags/checkout/kill', { environments: ['prod'], reason: 'incident' });
+    const [revokedHere, answered401, revokedElsewhere, trusted] = await Promise.all(['revoked-here', 'answered-401', 'revoked-elsewhere', 'trusted'].map(mint));
+    for (const k of [revokedHere, answered401, revokedElsewhere, trusted]) expect((await call(b!.api, k!.token)).status).toBe(200); // B verified each
+
+    expect((await call(b!.api, trusted!.token, 'POST', `/api-keys/${revokedHere!.id}/revoke`)).status).toBe(403); // editors cannot; the service can
+    await b!.plane.services.apiKeys.revoke(admin, revokedHere!.id);
+    await a!.plane.services.apiKeys.revoke(admin, answered401!.id);
+    expect((await call(b!.api, answered401!.token)).status).toBe(401);
+    await a!.plane.services.apiKeys.revoke(admin, revokedElsewhere!.id);
+
+    await proxy.down();
+    expect((await kill(revokedHere!.token)).status).toBe(503);
+    expect((await kill(answered401!.token)).status).toBe(503);
+    expect((await kill(revokedElsewhere!.token)).status).toBe(503);
+    expect(await r.redis.hlen(propagationKeys(prefix).pendingKills)).toBe(0); // none of them reached Redis
+    expect((await kill(trusted!.token)).status).toBe(202); // the path itself works
   });
 
   it('an unreadable pending kill is set aside (log line, counter) and the kills around it are written', async () => {
