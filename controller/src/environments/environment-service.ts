@@ -6,7 +6,7 @@ import type { UnitOfWork } from '../db/unit-of-work.ts';
 import { defaultConfig } from '../flags/default-config.ts';
 import { conflict, notFound, staleVersion } from '../http/api-error.ts';
 import type { RequestContext } from '../http/request-context.ts';
-import { abortRolloutsOfEnvironment } from '../rollouts/rollout-service.ts';
+import { abortRolloutsOfEnvironment } from '../rollouts/rollout-events.ts';
 import { environmentId, type EnvironmentRecord } from './environment-store.ts';
 
 /** The reason on everything an environment's deletion ends (rollouts, keys). */

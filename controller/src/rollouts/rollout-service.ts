@@ -18,6 +18,7 @@ import { EMPTY_COUNTERS, type TickDecision } from './analysis/decide.ts';
 import type { Policy } from './policy/policy.ts';
 import { percentToUnits, withRamp } from './ramp-config.ts';
 import { ACTIVE_STATUSES, TICKING_STATUSES, type RolloutEvent, type RolloutRecord, type RolloutStatus, type TickRecord } from './rollout-record.ts';
+import { recordRolloutEvent } from './rollout-events.ts';
 import type { RolloutListQuery, RolloutStore } from './rollout-store.ts';
 
 /** The stores a rollout transaction needs. */
@@ -395,37 +396,6 @@ export class RolloutService {
     if (outcome.webhook) await this.recordWebhook(s, outcome.webhook[0], updated, outcome.webhook[1]);
     return { next: updated, ...(outcome.webhook ? { webhook: outcome.webhook } : {}) };
   }
-}
-
-/** A transition's event row and audit row. */
-async function recordRolloutEvent(s: RolloutStores, ctx: RequestContext, r: RolloutRecord, kind: RolloutEvent['kind'], reason: string | null, now: number): Promise<void> {
-  await s.rollouts.appendEvent({ rolloutId: r.id, at: iso(now), kind, actor: ctx.actor.name, stepIndex: r.stepIndex, weightUnits: r.weightUnits, reason });
-  await s.audit.append(auditRecord(ctx, iso(now), {
-    action: `rollout.${kind}`, entityType: 'rollout', entityKey: String(r.id), projectKey: r.projectKey,
-    environmentId: r.environmentId, flagKey: r.flagKey,
-    after: { status: r.status, step: r.stepIndex + 1, weightPercent: r.weightUnits / 1000, policy: r.policyName }, reason,
-  }));
-}
-
-/**
- * Ends an environment's active rollouts inside the transaction that deletes it: each is aborted
- * with `reason`, with its event and audit row. No weight is written (the configs go with the
- * environment) and no tick follows (a tick applies only to a ticking status, and the version
- * moved). Returns the aborted rollouts.
- */
-export async function abortRolloutsOfEnvironment(s: RolloutStores, ctx: RequestContext, environmentId: string, reason: string, now: number): Promise<RolloutRecord[]> {
-  const aborted: RolloutRecord[] = [];
-  for (const status of ACTIVE_STATUSES) {
-    // At most one active rollout per flag, so one environment's are bounded by its flags.
-    for (const r of await s.rollouts.list({ environmentId, status, limit: 100_000 })) {
-      const patch = { status: 'aborted' as const, lastReason: reason, updatedAt: iso(now) };
-      if (!(await s.rollouts.update(r.id, r.version, patch))) throw staleVersion(`rollout ${r.id}`, r.version + 1);
-      const updated: RolloutRecord = { ...r, ...patch, version: r.version + 1 };
-      await recordRolloutEvent(s, ctx, updated, 'aborted', reason, now);
-      aborted.push(updated);
-    }
-  }
-  return aborted;
 }
 
 class StaleTick extends Error {
