@@ -5,7 +5,6 @@
  * BullMQ jobs only trigger ticks; scheduling happens after commit and the reconciler re-arms
  * anything lost.
  */
-import { auditRecord } from '../audit/audit-record.ts';
 import { requireEnvironment, requireRole } from '../auth/access.ts';
 import type { Stores } from '../db/stores.ts';
 import { environmentId } from '../environments/environment-store.ts';
