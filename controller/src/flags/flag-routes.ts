@@ -130,7 +130,7 @@ export function flagRoutes(flags: FlagService, emergency?: EmergencyKiller): Rou
       // Accepted, not done: the evaluators serve the kill now; the audit row follows the database.
       res.status(202).json({
         results: outcome.result.results, pendingId: outcome.result.id,
-        message: 'the database is unreachable: the kill reached the evaluators through Redis and is audited once the database is back',
+        message: 'the database cannot take the write now (unreachable, or locked by another writer past the busy bound): the kill reached the evaluators through Redis and is audited once the database takes writes again',
       });
     } catch (error) {
       if (error instanceof EmergencyKillUnavailable) throw new ApiError(503, 'KILL_UNAVAILABLE', error.message);

@@ -1,6 +1,7 @@
 /**
  * The kill switch's path around a database outage. When the kill route's transaction fails
- * because the database cannot be reached, the route calls {@link RedisEmergencyKill.kill}: it
+ * because the database cannot be reached (or, embedded SQLite, stayed locked by another writer
+ * past the busy bound), the route calls {@link RedisEmergencyKill.kill}: it
  * writes the protocol's `kills` hash entry and publishes a `kill` ChangeMessage for each
  * environment (evaluators serve the flag DISABLED at once), and records the kill as pending, so
  * the workers' reconciler writes it to the database, with its audit row, once the database
@@ -9,6 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { type ChangeMessage, type EmergencyKill, redisKeys } from '../../../evaluator/src/propagation/protocol.ts';
+import { DatabaseBusyError } from '../db/busy-wait.ts';
 import { propagationKeys } from './propagation-keys.ts';
 
 /** A kill applied through Redis, waiting for its database write and audit row. */
@@ -134,8 +136,18 @@ export class RedisEmergencyKill {
 }
 
 /**
- * The kill route's shape: try the database path; when the database is unreachable (and only
- * then: a validation error or a 404 must not become a blind kill), fall back to Redis.
+ * True when the kill's database write cannot happen now and nothing of it was written: the
+ * database is unreachable, or (embedded SQLite) another writer kept its lock for the whole busy
+ * bound (db/busy-wait.ts; a refused transaction wrote nothing, so the Redis path cannot double it).
+ * The kill switch is the one write that must always work, so either way it takes the Redis path.
+ */
+export function killMustBypassDatabase(error: unknown): boolean {
+  return isDatabaseUnavailable(error) || error instanceof DatabaseBusyError;
+}
+
+/**
+ * The kill route's shape: try the database path; when the database cannot take the write (and
+ * only then: a validation error or a 404 must not become a blind kill), fall back to Redis.
  */
 export async function killWithRedisFallback<T>(
   databaseKill: () => Promise<T>,
@@ -144,7 +156,7 @@ export async function killWithRedisFallback<T>(
   try {
     return { via: 'database', result: await databaseKill() };
   } catch (error) {
-    if (!isDatabaseUnavailable(error)) throw error;
+    if (!killMustBypassDatabase(error)) throw error;
     return { via: 'redis', result: await redisKill() };
   }
 }
