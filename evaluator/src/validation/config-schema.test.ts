@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Flag } from '../model/flag.ts';
+import { MAX_REGEX_PROGRAM_PER_CONFIG } from './config-schema.ts';
 import { validateFlag, validateFlagConfig } from './index.ts';
 import { configInput, flagInput, problemsOf } from './test-fixtures.ts';
 
@@ -248,6 +249,37 @@ describe('validateFlagConfig', () => {
     const r = withCondition({ attribute: 'email', op: 'matches', values: ['a{30}', 'b{31}'] });
     expect(problemsOf(r)).toEqual([
       'rules[0].conditions[0].values: regexes too large together: their programs have 65 instructions (at most 64 per condition)',
+    ]);
+  });
+
+  // a{60} compiles to 62 instructions: four conditions fit the per-config budget of 256, five do not.
+  const bigRule = (attribute: string) => ({ conditions: [{ attribute, op: 'matches', values: ['a{60}'] }], serve: { variant: 'on' } });
+
+  it('accepts matches conditions up to the regex budget per config', () => {
+    const r = check((c) => {
+      c.rules = [bigRule('a'), bigRule('b'), bigRule('c'), bigRule('d')];
+    });
+    expect(r.ok ? [] : problemsOf(r)).toEqual([]);
+  });
+
+  it('bounds the regex program of all matches conditions of one config, at the condition that goes over', () => {
+    const r = check((c) => {
+      c.rules = [bigRule('a'), { conditions: [{ attribute: 'plan', op: 'in', values: ['pro'] }], serve: { variant: 'on' } }, bigRule('b'), bigRule('c'), bigRule('d'), bigRule('e')];
+    });
+    expect(problemsOf(r)).toEqual([
+      `rules[5].conditions[0].values: regex budget exceeded: the matches conditions of this config compile to 310 instructions up to here (at most ${MAX_REGEX_PROGRAM_PER_CONFIG} per config, since one evaluation may run them all)`,
+    ]);
+    expect(MAX_REGEX_PROGRAM_PER_CONFIG).toBe(256);
+  });
+
+  it('counts several matches conditions of one rule against the same budget', () => {
+    const r = withCondition({ attribute: 'a', op: 'matches', values: ['a{60}'] });
+    expect(r.ok).toBe(true);
+    const five = check((c) => {
+      c.rules = [{ conditions: ['a', 'b', 'c', 'd', 'e'].map((attribute) => ({ attribute, op: 'matches', values: ['a{60}'] })), serve: { variant: 'on' } }];
+    });
+    expect(problemsOf(five)).toEqual([
+      'rules[0].conditions[4].values: regex budget exceeded: the matches conditions of this config compile to 310 instructions up to here (at most 256 per config, since one evaluation may run them all)',
     ]);
   });
 

@@ -1,6 +1,7 @@
 /** Validation of a flag's configuration in one environment. */
+import { compileRegex } from '../engine/regex.ts';
 import { TOTAL_WEIGHT } from '../model/flag.ts';
-import type { FailMode, Flag, FlagConfig, Prerequisite, Rule, Serve, Target, WeightedVariant } from '../model/flag.ts';
+import type { Condition, FailMode, Flag, FlagConfig, Prerequisite, Rule, Serve, Target, WeightedVariant } from '../model/flag.ts';
 import { readConditions } from './condition-schema.ts';
 import type { ConditionContext } from './condition-schema.ts';
 import { MAX_ATTRIBUTE_LENGTH } from './condition-schema.ts';
@@ -29,6 +30,16 @@ export const MAX_RULES = 500;
 export const MAX_TARGET_KEYS = 100_000;
 /** Longest rule id. */
 export const MAX_RULE_ID_LENGTH = 128;
+/**
+ * Most regex program instructions the `matches` conditions of one flag config (or one segment)
+ * may compile to together. Each condition is already held to 64 (engine/regex.ts), but 500 rules
+ * could hold 500 of them, and one evaluation may run them all. The bit-state matcher costs about
+ * 14 ns per (instruction, position) pair (measured for MAX_REGEX_PROGRAM: 922 µs worst for 64
+ * instructions on 1,025 positions), so 256 instructions bound the regex work of one flag's
+ * evaluation to about 256 x 1,025 x 14 ns = 3.7 ms on string attributes (four conditions at the
+ * per-condition maximum, or dozens of ordinary prefix/suffix patterns of 5-15 instructions).
+ */
+export const MAX_REGEX_PROGRAM_PER_CONFIG = 256;
 
 /** The fields of {@link FlagConfig}. */
 export const CONFIG_FIELDS: readonly string[] = [
@@ -253,7 +264,35 @@ function readRules(v: unknown, path: string, p: ProblemCollector, ctx: ConfigCon
       });
     }
   }
-  return p.total === before ? out : undefined;
+  if (p.total !== before) return undefined;
+  return checkRegexBudget(out, path, p, 'config') ? out : undefined;
+}
+
+/**
+ * Adds up the program sizes of the `matches` conditions of `rules` (valid, so indices are the
+ * input's) and reports the condition that takes the total over {@link MAX_REGEX_PROGRAM_PER_CONFIG}
+ * at its `values`. Returns false when it did. `what` names the budget's owner in the message.
+ */
+export function checkRegexBudget(rules: ReadonlyArray<{ conditions: readonly Condition[] }>, path: string, p: ProblemCollector, what: 'config' | 'segment'): boolean {
+  let total = 0;
+  for (let i = 0; i < rules.length; i++) {
+    const conditions = rules[i]!.conditions;
+    for (let j = 0; j < conditions.length; j++) {
+      const c = conditions[j]!;
+      if (c.op !== 'matches') continue;
+      const compiled = compileRegex(c.values as string[]);
+      if (!compiled.ok) continue; // already reported by the condition's own check
+      total += compiled.regex.programSize;
+      if (total > MAX_REGEX_PROGRAM_PER_CONFIG) {
+        p.add(
+          pathKey(pathIndex(pathKey(pathIndex(path, i), 'conditions'), j), 'values'),
+          `regex budget exceeded: the matches conditions of this ${what} compile to ${total} instructions up to here (at most ${MAX_REGEX_PROGRAM_PER_CONFIG} per ${what}, since one evaluation may run them all)`,
+        );
+        return false;
+      }
+    }
+  }
+  return true;
 }
 
 /** `{variant}` or `{split}`, exactly one of them. */

@@ -29,6 +29,17 @@ describe('validateSegment', () => {
     ]);
   });
 
+  it('bounds the regex program of all matches conditions of one segment (256 instructions)', () => {
+    // a{60} compiles to 62 instructions: four rules fit, the fifth goes over.
+    const rule = (attribute: string) => ({ conditions: [{ attribute, op: 'matches', values: ['a{60}'] }] });
+    const four = validateSegment({ ...segmentInput(), rules: ['a', 'b', 'c', 'd'].map(rule) });
+    expect(four.ok ? [] : problemsOf(four)).toEqual([]);
+    const five = validateSegment({ ...segmentInput(), rules: ['a', 'b', 'c', 'd', 'e'].map(rule) });
+    expect(problemsOf(five)).toEqual([
+      'rules[4].conditions[0].values: regex budget exceeded: the matches conditions of this segment compile to 310 instructions up to here (at most 256 per segment, since one evaluation may run them all)',
+    ]);
+  });
+
   it('forbids segment operators in segment rules', () => {
     const r = validateSegment({
       ...segmentInput(),

@@ -14,6 +14,7 @@ import {
   requirePresent,
 } from './fields.ts';
 import type { JsonRecord } from './fields.ts';
+import { checkRegexBudget } from './config-schema.ts';
 import { MAX_DESCRIPTION_LENGTH } from './flag-schema.ts';
 import { pathIndex, pathKey, ProblemCollector, quote } from './problems.ts';
 import type { Validated } from './problems.ts';
@@ -102,5 +103,7 @@ function readSegmentRules(v: unknown, path: string, p: ProblemCollector): Array<
     const conditions = readConditions(own(o, 'conditions'), pathKey(at, 'conditions'), p, SEGMENT_CONDITIONS);
     if (conditions !== undefined) out.push({ conditions });
   }
-  return p.total === before ? out : undefined;
+  if (p.total !== before) return undefined;
+  // The same budget as a flag config's: a flag's rule can test the segment on every evaluation.
+  return checkRegexBudget(out, path, p, 'segment') ? out : undefined;
 }
