@@ -116,7 +116,7 @@ export function createControlPlaneOn(db: Kysely<Database>, options: AppOptions =
   const services: Services = {
     apiKeys: new ApiKeyService(uow, now, verifiedKeys),
     projects: new ProjectService(uow, now),
-    environments: new EnvironmentService(uow, now, verifiedKeys),
+    environments: new EnvironmentService(uow, now, verifiedKeys, webhooks),
     flags: new FlagService(uow, now),
     segments: new SegmentService(uow, now),
     audit: new AuditService(uow),

@@ -6,7 +6,7 @@ import type { UnitOfWork } from '../db/unit-of-work.ts';
 import { defaultConfig } from '../flags/default-config.ts';
 import { conflict, notFound, staleVersion } from '../http/api-error.ts';
 import type { RequestContext } from '../http/request-context.ts';
-import { abortRolloutsOfEnvironment } from '../rollouts/rollout-events.ts';
+import { abortRolloutsOfEnvironment, type RolloutNotifier } from '../rollouts/rollout-events.ts';
 import { environmentId, type EnvironmentRecord } from './environment-store.ts';
 
 /** The reason on everything an environment's deletion ends (rollouts, keys). */
@@ -28,6 +28,8 @@ export class EnvironmentService {
     private readonly now: () => string,
     /** Told after a delete revoked or narrowed keys (auth/verified-key-cache.ts). */
     private readonly revocations: KeyRevocations = { revoked: async () => {} },
+    /** The webhook outbox the aborts of a deleted environment's rollouts notify through (webhooks/). */
+    private readonly rolloutWebhooks: RolloutNotifier,
   ) {}
 
   async list(projectKey: string): Promise<EnvironmentRecord[]> {
@@ -84,13 +86,14 @@ export class EnvironmentService {
    * transaction ends what would outlive it: its active rollouts are aborted ("environment
    * deleted"), the keys limited to it alone are revoked, and keys listing it among others lose it
    * from their list, so an environment created later under the same key is not theirs. Each of
-   * those changes has its own audit row.
+   * those changes has its own audit row; each abort also its `rollout.rolled_back` webhook
+   * outbox row, as any abort.
    */
   async delete(ctx: RequestContext, projectKey: string, envKey: string): Promise<void> {
-    const revoked = await this.uow.write(async (s) => {
+    const { revoked, aborted } = await this.uow.write(async (s) => {
       const before = await requireEnvironmentRecord(s, projectKey, envKey);
       const now = this.now();
-      await abortRolloutsOfEnvironment(s, ctx, before.id, ENVIRONMENT_DELETED, Date.parse(now));
+      const abortedRollouts = await abortRolloutsOfEnvironment(s, ctx, this.rolloutWebhooks, before.id, ENVIRONMENT_DELETED, Date.parse(now));
       const revokedIds: string[] = [];
       for (const key of await s.apiKeys.list()) {
         if (key.revokedAt !== null || key.environments === null || !key.environments.includes(before.id)) continue;
@@ -111,8 +114,9 @@ export class EnvironmentService {
       await s.environments.delete(before.id);
       await s.audit.append(auditRecord(ctx, now, { action: 'delete', entityType: 'environment', entityKey: before.id, projectKey, environmentId: before.id, before }));
       await s.outbox.append(before.id, 'environment', null, now);
-      return revokedIds;
+      return { revoked: revokedIds, aborted: abortedRollouts.length };
     });
+    if (aborted > 0) this.rolloutWebhooks.wake();
     await this.revocations.revoked(revoked);
   }
 }

@@ -17,7 +17,7 @@ import { EMPTY_COUNTERS, type TickDecision } from './analysis/decide.ts';
 import type { Policy } from './policy/policy.ts';
 import { percentToUnits, withRamp } from './ramp-config.ts';
 import { ACTIVE_STATUSES, TICKING_STATUSES, type RolloutEvent, type RolloutRecord, type RolloutStatus, type TickRecord } from './rollout-record.ts';
-import { recordRolloutEvent } from './rollout-events.ts';
+import { recordRolloutEvent, recordRolloutWebhook, type RolloutNotifier, type RolloutWebhookEvent } from './rollout-events.ts';
 import type { RolloutListQuery, RolloutStore } from './rollout-store.ts';
 
 /** The stores a rollout transaction needs. */
@@ -34,15 +34,8 @@ export interface TickScheduler {
   schedule(rolloutId: number, tickSeq: number, atMs: number): Promise<void>;
 }
 
-export type RolloutWebhookEvent = 'rollout.step_completed' | 'rollout.paused' | 'rollout.rolled_back' | 'rollout.completed' | 'rollout.awaiting_approval';
-
-/** Webhook events: written to the webhook outbox in the causing transaction, drained by the workers. */
-export interface RolloutNotifier {
-  /** Inside the transaction: its rows commit or vanish with the transition. */
-  record(s: Stores, event: RolloutWebhookEvent, payload: Record<string, unknown>): Promise<void>;
-  /** After COMMIT: a hint to drain now (never throws; a lost hint waits for the periodic sweep). */
-  wake(): void;
-}
+// Defined beside the event writer, which environments/ also uses (an environment's deletion).
+export type { RolloutNotifier, RolloutWebhookEvent } from './rollout-events.ts';
 
 export interface PolicyCatalog {
   get(name: string): Policy | undefined;
@@ -333,10 +326,7 @@ export class RolloutService {
 
   /** In the transition's transaction: if the outbox row cannot be written, nothing is. */
   private async recordWebhook(s: RolloutStores, event: RolloutWebhookEvent, r: RolloutRecord, reason: string): Promise<void> {
-    await this.notifier.record(s, event, {
-      rollout: r.id, flag: r.flagKey, environment: r.environmentId, policy: r.policyName, status: r.status,
-      step: r.stepIndex + 1, weightPercent: r.weightUnits / 1000, reason,
-    });
+    await recordRolloutWebhook(this.notifier, s, event, r, reason);
   }
 
   private async applyWeight(s: RolloutStores, ctx: RequestContext, r: RolloutRecord, weightUnits: number, action: string, reason: string, now: number): Promise<void> {
