@@ -8,7 +8,7 @@ import { ENTITY_KEY, envParam, idParam, projectParam, queryParams } from '../htt
 import { contextOf } from '../http/request-context.ts';
 import { jsonBody } from '../http/request-body.ts';
 import { checkShape, type Shape } from '../http/shape.ts';
-import { CHANGE_REQUEST_KINDS, type ChangeRequestKind, type ChangeRequestStatus } from './change-request-store.ts';
+import { CHANGE_REQUEST_KINDS, type ChangeRequestKind, type ChangeRequestStatus, SEGMENT_ACTIONS } from './change-request-store.ts';
 import { type ChangeRequestService, type NewChangeRequest, publicView } from './change-request-service.ts';
 
 const BASE = `${ENVIRONMENT}/change-requests`;
@@ -25,6 +25,8 @@ const KIND_SHAPES: Record<ChangeRequestKind, Shape> = {
     control: { type: 'string', required: true, max: 191 }, reason: { type: 'string', max: 2000 },
   },
   'rollout-retry': { rolloutId: { type: 'integer', required: true }, reason: { type: 'string', max: 2000 } },
+  // `segment` (the segment's fields, as for PUT .../segments/{key}) is required unless deleting.
+  segment: { action: { type: 'string', required: true, oneOf: SEGMENT_ACTIONS }, segmentKey: { type: 'string', required: true }, segment: { type: 'object' } },
 };
 
 export function changeRequestRoutes(crs: ChangeRequestService): Router {
@@ -45,6 +47,13 @@ export function changeRequestRoutes(crs: ChangeRequestService): Router {
     const kind = (CHANGE_REQUEST_KINDS as readonly unknown[]).includes(given) ? given as ChangeRequestKind : 'config';
     checkShape(body, { kind: { type: 'string', oneOf: CHANGE_REQUEST_KINDS }, ...KIND_SHAPES[kind], baseVersion: { type: 'integer', required: true }, comment: { type: 'string', max: 10_000 } });
     if (body.flag !== undefined && !ENTITY_KEY.test(body.flag as string)) throw badRequest('malformed flag key', [{ path: 'flag', message: `must match ${ENTITY_KEY}` }]);
+    if (kind === 'segment') {
+      if (!ENTITY_KEY.test(body.segmentKey as string)) throw badRequest('malformed segment key', [{ path: 'segmentKey', message: `must match ${ENTITY_KEY}` }]);
+      if (body.action === 'delete' && body.segment !== undefined) throw badRequest('a delete takes no segment', [{ path: 'segment', message: 'must be absent when action is delete' }]);
+      if (body.action !== 'delete' && body.segment === undefined) throw badRequest('the proposed segment is missing', [{ path: 'segment', message: `required when action is ${body.action}` }]);
+      const inner = (body.segment as Record<string, unknown> | undefined)?.key;
+      if (inner !== undefined && inner !== body.segmentKey) throw badRequest('the segment key differs from segmentKey', [{ path: 'segment.key', message: `must be ${body.segmentKey}` }]);
+    }
     const cr = await crs.create(ctx, p, e, { ...(body as Omit<NewChangeRequest, 'kind'>), kind });
     res.status(201).json(publicView(cr));
   });

@@ -9,7 +9,8 @@ import { ApiError, conflict, forbidden, invalidModel, notFound } from '../http/a
 import type { RequestContext } from '../http/request-context.ts';
 import type { RolloutRecord } from '../rollouts/rollout-record.ts';
 import type { PolicyCatalog, RolloutService } from '../rollouts/rollout-service.ts';
-import type { ChangeRequestKind, ChangeRequestPayload, ChangeRequestRecord, ChangeRequestStatus, Review } from './change-request-store.ts';
+import { checkedSegment, createSegmentIn, deleteSegmentIn, updateSegmentIn } from '../segments/segment-service.ts';
+import type { ChangeRequestKind, ChangeRequestPayload, ChangeRequestRecord, ChangeRequestStatus, Review, SegmentAction } from './change-request-store.ts';
 
 /** What an author files; which fields a kind needs is the route's shape check. */
 export interface NewChangeRequest {
@@ -22,6 +23,9 @@ export interface NewChangeRequest {
   control?: string;
   reason?: string;
   rolloutId?: number;
+  action?: SegmentAction;
+  segmentKey?: string;
+  segment?: Record<string, unknown>;
   baseVersion: number;
   comment?: string;
 }
@@ -62,7 +66,22 @@ export class ChangeRequestService {
       let config: ChangeRequestRecord['config'] = null;
       let payload: ChangeRequestPayload | null = null;
       let part: ChangePart;
-      if (input.kind === 'rollout-retry') {
+      if (input.kind === 'segment') {
+        flagKey = '';
+        const key = input.segmentKey!;
+        const action = input.action!;
+        const current = await s.segments.get(env.id, key);
+        if (action === 'create') {
+          if (current) throw conflict('DUPLICATE_KEY', `segment ${key} already exists in ${env.id}`);
+          if (input.baseVersion !== 0) throw new ApiError(409, 'STALE_VERSION', `segment ${key} does not exist yet: a create is based on version 0, not ${input.baseVersion}`, { currentVersion: 0 });
+        } else {
+          if (!current) throw notFound(`segment ${key} in ${env.id}`);
+          if (current.segment.version !== input.baseVersion) throw new ApiError(409, 'STALE_VERSION', `segment ${key} is at version ${current.segment.version}, not ${input.baseVersion}`, { currentVersion: current.segment.version });
+        }
+        // Validated as filed, so the approver reviews a segment that can be stored.
+        payload = { segment: { action, key, ...(action === 'delete' ? {} : { segment: checkedSegment(key, input.segment!, input.baseVersion + 1, 'segment') }) } };
+        part = { kind: 'segment', environmentId: env.id, segmentKey: key };
+      } else if (input.kind === 'rollout-retry') {
         const r = await s.rollouts.get(input.rolloutId!);
         if (!r || r.environmentId !== env.id) throw notFound(`rollout ${input.rolloutId} in ${env.id}`);
         if (r.version !== input.baseVersion) throw new ApiError(409, 'STALE_VERSION', `rollout ${r.id} is at version ${r.version}, not ${input.baseVersion}`, { currentVersion: r.version });
@@ -151,7 +170,7 @@ export class ChangeRequestService {
       const now = this.now();
       const reason = `change request ${cr.id}: ${cr.comment}`;
       const envKeyOf = cr.environmentId.slice(cr.projectKey.length + 1);
-      let applied: number;
+      let applied: number | null;
       let payload: ChangeRequestPayload | null | undefined;
       switch (cr.kind) {
         case 'config': {
@@ -189,6 +208,26 @@ export class ChangeRequestService {
             { approved: true, requestedBy: { name: cr.author.name, owner: cr.author.owner } });
           applied = current.version + 1;
           payload = { ...cr.payload, rolloutId: started.id };
+          break;
+        }
+        case 'segment': {
+          const change = cr.payload!.segment!;
+          const current = await s.segments.get(cr.environmentId, change.key);
+          const at = current?.segment.version ?? 0;
+          if (at !== cr.baseVersion) throw moved(`segment ${change.key}`, cr.baseVersion, at);
+          const o = { approved: true, reason };
+          // Each write re-checks the approver's access and re-validates (create, update) or
+          // re-checks use by flags (delete), in this transaction.
+          if (change.action === 'create') {
+            const { key: _k, version: _v, ...fields } = change.segment!;
+            applied = (await createSegmentIn(s, ctx, projectKey, cr.environmentId, checkedSegment(change.key, fields, 1, 'segment'), now, o)).segment.version;
+          } else if (change.action === 'update') {
+            const { key: _k, version: _v, ...fields } = change.segment!;
+            applied = (await updateSegmentIn(s, ctx, projectKey, cr.environmentId, change.key, cr.baseVersion, fields, now, { ...o, prefix: 'segment' })).segment.version;
+          } else {
+            await deleteSegmentIn(s, ctx, projectKey, cr.environmentId, change.key, cr.baseVersion, now, o);
+            applied = null; // nothing is left to have a version
+          }
           break;
         }
         case 'rollout-retry': {
@@ -240,12 +279,15 @@ export class ChangeRequestService {
 
 /**
  * A change request as the API shows it: the kind's fields at the top level (`config`,
- * `definition`, `rollout`, `rolloutId`). The pinned policy document stays inside: it is shown
+ * `definition`, `rollout`, `rolloutId`, `segment`). The pinned policy document stays inside: it is shown
  * by `GET /policies/{name}` and, once started, in the rollout.
  */
 export function publicView(cr: ChangeRequestRecord): Record<string, unknown> {
   const { payload, config, ...rest } = cr;
   const out: Record<string, unknown> = { ...rest };
+  // A segment request names no flag.
+  if (cr.kind === 'segment') delete out.flagKey;
+  if (payload?.segment) out.segment = payload.segment;
   if (config !== null) out.config = config;
   if (payload?.definition) out.definition = payload.definition;
   if (payload?.rollout) {

@@ -1,4 +1,4 @@
-import type { Flag, FlagConfig } from '@flagship/evaluator';
+import type { Flag, FlagConfig, Segment } from '@flagship/evaluator';
 import type { Policy } from '../rollouts/policy/policy.ts';
 
 export type ChangeRequestStatus = 'pending' | 'applied' | 'rejected' | 'cancelled';
@@ -7,10 +7,13 @@ export type ChangeRequestStatus = 'pending' | 'applied' | 'rejected' | 'cancelle
  * What a change request asks for. `config` changes one flag's config in the request's
  * environment; `definition`, `archive` and `unarchive` change the flag for every environment of
  * its project; `rollout-start` and `rollout-retry` start a rollout (or run it again) in the
- * request's environment with the pinned policy and parameters.
+ * request's environment with the pinned policy and parameters; `segment` creates, updates or
+ * deletes one segment of the request's environment.
  */
-export type ChangeRequestKind = 'config' | 'definition' | 'archive' | 'unarchive' | 'rollout-start' | 'rollout-retry';
-export const CHANGE_REQUEST_KINDS: readonly ChangeRequestKind[] = ['config', 'definition', 'archive', 'unarchive', 'rollout-start', 'rollout-retry'];
+export type ChangeRequestKind = 'config' | 'definition' | 'archive' | 'unarchive' | 'rollout-start' | 'rollout-retry' | 'segment';
+export const CHANGE_REQUEST_KINDS: readonly ChangeRequestKind[] = ['config', 'definition', 'archive', 'unarchive', 'rollout-start', 'rollout-retry', 'segment'];
+export type SegmentAction = 'create' | 'update' | 'delete';
+export const SEGMENT_ACTIONS: readonly SegmentAction[] = ['create', 'update', 'delete'];
 
 /** The fields of the kinds other than `config`, as approved (and shown in the API). */
 export interface ChangeRequestPayload {
@@ -22,6 +25,11 @@ export interface ChangeRequestPayload {
   rolloutId?: number;
   /** rollout-retry: the reason recorded on the retry. */
   reason?: string | null;
+  /**
+   * segment: what happens to segment `key`; `segment` is the validated proposal (create,
+   * update; its version is the one it would get), absent for a delete.
+   */
+  segment?: { action: SegmentAction; key: string; segment?: Segment };
 }
 
 export interface Review {
@@ -45,7 +53,8 @@ export interface ChangeRequestRecord {
   payload: ChangeRequestPayload | null;
   /**
    * The version the change is based on: the config's (config, rollout-start), the flag's
-   * (definition, archive, unarchive) or the rollout's (rollout-retry). Approval refuses a moved base.
+   * (definition, archive, unarchive), the rollout's (rollout-retry) or the segment's (segment; 0
+   * for a create: the segment does not exist yet). Approval refuses a moved base.
    */
   baseVersion: number;
   comment: string;

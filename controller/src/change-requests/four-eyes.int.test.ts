@@ -160,4 +160,70 @@ describe.each(DIALECTS)('four eyes on %s', (dialect) => {
     expect((await t.request('POST', `${CR}/${rcr.body.id}/approve`, { token: alice.token })).status).toBe(200);
     expect((await t.plane.services.rollouts.peek(id))).toMatchObject({ status: 'running', requestedByOwner: 'bob@example.com' });
   });
+
+  it('segment writes in prod need a change request of kind segment: create, update, delete, re-validated and version-guarded on approval', async () => {
+    const SEG = `${P}/environments/prod/segments`;
+    const segRow = async (key: string) => t.plane.db.selectFrom('segments').selectAll().where('environment_id', '=', 'shop.prod').where('key', '=', key).executeTakeFirst();
+    const beta = { key: 'beta', included: ['u1'], excluded: [], rules: [] };
+    // Directly: refused in prod with the route and kind to use, nothing stored; dev is not guarded.
+    const direct = await t.request('POST', SEG, { token: alice.token, body: beta });
+    expect(direct.status).toBe(409);
+    expect(direct.body.error).toMatchObject({ code: 'APPROVAL_REQUIRED', environments: ['shop.prod'], changeRequest: { method: 'POST', path: CR, kind: 'segment' } });
+    expect(direct.body.error.message).toContain('changes segment beta');
+    expect(await segRow('beta')).toBeUndefined();
+    expect((await t.request('POST', `${P}/environments/dev/segments`, { token: devEditor.token, body: beta })).status).toBe(201);
+
+    // Filing checks the proposal and its base; the problems name the field under `segment`.
+    const bad = await t.request('POST', CR, { token: alice.token, body: { kind: 'segment', action: 'create', segmentKey: 'beta', segment: { included: [7] }, baseVersion: 0 } });
+    expect(bad.status).toBe(422);
+    expect(bad.body.error.problems).toEqual([{ path: 'segment.included[0]', message: 'expected string, got number' }]);
+    const noBody = await t.request('POST', CR, { token: alice.token, body: { kind: 'segment', action: 'update', segmentKey: 'beta', baseVersion: 1 } });
+    expect(noBody.status).toBe(400);
+    expect(noBody.body.error.problems).toEqual([{ path: 'segment', message: 'required when action is update' }]);
+    expect((await t.request('POST', CR, { token: alice.token, body: { kind: 'segment', action: 'update', segmentKey: 'beta', segment: beta, baseVersion: 1 } })).status).toBe(404);
+    expect((await t.request('POST', CR, { token: devEditor.token, body: { kind: 'segment', action: 'create', segmentKey: 'beta', segment: beta, baseVersion: 0 } })).status).toBe(403);
+
+    const create = await t.request('POST', CR, { token: alice.token, body: { kind: 'segment', action: 'create', segmentKey: 'beta', segment: beta, baseVersion: 0, comment: 'beta testers' } });
+    expect(create.status).toBe(201);
+    expect(create.body).toMatchObject({ kind: 'segment', segment: { action: 'create', key: 'beta', segment: { key: 'beta', included: ['u1'], version: 1 } } });
+    expect(create.body.flagKey).toBeUndefined();
+    expect((await t.request('POST', `${CR}/${create.body.id}/approve`, { token: alice2.token })).body.error.code).toBe('SELF_APPROVAL');
+    expect(await segRow('beta')).toBeUndefined();
+    // An approver limited to prod may approve a change of prod only.
+    const ok = await t.request('POST', `${CR}/${create.body.id}/approve`, { token: prodApprover.token });
+    expect(ok.status).toBe(200);
+    expect(ok.body).toMatchObject({ status: 'applied', appliedVersion: 1 });
+    expect(Number((await segRow('beta'))?.version)).toBe(1);
+    expect((await loadEnvironmentState(t.plane.db, 'shop.prod'))?.snapshot.segments.beta).toMatchObject({ included: ['u1'] });
+    const audit = await t.plane.db.selectFrom('audit_log').selectAll().where('entity_type', '=', 'segment').where('environment_id', '=', 'shop.prod').execute();
+    expect(audit.map((a) => [a.action, a.actor_name, a.reason])).toEqual([['create', 'pat', `change request ${create.body.id}: beta testers`]]);
+
+    // Two updates based on version 1: the first applies, the second's base moved.
+    const upd = (included: string[]) => t.request('POST', CR, { token: alice.token, body: { kind: 'segment', action: 'update', segmentKey: 'beta', segment: { ...beta, included }, baseVersion: 1 } });
+    const [u1, u2] = [await upd(['u1', 'u2']), await upd(['u3'])];
+    expect((await t.request('POST', `${CR}/${u1.body.id}/approve`, { token: bob.token })).body).toMatchObject({ status: 'applied', appliedVersion: 2 });
+    const movedBase = await t.request('POST', `${CR}/${u2.body.id}/approve`, { token: bob.token });
+    expect(movedBase.status).toBe(409);
+    expect(movedBase.body.error).toMatchObject({ code: 'BASE_MOVED', currentVersion: 2 });
+    expect(JSON.parse((await segRow('beta'))!.document).included).toEqual(['u1', 'u2']);
+    expect((await t.request('GET', `${CR}/${u2.body.id}`)).body.status).toBe('pending');
+    expect((await t.request('PUT', `${SEG}/beta`, { token: alice.token, body: { ...beta, version: 2 } })).body.error.code).toBe('APPROVAL_REQUIRED');
+    expect((await t.request('DELETE', `${SEG}/beta`, { token: alice.token })).body.error.code).toBe('APPROVAL_REQUIRED');
+
+    // A delete is checked again on approval: while a prod config uses the segment it is refused and stays pending.
+    const del = await t.request('POST', CR, { token: alice.token, body: { kind: 'segment', action: 'delete', segmentKey: 'beta', baseVersion: 2 } });
+    expect(del.status).toBe(201);
+    const cfg = (await t.request('GET', `${P}/environments/prod/flags/search`)).body;
+    const useIt = { ...onConfig(), rules: [{ conditions: [{ attribute: 'key', op: 'inSegment', values: ['beta'] }], serve: { variant: 'on' } }] };
+    const ccr = await t.request('POST', CR, { token: alice.token, body: { flag: 'search', config: useIt, baseVersion: cfg.version } });
+    expect((await t.request('POST', `${CR}/${ccr.body.id}/approve`, { token: bob.token })).status).toBe(200);
+    const inUse = await t.request('POST', `${CR}/${del.body.id}/approve`, { token: bob.token });
+    expect(inUse.body.error.code).toBe('SEGMENT_IN_USE');
+    expect(await segRow('beta')).toBeDefined();
+    const cfg2 = (await t.request('GET', `${P}/environments/prod/flags/search`)).body;
+    const back = await t.request('POST', CR, { token: alice.token, body: { flag: 'search', config: onConfig(), baseVersion: cfg2.version } });
+    expect((await t.request('POST', `${CR}/${back.body.id}/approve`, { token: bob.token })).status).toBe(200);
+    expect((await t.request('POST', `${CR}/${del.body.id}/approve`, { token: bob.token })).body).toMatchObject({ status: 'applied', appliedVersion: null });
+    expect(await segRow('beta')).toBeUndefined();
+  });
 });

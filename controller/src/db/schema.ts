@@ -120,7 +120,7 @@ export interface ChangeRequestsTable {
   author_name: string;
   /** The author key's owner at filing: the person who asked. */
   author_owner: string;
-  /** config | definition | archive | unarchive | rollout-start | rollout-retry */
+  /** config | definition | archive | unarchive | rollout-start | rollout-retry | segment */
   kind: string;
   /** JSON of the kind's own fields; null for a config change (its config is in `config`). */
   payload: string | null;
