@@ -158,12 +158,20 @@ describe.each(DIALECTS)('authorization matrix on %s', (dialect) => {
       flags: (await db.selectFrom('flags').select(['key', 'archived', 'definition', 'version']).where('project_key', '=', 'e').orderBy('key').execute()).map((f) => ({ ...f, archived: Number(f.archived), version: Number(f.version) })),
       configs: (await db.selectFrom('flag_configs').select(['environment_id', 'flag_key', 'config', 'version']).where('project_key', '=', 'e').orderBy('environment_id').orderBy('flag_key').execute()).map((c) => ({ ...c, version: Number(c.version) })),
       rollouts: (await db.selectFrom('rollouts').select(['environment_id', 'flag_key', 'status']).where('project_key', '=', 'e').execute()),
+      segments: (await db.selectFrom('segments').select(['environment_id', 'key', 'document', 'version']).where('environment_id', 'in', ['e.a', 'e.b']).orderBy('environment_id').orderBy('key').execute()).map((x) => ({ ...x, version: Number(x.version) })),
     });
     type State = Awaited<ReturnType<typeof state>>;
     const config = (s: State, env: string) => JSON.parse(s.configs.find((c) => c.environment_id === env && c.flag_key === 'f1')!.config);
     const version = async (env: string) => (await t.request('GET', `/api/v1/projects/e/environments/${env}/flags/f1`)).body.version as number;
     const E = '/api/v1/projects/e/environments';
     let n = 0;
+    // A segment in each environment; the one in e.b (approval) arrives through a change request.
+    const seg = (key: string, included: string[] = []) => ({ key, included, excluded: [], rules: [] });
+    expect((await t.request('POST', `${E}/a/segments`, { body: seg('sa') })).status).toBe(201);
+    const scr = await t.request('POST', `${E}/b/change-requests`, { body: { kind: 'segment', action: 'create', segmentKey: 'sb', segment: seg('sb'), baseVersion: 0 } });
+    expect(scr.status).toBe(201);
+    expect((await t.request('POST', `${E}/b/change-requests/${scr.body.id}/approve`, { token: keys.get('approver/all')! })).status).toBe(200);
+    const segment = (st: State, env: string, key: string) => st.segments.find((x) => x.environment_id === env && x.key === key);
     /** want(reach) for an editor or above; lower roles are 403, sdk 403, no key 401. */
     interface Write { name: string; send(token: string | null): Promise<number>; want: Record<Reach, number>; effect(before: State, after: State): boolean; reset?: () => Promise<void> }
     const writes: Write[] = [
@@ -200,6 +208,18 @@ describe.each(DIALECTS)('authorization matrix on %s', (dialect) => {
       { name: 'create a flag', want: { all: 201, right: 403, wrong: 403 },
         send: async (token) => (await t.request('POST', '/api/v1/projects/e/flags', { token, body: booleanFlag(`new-${++n}`) })).status,
         effect: (b, a) => a.flags.length === b.flags.length + 1 && a.configs.filter((c) => c.flag_key === `new-${n}`).every((c) => !JSON.parse(c.config).enabled) },
+      { name: 'create a segment in e.a', want: { all: 201, right: 201, wrong: 403 },
+        send: async (token) => (await t.request('POST', `${E}/a/segments`, { token, body: seg(`s${++n}`) })).status,
+        effect: (b, a) => a.segments.length === b.segments.length + 1 && segment(a, 'e.a', `s${n}`) !== undefined },
+      { name: 'update a segment in e.a', want: { all: 200, right: 200, wrong: 403 },
+        send: async (token) => (await t.request('PUT', `${E}/a/segments/sa`, { token, body: { ...seg('sa', [`u${++n}`]), version: segment(await state(), 'e.a', 'sa')!.version } })).status,
+        effect: (b, a) => segment(a, 'e.a', 'sa')!.version === segment(b, 'e.a', 'sa')!.version + 1 && JSON.parse(segment(a, 'e.a', 'sa')!.document).included[0] === `u${n}` },
+      { name: 'create a segment in e.b (approval)', want: { all: 409, right: 403, wrong: 409 },
+        send: async (token) => (await t.request('POST', `${E}/b/segments`, { token, body: seg(`s${++n}`) })).status, effect: () => false },
+      { name: 'update a segment in e.b (approval)', want: { all: 409, right: 403, wrong: 409 },
+        send: async (token) => (await t.request('PUT', `${E}/b/segments/sb`, { token, body: { ...seg('sb', ['x']), version: 1 } })).status, effect: () => false },
+      { name: 'delete a segment in e.b (approval)', want: { all: 409, right: 403, wrong: 409 },
+        send: async (token) => (await t.request('DELETE', `${E}/b/segments/sb`, { token })).status, effect: () => false },
       { name: 'kill in e.a', want: { all: 200, right: 200, wrong: 403 },
         send: async (token) => (await t.request('POST', '/api/v1/projects/e/flags/f1/kill', { token, body: { environments: ['a'], reason: 'matrix' } })).status,
         effect: (_b, a) => config(a, 'e.a').enabled === false && config(a, 'e.b').enabled === false,
