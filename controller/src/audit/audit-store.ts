@@ -2,7 +2,8 @@
 export interface AuditEntry {
   id: string;
   at: string;
-  actor: { keyId: string; name: string };
+  /** `owner`: the person behind the key (absent on rows written before owners were recorded, and by writers without a key's owner). */
+  actor: { keyId: string; name: string; owner?: string };
   action: string;
   entityType: string;
   entityKey: string;

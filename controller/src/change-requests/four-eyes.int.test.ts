@@ -196,7 +196,10 @@ describe.each(DIALECTS)('four eyes on %s', (dialect) => {
     expect(Number((await segRow('beta'))?.version)).toBe(1);
     expect((await loadEnvironmentState(t.plane.db, 'shop.prod'))?.snapshot.segments.beta).toMatchObject({ included: ['u1'] });
     const audit = await t.plane.db.selectFrom('audit_log').selectAll().where('entity_type', '=', 'segment').where('environment_id', '=', 'shop.prod').execute();
-    expect(audit.map((a) => [a.action, a.actor_name, a.reason])).toEqual([['create', 'pat', `change request ${create.body.id}: beta testers`]]);
+    // The row names the approver's key and, since migration 0005, its owner (the person).
+    expect(audit.map((a) => [a.action, a.actor_name, a.actor_owner, a.reason])).toEqual([['create', 'pat', 'pat@example.com', `change request ${create.body.id}: beta testers`]]);
+    const listed = await t.request('GET', '/api/v1/audit?environment=shop.prod&action=create');
+    expect(listed.body.items.find((e: { entityType: string }) => e.entityType === 'segment')).toMatchObject({ actor: { name: 'pat', owner: 'pat@example.com' }, entityKey: 'beta' });
 
     // Two updates based on version 1: the first applies, the second's base moved.
     const upd = (included: string[]) => t.request('POST', CR, { token: alice.token, body: { kind: 'segment', action: 'update', segmentKey: 'beta', segment: { ...beta, included }, baseVersion: 1 } });

@@ -85,6 +85,8 @@ export interface AuditLogTable {
   at: string;
   actor_key_id: string;
   actor_name: string;
+  /** The key's owner when the row was written (migration 0005); null for older rows. */
+  actor_owner: string | null;
   action: string;
   entity_type: string;
   entity_key: string;
