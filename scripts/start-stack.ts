@@ -1,7 +1,8 @@
 /**
  * `npm start`: the whole local stack in one command. Controller API (PORT, default 4000; embedded
  * SQLite under DATA_DIR, default ./data, unless DATABASE_URL), the workers, and an evaluator fleet
- * (EVALUATOR_PORTS, default 4100,4101). When nothing answers at REDIS_URL (default
+ * (EVALUATOR_PORTS, default 4100,4101; the workers' metrics on WORKERS_METRICS_PORT, default
+ * 4200, 127.0.0.1 only). When nothing answers at REDIS_URL (default
  * redis://127.0.0.1:6379) and redis-server is installed, a private one is started on a free
  * port without persistence. Ctrl-C stops everything; if any process dies, the stack stops and
  * exits non-zero with that process's last lines.
@@ -17,6 +18,10 @@ function fail(message: string): never {
 const env = process.env;
 const port = env.PORT ? Number(env.PORT) : 4000;
 if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`PORT must be an integer 0..65535, got ${JSON.stringify(env.PORT)}`);
+const workersMetricsPort = env.WORKERS_METRICS_PORT ? Number(env.WORKERS_METRICS_PORT) : undefined;
+if (workersMetricsPort !== undefined && (!Number.isInteger(workersMetricsPort) || workersMetricsPort < 0 || workersMetricsPort > 65535)) {
+  fail(`WORKERS_METRICS_PORT must be an integer 0..65535 (0: a free one), got ${JSON.stringify(env.WORKERS_METRICS_PORT)}`);
+}
 const evaluatorPorts = (env.EVALUATOR_PORTS || '4100,4101').split(',').map((s) => Number(s.trim()));
 if (evaluatorPorts.length < 1 || evaluatorPorts.some((p) => !Number.isInteger(p) || p < 1 || p > 65535)) {
   fail(`EVALUATOR_PORTS must be a comma list of ports, got ${JSON.stringify(env.EVALUATOR_PORTS)}`);
@@ -47,7 +52,7 @@ process.on('SIGTERM', () => shutdown('SIGTERM'));
 
 try {
   stack = await startLocalStack({
-    controllerPort: port, evaluatorPorts, redisUrl: env.REDIS_URL || undefined, databaseUrl: env.DATABASE_URL || undefined,
+    controllerPort: port, evaluatorPorts, workersMetricsPort, redisUrl: env.REDIS_URL || undefined, databaseUrl: env.DATABASE_URL || undefined,
     dataDir: env.DATA_DIR || undefined, adminToken: env.ADMIN_TOKEN || undefined, keyPrefix: env.REDIS_KEY_PREFIX || undefined,
     supervisor: { onUnexpectedExit },
   });
@@ -66,6 +71,7 @@ const lines = [
   'flagship local stack is up',
   `  admin API      ${s.apiUrl}`,
   ...s.evaluatorUrls.map((u, i) => `  evaluator ${i + 1}    ${u}  (OFREP ${u}/ofrep/v1/evaluate/flags, /healthz, /readyz; admin ${s.evaluatorAdminUrls[i]}/metrics, /readyz, 127.0.0.1 only)`),
+  `  workers        ${s.workersMetricsUrl}/metrics, /healthz  (127.0.0.1 only)`,
   `  redis          ${maskUrl(s.redisUrl)}${s.privateRedis ? '  (private redis-server, no persistence; stops with the stack)' : ''}`,
   `  admin key      ${shownToken ?? (env.ADMIN_TOKEN ? '(the one in ADMIN_TOKEN)' : '(not shown: the database already had an admin key; it was printed at first start. Set ADMIN_TOKEN to choose one.)')}`,
   '',

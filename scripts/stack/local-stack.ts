@@ -16,6 +16,13 @@ export interface LocalStackOptions {
   controllerPort?: number;
   /** One evaluator process per port; 0 entries get free ports. Each one's admin listener is on port + 1000 (a free port for a 0 entry). */
   evaluatorPorts?: number[];
+  /**
+   * The first workers process's metrics listener (/metrics, /healthz on 127.0.0.1). Default:
+   * controller port + 200 (4200 beside 4000), a free port when the controller's is 0 (test
+   * stacks, so parallel stacks never collide); 0 here too: a free port. Workers started later
+   * by {@link LocalStack.startWorkers} always get a free port (the first may still run).
+   */
+  workersMetricsPort?: number;
   redisUrl?: string;
   /** Start a private redis-server when nothing answers at `redisUrl` (default true). */
   privateRedisFallback?: boolean;
@@ -45,9 +52,11 @@ export interface LocalStack {
   supervisor: Supervisor;
   controller: SupervisedChild;
   workers: SupervisedChild;
+  /** The first workers process's metrics listener: `${workersMetricsUrl}/metrics`, `/healthz` (127.0.0.1 only). */
+  workersMetricsUrl: string;
   evaluators: SupervisedChild[];
-  /** Starts another workers process with the same environment (e.g. after one was killed). */
-  startWorkers(): SupervisedChild;
+  /** Starts another workers process with the same environment (e.g. after one was killed), its metrics listener on a free port. */
+  startWorkers(): Promise<SupervisedChild & { metricsUrl: string }>;
   /** Stops every child (SIGTERM, bounded), then the private Redis. */
   stop(): Promise<void>;
 }
@@ -92,8 +101,13 @@ export async function startLocalStack(o: LocalStackOptions = {}): Promise<LocalS
     const controllerUrl = listening[1]!;
     // The workers start after the controller has migrated the database they read.
     let workerCount = 0;
-    const startWorkers = () => supervisor.start({ name: workerCount++ === 0 ? 'workers' : `workers-${workerCount}`, file: 'workers/src/main.ts', cwd: REPO_ROOT, env: common });
-    const workers = startWorkers();
+    const workersOn = (metricsPort: number) => Object.assign(
+      supervisor.start({ name: workerCount++ === 0 ? 'workers' : `workers-${workerCount}`, file: 'workers/src/main.ts', cwd: REPO_ROOT, env: { ...common, WORKERS_METRICS_PORT: String(metricsPort) } }),
+      { metricsUrl: `http://127.0.0.1:${metricsPort}` },
+    );
+    const startWorkers = async () => workersOn(await freePort());
+    const askedMetrics = o.workersMetricsPort ?? (controllerPort === 0 ? 0 : controllerPort + 200);
+    const workers = workersOn(askedMetrics === 0 ? await freePort() : askedMetrics);
     const asked = o.evaluatorPorts ?? [4100, 4101];
     const ports = await Promise.all(asked.map((p) => (p === 0 ? freePort() : Promise.resolve(p))));
     const adminPorts = await Promise.all(asked.map((p) => (p === 0 ? freePort() : Promise.resolve(p + 1000))));
@@ -107,7 +121,7 @@ export async function startLocalStack(o: LocalStackOptions = {}): Promise<LocalS
     await Promise.all(evaluatorUrls.map((u, i) => waitForHttp(`${u}/healthz`, timeout, evaluators[i])));
     return {
       controllerUrl, apiUrl: `${controllerUrl}/api/v1`, evaluatorUrls, evaluatorAdminUrls, redisUrl, privateRedis,
-      adminToken: o.adminToken ?? printedToken, supervisor, controller, workers, evaluators, startWorkers, stop,
+      adminToken: o.adminToken ?? printedToken, supervisor, controller, workers, workersMetricsUrl: workers.metricsUrl, evaluators, startWorkers, stop,
     };
   } catch (error) {
     await stop();

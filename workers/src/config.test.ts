@@ -7,6 +7,12 @@ describe('workers config', () => {
     expect(c).toMatchObject({ databaseUrl: undefined, sqliteFile: '/srv/app/data/controller.sqlite', redisUrl: 'redis://127.0.0.1:6379', keyPrefix: 'fs:', pollIntervalMs: 10, sweepIntervalMs: 5000 });
   });
 
+  it('metrics listener: port 4200 by default, any port from WORKERS_METRICS_PORT, 0 turns it off', () => {
+    expect(loadWorkersConfig({}).metricsPort).toBe(4200);
+    expect(loadWorkersConfig({ WORKERS_METRICS_PORT: '9464' }).metricsPort).toBe(9464);
+    expect(loadWorkersConfig({ WORKERS_METRICS_PORT: '0' }).metricsPort).toBe(0);
+  });
+
   it.each([
     [{ DATABASE_URL: 'postgres://x/y' }, /DATABASE_URL must be mysql/],
     [{ DATABASE_URL: 'mysql://root@127.0.0.1:3306' }, /names no database/],
@@ -15,6 +21,9 @@ describe('workers config', () => {
     [{ PUBLISH_POLL_MS: '0' }, /PUBLISH_POLL_MS/],
     [{ SWEEP_INTERVAL_MS: 'soon' }, /SWEEP_INTERVAL_MS/],
     [{ REDIS_KEY_PREFIX: 'has space' }, /REDIS_KEY_PREFIX/],
+    [{ WORKERS_METRICS_PORT: '65536' }, /WORKERS_METRICS_PORT must be an integer from 0 to 65535/],
+    [{ WORKERS_METRICS_PORT: '-1' }, /WORKERS_METRICS_PORT/],
+    [{ WORKERS_METRICS_PORT: 'metrics' }, /WORKERS_METRICS_PORT/],
   ])('refuses %o', (env, message) => {
     expect(() => loadWorkersConfig(env)).toThrow(ConfigError);
     expect(() => loadWorkersConfig(env)).toThrow(message);

@@ -32,7 +32,12 @@ export interface WorkersConfig {
   webhookAllow: WebhookAllowList;
   /** Values of `${env:NAME}` references in policy headers: this process's environment, read here only. */
   policySecrets: (name: string) => string | undefined;
+  /** WORKERS_METRICS_PORT: /metrics and /healthz on 127.0.0.1 (metrics/metrics-listener.ts); 0 = off. */
+  metricsPort: number;
 }
+
+/** The metrics listener's port unless WORKERS_METRICS_PORT says otherwise (the controller is 4000, evaluators 4100+). */
+export const DEFAULT_METRICS_PORT = 4200;
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -80,5 +85,6 @@ export function loadWorkersConfig(env: NodeJS.ProcessEnv = process.env, cwd = pr
     tickConcurrency: integer(env, 'TICK_CONCURRENCY', 100, 1, 1_000),
     pollIntervalMs: integer(env, 'PUBLISH_POLL_MS', 10, 1, 10_000),
     sweepIntervalMs: integer(env, 'SWEEP_INTERVAL_MS', 5_000, 100, 3_600_000),
+    metricsPort: integer(env, 'WORKERS_METRICS_PORT', DEFAULT_METRICS_PORT, 0, 65_535),
   };
 }

@@ -1,7 +1,8 @@
 /**
  * The workers process: the snapshot publisher (outbox -> Redis), the kill reconciler (kills made
  * through Redis while the database was down -> database + audit), the BullMQ safety sweep, and
- * the rollout workers (analysis ticks against Prometheus, webhook deliveries, the reconciler).
+ * the rollout workers (analysis ticks against Prometheus, webhook deliveries, the reconciler),
+ * and its metrics listener (/metrics, /healthz on 127.0.0.1:WORKERS_METRICS_PORT).
  * Survives database and Redis outages: each loop logs once, backs off and resumes.
  */
 import { Redis as IORedis } from 'ioredis';
@@ -18,6 +19,8 @@ import { runPropagationMigrations } from '../../controller/src/propagation/publi
 import { ConfigError, loadWorkersConfig, type WorkersConfig } from './config.ts';
 import { KillReconciler } from './kill/kill-reconciler.ts';
 import { jsonLogger } from './logger.ts';
+import { type RunningMetricsListener, startMetricsListener } from './metrics/metrics-listener.ts';
+import { WorkersMetrics } from './metrics/workers-metrics.ts';
 import { SnapshotPublisher } from './publisher/snapshot-publisher.ts';
 import { createRedis } from './redis.ts';
 import { PropagationSweep } from './sweep/propagation-sweep.ts';
@@ -34,6 +37,21 @@ try {
 }
 
 const logger = jsonLogger('workers');
+
+// Up before the database wait: /healthz answers while the process waits for the database, and a
+// taken port stops the process at start, where the operator looks, not never.
+const metrics = new WorkersMetrics();
+let metricsListener: RunningMetricsListener | undefined;
+if (config.metricsPort !== 0) {
+  try {
+    metricsListener = await startMetricsListener({ port: config.metricsPort, metrics, onError: (e) => logger.warn('workers: metrics scrape failed', { error: String(e) }) });
+  } catch (error) {
+    console.error(`workers: cannot listen for metrics on 127.0.0.1:${config.metricsPort}: ${(error as Error).message} (set WORKERS_METRICS_PORT to a free port, or 0 to turn the listener off)`);
+    process.exit(1);
+  }
+  console.log(`workers: metrics on ${metricsListener.url}/metrics (and /healthz), 127.0.0.1 only`);
+}
+
 const db = createDatabase({ databaseUrl: config.databaseUrl, sqliteFile: config.sqliteFile, poolSize: 4 });
 
 // The database may not be up (or migrated by the controller) yet: wait for it, bounded only by
@@ -55,6 +73,7 @@ const subscriber = createRedis(config.redisUrl, { maxRetriesPerRequest: null });
 for (const c of [redis, subscriber]) c.on('error', () => {}); // outages are logged by the loops
 const publisher = new SnapshotPublisher({ db, redis, subscriber, prefix: config.keyPrefix, pollIntervalMs: config.pollIntervalMs, logger });
 const reconciler = new KillReconciler({ db, redis, prefix: config.keyPrefix, logger, onApplied: () => publisher.poke() });
+metrics.watchKills(reconciler);
 const sweep = new PropagationSweep({ db, redisUrl: config.redisUrl, prefix: config.keyPrefix, publisher, intervalMs: config.sweepIntervalMs, logger });
 
 await publisher.start();
@@ -110,6 +129,7 @@ async function shutdown(signal: string) {
   redis.disconnect();
   subscriber.disconnect();
   await db.destroy().catch(() => {});
+  await metricsListener?.close().catch(() => {});
   process.exit(0);
 }
 process.on('SIGINT', () => void shutdown('SIGINT'));

@@ -23,6 +23,7 @@ import { SnapshotPublisher } from '../publisher/snapshot-publisher.ts';
 import { createSdkKey, evaluate, startEvaluators } from '../test-support/evaluator-fleet.ts';
 import { booleanFlag, changeConfig, eventually, REDIS_URL, seed, testRedis, uniquePrefix } from '../test-support/fixtures.ts';
 import { startTcpProxy, type TcpProxy } from '../test-support/tcp-proxy.ts';
+import { WorkersMetrics } from '../metrics/workers-metrics.ts';
 import { auditRequestId, KillReconciler } from './kill-reconciler.ts';
 
 describe('kill switch with the database down', () => {
@@ -211,7 +212,9 @@ describe('kill switch with the database down', () => {
     expect(setAside.map((l) => [l.level, l.fields?.id]).sort()).toEqual([['error', 'not-a-kill'], ['error', 'torn']]);
     expect(setAside.find((l) => l.fields?.id === 'torn')!.fields!.problem).toMatch(/^not JSON/);
     expect(reconciler.invalidPendingKills).toBe(2);
-    expect(reconciler.metricsText()).toContain('\nflagship_kill_pending_invalid_total 2\n');
+    const metrics = new WorkersMetrics(); // the registry the workers' /metrics serves
+    metrics.watchKills(reconciler);
+    expect(await metrics.registry.metrics()).toContain('\nflagship_kill_pending_invalid_total 2\n');
     expect(await t.db.selectFrom('audit_log').select('request_id').where('action', '=', 'kill').orderBy('request_id').execute())
       .toEqual([{ request_id: auditRequestId('kill-a') }, { request_id: auditRequestId('kill-b') }]);
     // Nothing left to trip over: the next round is quiet.

@@ -6,8 +6,8 @@
  * `kills` hash entry). One transaction per pending kill; the pending entry is removed after
  * COMMIT. The audit row's request id `emergency-kill:<id>` makes a retry after a crash between
  * COMMIT and the removal a no-op instead of a second audit row. An entry that cannot be read
- * (not JSON, or not a kill) is moved to `pending-kills:bad` with a log line and a counter, so it
- * never blocks the kills queued behind it.
+ * (not JSON, or not a kill) is moved to `pending-kills:bad` with a log line and a counter (on the
+ * workers' /metrics), so it never blocks the kills queued behind it.
  */
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
@@ -115,19 +115,18 @@ export class KillReconciler {
     }
   }
 
-  /** Prometheus text exposition of the reconciler's counters (docs/operations.md). */
-  metricsText(): string {
-    return [
-      '# HELP flagship_kill_pending_invalid_total Pending kills that could not be read and were moved to the pending-kills:bad hash.',
-      '# TYPE flagship_kill_pending_invalid_total counter',
-      `flagship_kill_pending_invalid_total ${this.invalidTotal}`,
-      '',
-    ].join('\n');
-  }
-
-  /** How many unreadable pending kills this process set aside. */
+  /**
+   * How many unreadable pending kills this process set aside: `flagship_kill_pending_invalid_total`
+   * on the workers' /metrics (metrics/workers-metrics.ts, docs/operations.md).
+   */
   get invalidPendingKills(): number {
     return this.invalidTotal;
+  }
+
+  /** The lengths of the pending and set-aside hashes, for the workers' gauges. */
+  async queueLengths(): Promise<{ pending: number; invalid: number }> {
+    const [pending, invalid] = await Promise.all([this.o.redis.hlen(this.keys.pendingKills), this.o.redis.hlen(this.keys.invalidPendingKills)]);
+    return { pending, invalid };
   }
 
   // Moved, not deleted: the kill already reached the evaluators through Redis; its entry is the

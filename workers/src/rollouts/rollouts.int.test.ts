@@ -203,7 +203,7 @@ describe('rollouts end to end', () => {
     stack.workers.process.kill('SIGKILL');
     await stack.workers.exited;
     await sleep(INTERVAL_MS * 1.5); // ticks due now go unprocessed: the replacement must pick them up
-    const replacement = stack.startWorkers();
+    const replacement = await stack.startWorkers();
     const healthy = await until('the healthy rollout to complete', 90_000, async () => {
       const r = await rollout(started.healthy.id);
       return r.status === 'completed' ? r : undefined;

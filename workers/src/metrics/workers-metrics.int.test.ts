@@ -1,0 +1,112 @@
+/**
+ * The workers' metrics listener (issue 8, item 11a: a set-aside pending kill is counted where a
+ * Prometheus can scrape it). First the real listener over the real reconciler and Redis; then a
+ * real workers process started by the stack launcher (scripts/stack/local-stack.ts), on embedded
+ * SQLite and the shared Redis under a unique prefix, with a second workers process beside it on
+ * its own free port: each serves /healthz and /metrics on 127.0.0.1, and an unreadable pending
+ * kill shows on /metrics once the reconciler set it aside.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { propagationKeys } from '../../../controller/src/propagation/propagation-keys.ts';
+import { createTestDatabase } from '../../../controller/src/test-support/test-database.ts';
+import { type LocalStack, startLocalStack } from '../../../scripts/stack/local-stack.ts';
+import { KillReconciler } from '../kill/kill-reconciler.ts';
+import { eventually, testRedis, uniquePrefix } from '../test-support/fixtures.ts';
+import { startMetricsListener } from './metrics-listener.ts';
+import { WorkersMetrics } from './workers-metrics.ts';
+
+/** The value of an unlabelled series in a Prometheus text exposition, or undefined. */
+function sample(text: string, name: string): number | undefined {
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+  return line === undefined ? undefined : Number(line.slice(name.length + 1));
+}
+
+describe('workers metrics', () => {
+  const cleanups: Array<() => Promise<unknown> | unknown> = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await Promise.resolve().then(c).catch(() => {});
+  });
+
+  it('the listener serves the set-aside counter and the pending-kill gauges on 127.0.0.1, and /healthz', async () => {
+    const prefix = uniquePrefix();
+    const r = testRedis(prefix);
+    cleanups.push(() => r.cleanup());
+    const t = await createTestDatabase('sqlite');
+    cleanups.push(() => t.drop());
+    const reconciler = new KillReconciler({ db: t.db, redis: r.redis, prefix });
+    const metrics = new WorkersMetrics();
+    const listener = await startMetricsListener({ port: 0, metrics, onError: () => {} });
+    cleanups.push(() => listener.close());
+    expect(listener.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const scrape = async () => {
+      const res = await fetch(`${listener.url}/metrics`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
+      return res.text();
+    };
+
+    // Before the reconciler exists (the database not reached yet): the counter reads 0.
+    expect(sample(await scrape(), 'flagship_kill_pending_invalid_total')).toBe(0);
+    metrics.watchKills(reconciler);
+    const before = await scrape();
+    expect(sample(before, 'flagship_kill_pending_invalid_total')).toBe(0);
+    expect(sample(before, 'flagship_kill_pending_invalid')).toBe(0);
+    expect(before).toContain('process_cpu_user_seconds_total');
+
+    await r.redis.hset(propagationKeys(prefix).pendingKills, 'torn', '{"id":"torn","projectKey":"p","flag');
+    expect(sample(await scrape(), 'flagship_kill_pending')).toBe(1);
+    expect(await reconciler.reconcileOnce()).toBe(0);
+    const after = await scrape();
+    expect(sample(after, 'flagship_kill_pending_invalid_total')).toBe(1);
+    expect(sample(after, 'flagship_kill_pending_invalid')).toBe(1);
+    expect(sample(after, 'flagship_kill_pending')).toBe(0);
+    // A counter: a second scrape does not count the same entry twice.
+    expect(sample(await scrape(), 'flagship_kill_pending_invalid_total')).toBe(1);
+
+    const health = await fetch(`${listener.url}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: 'ok' });
+    expect((await fetch(`${listener.url}/metrics`, { method: 'POST' })).status).toBe(405);
+    expect((await fetch(`${listener.url}/readyz`)).status).toBe(404);
+  });
+
+  it('a real workers process: its launcher gives it a free port, and a set-aside pending kill is counted on its /metrics', async () => {
+    const prefix = uniquePrefix();
+    const dir = mkdtempSync(join(tmpdir(), 'fs-workers-metrics-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    cleanups.push(() => testRedis(prefix).cleanup());
+    const stack: LocalStack = await startLocalStack({
+      controllerPort: 0, evaluatorPorts: [], keyPrefix: prefix, dataDir: dir, adminToken: `fsk_test_${randomBytes(16).toString('hex')}`,
+      privateRedisFallback: false, supervisor: { echo: false },
+    });
+    cleanups.push(() => stack.stop());
+    expect(stack.workersMetricsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(stack.workers.lastLines.join('\n')).toContain(`workers: metrics on ${stack.workersMetricsUrl}/metrics`);
+    const second = await stack.startWorkers();
+    expect(second.metricsUrl).not.toBe(stack.workersMetricsUrl);
+    await eventually(async () => ((await fetch(`${second.metricsUrl}/healthz`).catch(() => undefined))?.status === 200 || undefined), 60_000, 'the second workers process answering /healthz');
+    expect((await fetch(`${stack.workersMetricsUrl}/healthz`)).status).toBe(200);
+    const scrape = async (url: string) => (await fetch(`${url}/metrics`)).text();
+    const counted = async () => {
+      const texts = await Promise.all([stack.workersMetricsUrl, second.metricsUrl].map(scrape));
+      return texts.map((t) => sample(t, 'flagship_kill_pending_invalid_total') ?? Number.NaN);
+    };
+    expect(await counted()).toEqual([0, 0]);
+
+    const r = testRedis(prefix);
+    cleanups.push(() => r.redis.quit());
+    await r.redis.hset(propagationKeys(prefix).pendingKills, 'torn', '{"id":"torn","projectKey":"p","flag');
+    // One of the two reconcilers (they share a lock) sets it aside; both report what is set aside now.
+    const totals = await eventually(async () => {
+      const c = await counted();
+      return c[0]! + c[1]! === 1 ? c : undefined;
+    }, 20_000, 'the set-aside kill counted on one process');
+    expect(totals.sort()).toEqual([0, 1]);
+    for (const url of [stack.workersMetricsUrl, second.metricsUrl]) expect(sample(await scrape(url), 'flagship_kill_pending_invalid')).toBe(1);
+    expect(await r.redis.hget(propagationKeys(prefix).invalidPendingKills, 'torn')).toBe('{"id":"torn","projectKey":"p","flag');
+  }, 180_000);
+});
