@@ -181,6 +181,15 @@ describe.each(DIALECTS)('four eyes on %s', (dialect) => {
     expect(noBody.status).toBe(400);
     expect(noBody.body.error.problems).toEqual([{ path: 'segment', message: 'required when action is update' }]);
     expect((await t.request('POST', CR, { token: alice.token, body: { kind: 'segment', action: 'update', segmentKey: 'beta', segment: beta, baseVersion: 1 } })).status).toBe(404);
+    const fieldOf = async (body: Record<string, unknown>) => {
+      const r = await t.request('POST', CR, { token: alice.token, body: { kind: 'segment', baseVersion: 0, ...body } });
+      return [r.status, r.body.error.problems?.[0]?.path];
+    };
+    expect(await fieldOf({ action: 'delete', segmentKey: 'beta', segment: beta })).toEqual([400, 'segment']);
+    expect(await fieldOf({ action: 'create', segmentKey: '../x', segment: beta })).toEqual([400, 'segmentKey']);
+    expect(await fieldOf({ action: 'create', segmentKey: 'beta', segment: { ...beta, key: 'other' } })).toEqual([400, 'segment.key']);
+    expect(await fieldOf({ action: 'rename', segmentKey: 'beta', segment: beta })).toEqual([400, 'action']);
+    expect(await fieldOf({ action: 'create', segmentKey: 'beta', segment: beta, baseVersion: 3 })).toEqual([409, undefined]);
     expect((await t.request('POST', CR, { token: devEditor.token, body: { kind: 'segment', action: 'create', segmentKey: 'beta', segment: beta, baseVersion: 0 } })).status).toBe(403);
 
     const create = await t.request('POST', CR, { token: alice.token, body: { kind: 'segment', action: 'create', segmentKey: 'beta', segment: beta, baseVersion: 0, comment: 'beta testers' } });
