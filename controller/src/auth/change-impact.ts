@@ -1,6 +1,6 @@
 /**
  * The one place that says which environments a change affects and what it therefore needs.
- * Every writer of flags (flag routes, imports, rollouts, change requests) describes its change
+ * Every writer of flags and segments (flag and segment routes, imports, rollouts, change requests) describes its change
  * as parts, asks `assessChange` for the impact, and `enforceImpact` refuses what the key may not do:
  *
  * - a config write, a segment change or a rollout start/retry affects its one environment;
