@@ -46,15 +46,14 @@ describe('kill switch with the database down', () => {
   });
 
   /**
-   * Flag `checkout` on in `p.prod`, a publisher and two evaluators serving it. The controller and
-   * the workers reach MariaDB through the proxy the test can take down; the test's `t.db` does not.
+   * Flag `checkout` on in `p.prod` and a publisher. The controller and the workers reach MariaDB
+   * through the proxy the test can take down (`viaProxy`); the test's `t.db` does not.
    */
-  async function proxiedFleet() {
+  async function proxiedPublisher() {
     const prefix = uniquePrefix();
     const r = testRedis(prefix);
     cleanups.push(() => r.cleanup());
     const [prod] = await seed(t.db, { envs: ['prod'], flags: [booleanFlag('checkout')] });
-    const sdkKey = await createSdkKey(t.db, prod!);
     const url = new URL(t.config.databaseUrl!);
     url.port = String(proxy.port);
     const viaProxy = createDatabase({ databaseUrl: url.toString(), sqliteFile: '', poolSize: 4 });
@@ -63,6 +62,13 @@ describe('kill switch with the database down', () => {
     await publisher.start();
     cleanups.push(() => publisher.stop());
     await changeConfig(t.db, prod!, 'checkout', (c) => c);
+    return { prefix, r, prod, viaProxy, publisher };
+  }
+
+  /** proxiedPublisher() plus an SDK key and two evaluators serving the flag on. */
+  async function proxiedFleet() {
+    const { prefix, r, prod, viaProxy, publisher } = await proxiedPublisher();
+    const sdkKey = await createSdkKey(t.db, prod!);
     const fleet = await startEvaluators({ count: 2, redisUrl: REDIS_URL, prefix, dataDirs: [join(dir, `${prefix}1`), join(dir, `${prefix}2`)] });
     cleanups.push(() => fleet.stop());
     await eventually(async () => ((await Promise.all(fleet.urls.map((u) => evaluate(u, sdkKey, 'checkout')))).every((x) => x.value === true) || undefined), 20_000, 'the fleet serving the flag on');
@@ -138,18 +144,7 @@ describe('kill switch with the database down', () => {
   });
 
   it('a revoked key, or one answered 401, no longer kills from memory during an outage (same or another controller process)', async () => {
-    const prefix = uniquePrefix();
-    const r = testRedis(prefix);
-    cleanups.push(() => r.cleanup());
-    const [prod] = await seed(t.db, { envs: ['prod'], flags: [booleanFlag('checkout')] });
-    const url = new URL(t.config.databaseUrl!);
-    url.port = String(proxy.port);
-    const viaProxy = createDatabase({ databaseUrl: url.toString(), sqliteFile: '', poolSize: 4 });
-    cleanups.push(() => viaProxy.destroy());
-    const publisher = new SnapshotPublisher({ db: viaProxy, redis: r.redis, prefix });
-    await publisher.start();
-    cleanups.push(() => publisher.stop());
-    await changeConfig(t.db, prod!, 'checkout', (c) => c);
+    const { prefix, r, prod, viaProxy } = await proxiedPublisher();
     await eventually(async () => ((await r.redis.sismember(redisKeys(prefix).environments, prod!)) === 1 || undefined), 20_000, 'the environment published');
     // Two controller processes on one database and one Redis: A and B.
     const [a, b] = await Promise.all(['A', 'B'].map(async () => {
