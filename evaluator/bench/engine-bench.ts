@@ -17,8 +17,8 @@ import { makeFlag, makeSnapshot, randomKeys } from '../src/engine/test-support.t
 import type { SnapshotFlag } from '../src/model/flag.ts';
 import { bigSegment, FIVE_RULES, IN_BIG_SEGMENT, mixedFlags, THREE_VARIANTS, THREE_WAY } from './mixed-flags.ts';
 import type { EvaluationContext } from '../src/model/result.ts';
-import { compileRegex } from '../src/engine/regex.ts';
-import { adversarialInputs, COSTLY_PATTERNS, generateRegex, hostileTexts, printRegex, rng } from '../src/engine/regex-corpus.ts';
+import { compileRegex } from '../src/engine/runtime/regex.ts';
+import { adversarialInputs, COSTLY_PATTERNS, generateRegex, hostileTexts, printRegex, rng } from '../src/engine/runtime/regex-corpus.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const ROUND_MS = Number(process.env.BENCH_ROUND_MS ?? 400);

@@ -4,10 +4,10 @@
  */
 import type { Condition } from '../model/flag.ts';
 import type { EvaluationContext } from '../model/result.ts';
-import { compareSemver, parseSemver } from '../validation/semver.ts';
-import { parseDateValue } from '../validation/date-value.ts';
+import { compareSemver, parseSemver } from './runtime/semver.ts';
+import { parseDateValue } from './runtime/date-value.ts';
 import { compileAttribute } from './attributes.ts';
-import { compileRegex } from './regex.ts';
+import { compileRegex } from './runtime/regex.ts';
 
 /** A compiled condition. */
 export type Predicate = (context: EvaluationContext) => boolean;

@@ -1,12 +1,12 @@
 /** Conditions (`attribute op values`), shared by flag rules and segment rules. */
 import { OPERATORS } from '../model/flag.ts';
 import type { Condition, Operator } from '../model/flag.ts';
-import { compileRegex, regexProblem } from '../engine/regex.ts';
-import { parseDateValue } from './date-value.ts';
+import { compileRegex, regexProblem } from '../engine/runtime/regex.ts';
+import { parseDateValue } from '../engine/runtime/date-value.ts';
 import { checkArray, checkString, checkUnknownFields, expectRecord, own, requirePresent } from './fields.ts';
 import { describeType, pathIndex, pathKey, quote } from './problems.ts';
 import type { ProblemCollector } from './problems.ts';
-import { parseSemver } from './semver.ts';
+import { parseSemver } from '../engine/runtime/semver.ts';
 import { didYouMean } from './suggest.ts';
 
 /** Most values one condition may list. */
@@ -102,7 +102,7 @@ function readValues(
   }
   if (p.total !== before) return undefined;
   // Each pattern compiled alone above; together they must also fit one condition's budget,
-  // since one evaluation runs every one of them on the value (engine/regex.ts).
+  // since one evaluation runs every one of them on the value (engine/runtime/regex.ts).
   if (op === 'matches') {
     const together = compileRegex(out as string[]);
     if (!together.ok) {

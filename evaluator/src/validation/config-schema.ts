@@ -1,5 +1,5 @@
 /** Validation of a flag's configuration in one environment. */
-import { compileRegex } from '../engine/regex.ts';
+import { compileRegex } from '../engine/runtime/regex.ts';
 import { TOTAL_WEIGHT } from '../model/flag.ts';
 import type { Condition, FailMode, Flag, FlagConfig, Prerequisite, Rule, Serve, Target, WeightedVariant } from '../model/flag.ts';
 import { readConditions } from './condition-schema.ts';
@@ -32,7 +32,7 @@ export const MAX_TARGET_KEYS = 100_000;
 export const MAX_RULE_ID_LENGTH = 128;
 /**
  * Most regex program instructions the `matches` conditions of one flag config (or one segment)
- * may compile to together. Each condition is already held to 64 (engine/regex.ts), but 500 rules
+ * may compile to together. Each condition is already held to 64 (engine/runtime/regex.ts), but 500 rules
  * could hold 500 of them, and one evaluation may run them all. The bit-state matcher costs about
  * 14 ns per (instruction, position) pair (measured for MAX_REGEX_PROGRAM: 922 µs worst for 64
  * instructions on 1,025 positions), so 256 instructions bound the regex work of one flag's

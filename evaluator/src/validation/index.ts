@@ -11,12 +11,7 @@ export { validateFlagConfig } from './config-schema.ts';
 export { validateSegment } from './segment-schema.ts';
 export { validateSnapshot } from './snapshot-schema.ts';
 export { findPrerequisiteCycles } from './prerequisite-cycles.ts';
-export { compileRegex, regexProblem, MAX_REGEX_INPUT, MAX_REGEX_LENGTH, MAX_REGEX_PROGRAM } from '../engine/regex.ts';
-export type { CompiledRegex, RegexRefusal } from '../engine/regex.ts';
 export { generateSalt } from './salt.ts';
-export { parseSemver, compareSemver } from './semver.ts';
-export type { SemVer } from './semver.ts';
-export { parseDateValue } from './date-value.ts';
 
 // The toolkit the schemas above are built from, for other schemas of the product (ramp
 // policies, API bodies) so that every problem reads the same way.

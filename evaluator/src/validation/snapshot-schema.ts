@@ -2,7 +2,7 @@
 import type { Prerequisite, Segment, Snapshot, SnapshotFlag } from '../model/flag.ts';
 import { CONFIG_FIELDS, readConfigFields } from './config-schema.ts';
 import type { PrerequisiteRef } from './config-schema.ts';
-import { parseDateValue } from './date-value.ts';
+import { parseDateValue } from '../engine/runtime/date-value.ts';
 import { checkInteger, checkKey, checkUnknownFields, expectRecord, own, requirePresent } from './fields.ts';
 import { FLAG_FIELDS, readFlagFields } from './flag-schema.ts';
 import { findPrerequisiteCycles } from './prerequisite-cycles.ts';

@@ -1,11 +1,11 @@
 /** The `matches` operator's compile function: what it accepts, what it refuses and why, and results. */
 import { describe, expect, it } from 'vitest';
-import { compileSnapshot } from './compile-snapshot.ts';
+import { compileSnapshot } from '../compile-snapshot.ts';
 import { compileRegex, MAX_REGEX_INPUT, MAX_REGEX_PROGRAM, regexProblem } from './regex.ts';
 import { COSTLY_PATTERNS } from './regex-corpus.ts';
-import { makeFlag, makeSnapshot } from './test-support.ts';
-import { validateSegment } from '../validation/index.ts';
-import { segmentInput } from '../validation/test-fixtures.ts';
+import { makeFlag, makeSnapshot } from '../test-support.ts';
+import { validateSegment } from '../../validation/index.ts';
+import { segmentInput } from '../../validation/test-fixtures.ts';
 
 function matcher(...patterns: string[]): (v: string) => boolean {
   const r = compileRegex(patterns);

@@ -6,10 +6,10 @@
  */
 import { RE2JS } from 're2js';
 import { describe, expect, it } from 'vitest';
-import { compileSnapshot } from './compile-snapshot.ts';
+import { compileSnapshot } from '../compile-snapshot.ts';
 import { compileRegex, MAX_REGEX_PROGRAM } from './regex.ts';
 import { adversarialInputs, generateRegex, printRegex, referenceTest, rng, sampleMatch } from './regex-corpus.ts';
-import { makeFlag, makeSnapshot } from './test-support.ts';
+import { makeFlag, makeSnapshot } from '../test-support.ts';
 
 const SEED = 0x8e2;
 const PATTERNS = 250;

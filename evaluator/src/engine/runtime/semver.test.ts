@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareSemver, parseSemver } from './index.ts';
+import { compareSemver, parseSemver } from './semver.ts';
 
 describe('parseSemver', () => {
   it('parses versions with pre-release and build', () => {
