@@ -6,7 +6,7 @@
  */
 import { auditRecord } from '../audit/audit-record.ts';
 import type { Stores } from '../db/stores.ts';
-import { staleVersion } from '../http/api-error.ts';
+import { staleVersion } from '../errors/domain-errors.ts';
 import type { RequestContext } from '../http/request-context.ts';
 import { ACTIVE_STATUSES, type RolloutEvent, type RolloutRecord } from './rollout-record.ts';
 
