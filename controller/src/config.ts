@@ -3,6 +3,7 @@
  * the process at start with a message naming the variable.
  */
 import { join, resolve } from 'node:path';
+import { readRedisSettings, RedisSettingsError } from '@flagship/evaluator/propagation';
 import { databaseUrlProblem } from './db/database-url.ts';
 import { parseSecretKey } from './webhooks/secret-box.ts';
 import { WebhookAllowList } from './webhooks/webhook-address.ts';
@@ -35,6 +36,16 @@ export class ConfigError extends Error {}
 /** The shortest ADMIN_TOKEN the controller starts with. */
 export const ADMIN_TOKEN_MIN_LENGTH = 32;
 
+/** REDIS_URL and REDIS_KEY_PREFIX, read and checked like the workers and the evaluators do. */
+function redisSettings(env: Record<string, string | undefined>) {
+  try {
+    return readRedisSettings(env);
+  } catch (error) {
+    if (error instanceof RedisSettingsError) throw new ConfigError(error.message);
+    throw error;
+  }
+}
+
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const port = env.PORT === undefined || env.PORT === '' ? 4000 : Number(env.PORT);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`PORT must be an integer 0..65535, got ${JSON.stringify(env.PORT)}`);
@@ -49,9 +60,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (adminToken !== undefined && (adminToken.length < ADMIN_TOKEN_MIN_LENGTH || adminToken.length > 512 || /\s/.test(adminToken))) {
     throw new ConfigError(`ADMIN_TOKEN must be ${ADMIN_TOKEN_MIN_LENGTH}..512 characters without spaces, got ${adminToken.length} characters`);
   }
-  const redisUrl = env.REDIS_URL || 'redis://127.0.0.1:6379';
-  if (!/^rediss?:\/\//.test(redisUrl)) throw new ConfigError(`REDIS_URL must be a redis:// URL, got ${JSON.stringify(redisUrl)}`);
-  const redisKeyPrefix = env.REDIS_KEY_PREFIX ?? 'fs:';
+  const { redisUrl, keyPrefix: redisKeyPrefix } = redisSettings(env);
   const queuePrefix = env.QUEUE_PREFIX || 'fsq';
   if (!/^[A-Za-z0-9:_-]{1,64}$/.test(queuePrefix)) throw new ConfigError('QUEUE_PREFIX must be 1..64 letters, digits, ":", "_" or "-"');
   const policiesDir = resolve(env.POLICIES_DIR || './policies');

@@ -1,5 +1,59 @@
-/** What other parts of the product (workers/) import from the controller. */
-export { createDatabase, dialectOf, runMigrations, type Database, type DatabaseConfig } from './db/index.ts';
-export { loadEnvironmentState, type EnvironmentState } from './snapshots/load-environment-state.ts';
-export { hashApiKey } from './api-keys/hash-api-key.ts';
-export type { OutboxKind, OutboxRow } from './outbox/outbox-store.ts';
+/**
+ * `@flagship/controller`: what other workspaces (workers/, root tooling) import from the control
+ * plane, and nothing else. Each line says why it is public. Tests reach the test helpers through
+ * `@flagship/controller/testing` (test-support/index.ts) instead.
+ */
+
+// Database: the workers open the controller's database (same file or server) and migrate it.
+export { createDatabase, dialectOf, runMigrations, type Database, type DatabaseConfig, type Dialect } from './db/index.ts';
+// The workers' config.ts refuses a bad DATABASE_URL with the controller's own message.
+export { databaseUrlProblem } from './db/database-url.ts';
+// Stores bound to a database or a transaction: the publisher and test fixtures read and write through them.
+export { createKyselyStores } from './db/kysely-stores.ts';
+export type { Stores } from './db/stores.ts';
+// The unit of work and its one retry (SQLite busy wait, MySQL deadlock): every write of the workers goes through it.
+export { retryTransaction, UnitOfWork, type TransactionHooks } from './db/unit-of-work.ts';
+export { DatabaseBusyError } from './db/busy-wait.ts';
+
+// The outbox: the publisher drains it into Redis.
+export type { OutboxKind, OutboxRow, OutboxStore } from './outbox/outbox-store.ts';
+// What one environment's snapshot is built from (the publisher's read model).
+export { loadEnvironmentState, readEnvironmentState, type EnvironmentState } from './snapshots/load-environment-state.ts';
+
+// Propagation: the snapshot version counter, kept in the database (the publisher takes versions from it).
+export {
+  currentSnapshotVersion, nextSnapshotVersion, propagationDb, raiseSnapshotVersion, runPropagationMigrations, type PropagationDatabase,
+} from './propagation/published-versions.ts';
+// The kill switch around a database outage: the controller writes kills to Redis, the workers' reconciler writes them back.
+export {
+  isDatabaseUnavailable, killWithRedisFallback, parsePendingKill, RedisEmergencyKill, type EmergencyKillResult, type PendingKill,
+} from './propagation/emergency-kill.ts';
+export { pendingKillAuditRequestId, writePendingKill } from './propagation/pending-kill-writer.ts';
+// The publisher's wake-up hint after a commit.
+export { noopOutboxNotifier, RedisOutboxNotifier, type OutboxNotifier } from './propagation/outbox-notifier.ts';
+
+// Composition root: the workers run the same services as the admin API, so a ramp step is written like a human change.
+export { createControlPlaneOn, type AppOptions, type ControlPlane, type Services } from './app.ts';
+// Who made a change, for services called outside an HTTP request (tests, benches).
+export type { RequestContext } from './http/request-context.ts';
+// Revoked keys noted in Redis, shared by every controller process (tests wire a second process with it).
+export { RedisRevocationNotes } from './auth/verified-key-cache.ts';
+
+// Rollouts: the tick queue and its workers, the analysis decision and what it queries.
+export { BullDeliveryQueue, BullTickScheduler, TICK_QUEUE, WEBHOOK_QUEUE, type TickJob } from './rollouts/bullmq-queues.ts';
+export { MapPolicyCatalog } from './rollouts/policy-catalog.ts';
+export type { RolloutService } from './rollouts/rollout-service.ts';
+// What a tick came to ('applied' or 'stale'): the workers' tick processor reports it as is.
+export type { TickOutcome } from './rollouts/rollout-service.ts';
+export { TICKING_STATUSES } from './rollouts/rollout-record.ts';
+export { analysisWindowMs, decideTick, plannedQueries, type QueryEvidence } from './rollouts/analysis/decide.ts';
+export { queryPrometheus } from './rollouts/analysis/prometheus-client.ts';
+export { promDuration, renderQuery } from './rollouts/policy/policy.ts';
+export { validatePolicy } from './rollouts/policy/policy-schema.ts';
+
+// Webhooks: the workers deliver what the controller's webhook service queued, to addresses it allows.
+export type { DeliveryQueue, WebhookDelivery, WebhookService } from './webhooks/webhook-service.ts';
+export { refusedAddress, WebhookAllowList } from './webhooks/webhook-address.ts';
+export { signWebhook, verifyWebhook } from './webhooks/sign-webhook.ts';
+export { parseSecretKey } from './webhooks/secret-box.ts';
+export { resolveWebhookSecretKey } from './webhooks/webhook-secret-key.ts';

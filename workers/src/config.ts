@@ -3,9 +3,8 @@
  * message naming the variable, rather than failing later in a loop.
  */
 import { isAbsolute, join, resolve } from 'node:path';
-import { databaseUrlProblem } from '../../controller/src/db/database-url.ts';
-import { parseSecretKey } from '../../controller/src/webhooks/secret-box.ts';
-import { WebhookAllowList } from '../../controller/src/webhooks/webhook-address.ts';
+import { databaseUrlProblem, parseSecretKey, WebhookAllowList } from '@flagship/controller';
+import { readRedisSettings, RedisSettingsError } from '@flagship/evaluator/propagation';
 
 export interface WorkersConfig {
   /** `mysql://...`; undefined: the controller's embedded SQLite file under `dataDir`. */
@@ -14,7 +13,7 @@ export interface WorkersConfig {
   /** The SQLite file the controller writes (same name as the controller's). */
   sqliteFile: string;
   redisUrl: string;
-  /** Prefix of every Redis key and channel (protocol.ts default `fs:`). */
+  /** Prefix of every Redis key and channel (redis-keys.ts of `@flagship/evaluator/propagation`, default `fs:`). */
   keyPrefix: string;
   /** How often the publisher looks at the outbox when no wake-up arrives. */
   pollIntervalMs: number;
@@ -54,6 +53,16 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
   return n;
 }
 
+/** REDIS_URL and REDIS_KEY_PREFIX, read and checked like the controller and the evaluators do. */
+function redisSettings(env: NodeJS.ProcessEnv) {
+  try {
+    return readRedisSettings(env);
+  } catch (error) {
+    if (error instanceof RedisSettingsError) throw new ConfigError(error.message);
+    throw error;
+  }
+}
+
 /** Reads and validates; throws {@link ConfigError} on a bad value. */
 export function loadWorkersConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): WorkersConfig {
   const databaseUrl = env.DATABASE_URL || undefined;
@@ -61,15 +70,7 @@ export function loadWorkersConfig(env: NodeJS.ProcessEnv = process.env, cwd = pr
   if (databaseProblem !== undefined) throw new ConfigError(databaseProblem);
   const dataDirRaw = env.DATA_DIR || 'data';
   const dataDir = isAbsolute(dataDirRaw) ? dataDirRaw : resolve(cwd, dataDirRaw);
-  const redisUrl = env.REDIS_URL || 'redis://127.0.0.1:6379';
-  try {
-    const u = new URL(redisUrl);
-    if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') throw new Error('scheme');
-  } catch {
-    throw new ConfigError(`REDIS_URL must be redis://host:port[/db], got ${JSON.stringify(redisUrl)}`);
-  }
-  const keyPrefix = env.REDIS_KEY_PREFIX ?? 'fs:';
-  if (!/^[\w:.-]{0,64}$/.test(keyPrefix)) throw new ConfigError(`REDIS_KEY_PREFIX may hold letters, digits, _ : . - (at most 64), got ${JSON.stringify(keyPrefix)}`);
+  const { redisUrl, keyPrefix } = redisSettings(env);
   const prometheusUrl = env.PROMETHEUS_URL || 'http://127.0.0.1:9090';
   if (!/^https?:\/\/\S+$/.test(prometheusUrl)) throw new ConfigError(`PROMETHEUS_URL must be an http(s) URL, got ${JSON.stringify(prometheusUrl)}`);
   const queuePrefix = env.QUEUE_PREFIX || 'fsq';

@@ -5,17 +5,14 @@
  * and its metrics listener (/metrics, /healthz on 127.0.0.1:WORKERS_METRICS_PORT).
  * Survives database and Redis outages: each loop logs once, backs off and resumes.
  */
-import { Redis as IORedis } from 'ioredis';
-import { createControlPlaneOn } from '../../controller/src/app.ts';
-import { createDatabase } from '../../controller/src/db/create-database.ts';
-import { runMigrations } from '../../controller/src/db/migrations.ts';
-import { BullDeliveryQueue, BullTickScheduler } from '../../controller/src/rollouts/bullmq-queues.ts';
-import { MapPolicyCatalog } from '../../controller/src/rollouts/policy-catalog.ts';
-import { startRolloutWorkers } from './rollouts/rollout-workers.ts';
+import {
+  BullDeliveryQueue, BullTickScheduler, createControlPlaneOn, createDatabase, MapPolicyCatalog, resolveWebhookSecretKey, runMigrations,
+  runPropagationMigrations,
+} from '@flagship/controller';
 import { maskUrl, maskUrlsIn } from '@flagship/evaluator/mask-url';
-import { resolveWebhookSecretKey } from '../../controller/src/webhooks/webhook-secret-key.ts';
+import { Redis as IORedis } from 'ioredis';
+import { startRolloutWorkers } from './rollouts/rollout-workers.ts';
 import { WebhookOutboxDrainer } from './webhooks/webhook-outbox-drainer.ts';
-import { runPropagationMigrations } from '../../controller/src/propagation/published-versions.ts';
 import { ConfigError, loadWorkersConfig, type WorkersConfig } from './config.ts';
 import { KillReconciler } from './kill/kill-reconciler.ts';
 import { jsonLogger } from './logger.ts';

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../controller/src/test-support/test-database.ts';
+import { createTestDatabase, type TestDatabase } from '@flagship/controller/testing';
 import { AdminClient } from '../../scripts/stack/admin-client.ts';
 import { type LocalStack, startLocalStack } from '../../scripts/stack/local-stack.ts';
 import { subscribeSnapshots } from '../../scripts/stack/sse-client.ts';

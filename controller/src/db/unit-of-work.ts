@@ -17,6 +17,32 @@ export interface TransactionHooks {
 // MySQL may pick a transaction as a deadlock victim or time out its lock wait; both roll the
 // whole transaction back, so running it again (at once, up to 5 times) is safe.
 const MYSQL_RETRYABLE = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT']);
+const MYSQL_ATTEMPTS = 5;
+
+/**
+ * The one retry of a write that failed without writing anything: `fn` is one whole transaction
+ * (or one autocommit statement). SQLite refused its write lock: waits its turn (busy-wait.ts)
+ * until the bound, then {@link DatabaseBusyError}; MySQL chose it as a deadlock victim or timed
+ * out its lock wait: runs it again at once, up to 5 attempts. Anything else is rethrown.
+ * {@link UnitOfWork.write} runs through it, and so do the workers' own transactions.
+ */
+export async function retryTransaction<T>(fn: () => Promise<T>, options: { busyWaitLimitMs?: number | undefined } = {}): Promise<T> {
+  let busy: BusyWait | undefined;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (error) {
+      if (isDatabaseBusy(error)) {
+        busy ??= new BusyWait({ limitMs: options.busyWaitLimitMs });
+        await busy.next(error);
+        continue;
+      }
+      const code = (error as { code?: unknown } | null)?.code;
+      if (attempt < MYSQL_ATTEMPTS && typeof code === 'string' && MYSQL_RETRYABLE.has(code)) continue;
+      throw error;
+    }
+  }
+}
 
 /**
  * Services read and write through this: `write` runs a function in one transaction with stores
@@ -49,26 +75,15 @@ export class UnitOfWork {
    * and runs again, until the bound, then DatabaseBusyError (the API's 503 DATABASE_BUSY).
    */
   async write<T>(fn: (stores: Stores) => Promise<T>): Promise<T> {
-    let busy: BusyWait | undefined;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const result = await this.db.transaction().execute(async (trx) => {
-          const value = await fn(this.makeStores(trx));
-          await this.hooks.beforeCommit?.();
-          return value;
-        });
-        this.hooks.afterCommit?.();
-        return result;
-      } catch (error) {
-        if (isDatabaseBusy(error)) {
-          busy ??= new BusyWait({ limitMs: this.hooks.busyWaitLimitMs });
-          await busy.next(error);
-          continue;
-        }
-        const code = (error as { code?: unknown } | null)?.code;
-        if (attempt < 5 && typeof code === 'string' && MYSQL_RETRYABLE.has(code)) continue;
-        throw error;
-      }
-    }
+    const result = await retryTransaction(
+      () => this.db.transaction().execute(async (trx) => {
+        const value = await fn(this.makeStores(trx));
+        await this.hooks.beforeCommit?.();
+        return value;
+      }),
+      { busyWaitLimitMs: this.hooks.busyWaitLimitMs },
+    );
+    this.hooks.afterCommit?.();
+    return result;
   }
 }

@@ -16,6 +16,12 @@ export class KyselyOutboxStore implements OutboxStore {
     }));
   }
 
+  async stillPending(ids: readonly number[]) {
+    if (ids.length === 0) return [];
+    const rows = await this.db.selectFrom('outbox').select('id').where('id', 'in', ids).execute();
+    return rows.map((r) => Number(r.id));
+  }
+
   async delete(ids: number[]) {
     if (ids.length === 0) return 0;
     const r = await this.db.deleteFrom('outbox').where('id', 'in', ids).executeTakeFirst();

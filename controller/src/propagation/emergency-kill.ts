@@ -9,9 +9,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { type ChangeMessage, type EmergencyKill, redisKeys } from '../../../evaluator/src/propagation/protocol.ts';
+import { type ChangeMessage, type EmergencyKill, redisKeys } from '@flagship/evaluator/propagation';
 import { DatabaseBusyError } from '../db/busy-wait.ts';
-import { propagationKeys } from './propagation-keys.ts';
 
 /** A kill applied through Redis, waiting for its database write and audit row. */
 export interface PendingKill {
@@ -95,11 +94,9 @@ export function isDatabaseUnavailable(error: unknown): boolean {
 /** Writes kills straight to Redis, for the evaluator fleet, and queues their audit. */
 export class RedisEmergencyKill {
   private readonly keys;
-  private readonly pkeys;
 
   constructor(private readonly redis: Redis, prefix: string, private readonly now: () => Date = () => new Date()) {
     this.keys = redisKeys(prefix);
-    this.pkeys = propagationKeys(prefix);
   }
 
   async kill(req: EmergencyKillRequest): Promise<EmergencyKillResult> {
@@ -119,7 +116,7 @@ export class RedisEmergencyKill {
       id: randomUUID(), projectKey: req.projectKey, flagKey: req.flagKey, environmentIds: ids,
       actor: req.actor, reason: req.reason, at: at.toISOString(), requestId: req.requestId ?? null,
     };
-    const multi = this.redis.multi().hset(this.pkeys.pendingKills, pending.id, JSON.stringify(pending));
+    const multi = this.redis.multi().hset(this.keys.pendingKills, pending.id, JSON.stringify(pending));
     const results: EmergencyKillResult['results'] = [];
     ids.forEach((environment, i) => {
       const snapshotVersion = Number(versions[i] ?? 0);

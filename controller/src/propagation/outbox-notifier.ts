@@ -5,7 +5,7 @@
  * is harmless: the poll finds the row.
  */
 import type { Redis } from 'ioredis';
-import { propagationKeys } from './propagation-keys.ts';
+import { redisKeys } from '@flagship/evaluator/propagation';
 
 export interface OutboxNotifier {
   /** Fire and forget; never throws, never blocks the caller on Redis. */
@@ -17,7 +17,7 @@ export class RedisOutboxNotifier implements OutboxNotifier {
   private readonly channel: string;
 
   constructor(private readonly redis: Redis, prefix: string) {
-    this.channel = propagationKeys(prefix).outboxWake;
+    this.channel = redisKeys(prefix).outboxWake;
   }
 
   notify(environmentIds: readonly string[] = []): void {

@@ -1,8 +1,10 @@
 /**
  * `@flagship/evaluator/propagation`: the Redis protocol between the snapshot publisher, the control
- * plane and the evaluator fleet (key names, message and envelope shapes), the one API-key hasher,
- * and the one reader of the Redis settings. Node-only (node:crypto); not part of the engine core.
+ * plane and the evaluator fleet (every key name, the message and envelope shapes), the one
+ * API-key hasher, and the one reader of the Redis settings. Node-only (node:crypto); not part of
+ * the engine core.
  */
-export * from './protocol.ts';
+export { DEFAULT_KEY_PREFIX, redisKeys, type RedisKeys } from './redis-keys.ts';
+export type { ChangeMessage, EmergencyKill, SnapshotEnvelope } from './protocol.ts';
 export { hashApiKey } from './api-key-hash.ts';
 export { DEFAULT_REDIS_URL, keyPrefixProblem, readRedisSettings, redisUrlProblem, RedisSettingsError, type RedisSettings } from './redis-settings.ts';

@@ -3,7 +3,7 @@
  * REDIS_KEY_PREFIX. The controller's, the workers' and the evaluator's `config.ts` call it, so the
  * three accept and refuse the same values with the same message.
  */
-import { DEFAULT_KEY_PREFIX } from './protocol.ts';
+import { DEFAULT_KEY_PREFIX } from './redis-keys.ts';
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 

@@ -10,21 +10,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createControlPlaneOn } from '../../../controller/src/app.ts';
-import { createDatabase } from '../../../controller/src/db/create-database.ts';
-import type { RequestContext } from '../../../controller/src/http/request-context.ts';
-import { RedisRevocationNotes } from '../../../controller/src/auth/verified-key-cache.ts';
-import { isDatabaseUnavailable, killWithRedisFallback, RedisEmergencyKill } from '../../../controller/src/propagation/emergency-kill.ts';
-import { propagationKeys } from '../../../controller/src/propagation/propagation-keys.ts';
-import { runPropagationMigrations } from '../../../controller/src/propagation/published-versions.ts';
-import { createTestDatabase, type TestDatabase } from '../../../controller/src/test-support/test-database.ts';
-import { redisKeys } from '../../../evaluator/src/propagation/protocol.ts';
+import {
+  createControlPlaneOn, createDatabase, isDatabaseUnavailable, killWithRedisFallback, pendingKillAuditRequestId, RedisEmergencyKill,
+  RedisRevocationNotes, type RequestContext, runPropagationMigrations,
+} from '@flagship/controller';
+import { createTestDatabase, type TestDatabase } from '@flagship/controller/testing';
+import { redisKeys } from '@flagship/evaluator/propagation';
 import { SnapshotPublisher } from '../publisher/snapshot-publisher.ts';
 import { createSdkKey, evaluate, startEvaluators } from '../test-support/evaluator-fleet.ts';
 import { booleanFlag, changeConfig, eventually, REDIS_URL, seed, testRedis, uniquePrefix } from '../test-support/fixtures.ts';
 import { startTcpProxy, type TcpProxy } from '../test-support/tcp-proxy.ts';
 import { WorkersMetrics } from '../metrics/workers-metrics.ts';
-import { auditRequestId, KillReconciler } from './kill-reconciler.ts';
+import { KillReconciler } from './kill-reconciler.ts';
 
 describe('kill switch with the database down', () => {
   let t: TestDatabase;
@@ -88,7 +85,7 @@ describe('kill switch with the database down', () => {
     );
     expect(outcome.via).toBe('redis');
     await eventually(async () => ((await Promise.all(fleet.urls.map((u) => evaluate(u, sdkKey, 'checkout')))).every((s) => s.value === false && s.reason === 'DISABLED') || undefined), 5_000, 'every evaluator serving the flag DISABLED');
-    const pendingKey = propagationKeys(prefix).pendingKills;
+    const pendingKey = redisKeys(prefix).pendingKills;
     expect(await r.redis.hlen(pendingKey)).toBe(1);
 
     const reconciler = new KillReconciler({ db: viaProxy, redis: r.redis, prefix, intervalMs: 100, onApplied: () => publisher.poke() });
@@ -113,7 +110,7 @@ describe('kill switch with the database down', () => {
     for (const u of fleet.urls) expect(await evaluate(u, sdkKey, 'checkout')).toMatchObject({ value: false, reason: 'DISABLED' });
     // Re-running the reconciler for the same entry (a crash between COMMIT and HDEL) adds nothing.
     const id = audit[0]!.request_id!.slice('emergency-kill:'.length);
-    expect(auditRequestId(id)).toBe(audit[0]!.request_id);
+    expect(pendingKillAuditRequestId(id)).toBe(audit[0]!.request_id);
     await r.redis.hset(pendingKey, id, JSON.stringify({ id, projectKey: 'p', flagKey: 'checkout', environmentIds: [prod], actor: ctx.actor, reason: 'x', at: new Date().toISOString(), requestId: null }));
     await eventually(async () => ((await r.redis.hlen(pendingKey)) === 0 || undefined), 10_000, 'the replayed entry consumed');
     expect(await t.db.selectFrom('audit_log').select('id').where('action', '=', 'kill').execute()).toHaveLength(1);
@@ -173,7 +170,7 @@ describe('kill switch with the database down', () => {
     expect((await kill(revokedHere!.token)).status).toBe(503);
     expect((await kill(answered401!.token)).status).toBe(503);
     expect((await kill(revokedElsewhere!.token)).status).toBe(503);
-    expect(await r.redis.hlen(propagationKeys(prefix).pendingKills)).toBe(0); // none of them reached Redis
+    expect(await r.redis.hlen(redisKeys(prefix).pendingKills)).toBe(0); // none of them reached Redis
     expect((await kill(trusted!.token)).status).toBe(202); // the path itself works
   });
 
@@ -182,7 +179,7 @@ describe('kill switch with the database down', () => {
     const r = testRedis(prefix);
     cleanups.push(() => r.cleanup());
     const [prod] = await seed(t.db, { envs: ['prod'], flags: [booleanFlag('a'), booleanFlag('b')] });
-    const keys = propagationKeys(prefix);
+    const keys = redisKeys(prefix);
     const kill = (id: string, flagKey: string, at: string) => JSON.stringify({
       id, projectKey: 'p', flagKey, environmentIds: [prod], actor: { keyId: 'k-oncall', name: 'on-call' }, reason: 'incident', at, requestId: null,
     });
@@ -211,7 +208,7 @@ describe('kill switch with the database down', () => {
     metrics.watchKills(reconciler);
     expect(await metrics.registry.metrics()).toContain('\nflagship_kill_pending_invalid_total 2\n');
     expect(await t.db.selectFrom('audit_log').select('request_id').where('action', '=', 'kill').orderBy('request_id').execute())
-      .toEqual([{ request_id: auditRequestId('kill-a') }, { request_id: auditRequestId('kill-b') }]);
+      .toEqual([{ request_id: pendingKillAuditRequestId('kill-a') }, { request_id: pendingKillAuditRequestId('kill-b') }]);
     // Nothing left to trip over: the next round is quiet.
     expect(await reconciler.reconcileOnce()).toBe(0);
   });
@@ -228,7 +225,7 @@ describe('kill switch with the database down', () => {
       () => plane.services.flags.kill(ctx, 'p', 'no-such-flag', ['prod'], 'x'),
       () => emergency.kill({ projectKey: 'p', flagKey: 'no-such-flag', environments: ['prod'], actor: ctx.actor, reason: 'x' }),
     )).rejects.toMatchObject({ status: 404 });
-    expect(await r.redis.hlen(propagationKeys(prefix).pendingKills)).toBe(0);
+    expect(await r.redis.hlen(redisKeys(prefix).pendingKills)).toBe(0);
     expect(isDatabaseUnavailable(Object.assign(new Error('x'), { code: 'ECONNREFUSED' }))).toBe(true);
     expect(isDatabaseUnavailable(new Error('x', { cause: Object.assign(new Error('y'), { code: 'PROTOCOL_CONNECTION_LOST' }) }))).toBe(true);
     expect(isDatabaseUnavailable(Object.assign(new Error('x'), { code: 'ER_DUP_ENTRY' }))).toBe(false);

@@ -7,11 +7,9 @@
  */
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RedisEmergencyKill } from '../../../controller/src/propagation/emergency-kill.ts';
-import { propagationKeys } from '../../../controller/src/propagation/propagation-keys.ts';
-import { runPropagationMigrations } from '../../../controller/src/propagation/published-versions.ts';
-import { booleanFlag, onConfig, seedProject, startTestServer, type TestServer } from '../../../controller/src/test-support/test-server.ts';
-import { redisKeys } from '../../../evaluator/src/propagation/protocol.ts';
+import { RedisEmergencyKill, runPropagationMigrations } from '@flagship/controller';
+import { booleanFlag, onConfig, seedProject, startTestServer, type TestServer } from '@flagship/controller/testing';
+import { redisKeys } from '@flagship/evaluator/propagation';
 import { SnapshotPublisher } from '../publisher/snapshot-publisher.ts';
 import { eventually, testRedis, uniquePrefix } from '../test-support/fixtures.ts';
 import { KillReconciler } from './kill-reconciler.ts';
@@ -58,7 +56,7 @@ describe('kill switch on a busy SQLite database', () => {
     expect(killed.status, killed.text).toBe(202);
     expect(killed.body).toMatchObject({ results: [{ environment: 'p.prod', killed: true, via: 'redis' }], pendingId: expect.any(String) });
     expect(JSON.parse((await r.redis.hget(redisKeys(prefix).kills('p.prod'), 'checkout'))!)).toMatchObject({ flag: 'checkout', reason: 'checkout errors spiking' });
-    const pendingKey = propagationKeys(prefix).pendingKills;
+    const pendingKey = redisKeys(prefix).pendingKills;
     expect(await r.redis.hlen(pendingKey)).toBe(1);
     // The process kept answering.
     expect((await t.request('GET', F)).status).toBe(200);

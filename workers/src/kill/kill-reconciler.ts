@@ -1,23 +1,19 @@
 /**
- * Writes kills made through Redis while the database was down (controller/src/propagation/
- * emergency-kill.ts) into the database once it answers: per environment the flag's config is
- * disabled with its version bumped, an audit row names the original actor and reason, and an
- * outbox row makes the publisher ship a snapshot with the flag disabled (which clears the
- * `kills` hash entry). One transaction per pending kill; the pending entry is removed after
- * COMMIT. The audit row's request id `emergency-kill:<id>` makes a retry after a crash between
- * COMMIT and the removal a no-op instead of a second audit row. An entry that cannot be read
+ * Writes kills made through Redis while the database was down (the controller's RedisEmergencyKill)
+ * into the database once it answers, through the controller's `writePendingKill`: per environment
+ * the flag's config is disabled with its version bumped, an audit row names the original actor and
+ * reason, and an outbox row makes the publisher ship a snapshot with the flag disabled (which
+ * clears the `kills` hash entry). One transaction per pending kill; the pending entry is removed
+ * after COMMIT. The audit row's request id `emergency-kill:<id>` makes a retry after a crash
+ * between COMMIT and the removal a no-op instead of a second audit row. An entry that cannot be read
  * (not JSON, or not a kill) is moved to `pending-kills:bad` with a log line and a counter (on the
  * workers' /metrics), so it never blocks the kills queued behind it.
  */
+import { type Database, isDatabaseUnavailable, parsePendingKill, type PendingKill, writePendingKill } from '@flagship/controller';
+import { redisKeys, type RedisKeys } from '@flagship/evaluator/propagation';
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
-import { auditRecord } from '../../../controller/src/audit/audit-record.ts';
-import { createKyselyStores } from '../../../controller/src/db/kysely-stores.ts';
-import type { Database } from '../../../controller/src/db/schema.ts';
-import { writeConfig } from '../../../controller/src/flags/config-writes.ts';
-import type { RequestContext } from '../../../controller/src/http/request-context.ts';
-import { isDatabaseUnavailable, parsePendingKill, type PendingKill } from '../../../controller/src/propagation/emergency-kill.ts';
-import { propagationKeys } from '../../../controller/src/propagation/propagation-keys.ts';
+import { type LuaCommands, luaCommands } from '../lua/lua-commands.ts';
 import { type Logger, silentLogger } from '../logger.ts';
 
 export interface KillReconcilerOptions {
@@ -32,10 +28,9 @@ export interface KillReconcilerOptions {
   onApplied?: (environmentIds: string[]) => void;
 }
 
-export const auditRequestId = (pendingId: string) => `emergency-kill:${pendingId}`;
-
 export class KillReconciler {
-  private readonly keys;
+  private readonly keys: RedisKeys;
+  private readonly lua: LuaCommands;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<unknown> = Promise.resolve();
   private failing = false;
@@ -45,7 +40,8 @@ export class KillReconciler {
   constructor(options: KillReconcilerOptions) {
     this.o = { intervalMs: 1_000, logger: silentLogger, now: () => new Date(), ...options };
     if (!Number.isInteger(this.o.intervalMs) || this.o.intervalMs < 1) throw new Error(`KillReconciler: intervalMs must be a positive integer, got ${this.o.intervalMs}`);
-    this.keys = propagationKeys(options.prefix);
+    this.keys = redisKeys(options.prefix);
+    this.lua = luaCommands(options.redis);
   }
 
   start(): void {
@@ -111,7 +107,7 @@ export class KillReconciler {
       if (refused.length > 0) throw new Error(`${refused.length} pending kill(s) refused by the database, kept pending (${applied} written): ${JSON.stringify(refused)}`);
       return applied;
     } finally {
-      await this.o.redis.eval("if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0", 1, this.keys.killReconcileLock, token).catch(() => {});
+      await this.lua.fsReleaseLock(this.keys.killReconcileLock, token).catch(() => {});
     }
   }
 
@@ -142,33 +138,6 @@ export class KillReconciler {
   }
 
   private async apply(kill: PendingKill): Promise<void> {
-    const requestId = auditRequestId(kill.id);
-    const ctx: RequestContext = { actor: { keyId: kill.actor.keyId, name: kill.actor.name, owner: kill.actor.name, role: 'admin', environments: null }, requestId };
-    const now = this.o.now().toISOString();
-    const reason = `${kill.reason} [killed through Redis at ${kill.at} while the database was unreachable${kill.requestId ? `; request ${kill.requestId}` : ''}]`;
-    await this.o.db.transaction().execute(async (trx) => {
-      const done = await trx.selectFrom('audit_log').select('id').where('request_id', '=', requestId).limit(1).executeTakeFirst();
-      if (done) return;
-      const s = createKyselyStores(trx);
-      const flag = await s.flags.get(kill.projectKey, kill.flagKey);
-      for (const environmentId of kill.environmentIds) {
-        const current = flag ? await s.configs.getForUpdate(environmentId, kill.flagKey) : undefined;
-        if (flag && current?.config.enabled) {
-          await writeConfig(s, ctx, {
-            flag, environmentId, expectedVersion: current.version, config: { ...current.config, enabled: false },
-            action: 'kill', reason, outboxKind: 'kill', now,
-          });
-          continue;
-        }
-        // Already off (or gone): still on the record that someone pulled the switch, and an
-        // outbox row so the next snapshot clears the Redis kill entry.
-        const state = current ? { ...current.config, version: current.version } : null;
-        await s.audit.append(auditRecord(ctx, now, {
-          action: 'kill', entityType: 'flag-config', entityKey: kill.flagKey, projectKey: kill.projectKey,
-          environmentId, flagKey: kill.flagKey, before: state, after: state, reason,
-        }));
-        await s.outbox.append(environmentId, 'kill', kill.flagKey, now);
-      }
-    });
+    await writePendingKill(this.o.db, kill, this.o.now().toISOString());
   }
 }

@@ -11,8 +11,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { propagationKeys } from '../../../controller/src/propagation/propagation-keys.ts';
-import { createTestDatabase } from '../../../controller/src/test-support/test-database.ts';
+import { createTestDatabase } from '@flagship/controller/testing';
+import { redisKeys } from '@flagship/evaluator/propagation';
 import { type LocalStack, startLocalStack } from '../../../scripts/stack/local-stack.ts';
 import { KillReconciler } from '../kill/kill-reconciler.ts';
 import { eventually, testRedis, uniquePrefix } from '../test-support/fixtures.ts';
@@ -57,7 +57,7 @@ describe('workers metrics', () => {
     expect(sample(before, 'flagship_kill_pending_invalid')).toBe(0);
     expect(before).toContain('process_cpu_user_seconds_total');
 
-    await r.redis.hset(propagationKeys(prefix).pendingKills, 'torn', '{"id":"torn","projectKey":"p","flag');
+    await r.redis.hset(redisKeys(prefix).pendingKills, 'torn', '{"id":"torn","projectKey":"p","flag');
     expect(sample(await scrape(), 'flagship_kill_pending')).toBe(1);
     expect(await reconciler.reconcileOnce()).toBe(0);
     const after = await scrape();
@@ -99,7 +99,7 @@ describe('workers metrics', () => {
 
     const r = testRedis(prefix);
     cleanups.push(() => r.redis.quit());
-    await r.redis.hset(propagationKeys(prefix).pendingKills, 'torn', '{"id":"torn","projectKey":"p","flag');
+    await r.redis.hset(redisKeys(prefix).pendingKills, 'torn', '{"id":"torn","projectKey":"p","flag');
     // One of the two reconcilers (they share a lock) sets it aside; both report what is set aside now.
     const totals = await eventually(async () => {
       const c = await counted();
@@ -107,6 +107,6 @@ describe('workers metrics', () => {
     }, 20_000, 'the set-aside kill counted on one process');
     expect(totals.sort()).toEqual([0, 1]);
     for (const url of [stack.workersMetricsUrl, second.metricsUrl]) expect(sample(await scrape(url), 'flagship_kill_pending_invalid')).toBe(1);
-    expect(await r.redis.hget(propagationKeys(prefix).invalidPendingKills, 'torn')).toBe('{"id":"torn","projectKey":"p","flag');
+    expect(await r.redis.hget(redisKeys(prefix).invalidPendingKills, 'torn')).toBe('{"id":"torn","projectKey":"p","flag');
   }, 180_000);
 });

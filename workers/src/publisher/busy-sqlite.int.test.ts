@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { redisKeys, type SnapshotEnvelope } from '../../../evaluator/src/propagation/protocol.ts';
+import { redisKeys, type SnapshotEnvelope } from '@flagship/evaluator/propagation';
 import { AdminClient } from '../../../scripts/stack/admin-client.ts';
 import { type LocalStack, startLocalStack } from '../../../scripts/stack/local-stack.ts';
 import { eventually, testRedis, uniquePrefix } from '../test-support/fixtures.ts';

@@ -8,9 +8,9 @@ import BetterSqlite3 from 'better-sqlite3';
 import type { Redis } from 'ioredis';
 import type { KyselyPlugin } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runPropagationMigrations } from '../../../controller/src/propagation/published-versions.ts';
-import { createTestDatabase, DIALECTS, type TestDatabase } from '../../../controller/src/test-support/test-database.ts';
-import { type ChangeMessage, redisKeys, type SnapshotEnvelope } from '../../../evaluator/src/propagation/protocol.ts';
+import { runPropagationMigrations } from '@flagship/controller';
+import { createTestDatabase, DIALECTS, type TestDatabase } from '@flagship/controller/testing';
+import { type ChangeMessage, redisKeys, type SnapshotEnvelope } from '@flagship/evaluator/propagation';
 import { booleanFlag, changeConfig, eventually, outboxCount, seed, testRedis, uniquePrefix } from '../test-support/fixtures.ts';
 import { SnapshotPublisher } from './snapshot-publisher.ts';
 

@@ -16,21 +16,21 @@
  * SQLite has one write lock for the whole file, shared with the controller: the publisher holds
  * it only for its bookkeeping writes (the version, the outbox delete), never while it reads or
  * builds a snapshot (a 10,000-flag read held it long enough for admin writes to answer 500
- * `database is locked`), and waits for it without blocking the event loop (busy-wait.ts).
+ * `database is locked`), and waits for it without blocking the event loop: every write here goes
+ * through the controller's unit of work or its one retry (`retryTransaction`: SQLite's busy wait,
+ * db/busy-wait.ts, and MySQL's deadlock retries), and the outbox through its store.
  * Latency: the outbox is polled every `pollIntervalMs` (a primary-key range read) and a Redis
  * wake-up message from the controller cuts even that wait.
  */
+import {
+  createKyselyStores, currentSnapshotVersion, type Database, dialectOf, type EnvironmentState, nextSnapshotVersion, propagationDb,
+  raiseSnapshotVersion, readEnvironmentState, retryTransaction, UnitOfWork,
+} from '@flagship/controller';
+import type { SnapshotEnvelope } from '@flagship/evaluator/propagation';
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
-import { retryWhileBusy } from '../../../controller/src/db/busy-wait.ts';
-import { dialectOf } from '../../../controller/src/db/create-database.ts';
-import { createKyselyStores } from '../../../controller/src/db/kysely-stores.ts';
-import type { Database } from '../../../controller/src/db/schema.ts';
-import { currentSnapshotVersion, nextSnapshotVersion, raiseSnapshotVersion, propagationDb } from '../../../controller/src/propagation/published-versions.ts';
-import { type EnvironmentState, loadEnvironmentState, readEnvironmentState } from '../../../controller/src/snapshots/load-environment-state.ts';
-import type { SnapshotEnvelope } from '../../../evaluator/src/propagation/protocol.ts';
 import { type Logger, silentLogger } from '../logger.ts';
-import { RedisSnapshotStore } from './redis-snapshot-store.ts';
+import { RedisSnapshotWriter } from './redis-snapshot-writer.ts';
 
 /** Test seams: a hook that throws simulates a crash at that point. */
 export interface PublisherHooks {
@@ -66,11 +66,10 @@ export type EnvironmentOutcome =
   | { environment: string; status: 'locked' | 'already-published' };
 
 const DEFAULTS = { pollIntervalMs: 10, batchSize: 1_000, lockTtlMs: 10_000, concurrency: 4 };
-// MySQL's retries; SQLite's busy lock is waited for in retryWhileBusy.
-const RETRYABLE = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT']);
 
 export class SnapshotPublisher {
-  readonly store: RedisSnapshotStore;
+  readonly writer: RedisSnapshotWriter;
+  private readonly uow: UnitOfWork;
   private readonly opts: Required<Omit<SnapshotPublisherOptions, 'subscriber' | 'hooks'>> & Pick<SnapshotPublisherOptions, 'subscriber' | 'hooks'>;
   private running = false;
   private loopDone: Promise<void> = Promise.resolve();
@@ -84,7 +83,9 @@ export class SnapshotPublisher {
       if (!Number.isInteger(o[k]) || o[k] < 1) throw new Error(`SnapshotPublisher: ${k} must be a positive integer, got ${o[k]}`);
     }
     this.opts = o;
-    this.store = new RedisSnapshotStore(options.redis, options.prefix);
+    this.writer = new RedisSnapshotWriter(options.redis, options.prefix);
+    // No hooks: the publisher's own writes are bookkeeping, nothing to wake anyone for.
+    this.uow = new UnitOfWork(options.db, createKyselyStores);
   }
 
   /** Starts the poll loop (and the wake-up subscription). */
@@ -94,10 +95,10 @@ export class SnapshotPublisher {
     const sub = this.opts.subscriber;
     if (sub) {
       sub.on('message', (channel: string) => {
-        if (channel === this.store.pkeys.outboxWake) this.poke();
+        if (channel === this.writer.keys.outboxWake) this.poke();
       });
       // ioredis re-subscribes by itself after a reconnect.
-      await sub.subscribe(this.store.pkeys.outboxWake).catch((error: unknown) => {
+      await sub.subscribe(this.writer.keys.outboxWake).catch((error: unknown) => {
         this.opts.logger.warn('publisher: wake-up subscription failed, polling only', { error: String(error) });
       });
     }
@@ -112,7 +113,7 @@ export class SnapshotPublisher {
     const sub = this.opts.subscriber;
     // Bounded: a subscriber connection waits for Redis forever, and Redis may be down right now.
     if (sub?.status === 'ready') {
-      await Promise.race([sub.unsubscribe(this.store.pkeys.outboxWake).catch(() => {}), new Promise((r) => setTimeout(r, 1_000).unref())]);
+      await Promise.race([sub.unsubscribe(this.writer.keys.outboxWake).catch(() => {}), new Promise((r) => setTimeout(r, 1_000).unref())]);
     }
   }
 
@@ -162,14 +163,13 @@ export class SnapshotPublisher {
 
   /** One pass over the oldest outbox rows; returns what happened per environment. */
   async drainOnce(): Promise<EnvironmentOutcome[]> {
-    const rows = await this.opts.db.selectFrom('outbox').select(['id', 'environment_id'])
-      .orderBy('id').limit(this.opts.batchSize).execute();
+    const rows = await this.uow.read((s) => s.outbox.list(this.opts.batchSize));
     if (rows.length === 0) return [];
     const byEnv = new Map<string, number[]>();
     for (const r of rows) {
-      const ids = byEnv.get(r.environment_id) ?? [];
-      ids.push(Number(r.id));
-      byEnv.set(r.environment_id, ids);
+      const ids = byEnv.get(r.environmentId) ?? [];
+      ids.push(r.id);
+      byEnv.set(r.environmentId, ids);
     }
     const queue = [...byEnv.entries()];
     const outcomes: EnvironmentOutcome[] = [];
@@ -194,13 +194,13 @@ export class SnapshotPublisher {
    * anyway, e.g. after Redis lost the snapshot) and deletes those rows.
    */
   async publishEnvironment(environmentId: string, outboxIds: readonly number[] = []): Promise<EnvironmentOutcome> {
-    const lock = await this.store.tryLock(this.store.pkeys.publishLock(environmentId), this.opts.lockTtlMs);
+    const lock = await this.writer.tryLock(this.writer.keys.publishLock(environmentId), this.opts.lockTtlMs);
     if (!lock) return { environment: environmentId, status: 'locked' };
     try {
       let ids = [...outboxIds];
       if (ids.length > 0) {
         // Another publisher may have published these while we waited for the lock.
-        ids = (await this.opts.db.selectFrom('outbox').select('id').where('id', 'in', ids).execute()).map((r) => Number(r.id));
+        ids = await this.uow.read((s) => s.outbox.stillPending(ids));
         if (ids.length === 0) return { environment: environmentId, status: 'already-published' };
       }
       let attempt = 0;
@@ -213,7 +213,7 @@ export class SnapshotPublisher {
         const state = taken.state;
         await this.opts.hooks?.beforePublish?.(environmentId, version);
         if (!state) {
-          await this.store.unpublish(environmentId);
+          await this.writer.unpublish(environmentId);
           outcome = { environment: environmentId, status: 'unpublished', rows: ids.length };
           break;
         }
@@ -222,10 +222,10 @@ export class SnapshotPublisher {
           sdkKeyHashes: state.sdkKeyHashes,
           publishedAt: Date.now(),
         };
-        const kills = await this.store.kills(environmentId);
+        const kills = await this.writer.kills(environmentId);
         // A kill entry has done its job once a snapshot carries the flag disabled.
         const clear = [...kills.keys()].filter((flag) => envelope.snapshot.flags[flag]?.enabled === false || !envelope.snapshot.flags[flag]);
-        const r = await this.store.publish(envelope, clear);
+        const r = await this.writer.publish(envelope, clear);
         if (r.published) {
           outcome = { environment: environmentId, status: 'published', version, rows: ids.length };
           break;
@@ -236,14 +236,14 @@ export class SnapshotPublisher {
         // and publish again, or these changes would never reach the evaluators.
         if (attempt++ === 0 && (await currentSnapshotVersion(propagationDb(this.opts.db), environmentId)) < r.currentVersion) {
           this.opts.logger.warn('publisher: Redis holds versions this database never issued; moving past them', { environment: environmentId, redis: r.currentVersion, database: version });
-          await retryWhileBusy(() => raiseSnapshotVersion(propagationDb(this.opts.db), environmentId, r.currentVersion, now.toISOString()));
+          await retryTransaction(() => raiseSnapshotVersion(propagationDb(this.opts.db), environmentId, r.currentVersion, now.toISOString()));
           continue;
         }
         outcome = { environment: environmentId, status: 'superseded', version: r.currentVersion, rows: ids.length };
         break;
       }
       await this.opts.hooks?.afterPublish?.(environmentId, version);
-      if (ids.length > 0) await retryWhileBusy(() => this.opts.db.deleteFrom('outbox').where('id', 'in', ids).execute());
+      if (ids.length > 0) await this.uow.write((s) => s.outbox.delete(ids));
       if (outcome.status === 'published') this.opts.logger.debug('publisher: published', { environment: environmentId, version, rows: ids.length });
       return outcome;
     } finally {
@@ -264,24 +264,12 @@ export class SnapshotPublisher {
   private async takeVersionAndState(environmentId: string, now: string): Promise<{ version: number; state: EnvironmentState | undefined }> {
     const db = propagationDb(this.opts.db);
     if (dialectOf(this.opts.db) === 'mysql') {
-      return this.retrying(() => db.transaction().execute(async (trx) => {
+      return retryTransaction(() => db.transaction().execute(async (trx) => {
         const version = await nextSnapshotVersion(trx, environmentId, now);
         return { version, state: await readEnvironmentState(createKyselyStores(trx as unknown as Kysely<Database>), environmentId) };
       }));
     }
-    const version = await retryWhileBusy(() => db.transaction().execute((trx) => nextSnapshotVersion(trx, environmentId, now)));
-    return { version, state: await retryWhileBusy(() => loadEnvironmentState(this.opts.db, environmentId)) };
-  }
-
-  private async retrying<T>(fn: () => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await fn();
-      } catch (error) {
-        const code = (error as { code?: unknown } | null)?.code;
-        if (attempt < 5 && typeof code === 'string' && RETRYABLE.has(code)) continue;
-        throw error;
-      }
-    }
+    const version = await retryTransaction(() => db.transaction().execute((trx) => nextSnapshotVersion(trx, environmentId, now)));
+    return { version, state: await retryTransaction(() => this.uow.readConsistent((s) => readEnvironmentState(s, environmentId))) };
   }
 }

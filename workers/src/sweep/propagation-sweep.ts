@@ -5,10 +5,10 @@
  * path (outbox poll + wake-up) never waits for this. The scheduler is re-declared whenever the
  * Redis connection comes back, because a Redis that restarted empty lost it too.
  */
+import type { Database } from '@flagship/controller';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
-import type { Database } from '../../../controller/src/db/schema.ts';
 import { type Logger, silentLogger } from '../logger.ts';
 import type { SnapshotPublisher } from '../publisher/snapshot-publisher.ts';
 
@@ -33,7 +33,7 @@ export interface SweepResult {
 /** One pass: every environment in the database must have a snapshot in Redis. */
 export async function sweepOnce(db: Kysely<Database>, publisher: SnapshotPublisher): Promise<SweepResult> {
   const envs = (await db.selectFrom('environments').select('environment_id').execute()).map((r) => r.environment_id);
-  const missing = await publisher.store.missingSnapshots(envs);
+  const missing = await publisher.writer.missingSnapshots(envs);
   const republished: string[] = [];
   for (const env of missing) {
     const r = await publisher.publishEnvironment(env);

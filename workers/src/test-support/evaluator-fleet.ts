@@ -3,11 +3,10 @@
  * (evaluator/src/server/main.ts) started as real child processes, as the fleet runs, plus the
  * observations a user can make of them (OFREP value, the admin listener's /readyz version, the SSE stream).
  */
+import { createKyselyStores, type Database } from '@flagship/controller';
+import { hashApiKey } from '@flagship/evaluator/propagation';
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { hashApiKey } from '../../../controller/src/api-keys/hash-api-key.ts';
-import { createKyselyStores } from '../../../controller/src/db/kysely-stores.ts';
-import type { Database } from '../../../controller/src/db/schema.ts';
 import { REPO_ROOT } from '../../../scripts/stack/local-stack.ts';
 import { freePort } from '../../../scripts/stack/redis-server.ts';
 import { type SupervisedChild, Supervisor, waitForHttp } from '../../../scripts/stack/supervisor.ts';

@@ -3,12 +3,11 @@
  * (every key removed afterwards), and controller data written the way the controller writes it
  * (config update + outbox row in one transaction).
  */
-import { randomBytes } from 'node:crypto';
+import { createKyselyStores, type Database } from '@flagship/controller';
 import type { Flag, FlagConfig } from '@flagship/evaluator';
+import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
-import { createKyselyStores } from '../../../controller/src/db/kysely-stores.ts';
-import type { Database } from '../../../controller/src/db/schema.ts';
 
 export const T0 = '2025-01-01T00:00:00.000Z';
 export const REDIS_URL = 'redis://127.0.0.1:6379';

@@ -8,11 +8,11 @@
  * - redirects are not followed; the response body is read up to {@link MAX_RESPONSE_BYTES} and
  *   the socket is dropped after that; the whole exchange has one deadline.
  */
+import { refusedAddress, type WebhookAllowList } from '@flagship/controller';
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
-import { refusedAddress, type WebhookAllowList } from '../../../controller/src/webhooks/webhook-address.ts';
 
 /** A receiver answers "ok" or a short error; 16 KiB is plenty and bounds a hostile endless body. */
 export const MAX_RESPONSE_BYTES = 16 * 1024;

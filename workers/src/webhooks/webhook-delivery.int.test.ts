@@ -10,13 +10,10 @@ import type { AddressInfo } from 'node:net';
 import type { Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BullDeliveryQueue } from '../../../controller/src/rollouts/bullmq-queues.ts';
-import { MapPolicyCatalog } from '../../../controller/src/rollouts/policy-catalog.ts';
-import { validatePolicy } from '../../../controller/src/rollouts/policy/policy-schema.ts';
-import { booleanFlag, onConfig, seedProject, startTestServer, type TestServer } from '../../../controller/src/test-support/test-server.ts';
-import { verifyWebhook } from '../../../controller/src/webhooks/sign-webhook.ts';
-import { WebhookAllowList } from '../../../controller/src/webhooks/webhook-address.ts';
-import type { DeliveryQueue, WebhookDelivery } from '../../../controller/src/webhooks/webhook-service.ts';
+import {
+  BullDeliveryQueue, type DeliveryQueue, MapPolicyCatalog, validatePolicy, verifyWebhook, WebhookAllowList, type WebhookDelivery,
+} from '@flagship/controller';
+import { booleanFlag, onConfig, seedProject, startTestServer, type TestServer } from '@flagship/controller/testing';
 import { startRolloutWorkers, type RolloutWorkers } from '../rollouts/rollout-workers.ts';
 import { deliverWebhook } from '../rollouts/deliver-webhook.ts';
 import { eventually, testRedis, uniquePrefix } from '../test-support/fixtures.ts';

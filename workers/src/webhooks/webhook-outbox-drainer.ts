@@ -5,11 +5,9 @@
  * committed while Redis was down is queued once it is back. Rows are deleted only after BullMQ
  * took them (WebhookService.drain); their id is the job id, so two drainers never double-queue.
  */
+import type { WebhookService } from '@flagship/controller';
+import { redisKeys } from '@flagship/evaluator/propagation';
 import type { Redis } from 'ioredis';
-import type { WebhookService } from '../../../controller/src/webhooks/webhook-service.ts';
-
-/** The Redis channel a controller publishes on after committing webhook events. */
-export const webhookWakeChannel = (prefix: string) => `${prefix}webhook-outbox-wake`;
 
 /** Rows per drain, and drains per wake-up: a backlog of 10,000 empties in one pass. */
 const BATCH = 100;
@@ -35,7 +33,8 @@ export class WebhookOutboxDrainer {
 
   async start(): Promise<void> {
     if (this.o.subscriber) {
-      const channel = webhookWakeChannel(this.o.prefix ?? '');
+      // The channel a controller publishes on after committing webhook events.
+      const channel = redisKeys(this.o.prefix ?? '').webhookOutboxWake;
       this.o.subscriber.on('message', (c: string) => { if (c === channel) this.wake(); });
       // The sweep covers the time until this succeeds.
       await this.o.subscriber.subscribe(channel).catch((e: Error) => this.log(`webhook outbox: cannot subscribe to ${channel}: ${e.message}`));
