@@ -88,8 +88,7 @@ function forkedCluster(): boolean {
 // ---------------------------------------------------------------- child: evaluator server
 async function serveEvaluator(port: number, prefix: string, dataDir: string): Promise<void> {
   if (forkedCluster()) return;
-  const { createEvaluatorServer } = await import('../src/server/evaluator-server.ts');
-  const { silentLogger } = await import('../src/server/logger.ts');
+  const { createEvaluatorServer, silentLogger } = await import('../src/server/index.ts');
   const server = createEvaluatorServer({
     port, keyPrefix: prefix, dataDir: `${dataDir}/${process.pid}`, environments: [ENV], maxInFlight: 10_000,
   }, { logger: silentLogger });
@@ -182,8 +181,7 @@ function stop(proc: ChildProcess): Promise<void> {
 
 async function main(): Promise<void> {
   const { Redis } = await import('ioredis');
-  const { redisKeys } = await import('../src/propagation/protocol.ts');
-  const { hashSdkKey } = await import('../src/server/snapshots/redis-snapshot-store.ts');
+  const { hashApiKey, redisKeys } = await import('../src/propagation/index.ts');
   const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   const prefix = `bench:${randomBytes(4).toString('hex')}:`;
   const keys = redisKeys(prefix);
@@ -193,7 +191,7 @@ async function main(): Promise<void> {
   try {
     const snapshot = mixedSnapshot(1);
     await redis.multi()
-      .set(keys.snapshot(ENV), JSON.stringify({ snapshot, sdkKeyHashes: [hashSdkKey(SDK_KEY)], publishedAt: Date.now() }))
+      .set(keys.snapshot(ENV), JSON.stringify({ snapshot, sdkKeyHashes: [hashApiKey(SDK_KEY)], publishedAt: Date.now() }))
       .set(keys.version(ENV), '1').sadd(keys.environments, ENV).exec();
 
     const evalPort = 4170, basePort = 4171; // (4190 is on fetch's blocked-port list)

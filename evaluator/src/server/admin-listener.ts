@@ -7,14 +7,11 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import type { EvaluatorMetrics } from './observability/evaluator-metrics.ts';
-import type { RedisSnapshotStore } from './snapshots/redis-snapshot-store.ts';
+import { ROUTE_HEALTH, ROUTE_METRICS, ROUTE_OTHER, ROUTE_READY, type EvaluatorMetrics } from './observability/evaluator-metrics.ts';
+import type { RedisSnapshotFollower } from './snapshots/redis-snapshot-follower.ts';
 
 /** The admin listener's host: fixed, never configurable (the public port is for everyone else). */
 export const ADMIN_HOST = '127.0.0.1';
-
-// Route indexes into ROUTES (observability/evaluator-metrics.ts).
-const R_HEALTH = 4, R_READY = 5, R_METRICS = 6, R_OTHER = 7;
 
 /** What `/readyz` on the admin listener answers. */
 export interface ReadinessDetail {
@@ -27,7 +24,7 @@ export interface ReadinessDetail {
 }
 
 /** The readiness of every expected or loaded environment. */
-export function readinessDetail(store: RedisSnapshotStore, now = Date.now()): ReadinessDetail {
+export function readinessDetail(store: RedisSnapshotFollower, now = Date.now()): ReadinessDetail {
   const expected = store.expectedEnvironments();
   const environments = [...new Set([...expected, ...store.all().map((s) => s.environment)])].sort().map((env) => {
     const s = store.get(env);
@@ -43,7 +40,7 @@ export function readinessDetail(store: RedisSnapshotStore, now = Date.now()): Re
 }
 
 /** Creates (does not start) the admin listener; timeouts as the public one's. */
-export function createAdminListener(o: { store: RedisSnapshotStore; metrics: EvaluatorMetrics; requestTimeoutMs: number; onError(e: unknown, url: string | undefined): void }): Server {
+export function createAdminListener(o: { store: RedisSnapshotFollower; metrics: EvaluatorMetrics; requestTimeoutMs: number; onError(e: unknown, url: string | undefined): void }): Server {
   const send = (res: ServerResponse, route: number, started: number, status: number, type: string, body: string) => {
     res.writeHead(status, ['Content-Type', type, 'Content-Length', String(Buffer.byteLength(body)), 'Cache-Control', 'no-store']);
     res.end(body);
@@ -57,29 +54,29 @@ export function createAdminListener(o: { store: RedisSnapshotStore; metrics: Eva
     const path = q < 0 ? url : url.slice(0, q);
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       const known = path === '/healthz' || path === '/readyz' || path === '/metrics';
-      send(res, R_OTHER, started, known ? 405 : 404, json, JSON.stringify({ error: known ? `method ${req.method} not allowed` : 'not found' }));
+      send(res, ROUTE_OTHER, started, known ? 405 : 404, json, JSON.stringify({ error: known ? `method ${req.method} not allowed` : 'not found' }));
       return;
     }
     switch (path) {
       case '/healthz':
-        send(res, R_HEALTH, started, 200, json, '{"status":"ok"}');
+        send(res, ROUTE_HEALTH, started, 200, json, '{"status":"ok"}');
         return;
       case '/readyz': {
         const detail = readinessDetail(o.store);
-        send(res, R_READY, started, detail.ready ? 200 : 503, json, JSON.stringify(detail));
+        send(res, ROUTE_READY, started, detail.ready ? 200 : 503, json, JSON.stringify(detail));
         return;
       }
       case '/metrics':
         o.metrics.registry.metrics().then(
-          (text) => send(res, R_METRICS, started, 200, o.metrics.registry.contentType, text),
+          (text) => send(res, ROUTE_METRICS, started, 200, o.metrics.registry.contentType, text),
           (e) => {
             o.onError(e, url);
-            if (!res.headersSent) send(res, R_METRICS, started, 500, json, '{"error":"internal error"}');
+            if (!res.headersSent) send(res, ROUTE_METRICS, started, 500, json, '{"error":"internal error"}');
           },
         );
         return;
       default:
-        send(res, R_OTHER, started, 404, json, '{"error":"not found"}');
+        send(res, ROUTE_OTHER, started, 404, json, '{"error":"not found"}');
     }
   });
   http.on('clientError', (_err, socket) => { socket.destroy(); });

@@ -4,11 +4,19 @@
  * `bodyTimeoutMs`, bounds it instead), and refused with 429 while `maxInFlight` admitted requests
  * are unanswered or the event loop lags more than `maxEventLoopLagMs`. Health probes never come
  * here. Plain counters and one interval timer: nothing is allocated per request.
+ *
+ * Who calls it: the OFREP handler when a body has ended, the router for the snapshot and stream
+ * GETs; the reply path gives the slot back when it answers (http/reply.ts).
  */
 import { performance } from 'node:perf_hooks';
 
 /** Why a request was refused. */
 export type ShedReason = 'in_flight' | 'event_loop_lag';
+
+/** What holds a slot: a flag on the request itself, so a slot is given back exactly once. */
+export interface SlotHolder {
+  admitted: boolean;
+}
 
 /** The in-flight count and the event-loop lag signal of one server. */
 export class Admission {
@@ -37,6 +45,20 @@ export class Admission {
 
   /** Gives back a slot taken by {@link tryAcquire}. */
   release(): void {
+    this.inFlight--;
+  }
+
+  /** Takes a slot for `holder` and marks it: true, or false when it must be shed (see {@link reason}). */
+  admit(holder: SlotHolder): boolean {
+    if (!this.tryAcquire()) return false;
+    holder.admitted = true;
+    return true;
+  }
+
+  /** Gives back `holder`'s slot, if it holds one (idempotent). */
+  releaseOf(holder: SlotHolder): void {
+    if (!holder.admitted) return;
+    holder.admitted = false;
     this.inFlight--;
   }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, readEvaluatorConfig, resolveEvaluatorConfig } from './config.ts';
-import { etagMatches } from './evaluator-server.ts';
-import { reconnectDelay } from './snapshots/redis-snapshot-store.ts';
+import { etagMatches } from './http/etag.ts';
+import { reconnectDelay } from './snapshots/redis-snapshot-follower.ts';
 
 describe('readEvaluatorConfig', () => {
   it('applies the documented defaults', () => {

@@ -2,8 +2,12 @@
  * The evaluator server's configuration: the one place that reads `process.env` (via
  * {@link readEvaluatorConfig}), plus the defaults and validation every other entry point
  * (tests, the benchmark, the stack launcher) goes through with {@link resolveEvaluatorConfig}.
+ * REDIS_URL and REDIS_KEY_PREFIX are read by the one reader the controller and the workers use
+ * too (propagation/redis-settings.ts), so the three processes accept the same values.
  */
-import { DEFAULT_KEY_PREFIX } from '../propagation/protocol.ts';
+import {
+  DEFAULT_KEY_PREFIX, DEFAULT_REDIS_URL, keyPrefixProblem, readRedisSettings, redisUrlProblem, RedisSettingsError, type RedisSettings,
+} from '../propagation/index.ts';
 
 /** Everything an evaluator server needs; see {@link resolveEvaluatorConfig} for the defaults. */
 export interface EvaluatorConfig {
@@ -17,7 +21,7 @@ export interface EvaluatorConfig {
    */
   adminPort: number;
   redisUrl: string;
-  /** protocol.ts redisKeys prefix; tests use their own so they never collide. */
+  /** Prefix of every propagation key (propagation/redis-keys.ts); tests use their own so they never collide. */
   keyPrefix: string;
   /** Environment ids to serve; empty: every id in the environments set. */
   environments: string[];
@@ -58,7 +62,7 @@ export function defaultEvaluatorConfig(): EvaluatorConfig {
     port: 4100,
     host: '127.0.0.1',
     adminPort: 5100,
-    redisUrl: 'redis://127.0.0.1:6379',
+    redisUrl: DEFAULT_REDIS_URL,
     keyPrefix: DEFAULT_KEY_PREFIX,
     environments: [],
     dataDir: './data/evaluator-4100',
@@ -114,8 +118,10 @@ export function resolveEvaluatorConfig(overrides: Partial<EvaluatorConfig> = {})
   int('reconnectMaxMs', 1);
   int('sseHeartbeatMs', 10);
   if (config.reconnectMaxMs < config.reconnectBaseMs) throw new ConfigError('reconnectMaxMs must be >= reconnectBaseMs');
-  if (!/^rediss?:\/\//.test(config.redisUrl)) throw new ConfigError(`redisUrl must be a redis:// or rediss:// URL, got ${JSON.stringify(config.redisUrl)}`);
-  try { new URL(config.redisUrl); } catch { throw new ConfigError(`redisUrl is not a valid URL: ${JSON.stringify(config.redisUrl)}`); }
+  const urlProblem = redisUrlProblem(config.redisUrl);
+  if (urlProblem !== undefined) throw new ConfigError(`redisUrl: ${urlProblem}`);
+  const prefixProblem = keyPrefixProblem(config.keyPrefix);
+  if (prefixProblem !== undefined) throw new ConfigError(`keyPrefix: ${prefixProblem}`);
   if (config.host.length === 0) throw new ConfigError('host must not be empty');
   if (config.dataDir.length === 0) throw new ConfigError('dataDir must not be empty');
   for (const env of config.environments) {
@@ -126,8 +132,8 @@ export function resolveEvaluatorConfig(overrides: Partial<EvaluatorConfig> = {})
 
 /**
  * Reads EVALUATOR_PORT (default 4100), EVALUATOR_HOST (127.0.0.1), REDIS_URL
- * (redis://127.0.0.1:6379), REDIS_KEY_PREFIX (fs:), EVALUATOR_DATA_DIR (./data/evaluator-<port>),
- * EVALUATOR_ENVIRONMENTS (comma list; empty: all), EVALUATOR_MAX_IN_FLIGHT (1024),
+ * (redis://127.0.0.1:6379) and REDIS_KEY_PREFIX (fs:; empty is a valid prefix) through
+ * readRedisSettings, EVALUATOR_DATA_DIR (./data/evaluator-<port>), EVALUATOR_ENVIRONMENTS (comma list; empty: all), EVALUATOR_MAX_IN_FLIGHT (1024),
  * EVALUATOR_ADMIN_PORT (EVALUATOR_PORT + 1000; the admin listener is always on 127.0.0.1),
  * EVALUATOR_BODY_TIMEOUT_MS (2000), EVALUATOR_SSE_MAX_STREAMS (10000),
  * EVALUATOR_SSE_MAX_STREAMS_PER_KEY (1000).
@@ -150,13 +156,14 @@ export function readEvaluatorConfig(env: NodeJS.ProcessEnv = process.env): Evalu
   if (adminPort === undefined && effectivePort + 1000 > 65535) throw new ConfigError(`EVALUATOR_ADMIN_PORT must be set when EVALUATOR_PORT + 1000 is above 65535 (EVALUATOR_PORT ${effectivePort})`);
   if (adminPort !== undefined && (adminPort < 1 || adminPort > 65535)) throw new ConfigError(`EVALUATOR_ADMIN_PORT must be 1..65535, got ${adminPort}`);
   if (adminPort !== undefined && adminPort === effectivePort) throw new ConfigError(`EVALUATOR_ADMIN_PORT must differ from EVALUATOR_PORT (both ${adminPort})`);
+  const redis = redisSettings(env);
   const environments = (text('EVALUATOR_ENVIRONMENTS') ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0);
   try {
     return resolveEvaluatorConfig({
       port,
       host: text('EVALUATOR_HOST'),
-      redisUrl: text('REDIS_URL'),
-      keyPrefix: text('REDIS_KEY_PREFIX'),
+      redisUrl: redis.redisUrl,
+      keyPrefix: redis.keyPrefix,
       dataDir: text('EVALUATOR_DATA_DIR'),
       environments,
       maxInFlight: integer('EVALUATOR_MAX_IN_FLIGHT'),
@@ -168,5 +175,18 @@ export function readEvaluatorConfig(env: NodeJS.ProcessEnv = process.env): Evalu
   } catch (e) {
     if (e instanceof ConfigError) throw new ConfigError(`invalid evaluator configuration: ${e.message}`);
     throw e;
+  }
+}
+
+/** {@link readRedisSettings}, its error as a ConfigError naming the config field as well as the variable. */
+function redisSettings(env: NodeJS.ProcessEnv): RedisSettings {
+  try {
+    return readRedisSettings(env);
+  } catch (e) {
+    if (!(e instanceof RedisSettingsError)) throw e;
+    // Its messages start with the variable (REDIS_URL or REDIS_KEY_PREFIX); the fields are named
+    // as in resolveEvaluatorConfig's messages, so either entry point reports the same way.
+    const field = e.message.startsWith('REDIS_URL') ? 'redisUrl' : 'keyPrefix';
+    throw new ConfigError(`invalid evaluator configuration: ${field}: ${e.message}`);
   }
 }

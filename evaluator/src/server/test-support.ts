@@ -11,8 +11,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { makeFlag } from '../engine/test-support.ts';
 import type { Snapshot, SnapshotFlag } from '../model/flag.ts';
-import { redisKeys, type ChangeMessage, type EmergencyKill, type RedisKeys, type SnapshotEnvelope } from '../propagation/protocol.ts';
-import { hashSdkKey } from './snapshots/redis-snapshot-store.ts';
+import { hashApiKey, redisKeys, type ChangeMessage, type EmergencyKill, type RedisKeys, type SnapshotEnvelope } from '../propagation/index.ts';
 
 export const TEST_REDIS_URL = 'redis://127.0.0.1:6379';
 
@@ -38,7 +37,7 @@ export async function redisFixture(): Promise<RedisFixture> {
     redis,
     async publish(snapshot, sdkKeys, options = {}) {
       const publishedAt = options.publishedAt ?? Date.now();
-      const envelope: SnapshotEnvelope = { snapshot, sdkKeyHashes: sdkKeys.map(hashSdkKey), publishedAt };
+      const envelope: SnapshotEnvelope = { snapshot, sdkKeyHashes: sdkKeys.map((key) => hashApiKey(key)), publishedAt };
       const env = snapshot.environment;
       await redis.multi()
         .set(keys.snapshot(env), JSON.stringify(envelope))

@@ -6,16 +6,26 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { EngineView } from '../ofrep/engine-view.ts';
 import { UNKNOWN_FLAG_LABEL } from '../ofrep/engine-view.ts';
-import type { EnvironmentState } from '../snapshots/environment-state.ts';
+import type { ServedEnvironment } from '../snapshots/served-environment.ts';
 
 /** The routes the latency histogram distinguishes (a fixed set: never client-chosen label values). */
 export const ROUTES = ['ofrep_single', 'ofrep_bulk', 'snapshot', 'stream', 'health', 'ready', 'metrics', 'other'] as const;
 export type Route = (typeof ROUTES)[number];
 
+// Indexes into ROUTES: the hot path records a number, the label string is looked up once per child.
+export const ROUTE_OFREP_SINGLE = 0;
+export const ROUTE_OFREP_BULK = 1;
+export const ROUTE_SNAPSHOT = 2;
+export const ROUTE_STREAM = 3;
+export const ROUTE_HEALTH = 4;
+export const ROUTE_READY = 5;
+export const ROUTE_METRICS = 6;
+export const ROUTE_OTHER = 7;
+
 /** Where the metrics read the served state from. */
 export interface MetricsSource {
   takeViews(): EngineView[];
-  all(): EnvironmentState[];
+  all(): ServedEnvironment[];
   sseClients(): number;
   /** Streams ended because their SDK key was revoked, since start. */
   sseRevoked(): number;
@@ -134,7 +144,7 @@ export class EvaluatorMetrics {
   }
 
   /** Records a swap's propagation lag. */
-  swapped(state: EnvironmentState): void {
+  swapped(state: ServedEnvironment): void {
     const published = state.envelope.publishedAt;
     if (state.source === 'redis' && typeof published === 'number' && published > 0) {
       this.propagationLag.observe({ environment: state.environment }, Math.max(0, state.loadedAt - published) / 1000);

@@ -15,7 +15,7 @@
  * sends that stream a `revoked` event and ends it ({@link SseHub.publish}).
  */
 import type { ServerResponse } from 'node:http';
-import type { EnvironmentState } from '../snapshots/environment-state.ts';
+import type { ServedEnvironment } from '../snapshots/served-environment.ts';
 
 /** Which event format a subscriber speaks. */
 export type StreamFormat = 'snapshot' | 'ofrep';
@@ -72,7 +72,7 @@ export class SseHub {
   }
 
   /** Takes over `res` as an event stream of `environment`, starting with the current state. */
-  add(environment: string, keyHash: string, res: ServerResponse, format: StreamFormat, current: EnvironmentState | undefined): void {
+  add(environment: string, keyHash: string, res: ServerResponse, format: StreamFormat, current: ServedEnvironment | undefined): void {
     res.writeHead(200, STREAM_HEADERS);
     res.socket?.setNoDelay(true);
     res.write('retry: 1000\n\n');
@@ -100,7 +100,7 @@ export class SseHub {
    * Tells every subscriber of the state's environment about it; a subscriber whose key the
    * state no longer lists gets one `revoked` event instead and its stream ends.
    */
-  publish(state: EnvironmentState): void {
+  publish(state: ServedEnvironment): void {
     const set = this.clients.get(state.environment);
     if (set === undefined || set.size === 0) return;
     const hashes = new Set(state.envelope.sdkKeyHashes);
@@ -145,7 +145,7 @@ export const STREAM_HEADERS = {
   'X-Accel-Buffering': 'no',
 } as const;
 
-function eventText(format: StreamFormat, state: EnvironmentState): string {
+function eventText(format: StreamFormat, state: ServedEnvironment): string {
   if (format === 'snapshot') {
     return `id: ${state.version}\nevent: snapshot\ndata: ${JSON.stringify({ version: state.version, etag: state.etag })}\n\n`;
   }
@@ -162,6 +162,6 @@ function eventText(format: StreamFormat, state: EnvironmentState): string {
  * with data (EventSource dispatches it only to a `revoked` listener). The client's reconnect,
  * after the `retry` interval, then gets 401.
  */
-function revokedText(state: EnvironmentState): string {
+function revokedText(state: ServedEnvironment): string {
   return `event: revoked\ndata: ${JSON.stringify({ reason: 'the SDK key of this stream was revoked', version: state.version })}\n\n`;
 }

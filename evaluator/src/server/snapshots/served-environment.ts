@@ -5,14 +5,14 @@
  */
 import { compileSnapshot } from '../../engine/compile-snapshot.ts';
 import type { Snapshot } from '../../model/flag.ts';
-import type { EmergencyKill, SnapshotEnvelope } from '../../propagation/protocol.ts';
+import type { EmergencyKill, SnapshotEnvelope } from '../../propagation/index.ts';
 import { EngineView } from '../ofrep/engine-view.ts';
 
 /** Where a state's envelope came from. */
 export type StateSource = 'redis' | 'disk';
 
 /** An environment's served state. */
-export class EnvironmentState {
+export class ServedEnvironment {
   readonly environment: string;
   readonly version: number;
   readonly view: EngineView;

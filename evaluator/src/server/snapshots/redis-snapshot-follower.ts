@@ -6,17 +6,15 @@
  * - a periodic version check heals missed hints and kill changes; a reconnect resyncs at once;
  * - never goes back to an older version, never drops a state because Redis is down.
  */
-import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
-import type { ChangeMessage, EmergencyKill, SnapshotEnvelope } from '../../propagation/protocol.ts';
-import { redisKeys, type RedisKeys } from '../../propagation/protocol.ts';
+import { redisKeys, type ChangeMessage, type EmergencyKill, type RedisKeys, type SnapshotEnvelope } from '../../propagation/index.ts';
 import type { Logger } from '../logger.ts';
 import type { EngineView } from '../ofrep/engine-view.ts';
-import { EnvironmentState, envelopeProblem, type StateSource } from './environment-state.ts';
+import { envelopeProblem, ServedEnvironment, type StateSource } from './served-environment.ts';
 import { FileLastKnownGood } from './last-known-good.ts';
 
-/** What the store needs from the server's configuration. */
-export interface SnapshotStoreOptions {
+/** What the follower needs from the server's configuration. */
+export interface SnapshotFollowerOptions {
   redisUrl: string;
   keyPrefix: string;
   environments: readonly string[];
@@ -29,10 +27,10 @@ export interface SnapshotStoreOptions {
 }
 
 /** Called after every swap, with the state it replaced (undefined for the first). */
-export type SwapListener = (state: EnvironmentState, previous: EnvironmentState | undefined) => void;
+export type SwapListener = (state: ServedEnvironment, previous: ServedEnvironment | undefined) => void;
 
 /** Counters that tests and metrics read. */
-export interface SnapshotStoreStats {
+export interface SnapshotFollowerStats {
   /** Envelope GETs issued against Redis. */
   fetches: number;
   swaps: number;
@@ -49,16 +47,14 @@ export function reconnectDelay(attempt: number, baseMs: number, maxMs: number, r
   return Math.max(1, Math.round(ceiling / 2 + (random() * ceiling) / 2));
 }
 
-/** sha256 hex of an SDK key, as the control plane stores it in sdkKeyHashes. */
-export function hashSdkKey(key: string): string {
-  return createHash('sha256').update(key).digest('hex');
-}
-
-/** The snapshot store backed by Redis (protocol.ts) and a last-known-good folder. */
-export class RedisSnapshotStore {
-  readonly stats: SnapshotStoreStats = { fetches: 0, swaps: 0, versionChecks: 0 };
+/**
+ * Follows the snapshots the workers' publisher writes to Redis (propagation/protocol.ts), with a
+ * last-known-good folder: the evaluator's read side of propagation.
+ */
+export class RedisSnapshotFollower {
+  readonly stats: SnapshotFollowerStats = { fetches: 0, swaps: 0, versionChecks: 0 };
   private readonly keys: RedisKeys;
-  private readonly states = new Map<string, EnvironmentState>();
+  private readonly states = new Map<string, ServedEnvironment>();
   /** sdkKeyHash -> environment, rebuilt on every swap. */
   private keyHashes = new Map<string, string>();
   private readonly inflight = new Map<string, Promise<void>>();
@@ -77,7 +73,7 @@ export class RedisSnapshotStore {
   /** Environment ids known to exist (configured, or read from the environments set). */
   private known: string[];
 
-  constructor(private readonly options: SnapshotStoreOptions) {
+  constructor(private readonly options: SnapshotFollowerOptions) {
     this.keys = redisKeys(options.keyPrefix);
     this.known = [...options.environments];
     this.lkg = new FileLastKnownGood(options.dataDir, (m) => options.logger.warn(m));
@@ -89,12 +85,12 @@ export class RedisSnapshotStore {
   }
 
   /** The current state of an environment (read it once per request and keep using that one). */
-  get(environment: string): EnvironmentState | undefined {
+  get(environment: string): ServedEnvironment | undefined {
     return this.states.get(environment);
   }
 
   /** Every loaded environment's current state. */
-  all(): EnvironmentState[] {
+  all(): ServedEnvironment[] {
     return [...this.states.values()];
   }
 
@@ -103,7 +99,7 @@ export class RedisSnapshotStore {
     return this.keyHashes.get(hash);
   }
 
-  /** The environments the store must serve before it is ready. */
+  /** The environments the follower must serve before it is ready. */
   expectedEnvironments(): readonly string[] {
     return this.known;
   }
@@ -340,7 +336,7 @@ export class RedisSnapshotStore {
     const env = envelope.snapshot.environment;
     const previous = this.states.get(env);
     if (previous !== undefined && envelope.snapshot.version < previous.version) return; // never go back
-    const state = new EnvironmentState(envelope, raw, kills, source, Date.now());
+    const state = new ServedEnvironment(envelope, raw, kills, source, Date.now());
     this.states.set(env, state);
     this.stats.swaps++;
     if (previous !== undefined) this.retired.push(previous.view);
