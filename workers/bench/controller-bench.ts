@@ -15,13 +15,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { createControlPlaneOn } from '../../controller/src/app.ts';
-import { createDatabase } from '../../controller/src/db/create-database.ts';
-import { runMigrations } from '../../controller/src/db/migrations.ts';
-import type { RequestContext } from '../../controller/src/http/request-context.ts';
-import { BullDeliveryQueue, BullTickScheduler } from '../../controller/src/rollouts/bullmq-queues.ts';
-import { MapPolicyCatalog } from '../../controller/src/rollouts/policy-catalog.ts';
-import { validatePolicy } from '../../controller/src/rollouts/policy/policy-schema.ts';
+import {
+  BullDeliveryQueue, BullTickScheduler, createControlPlaneOn, createDatabase, MapPolicyCatalog, runMigrations, validatePolicy, type RequestContext,
+} from '@flagship/controller';
 import { startRolloutWorkers } from '../src/rollouts/rollout-workers.ts';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';

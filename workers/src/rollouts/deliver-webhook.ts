@@ -4,9 +4,7 @@
  * retries it; a refused destination throws {@link RefusedDestination}, which the delivery worker
  * turns into a failure without retries.
  */
-import { signWebhook } from '../../../controller/src/webhooks/sign-webhook.ts';
-import type { WebhookAllowList } from '../../../controller/src/webhooks/webhook-address.ts';
-import type { WebhookDelivery } from '../../../controller/src/webhooks/webhook-service.ts';
+import { signWebhook, type WebhookAllowList, type WebhookDelivery } from '@flagship/controller';
 import { pinnedPost, RefusedDestination, type Resolve } from '../webhooks/pinned-post.ts';
 
 export interface DeliverOptions {

@@ -4,13 +4,12 @@
  * periodically (a job lost with Redis, or never added because Redis was down, comes back).
  */
 import { UnrecoverableError, Worker, type ConnectionOptions } from 'bullmq';
-import { TICK_QUEUE, WEBHOOK_QUEUE, type TickJob } from '../../../controller/src/rollouts/bullmq-queues.ts';
-import type { RolloutService } from '../../../controller/src/rollouts/rollout-service.ts';
-import type { WebhookDelivery, WebhookService } from '../../../controller/src/webhooks/webhook-service.ts';
-import { WebhookAllowList } from '../../../controller/src/webhooks/webhook-address.ts';
+import {
+  TICK_QUEUE, WEBHOOK_QUEUE, WebhookAllowList, type RolloutService, type TickJob, type TickOutcome, type WebhookDelivery, type WebhookService,
+} from '@flagship/controller';
 import { RefusedDestination, type Resolve } from '../webhooks/pinned-post.ts';
 import { deliverWebhook } from './deliver-webhook.ts';
-import { runTick, type TickResult } from './run-tick.ts';
+import { runTick } from './run-tick.ts';
 
 export interface RolloutWorkerOptions {
   connection: ConnectionOptions;
@@ -27,7 +26,7 @@ export interface RolloutWorkerOptions {
   /** Ticks in flight per process: ticks wait on Prometheus, not on CPU. */
   concurrency?: number;
   reconcileEveryMs?: number;
-  onTick?: (job: TickJob, outcome: { result: TickResult; lagMs: number }) => void;
+  onTick?: (job: TickJob, outcome: { result: TickOutcome; lagMs: number }) => void;
   log?: (message: string, error?: unknown) => void;
 }
 

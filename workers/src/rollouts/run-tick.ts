@@ -3,12 +3,11 @@
  * ask Prometheus (all queries at once, each with the policy's timeout), decide, and hand the
  * decision with its evidence to the service, which applies it only if the rollout has not moved.
  */
-import { analysisWindowMs, decideTick, plannedQueries, type QueryEvidence } from '../../../controller/src/rollouts/analysis/decide.ts';
-import { queryPrometheus } from '../../../controller/src/rollouts/analysis/prometheus-client.ts';
-import { promDuration, renderQuery } from '../../../controller/src/rollouts/policy/policy.ts';
+import {
+  analysisWindowMs, decideTick, plannedQueries, promDuration, queryPrometheus, renderQuery, TICKING_STATUSES,
+  type QueryEvidence, type RolloutService, type TickOutcome,
+} from '@flagship/controller';
 import { maskUrl } from '@flagship/evaluator/mask-url';
-import { TICKING_STATUSES } from '../../../controller/src/rollouts/rollout-record.ts';
-import type { RolloutService } from '../../../controller/src/rollouts/rollout-service.ts';
 
 export interface TickDeps {
   rollouts: RolloutService;
@@ -19,9 +18,7 @@ export interface TickDeps {
   now?: () => number;
 }
 
-export type TickResult = 'applied' | 'stale';
-
-export async function runTick(deps: TickDeps, job: { rolloutId: number; tickSeq: number; dueAt: number }): Promise<{ result: TickResult; lagMs: number }> {
+export async function runTick(deps: TickDeps, job: { rolloutId: number; tickSeq: number; dueAt: number }): Promise<{ result: TickOutcome; lagMs: number }> {
   const now = deps.now ?? Date.now;
   const started = now();
   const lagMs = Math.max(0, started - job.dueAt);
