@@ -5,35 +5,24 @@
  */
 
 // Database: the workers open the controller's database (same file or server) and migrate it.
-export { createDatabase, dialectOf, runMigrations, type Database, type DatabaseConfig, type Dialect } from './db/index.ts';
+export { createDatabase, dialectOf, runMigrations, type Database } from './db/index.ts';
 // The workers' config.ts refuses a bad DATABASE_URL with the controller's own message.
 export { databaseUrlProblem } from './db/database-url.ts';
-// Stores bound to a database or a transaction: the publisher and test fixtures read and write through them.
+// Stores bound to a database or a transaction (the outbox among them): the publisher and test fixtures use them.
 export { createKyselyStores } from './db/kysely-stores.ts';
-export type { Stores } from './db/stores.ts';
 // The unit of work and its one retry (SQLite busy wait, MySQL deadlock): every write of the workers goes through it.
-export { retryTransaction, UnitOfWork, type TransactionHooks } from './db/unit-of-work.ts';
-export { DatabaseBusyError } from './db/busy-wait.ts';
-
-// The outbox: the publisher drains it into Redis.
-export type { OutboxKind, OutboxRow, OutboxStore } from './outbox/outbox-store.ts';
+export { retryTransaction, UnitOfWork } from './db/unit-of-work.ts';
 // What one environment's snapshot is built from (the publisher's read model).
-export { loadEnvironmentState, readEnvironmentState, type EnvironmentState } from './snapshots/load-environment-state.ts';
+export { readEnvironmentState, type EnvironmentState } from './snapshots/load-environment-state.ts';
 
 // Propagation: the snapshot version counter, kept in the database (the publisher takes versions from it).
-export {
-  currentSnapshotVersion, nextSnapshotVersion, propagationDb, raiseSnapshotVersion, runPropagationMigrations, type PropagationDatabase,
-} from './propagation/published-versions.ts';
+export { currentSnapshotVersion, nextSnapshotVersion, propagationDb, raiseSnapshotVersion, runPropagationMigrations } from './propagation/published-versions.ts';
 // The kill switch around a database outage: the controller writes kills to Redis, the workers' reconciler writes them back.
-export {
-  isDatabaseUnavailable, killWithRedisFallback, parsePendingKill, RedisEmergencyKill, type EmergencyKillResult, type PendingKill,
-} from './propagation/emergency-kill.ts';
+export { isDatabaseUnavailable, killWithRedisFallback, parsePendingKill, RedisEmergencyKill, type PendingKill } from './propagation/emergency-kill.ts';
 export { pendingKillAuditRequestId, writePendingKill } from './propagation/pending-kill-writer.ts';
-// The publisher's wake-up hint after a commit.
-export { noopOutboxNotifier, RedisOutboxNotifier, type OutboxNotifier } from './propagation/outbox-notifier.ts';
 
 // Composition root: the workers run the same services as the admin API, so a ramp step is written like a human change.
-export { createControlPlaneOn, type AppOptions, type ControlPlane, type Services } from './app.ts';
+export { createControlPlaneOn } from './app.ts';
 // Who made a change, for services called outside an HTTP request (tests, benches).
 export type { RequestContext } from './http/request-context.ts';
 // Revoked keys noted in Redis, shared by every controller process (tests wire a second process with it).

@@ -5,10 +5,9 @@
  * reconciler writes it with its audit row once the lock is free. Real SQLite file, a real second
  * connection holding the lock, real Redis (a unique prefix), the real publisher and reconciler.
  */
-import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RedisEmergencyKill, runPropagationMigrations } from '@flagship/controller';
-import { booleanFlag, onConfig, seedProject, startTestServer, type TestServer } from '@flagship/controller/testing';
+import { booleanFlag, onConfig, openSqliteConnection, seedProject, startTestServer, type TestServer } from '@flagship/controller/testing';
 import { redisKeys } from '@flagship/evaluator/propagation';
 import { SnapshotPublisher } from '../publisher/snapshot-publisher.ts';
 import { eventually, testRedis, uniquePrefix } from '../test-support/fixtures.ts';
@@ -42,7 +41,7 @@ describe('kill switch on a busy SQLite database', () => {
     await eventually(async () => ((await r.redis.sismember(redisKeys(prefix).environments, 'p.prod')) === 1 || undefined), 15_000, 'p.prod published');
     await publisher.stop();
 
-    const other = new BetterSqlite3(t.database.config.sqliteFile);
+    const other = openSqliteConnection(t.database.config.sqliteFile);
     cleanups.push(() => other.close());
     other.exec('BEGIN IMMEDIATE');
     other.prepare("UPDATE projects SET name = name WHERE key = 'p'").run();

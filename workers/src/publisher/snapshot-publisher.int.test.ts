@@ -4,12 +4,11 @@
  * the snapshot, several publishers never publishing a version twice or out of order, and a crash
  * between the Redis write and the outbox delete losing nothing.
  */
-import BetterSqlite3 from 'better-sqlite3';
 import type { Redis } from 'ioredis';
 import type { KyselyPlugin } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runPropagationMigrations } from '@flagship/controller';
-import { createTestDatabase, DIALECTS, type TestDatabase } from '@flagship/controller/testing';
+import { createTestDatabase, DIALECTS, openSqliteConnection, type SqliteConnection, type TestDatabase } from '@flagship/controller/testing';
 import { type ChangeMessage, redisKeys, type SnapshotEnvelope } from '@flagship/evaluator/propagation';
 import { booleanFlag, changeConfig, eventually, outboxCount, seed, testRedis, uniquePrefix } from '../test-support/fixtures.ts';
 import { SnapshotPublisher } from './snapshot-publisher.ts';
@@ -203,7 +202,7 @@ describe('snapshot publisher and the SQLite write lock', () => {
   let t: TestDatabase;
   let prefix: string;
   let r: ReturnType<typeof testRedis>;
-  let other: BetterSqlite3.Database;
+  let other: SqliteConnection;
 
   beforeEach(async () => {
     t = await createTestDatabase('sqlite');
@@ -211,7 +210,7 @@ describe('snapshot publisher and the SQLite write lock', () => {
     prefix = uniquePrefix();
     r = testRedis(prefix);
     // Another process's connection (the controller's) that never waits for the lock.
-    other = new BetterSqlite3(t.config.sqliteFile, { timeout: 0 });
+    other = openSqliteConnection(t.config.sqliteFile, { timeout: 0 });
   });
   afterEach(async () => {
     if (other.inTransaction) other.exec('ROLLBACK');
