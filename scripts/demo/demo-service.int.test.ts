@@ -84,8 +84,8 @@ describe('demo service', () => {
 });
 
 /**
- * The default OFREP client against a stand-in that answers the documented OFREP shapes (DESIGN.md
- * §4). This is a unit test of the client only, not of the real evaluator, which others are building.
+ * The default OFREP client against a stand-in that answers the OFREP shapes the evaluator answers
+ * (value, variant, reason; errorCode on a 4xx). A unit test of the client only, not of the evaluator.
  */
 describe('ofrepEvaluator (against an OFREP stand-in)', () => {
   async function startOfrepStandIn(): Promise<{ server: Server; url: string; seen: { path: string; auth: string; body: unknown }[] }> {
