@@ -6,7 +6,7 @@ type Row = ApiKeyRecord & { tokenHash: string };
 
 const toRecord = ({ tokenHash: _h, ...record }: Row): ApiKeyRecord => copyOf(record);
 
-/** The API key store in memory; held to the kysely store's contract (db/store-contract.ts). */
+/** The API key store in memory; held to the kysely store's contract (test-support/store-contract.ts). */
 export class MemoryApiKeyStore implements ApiKeyStore {
   constructor(private readonly db: MemoryDatabase) {}
 

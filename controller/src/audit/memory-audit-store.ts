@@ -3,7 +3,7 @@ import type { AuditEntry, AuditQuery, AuditStore } from './audit-store.ts';
 
 const jsonOrNull = (v: unknown): unknown => (v === undefined || v === null ? null : viaJson(v));
 
-/** The audit store in memory: append and query only, like the kysely one (db/store-contract.ts). */
+/** The audit store in memory: append and query only, like the kysely one (test-support/store-contract.ts). */
 export class MemoryAuditStore implements AuditStore {
   constructor(private readonly db: MemoryDatabase) {}
 

@@ -1,7 +1,7 @@
 import { copyOf, type MemoryDatabase, sortBy, viaJson } from '../db/memory-database.ts';
 import type { ChangeRequestPayload, ChangeRequestRecord, ChangeRequestStatus, ChangeRequestStore, Review } from './change-request-store.ts';
 
-/** The change request store in memory; held to the kysely store's contract (db/store-contract.ts). */
+/** The change request store in memory; held to the kysely store's contract (test-support/store-contract.ts). */
 export class MemoryChangeRequestStore implements ChangeRequestStore {
   constructor(private readonly db: MemoryDatabase) {}
 

@@ -14,7 +14,7 @@ import type { Stores } from './stores.ts';
 /**
  * The fakes over one memory database (or a transaction's working copy of it), as
  * createKyselyStores binds the real stores to a database or a transaction. They pass the same
- * contract as the kysely stores (store-contract.ts); services' unit tests use them through
+ * contract as the kysely stores (test-support/store-contract.ts); services' unit tests use them through
  * MemoryUnitOfWork.
  */
 export function createMemoryStores(db: MemoryDatabase): Stores {

@@ -1,7 +1,7 @@
 import { MemoryDatabase } from './memory-database.ts';
 import { createMemoryStores } from './memory-stores.ts';
 import type { Stores } from './stores.ts';
-import type { TransactionHooks } from './unit-of-work.ts';
+import type { TransactionHooks, UnitOfWork } from './unit-of-work.ts';
 
 /**
  * The unit of work over the memory stores, with the semantics the services rely on from the
@@ -48,4 +48,14 @@ export class MemoryUnitOfWork {
     this.#queue = result.catch(() => undefined);
     return result;
   }
+}
+
+/**
+ * The memory unit of work where a service asks for a `UnitOfWork`. The services name the kysely
+ * class, whose private members make TypeScript compare it by name, not by shape; the one cast
+ * lives here, checked against the three methods services call. It goes away when services take a
+ * unit-of-work interface (as RolloutUnitOfWork and WebhookUnitOfWork already are).
+ */
+export function asUnitOfWork(uow: Pick<UnitOfWork, 'read' | 'readConsistent' | 'write'>): UnitOfWork {
+  return uow as UnitOfWork;
 }

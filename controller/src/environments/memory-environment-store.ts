@@ -2,7 +2,7 @@ import { copyOf, type MemoryDatabase, sortBy } from '../db/memory-database.ts';
 import { DuplicateKeyError } from '../db/unique-violation.ts';
 import type { EnvironmentRecord, EnvironmentStore } from './environment-store.ts';
 
-/** The environment store in memory; held to the kysely store's contract (db/store-contract.ts). */
+/** The environment store in memory; held to the kysely store's contract (test-support/store-contract.ts). */
 export class MemoryEnvironmentStore implements EnvironmentStore {
   constructor(private readonly db: MemoryDatabase) {}
 

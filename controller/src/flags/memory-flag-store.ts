@@ -3,7 +3,7 @@ import { copyOf, type MemoryDatabase, pairKey, sortBy, viaJson } from '../db/mem
 import { DuplicateKeyError } from '../db/unique-violation.ts';
 import type { ConfigRecord, ConfigStore, FlagListQuery, FlagRecord, FlagStore } from './flag-store.ts';
 
-/** The flag store in memory; held to the kysely store's contract (db/store-contract.ts). */
+/** The flag store in memory; held to the kysely store's contract (test-support/store-contract.ts). */
 export class MemoryFlagStore implements FlagStore {
   constructor(private readonly db: MemoryDatabase) {}
 
@@ -59,7 +59,7 @@ export class MemoryFlagStore implements FlagStore {
   }
 }
 
-/** The flag config store in memory; held to the kysely store's contract (db/store-contract.ts). */
+/** The flag config store in memory; held to the kysely store's contract (test-support/store-contract.ts). */
 export class MemoryConfigStore implements ConfigStore {
   constructor(private readonly db: MemoryDatabase) {}
 

@@ -1,7 +1,7 @@
 import { copyOf, type MemoryDatabase, sortBy } from '../db/memory-database.ts';
 import type { OutboxKind, OutboxRow, OutboxStore } from './outbox-store.ts';
 
-/** The outbox in memory; held to the kysely store's contract (db/store-contract.ts). */
+/** The outbox in memory; held to the kysely store's contract (test-support/store-contract.ts). */
 export class MemoryOutboxStore implements OutboxStore {
   constructor(private readonly db: MemoryDatabase) {}
 

@@ -2,7 +2,7 @@ import { copyOf, type MemoryDatabase, sortBy } from '../db/memory-database.ts';
 import { DuplicateKeyError } from '../db/unique-violation.ts';
 import type { ProjectRecord, ProjectStore } from './project-store.ts';
 
-/** The project store in memory, for services' unit tests; held to the kysely store's contract (db/store-contract.ts). */
+/** The project store in memory, for services' unit tests; held to the kysely store's contract (test-support/store-contract.ts). */
 export class MemoryProjectStore implements ProjectStore {
   constructor(private readonly db: MemoryDatabase) {}
 

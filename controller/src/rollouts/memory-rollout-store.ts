@@ -18,7 +18,7 @@ function applied(row: RolloutRecord, patch: Patch): RolloutRecord {
   return next as unknown as RolloutRecord;
 }
 
-/** The rollout store in memory; held to the kysely store's contract (db/store-contract.ts). */
+/** The rollout store in memory; held to the kysely store's contract (test-support/store-contract.ts). */
 export class MemoryRolloutStore implements RolloutStore {
   constructor(private readonly db: MemoryDatabase) {}
 

@@ -10,7 +10,7 @@ const stored = (segment: Segment, key: string, version: number): Segment => {
   return { ...viaJson(document), key, version };
 };
 
-/** The segment store in memory; held to the kysely store's contract (db/store-contract.ts). */
+/** The segment store in memory; held to the kysely store's contract (test-support/store-contract.ts). */
 export class MemorySegmentStore implements SegmentStore {
   constructor(private readonly db: MemoryDatabase) {}
 

@@ -1,7 +1,7 @@
 import { copyOf, type MemoryDatabase, sortBy, viaJson } from '../db/memory-database.ts';
 import type { WebhookOutboxRow, WebhookOutboxStore, WebhookRecord, WebhookStore } from './webhook-store.ts';
 
-/** The webhook store in memory; held to the kysely store's contract (db/store-contract.ts). */
+/** The webhook store in memory; held to the kysely store's contract (test-support/store-contract.ts). */
 export class MemoryWebhookStore implements WebhookStore {
   constructor(private readonly db: MemoryDatabase) {}
 
@@ -34,7 +34,7 @@ export class MemoryWebhookStore implements WebhookStore {
   }
 }
 
-/** The webhook outbox in memory; held to the kysely store's contract (db/store-contract.ts). */
+/** The webhook outbox in memory; held to the kysely store's contract (test-support/store-contract.ts). */
 export class MemoryWebhookOutboxStore implements WebhookOutboxStore {
   constructor(private readonly db: MemoryDatabase) {}
 

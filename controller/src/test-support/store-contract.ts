@@ -1,8 +1,8 @@
 /**
  * The store contract: what services rely on from every implementation of the stores
  * (conditional updates, duplicate detection, ordering, cursors, filters, append-only audit,
- * outbox rows, rollback). The kysely stores pass it on SQLite and MariaDB (stores.int.test.ts),
- * the memory fakes pass the very same tests (memory-stores.test.ts), so a service unit test on the
+ * outbox rows, rollback). The kysely stores pass it on SQLite and MariaDB (db/stores.int.test.ts),
+ * the memory fakes pass the very same tests (db/memory-stores.test.ts), so a service unit test on the
  * fakes says something about the real thing. Test support: only test files import this.
  *
  * The tests run in order on one set of rows; each builds on what the ones before it left.
@@ -11,8 +11,8 @@ import type { Flag, FlagConfig } from '@flagship/evaluator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Policy } from '../rollouts/policy/policy.ts';
 import type { RolloutRecord } from '../rollouts/rollout-record.ts';
-import type { Stores } from './stores.ts';
-import { DuplicateKeyError } from './unique-violation.ts';
+import type { Stores } from '../db/stores.ts';
+import { DuplicateKeyError } from '../db/unique-violation.ts';
 
 /** One implementation under test: its stores, and a unit of work over the same rows. */
 export interface StoreContractSubject {
