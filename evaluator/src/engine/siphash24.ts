@@ -135,11 +135,6 @@ export function initSipHash(): 'wasm' | 'js' {
   return wasm === undefined ? 'js' : 'wasm';
 }
 
-/** Which implementation bucketing uses in this runtime (loads the WebAssembly build if needed). */
-export function sipHashImplementation(): 'wasm' | 'js' {
-  return initSipHash();
-}
-
 function hashWithWasm(key: SipKey, message: string): number {
   const length = encodeUtf8(message, wasm!.bytes, MESSAGE_OFFSET);
   return wasm!.bucket(key[0], key[1], key[2], key[3], length);
