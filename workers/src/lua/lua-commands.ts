@@ -14,7 +14,7 @@ export interface LuaCommands {
   fsReleaseLock(...keysThenArgs: string[]): Promise<number>;
 }
 
-interface LuaScript {
+export interface LuaScript {
   command: string;
   numberOfKeys: number;
   lua: string;
@@ -30,7 +30,10 @@ export function scriptOf(file: string, lua: string): LuaScript {
 
 const load = (file: string) => scriptOf(file, readFileSync(new URL(file, import.meta.url), 'utf8'));
 
-const SCRIPTS: readonly LuaScript[] = [load('publish-snapshot-5.lua'), load('unpublish-snapshot-3.lua'), load('release-lock-1.lua')];
+/** Every script of this folder (lua-commands.test.ts checks that none is left out). */
+export const SCRIPT_FILES = ['publish-snapshot-5.lua', 'unpublish-snapshot-3.lua', 'release-lock-1.lua'] as const;
+
+const SCRIPTS: readonly LuaScript[] = SCRIPT_FILES.map(load);
 
 /**
  * Registers every script on the client (idempotent: a second call redefines the same commands)
