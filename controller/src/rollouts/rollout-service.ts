@@ -1,6 +1,8 @@
 /**
- * The rollout state machine. Every transition is one transaction that checks the rollout's
- * version, records the transition (event, tick evidence, audit row) and applies the resulting
+ * The rollout state machine's driver. What a tick decision or a person's action means is decided
+ * by the pure functions of rollout-transition.ts; this service reads what they need, calls them
+ * and writes the result as one transaction that checks the rollout's version, records the
+ * transition (event, tick evidence, audit row, webhook outbox rows) and applies the resulting
  * flag-config change through the same path as a human edit, so it propagates like any change.
  * BullMQ jobs only trigger ticks; scheduling happens after commit and the reconciler re-arms
  * anything lost.
@@ -184,7 +186,7 @@ export class RolloutService {
         const r = read;
         const unpublished = waitsUntilServed(d) && await s.outbox.hasPending(r.environmentId);
         const config = await s.configs.get(r.environmentId, r.flagKey);
-        const change = tickTransition(r, d, { now, unpublished, flagDisabled: config !== undefined && config !== null && !config.config.enabled });
+        const change = tickTransition(r, d, { now, unpublished, flagDisabled: config !== undefined && !config.config.enabled });
         if (!change) return undefined;
         await s.rollouts.insertTick({ rolloutId: r.id, seq: r.tickSeq, at: iso(now), stepIndex: r.stepIndex, weightUnits: r.weightUnits, ...change.tick, evidence, lagMs });
         if (!(await this.commit(s, ctx, r, change, now))) throw new StaleTick();
