@@ -2,14 +2,12 @@
  * The composition root: config -> database -> stores -> services -> express app. Nothing else
  * constructs a service.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
-import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { apiKeyRoutes } from './api-keys/api-key-routes.ts';
 import { ApiKeyService } from './api-keys/api-key-service.ts';
 import { auditRoutes } from './audit/audit-routes.ts';
 import { AuditService } from './audit/audit-service.ts';
-import { authenticate } from './auth/authenticate.ts';
 import { type RevocationNotes, VerifiedKeyCache } from './auth/verified-key-cache.ts';
 import { changeRequestRoutes } from './change-requests/change-request-routes.ts';
 import { ChangeRequestService } from './change-requests/change-request-service.ts';
@@ -24,9 +22,9 @@ import { type EmergencyKiller, flagRoutes } from './flags/flag-routes.ts';
 import { FlagService } from './flags/flag-service.ts';
 import { flagsAsCodeRoutes } from './flags-as-code/flags-as-code-routes.ts';
 import { FlagsAsCodeService } from './flags-as-code/flags-as-code-service.ts';
-import { ApiError } from './http/api-error.ts';
-import { errorHandler } from './http/error-handler.ts';
-import { API } from './http/paths.ts';
+import { createAdminApp, type HttpApp } from './http/admin-app.ts';
+import type { Route } from './http/route.ts';
+import { openApiDocument } from './openapi/openapi-document.ts';
 import { openApiRoutes } from './openapi/openapi-routes.ts';
 import { previewRoutes } from './preview/preview-routes.ts';
 import { PreviewService } from './preview/preview-service.ts';
@@ -41,10 +39,6 @@ import { WebhookAllowList } from './webhooks/webhook-address.ts';
 import { webhookRoutes } from './webhooks/webhook-routes.ts';
 import { type DeliveryQueue, WebhookService } from './webhooks/webhook-service.ts';
 import { SegmentService } from './segments/segment-service.ts';
-
-export const JSON_LIMIT = '1mb';
-/** Whole-environment imports are bigger than any single object. */
-export const IMPORT_LIMIT = '10mb';
 
 export interface AppOptions {
   /** Test seams for transactions (failure injection). */
@@ -94,7 +88,9 @@ export interface Services {
 }
 
 export interface ControlPlane {
-  app: Express;
+  app: HttpApp;
+  /** Every admin route as declared (path, access, handler), in the order they are matched. */
+  routes: readonly Route[];
   db: Kysely<Database>;
   services: Services;
   close(): Promise<void>;
@@ -128,37 +124,32 @@ export function createControlPlaneOn(db: Kysely<Database>, options: AppOptions =
     webhooks,
   };
 
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('query parser', 'simple');
-  app.use((req: Request, res: Response, next: NextFunction) => {
-    const given = req.headers['x-request-id'];
-    const id = typeof given === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(given) ? given : randomUUID();
-    res.locals.requestId = id;
-    res.set('x-request-id', id);
-    next();
-  });
-  app.use(API, authenticate(services.apiKeys, verifiedKeys));
-  // Bodies are buffered raw (size limit: 413) and parsed by routes after authorization.
-  const small = express.raw({ type: () => true, limit: JSON_LIMIT });
-  const large = express.raw({ type: () => true, limit: IMPORT_LIMIT });
-  app.use(API, (req, res, next) => (req.path.endsWith('/import') ? large : small)(req, res, next));
-  app.use(openApiRoutes());
-  app.use(projectRoutes(services.projects));
-  app.use(environmentRoutes(services.environments));
-  app.use(flagRoutes(services.flags, options.emergencyKill));
-  app.use(previewRoutes(services.preview));
-  app.use(segmentRoutes(services.segments));
-  app.use(flagsAsCodeRoutes(services.flagsAsCode));
-  app.use(changeRequestRoutes(services.changeRequests));
-  app.use(auditRoutes(services.audit));
-  app.use(apiKeyRoutes(services.apiKeys));
-  app.use(rolloutRoutes(services.rollouts, policies));
-  app.use(webhookRoutes(services.webhooks));
-  app.use((req: Request, _res: Response, next: NextFunction) => next(new ApiError(404, 'NOT_FOUND', `no route ${req.method} ${req.path}`)));
-  app.use(errorHandler(log));
+  const routes = adminRoutes(services, { policies, ...(options.emergencyKill ? { emergencyKill: options.emergencyKill } : {}) });
+  const app = createAdminApp({ routes, keys: services.apiKeys, verifiedKeys, log });
+  return { app, routes, db, services, close: () => db.destroy() };
+}
 
-  return { app, db, services, close: () => db.destroy() };
+/**
+ * Every admin route, in matching order: the one list the router serves, the OpenAPI document
+ * describes and the authorization matrix test walks.
+ */
+export function adminRoutes(services: Services, wiring: { policies: PolicyCatalog; emergencyKill?: EmergencyKiller }): Route[] {
+  let document: Record<string, unknown> | undefined;
+  const routes: Route[] = [
+    ...openApiRoutes(() => (document ??= openApiDocument(routes))),
+    ...projectRoutes(services.projects),
+    ...environmentRoutes(services.environments),
+    ...flagRoutes(services.flags, wiring.emergencyKill),
+    ...previewRoutes(services.preview),
+    ...segmentRoutes(services.segments),
+    ...flagsAsCodeRoutes(services.flagsAsCode),
+    ...changeRequestRoutes(services.changeRequests),
+    ...auditRoutes(services.audit),
+    ...apiKeyRoutes(services.apiKeys),
+    ...rolloutRoutes(services.rollouts, wiring.policies),
+    ...webhookRoutes(services.webhooks),
+  ];
+  return routes;
 }
 
 /** From configuration: opens the database the config names. */

@@ -2,7 +2,7 @@ import type { Problem } from '@flagship/evaluator';
 import { auditRecord } from '../audit/audit-record.ts';
 import { canAccessEnvironment } from '../auth/access.ts';
 import type { UnitOfWork } from '../db/unit-of-work.ts';
-import { conflict, invalidModel, notFound } from '../http/api-error.ts';
+import { conflict, invalidModel, notFound } from '../errors/domain-errors.ts';
 import type { Actor, RequestContext } from '../http/request-context.ts';
 import type { KeyRevocations } from '../auth/verified-key-cache.ts';
 import type { ApiKeyRecord, Role } from './api-key-store.ts';

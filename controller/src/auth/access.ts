@@ -7,7 +7,7 @@
  * (which affect every environment of a project) need a key without a list.
  */
 import type { Role } from '../api-keys/api-key-store.ts';
-import { forbidden } from '../http/api-error.ts';
+import { forbidden } from '../errors/domain-errors.ts';
 import type { Actor } from '../http/request-context.ts';
 
 export type LadderRole = Exclude<Role, 'sdk'>;
@@ -41,4 +41,31 @@ export function requireProjectRead(actor: Actor, projectKey: string): void {
 /** Project-wide and global writes: only keys without an environment list. */
 export function requireUnrestricted(actor: Actor): void {
   if (actor.environments !== null) throw forbidden('this change affects every environment; it needs a key not limited to environments', 'ENVIRONMENT_FORBIDDEN');
+}
+
+/**
+ * Which keys may reach a route, declared by the route as data (http/route.ts enforces it before
+ * the handler; the OpenAPI `x-access` table and the authorization matrix test read it).
+ */
+export type AccessScope =
+  /** Any key with the role; lists are filtered to what the key may see, objects checked by the service. */
+  | 'any'
+  /** Reads of the path's project: keys limited to environments need one in the project. */
+  | 'project'
+  /** The path's environment must be one of the key's. */
+  | 'environment'
+  /** Only keys without an environment list (project-wide and global changes). */
+  | 'unrestricted'
+  /** Limited keys must filter by one of their environments (the handler checks the query). */
+  | 'audit'
+  /** Reads of the path's project, and the environments named in the body must be the key's (the handler checks the body: kill switch). */
+  | 'body-environments';
+
+export const ACCESS_SCOPES: readonly AccessScope[] = ['any', 'project', 'environment', 'unrestricted', 'audit', 'body-environments'];
+export const LADDER_ROLES: readonly LadderRole[] = ['viewer', 'editor', 'approver', 'admin'];
+
+/** A route's access: the least role on the ladder and the environment scope. */
+export interface Access {
+  role: LadderRole;
+  scope: AccessScope;
 }

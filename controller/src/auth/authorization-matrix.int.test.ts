@@ -1,13 +1,14 @@
 /**
  * Every route x every role (viewer, editor, approver, admin, sdk, none) x environment scope
  * (a key for all environments, a key for the right one, a key for another one), each asserting
- * the status. Generated from the OpenAPI operations, which another test ties to express's routes.
+ * the status. Generated from the routes' own access declarations (http/route.ts: the list the
+ * router serves and the OpenAPI document describes), so a route needs a fixture here to exist.
  * Allowed requests are built to stop at validation or 404, so the matrix writes nothing.
  * A second matrix sends real writes and checks their effects in the store: what changed when a
  * key was allowed, and that nothing changed when it was refused (issue 8 items 1 and 4).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OPERATIONS, type Operation } from '../openapi/openapi-document.ts';
+import type { Route } from '../http/route.ts';
 import { DIALECTS } from '../test-support/test-database.ts';
 import { MapPolicyCatalog } from '../rollouts/policy-catalog.ts';
 import { validatePolicy } from '../rollouts/policy/policy-schema.ts';
@@ -76,14 +77,14 @@ const FIXTURES: Record<string, Fixture> = {
 };
 const DEFAULT_PARAMS: Record<string, string> = { projectKey: 'p', environmentKey: 'a', flagKey: 'nope', segmentKey: 'nope', changeRequestId: '999999', keyId: '999999', rolloutId: '999999', webhookId: '999999' };
 
-function expected(op: Operation, role: string, reach: Reach): number {
+function expected(op: Route, role: string, reach: Reach): number {
   if (role === 'none') return 401;
   if (role === 'sdk') return 403;
-  if (RANK[role as keyof typeof RANK] < RANK[op.role]) return 403;
+  if (RANK[role as keyof typeof RANK] < RANK[op.access.role]) return 403;
   const inScope = {
     any: true, project: true, environment: reach !== 'wrong', audit: reach !== 'wrong',
     'body-environments': reach !== 'wrong', unrestricted: reach === 'all',
-  }[op.scope];
+  }[op.access.scope];
   return inScope ? FIXTURES[`${op.method} ${op.path}`]!.status : 403;
 }
 
@@ -113,14 +114,14 @@ describe.each(DIALECTS)('authorization matrix on %s', (dialect) => {
   afterAll(async () => t?.close());
 
   it('has a fixture for every documented route', () => {
-    expect(OPERATIONS.filter((op) => !FIXTURES[`${op.method} ${op.path}`]).map((op) => `${op.method} ${op.path}`)).toEqual([]);
+    expect(t.plane.routes.filter((op) => !FIXTURES[`${op.method} ${op.path}`]).map((op) => `${op.method} ${op.path}`)).toEqual([]);
   });
 
   it('gives every route, role and environment scope its status, and writes nothing', async () => {
     const auditBefore = await t.plane.db.selectFrom('audit_log').selectAll().orderBy('id').execute();
     const failures: string[] = [];
     let checked = 0;
-    for (const op of OPERATIONS) {
+    for (const op of t.plane.routes) {
       const fx = FIXTURES[`${op.method} ${op.path}`]!;
       const params = { ...DEFAULT_PARAMS, ...(fx.params ?? {}) };
       const path = op.path.replace(/:([A-Za-z]+)/g, (_, name: string) => params[name]!) + (fx.query ? `?${fx.query}` : '');
@@ -135,7 +136,7 @@ describe.each(DIALECTS)('authorization matrix on %s', (dialect) => {
       if (unknown.status !== 401) failures.push(`${op.method.toUpperCase()} ${path} with an unknown key: got ${unknown.status}`);
     }
     expect(failures).toEqual([]);
-    expect(checked).toBe(OPERATIONS.length * tokens.size);
+    expect(checked).toBe(t.plane.routes.length * tokens.size);
     expect(await t.plane.db.selectFrom('audit_log').selectAll().orderBy('id').execute()).toEqual(auditBefore);
   });
 

@@ -17,7 +17,7 @@
  * (409 APPROVAL_REQUIRED, naming the environments and the route to file it).
  */
 import type { Stores } from '../db/stores.ts';
-import { ApiError, type ApiErrorDetails, forbidden } from '../http/api-error.ts';
+import { conflict, type DomainErrorDetails, forbidden } from '../errors/domain-errors.ts';
 import type { Actor } from '../http/request-context.ts';
 import { canAccessEnvironment } from './access.ts';
 
@@ -74,7 +74,7 @@ export async function assessChange(s: Stores, projectKey: string, parts: readonl
 }
 
 /** What an APPROVAL_REQUIRED answer carries besides the message. */
-export interface ApprovalRequiredDetails extends ApiErrorDetails {
+export interface ApprovalRequiredDetails extends DomainErrorDetails {
   environments: string[];
   changeRequest: { method: 'POST'; path: string; kind: string };
 }
@@ -97,5 +97,5 @@ export function enforceImpact(actor: Actor, impact: ChangeImpact, o: { approved?
   const path = `/api/v1/projects/${impact.projectKey}/environments/${first.slice(impact.projectKey.length + 1)}/change-requests`;
   const details: ApprovalRequiredDetails = { environments: ids, changeRequest: { method: 'POST', path, kind: o.kind } };
   const what = impact.approval.map((a) => `${a.environmentId} (${a.changes.join(', ')})`).join('; ');
-  throw new ApiError(409, 'APPROVAL_REQUIRED', `this change affects approval-required environment${ids.length > 1 ? 's' : ''} ${what}: file a change request of kind "${o.kind}" (POST ${path}) and have someone else approve it`, details);
+  throw conflict('APPROVAL_REQUIRED', `this change affects approval-required environment${ids.length > 1 ? 's' : ''} ${what}: file a change request of kind "${o.kind}" (POST ${path}) and have someone else approve it`, details);
 }

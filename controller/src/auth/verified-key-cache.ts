@@ -1,6 +1,6 @@
 /**
  * The keys this process verified against the database recently, by token hash: what lets the
- * kill switch authenticate while the database is down (auth/authenticate.ts), and nothing else.
+ * kill switch authenticate while the database is down (http/authenticate.ts), and nothing else.
  * A key leaves it at once when the database answers 401 for it, and when it is revoked (by key
  * id: the revoking service knows ids, not tokens). Other controller processes learn of a
  * revocation through {@link RevocationNotes} (Redis), checked before a remembered key is used.

@@ -5,7 +5,7 @@ import type { UnitOfWork } from '../db/unit-of-work.ts';
 import { requireEnvironmentRecord } from '../environments/environment-service.ts';
 import { configProblems, writeConfig } from '../flags/config-writes.ts';
 import { changeArchived, checkedDefinition, requireFlag, updateDefinition } from '../flags/flag-service.ts';
-import { ApiError, conflict, forbidden, invalidModel, notFound } from '../http/api-error.ts';
+import { conflict, forbidden, invalidModel, notFound, StaleVersionError } from '../errors/domain-errors.ts';
 import type { RequestContext } from '../http/request-context.ts';
 import type { RolloutRecord } from '../rollouts/rollout-record.ts';
 import type { PolicyCatalog, RolloutService } from '../rollouts/rollout-service.ts';
@@ -31,7 +31,7 @@ export interface NewChangeRequest {
 }
 
 const moved = (what: string, base: number, current: number) =>
-  new ApiError(409, 'BASE_MOVED', `${what} moved from version ${base} to ${current} since the request was filed`, { currentVersion: current });
+  conflict('BASE_MOVED', `${what} moved from version ${base} to ${current} since the request was filed`, { currentVersion: current });
 
 /**
  * Four-eyes changes. Approval applies the change at once, in the same transaction, re-validated
@@ -73,10 +73,10 @@ export class ChangeRequestService {
         const current = await s.segments.get(env.id, key);
         if (action === 'create') {
           if (current) throw conflict('DUPLICATE_KEY', `segment ${key} already exists in ${env.id}`);
-          if (input.baseVersion !== 0) throw new ApiError(409, 'STALE_VERSION', `segment ${key} does not exist yet: a create is based on version 0, not ${input.baseVersion}`, { currentVersion: 0 });
+          if (input.baseVersion !== 0) throw new StaleVersionError(`segment ${key} does not exist yet: a create is based on version 0, not ${input.baseVersion}`, 0);
         } else {
           if (!current) throw notFound(`segment ${key} in ${env.id}`);
-          if (current.segment.version !== input.baseVersion) throw new ApiError(409, 'STALE_VERSION', `segment ${key} is at version ${current.segment.version}, not ${input.baseVersion}`, { currentVersion: current.segment.version });
+          if (current.segment.version !== input.baseVersion) throw new StaleVersionError(`segment ${key} is at version ${current.segment.version}, not ${input.baseVersion}`, current.segment.version);
         }
         // Validated as filed, so the approver reviews a segment that can be stored.
         payload = { segment: { action, key, ...(action === 'delete' ? {} : { segment: checkedSegment(key, input.segment!, input.baseVersion + 1, 'segment') }) } };
@@ -84,7 +84,7 @@ export class ChangeRequestService {
       } else if (input.kind === 'rollout-retry') {
         const r = await s.rollouts.get(input.rolloutId!);
         if (!r || r.environmentId !== env.id) throw notFound(`rollout ${input.rolloutId} in ${env.id}`);
-        if (r.version !== input.baseVersion) throw new ApiError(409, 'STALE_VERSION', `rollout ${r.id} is at version ${r.version}, not ${input.baseVersion}`, { currentVersion: r.version });
+        if (r.version !== input.baseVersion) throw new StaleVersionError(`rollout ${r.id} is at version ${r.version}, not ${input.baseVersion}`, r.version);
         if (r.status !== 'rolled-back' && r.status !== 'aborted') throw conflict('INVALID_TRANSITION', `rollout ${r.id} is ${r.status}; a retry needs rolled-back or aborted`);
         flagKey = r.flagKey;
         payload = { rolloutId: r.id, reason: input.reason ?? null };
@@ -96,9 +96,9 @@ export class ChangeRequestService {
         if (input.kind === 'config' || input.kind === 'rollout-start') {
           const current = await s.configs.get(env.id, flag.key);
           if (!current) throw notFound(`config of flag ${flag.key} in ${env.id}`);
-          if (current.version !== input.baseVersion) throw new ApiError(409, 'STALE_VERSION', `the config is at version ${current.version}, not ${input.baseVersion}`, { currentVersion: current.version });
+          if (current.version !== input.baseVersion) throw new StaleVersionError(`the config is at version ${current.version}, not ${input.baseVersion}`, current.version);
         } else if (flag.version !== input.baseVersion) {
-          throw new ApiError(409, 'STALE_VERSION', `flag ${flag.key} is at version ${flag.version}, not ${input.baseVersion}`, { currentVersion: flag.version });
+          throw new StaleVersionError(`flag ${flag.key} is at version ${flag.version}, not ${input.baseVersion}`, flag.version);
         }
         if (input.kind === 'config') {
           const checked = await configProblems(s, flag, env.id, input.config, '/config');

@@ -1,69 +1,53 @@
-import { Router } from 'express';
-import { requireEnvironment, requireProjectRead, requireRole, requireUnrestricted } from '../auth/access.ts';
-import { invalidModel } from '../http/api-error.ts';
+import { invalidModel } from '../errors/domain-errors.ts';
 import { ENVIRONMENT, PROJECT } from '../http/paths.ts';
 import { envParam, projectParam, SLUG } from '../http/params.ts';
-import { contextOf } from '../http/request-context.ts';
 import { jsonBody } from '../http/request-body.ts';
+import type { Route } from '../http/route.ts';
 import { checkShape } from '../http/shape.ts';
-import { expectedVersion, setEtag } from '../http/versions.ts';
-import { environmentId } from './environment-store.ts';
+import { expectedVersion } from '../http/versions.ts';
 import type { EnvironmentService } from './environment-service.ts';
 
-export function environmentRoutes(envs: EnvironmentService): Router {
-  const r = Router();
-
-  r.get(`${PROJECT}/environments`, async (req, res) => {
-    const ctx = contextOf(req, res);
-    requireRole(ctx.actor, 'viewer');
-    const p = projectParam(req);
-    requireProjectRead(ctx.actor, p);
-    res.json({ items: await envs.list(p) });
-  });
-
-  r.post(`${PROJECT}/environments`, async (req, res) => {
-    const ctx = contextOf(req, res);
-    requireRole(ctx.actor, 'admin');
-    requireUnrestricted(ctx.actor);
-    const p = projectParam(req);
-    const body = jsonBody(req);
-    checkShape(body, { key: { type: 'string', required: true, max: 200 }, name: { type: 'string', max: 255 }, requireApproval: { type: 'boolean' } });
-    if (!SLUG.test(body.key as string)) throw invalidModel([{ path: 'key', message: `must match ${SLUG}` }]);
-    const env = await envs.create(ctx, p, body as { key: string; name?: string; requireApproval?: boolean });
-    setEtag(res, env.version);
-    res.status(201).json(env);
-  });
-
-  r.get(ENVIRONMENT, async (req, res) => {
-    const ctx = contextOf(req, res);
-    requireRole(ctx.actor, 'viewer');
-    const [p, e] = [projectParam(req), envParam(req)];
-    requireEnvironment(ctx.actor, environmentId(p, e));
-    const env = await envs.get(p, e);
-    setEtag(res, env.version);
-    res.json(env);
-  });
-
-  r.put(ENVIRONMENT, async (req, res) => {
-    const ctx = contextOf(req, res);
-    requireRole(ctx.actor, 'admin');
-    requireUnrestricted(ctx.actor);
-    const [p, e] = [projectParam(req), envParam(req)];
-    const body = jsonBody(req);
-    checkShape(body, { name: { type: 'string', max: 255 }, requireApproval: { type: 'boolean' }, version: { type: 'integer' } });
-    const version = expectedVersion(req, body.version);
-    const env = await envs.update(ctx, p, e, version, body as { name?: string; requireApproval?: boolean });
-    setEtag(res, env.version);
-    res.json(env);
-  });
-
-  r.delete(ENVIRONMENT, async (req, res) => {
-    const ctx = contextOf(req, res);
-    requireRole(ctx.actor, 'admin');
-    requireUnrestricted(ctx.actor);
-    await envs.delete(ctx, projectParam(req), envParam(req));
-    res.status(204).end();
-  });
-
-  return r;
+export function environmentRoutes(envs: EnvironmentService): Route[] {
+  return [
+    {
+      method: 'get', path: `${PROJECT}/environments`, summary: 'List environments', access: { role: 'viewer', scope: 'project' }, success: 'ok',
+      handle: async ({ req }) => ({ items: await envs.list(projectParam(req)) }),
+    },
+    {
+      method: 'post', path: `${PROJECT}/environments`, summary: 'Create an environment', access: { role: 'admin', scope: 'unrestricted' }, body: 'json', success: 'created',
+      handle: async ({ req, ctx, reply }) => {
+        const p = projectParam(req);
+        const body = jsonBody(req);
+        checkShape(body, { key: { type: 'string', required: true, max: 200 }, name: { type: 'string', max: 255 }, requireApproval: { type: 'boolean' } });
+        if (!SLUG.test(body.key as string)) throw invalidModel([{ path: 'key', message: `must match ${SLUG}` }]);
+        const env = await envs.create(ctx, p, body as { key: string; name?: string; requireApproval?: boolean });
+        reply.etag(env.version);
+        return env;
+      },
+    },
+    {
+      method: 'get', path: ENVIRONMENT, summary: 'Get an environment', access: { role: 'viewer', scope: 'environment' }, success: 'ok',
+      handle: async ({ req, reply }) => {
+        const env = await envs.get(projectParam(req), envParam(req));
+        reply.etag(env.version);
+        return env;
+      },
+    },
+    {
+      method: 'put', path: ENVIRONMENT, summary: 'Update an environment (name, requireApproval)', access: { role: 'admin', scope: 'unrestricted' }, body: 'json', success: 'ok',
+      handle: async ({ req, ctx, reply }) => {
+        const [p, e] = [projectParam(req), envParam(req)];
+        const body = jsonBody(req);
+        checkShape(body, { name: { type: 'string', max: 255 }, requireApproval: { type: 'boolean' }, version: { type: 'integer' } });
+        const version = expectedVersion(req, body.version);
+        const env = await envs.update(ctx, p, e, version, body as { name?: string; requireApproval?: boolean });
+        reply.etag(env.version);
+        return env;
+      },
+    },
+    {
+      method: 'delete', path: ENVIRONMENT, summary: 'Delete an environment with its configs and segments', access: { role: 'admin', scope: 'unrestricted' }, success: 'no-content',
+      handle: async ({ req, ctx }) => envs.delete(ctx, projectParam(req), envParam(req)),
+    },
+  ];
 }

@@ -4,7 +4,7 @@ import type { Stores } from '../db/stores.ts';
 import { DuplicateKeyError } from '../db/unique-violation.ts';
 import type { UnitOfWork } from '../db/unit-of-work.ts';
 import { defaultConfig } from '../flags/default-config.ts';
-import { conflict, notFound, staleVersion } from '../http/api-error.ts';
+import { conflict, notFound, staleVersion } from '../errors/domain-errors.ts';
 import type { RequestContext } from '../http/request-context.ts';
 import { abortRolloutsOfEnvironment, type RolloutNotifier } from '../rollouts/rollout-events.ts';
 import { environmentId, type EnvironmentRecord } from './environment-store.ts';

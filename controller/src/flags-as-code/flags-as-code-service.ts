@@ -13,7 +13,7 @@ import { configProblems, writeConfig } from '../flags/config-writes.ts';
 import { fieldPath, joinPath } from '../http/problem-path.ts';
 import { defaultConfig } from '../flags/default-config.ts';
 import type { FlagRecord } from '../flags/flag-store.ts';
-import { conflict, invalidModel } from '../http/api-error.ts';
+import { conflict, invalidModel } from '../errors/domain-errors.ts';
 import type { RequestContext } from '../http/request-context.ts';
 import { shapeProblems } from '../http/shape.ts';
 import { assessChange, type ChangePart, enforceImpact } from '../auth/change-impact.ts';

@@ -6,7 +6,7 @@
 import { findPrerequisiteCycles, type FlagConfig, type Problem, validateFlagConfig } from '@flagship/evaluator';
 import { auditRecord } from '../audit/audit-record.ts';
 import type { Stores } from '../db/stores.ts';
-import { invalidModel, notFound, staleVersion } from '../http/api-error.ts';
+import { invalidModel, notFound, staleVersion } from '../errors/domain-errors.ts';
 import { joinPath } from '../http/problem-path.ts';
 import type { RequestContext } from '../http/request-context.ts';
 import type { OutboxKind } from '../outbox/outbox-store.ts';

@@ -6,7 +6,7 @@ import type { UnitOfWork } from '../db/unit-of-work.ts';
 import { requireEnvironmentRecord } from '../environments/environment-service.ts';
 import { environmentId } from '../environments/environment-store.ts';
 import { fieldPath } from '../http/problem-path.ts';
-import { conflict, invalidModel, notFound, staleVersion } from '../http/api-error.ts';
+import { conflict, invalidModel, notFound, staleVersion } from '../errors/domain-errors.ts';
 import type { RequestContext } from '../http/request-context.ts';
 import { assessChange, enforceImpact } from '../auth/change-impact.ts';
 import { configProblems, validateAndWriteConfig, writeConfig } from './config-writes.ts';

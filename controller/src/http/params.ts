@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import { badRequest } from './api-error.ts';
+import { badRequest } from '../errors/domain-errors.ts';
 
 /** Project and environment keys: lowercase, digits and dashes, no dots (dots join global ids). */
 export const SLUG = /^[a-z0-9][a-z0-9-]{0,62}$/;

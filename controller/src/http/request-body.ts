@@ -4,7 +4,7 @@
  * from how their body would have been judged.
  */
 import type { Request } from 'express';
-import { ApiError, badRequest } from './api-error.ts';
+import { badRequest, UnsupportedFormatError } from '../errors/domain-errors.ts';
 import { jsonDepthExceeds } from './json-depth.ts';
 import { decodeUtf8, readYamlDocument, type YamlLimits } from './yaml-document.ts';
 
@@ -32,7 +32,7 @@ const rawText = (req: Request): string | undefined => {
 
 const mediaType = (req: Request): string => (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
 
-const unsupported = (allowed: string) => new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', `the body must be sent as ${allowed}`);
+const unsupported = (allowed: string) => new UnsupportedFormatError('UNSUPPORTED_MEDIA_TYPE', `the body must be sent as ${allowed}`);
 
 function parseJsonText(text: string): unknown {
   if (jsonDepthExceeds(text, MAX_JSON_DEPTH)) throw badRequest(`the body nests deeper than ${MAX_JSON_DEPTH} levels`, undefined, 'TOO_DEEP');

@@ -4,7 +4,7 @@
  * says about a field's contents is the validators' job (422).
  */
 import type { Problem } from '@flagship/evaluator';
-import { badRequest } from './api-error.ts';
+import { badRequest } from '../errors/domain-errors.ts';
 import { fieldPath } from './problem-path.ts';
 
 export type FieldType = 'string' | 'integer' | 'boolean' | 'object' | 'array' | 'string[]' | 'any';

@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import { ApiError, badRequest } from './api-error.ts';
+import { badRequest, VersionRequiredError } from '../errors/domain-errors.ts';
 
 /**
  * The version a write is based on, from `If-Match: "<n>"` or a body `version`. Neither: 428.
@@ -21,7 +21,7 @@ export function expectedVersion(req: Request, bodyVersion: unknown): number {
     throw badRequest('If-Match and body version disagree', [{ path: 'version', message: `If-Match says ${fromHeader}` }], 'VERSION_MISMATCH');
   }
   const v = fromHeader ?? fromBody;
-  if (v === undefined) throw new ApiError(428, 'VERSION_REQUIRED', 'send If-Match: "<version>" or a version field: the version your change is based on');
+  if (v === undefined) throw new VersionRequiredError('VERSION_REQUIRED', 'send If-Match: "<version>" or a version field: the version your change is based on');
   return v;
 }
 

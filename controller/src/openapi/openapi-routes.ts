@@ -1,15 +1,10 @@
-import { Router } from 'express';
-import { requireRole } from '../auth/access.ts';
 import { API } from '../http/paths.ts';
-import { contextOf } from '../http/request-context.ts';
-import { openApiDocument } from './openapi-document.ts';
+import type { Route } from '../http/route.ts';
 
-export function openApiRoutes(): Router {
-  const r = Router();
-  const doc = openApiDocument();
-  r.get(`${API}/openapi.json`, (req, res) => {
-    requireRole(contextOf(req, res).actor, 'viewer');
-    res.json(doc);
-  });
-  return r;
+/** The OpenAPI document of all routes (built once, by the composition root, from their declarations). */
+export function openApiRoutes(document: () => Record<string, unknown>): Route[] {
+  return [{
+    method: 'get', path: `${API}/openapi.json`, summary: 'This document', access: { role: 'viewer', scope: 'any' }, success: 'ok',
+    handle: () => document(),
+  }];
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../test-support/test-server.ts';
-import { expressRoutes } from './route-table.ts';
+import { expressRoutes } from '../http/route-table.ts';
 
 describe('OpenAPI document', () => {
   let t: TestServer;

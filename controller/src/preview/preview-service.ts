@@ -2,7 +2,7 @@ import { compileSnapshot, type EvaluationContext, type Explanation } from '@flag
 import type { UnitOfWork } from '../db/unit-of-work.ts';
 import { requireEnvironmentRecord } from '../environments/environment-service.ts';
 import { requireFlag } from '../flags/flag-service.ts';
-import { conflict } from '../http/api-error.ts';
+import { conflict } from '../errors/domain-errors.ts';
 import { readEnvironmentState } from '../snapshots/load-environment-state.ts';
 
 /**

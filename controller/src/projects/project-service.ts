@@ -2,7 +2,7 @@ import { auditRecord } from '../audit/audit-record.ts';
 import { canReadProject } from '../auth/access.ts';
 import { DuplicateKeyError } from '../db/unique-violation.ts';
 import type { UnitOfWork } from '../db/unit-of-work.ts';
-import { conflict, notFound, staleVersion } from '../http/api-error.ts';
+import { conflict, notFound, staleVersion } from '../errors/domain-errors.ts';
 import type { RequestContext } from '../http/request-context.ts';
 import type { ProjectRecord } from './project-store.ts';
 

@@ -1,11 +1,8 @@
-import { Router } from 'express';
-import { requireEnvironment, requireRole } from '../auth/access.ts';
-import { environmentId } from '../environments/environment-store.ts';
-import { badRequest, notFound } from '../http/api-error.ts';
+import { badRequest, notFound } from '../errors/domain-errors.ts';
 import { API, ENVIRONMENT } from '../http/paths.ts';
 import { envParam, flagParam, idParam, intParam, projectParam, queryParams, SLUG } from '../http/params.ts';
-import { contextOf } from '../http/request-context.ts';
 import { jsonBody } from '../http/request-body.ts';
+import type { Route } from '../http/route.ts';
 import { checkShape } from '../http/shape.ts';
 import { policyView } from './policy/policy.ts';
 import type { RolloutRecord, RolloutStatus } from './rollout-record.ts';
@@ -22,70 +19,80 @@ export const rolloutView = (r: RolloutRecord) => ({
   lastReason: r.lastReason, version: r.version, createdBy: r.createdBy, createdAt: r.createdAt, updatedAt: r.updatedAt,
 });
 
-export function rolloutRoutes(rollouts: RolloutService, policies: PolicyCatalog): Router {
-  const r = Router();
+const ACTIONS = {
+  pause: { role: 'editor', summary: 'Pause a rollout' },
+  resume: { role: 'editor', summary: 'Resume a paused rollout' },
+  approve: { role: 'approver', summary: 'Approve advancing past the current gate (not by the owner who asked for the run)' },
+  abort: { role: 'editor', summary: 'Abort a rollout (rolls back to control)' },
+  retry: { role: 'editor', summary: 'Start a rolled-back or aborted rollout again (approval-required environments: a rollout-retry change request)' },
+} as const;
 
-  r.get(`${API}/policies`, (req, res) => {
-    requireRole(contextOf(req, res).actor, 'viewer');
-    res.json({ items: policies.list().map(policyView) });
-  });
-
-  r.get(`${API}/policies/:policyName`, (req, res) => {
-    requireRole(contextOf(req, res).actor, 'viewer');
-    const policy = policies.get(String(req.params.policyName));
-    if (!policy) throw notFound(`policy ${req.params.policyName}`);
-    res.json(policyView(policy));
-  });
-
-  r.post(`${ENVIRONMENT}/flags/:flagKey/rollouts`, async (req, res) => {
-    const ctx = contextOf(req, res);
-    const p = projectParam(req);
-    const e = envParam(req);
-    // Who may, before what: a key without access learns nothing from validation messages.
-    requireRole(ctx.actor, 'editor');
-    requireEnvironment(ctx.actor, environmentId(p, e));
-    const body = jsonBody(req);
-    checkShape(body, {
-      policy: { type: 'string', required: true, max: 191 }, treatment: { type: 'string', required: true, max: 191 },
-      control: { type: 'string', required: true, max: 191 }, reason: { type: 'string', max: 2000 },
-    });
-    const rollout = await rollouts.start(ctx, p, e, flagParam(req), body as { policy: string; treatment: string; control: string; reason?: string });
-    res.status(201).json(rolloutView(rollout));
-  });
-
-  r.get(`${API}/rollouts`, async (req, res) => {
-    const ctx = contextOf(req, res);
-    const q = queryParams(req, ['project', 'environment', 'flag', 'status', 'cursor', 'limit']);
-    if (q.status !== undefined && !STATUSES.includes(q.status as RolloutStatus)) {
-      throw badRequest('malformed query', [{ path: 'query.status', message: `must be one of ${STATUSES.join(', ')}` }], 'INVALID_PARAMETER');
-    }
-    if (q.project !== undefined && !SLUG.test(q.project)) throw badRequest('malformed query', [{ path: 'query.project', message: 'invalid project key' }], 'INVALID_PARAMETER');
-    const limit = intParam(q.limit, 'limit', 1, 500, 100);
-    const before = q.cursor === undefined ? undefined : intParam(q.cursor, 'cursor', 1, Number.MAX_SAFE_INTEGER, 1);
-    const items = await rollouts.list(ctx, {
-      limit, ...(q.project ? { projectKey: q.project } : {}), ...(q.environment ? { environmentId: q.environment } : {}),
-      ...(q.flag ? { flagKey: q.flag } : {}), ...(q.status ? { status: q.status as RolloutStatus } : {}), ...(before ? { before } : {}),
-    });
-    res.json({ items: items.map(rolloutView), nextCursor: items.length === limit ? String(items[items.length - 1]!.id) : null });
-  });
-
-  r.get(`${API}/rollouts/:rolloutId`, async (req, res) => {
-    const { rollout, events, ticks } = await rollouts.get(contextOf(req, res), Number(idParam(req, 'rolloutId')));
-    res.json({ ...rolloutView(rollout), policyDocument: policyView(rollout.policy), counters: rollout.counters, timeline: events, ticks });
-  });
-
-  for (const action of ['pause', 'resume', 'approve', 'abort', 'retry'] as const) {
-    r.post(`${API}/rollouts/:rolloutId/${action}`, async (req, res) => {
-      const ctx = contextOf(req, res);
-      requireRole(ctx.actor, action === 'approve' ? 'approver' : 'editor');
+export function rolloutRoutes(rollouts: RolloutService, policies: PolicyCatalog): Route[] {
+  // Rollouts by id: the path names no environment, so the service checks the rollout's own
+  // (scope `any` here) and, for a retry, its change impact (auth/change-impact.ts).
+  const actions = (Object.keys(ACTIONS) as Array<keyof typeof ACTIONS>).map((action): Route => ({
+    method: 'post', path: `${API}/rollouts/:rolloutId/${action}`, summary: ACTIONS[action].summary,
+    access: { role: ACTIONS[action].role, scope: 'any' }, body: 'optional-json', success: 'ok',
+    handle: async ({ req, ctx }) => {
       const id = Number(idParam(req, 'rolloutId'));
       const body = jsonBody(req, false) ?? {};
       checkShape(body, { version: { type: 'integer' }, reason: { type: 'string', max: 2000 } });
       const version = optionalVersion(body.version);
       const reason = typeof body.reason === 'string' ? body.reason : null;
-      const rollout = await rollouts[action](ctx, id, version, reason);
-      res.json(rolloutView(rollout));
-    });
-  }
-  return r;
+      return rolloutView(await rollouts[action](ctx, id, version, reason));
+    },
+  }));
+  return [
+    {
+      method: 'get', path: `${API}/policies`, summary: 'List ramp policies', access: { role: 'viewer', scope: 'any' }, success: 'ok',
+      handle: () => ({ items: policies.list().map(policyView) }),
+    },
+    {
+      method: 'get', path: `${API}/policies/:policyName`, summary: 'Get a ramp policy', access: { role: 'viewer', scope: 'any' }, success: 'ok',
+      handle: ({ req }) => {
+        const policy = policies.get(String(req.params.policyName));
+        if (!policy) throw notFound(`policy ${req.params.policyName}`);
+        return policyView(policy);
+      },
+    },
+    {
+      method: 'post', path: `${ENVIRONMENT}/flags/:flagKey/rollouts`, summary: 'Start a rollout of a flag with a policy (approval-required environments: a rollout-start change request)',
+      access: { role: 'editor', scope: 'environment' }, body: 'json', success: 'created',
+      handle: async ({ req, ctx }) => {
+        const [p, e] = [projectParam(req), envParam(req)];
+        const body = jsonBody(req);
+        checkShape(body, {
+          policy: { type: 'string', required: true, max: 191 }, treatment: { type: 'string', required: true, max: 191 },
+          control: { type: 'string', required: true, max: 191 }, reason: { type: 'string', max: 2000 },
+        });
+        return rolloutView(await rollouts.start(ctx, p, e, flagParam(req), body as { policy: string; treatment: string; control: string; reason?: string }));
+      },
+    },
+    {
+      method: 'get', path: `${API}/rollouts`, summary: 'List rollouts (filters, keyset pagination)', access: { role: 'viewer', scope: 'any' },
+      query: ['project', 'environment', 'flag', 'status', 'cursor', 'limit'], success: 'ok',
+      handle: async ({ req, ctx }) => {
+        const q = queryParams(req, ['project', 'environment', 'flag', 'status', 'cursor', 'limit']);
+        if (q.status !== undefined && !STATUSES.includes(q.status as RolloutStatus)) {
+          throw badRequest('malformed query', [{ path: 'query.status', message: `must be one of ${STATUSES.join(', ')}` }], 'INVALID_PARAMETER');
+        }
+        if (q.project !== undefined && !SLUG.test(q.project)) throw badRequest('malformed query', [{ path: 'query.project', message: 'invalid project key' }], 'INVALID_PARAMETER');
+        const limit = intParam(q.limit, 'limit', 1, 500, 100);
+        const before = q.cursor === undefined ? undefined : intParam(q.cursor, 'cursor', 1, Number.MAX_SAFE_INTEGER, 1);
+        const items = await rollouts.list(ctx, {
+          limit, ...(q.project ? { projectKey: q.project } : {}), ...(q.environment ? { environmentId: q.environment } : {}),
+          ...(q.flag ? { flagKey: q.flag } : {}), ...(q.status ? { status: q.status as RolloutStatus } : {}), ...(before ? { before } : {}),
+        });
+        return { items: items.map(rolloutView), nextCursor: items.length === limit ? String(items[items.length - 1]!.id) : null };
+      },
+    },
+    {
+      method: 'get', path: `${API}/rollouts/:rolloutId`, summary: 'Get a rollout with its timeline and every tick\'s evidence', access: { role: 'viewer', scope: 'any' }, success: 'ok',
+      handle: async ({ req, ctx }) => {
+        const { rollout, events, ticks } = await rollouts.get(ctx, Number(idParam(req, 'rolloutId')));
+        return { ...rolloutView(rollout), policyDocument: policyView(rollout.policy), counters: rollout.counters, timeline: events, ticks };
+      },
+    },
+    ...actions,
+  ];
 }

@@ -1,72 +1,60 @@
-import { Router } from 'express';
-import { requireEnvironment, requireRole } from '../auth/access.ts';
-import { environmentId } from '../environments/environment-store.ts';
-import { badRequest } from '../http/api-error.ts';
+import { badRequest } from '../errors/domain-errors.ts';
 import { ENVIRONMENT } from '../http/paths.ts';
 import { envParam, projectParam, segmentParam } from '../http/params.ts';
-import { contextOf } from '../http/request-context.ts';
 import { jsonBody } from '../http/request-body.ts';
+import type { Route } from '../http/route.ts';
 import { checkShape, type Shape } from '../http/shape.ts';
-import { expectedVersion, setEtag } from '../http/versions.ts';
+import { expectedVersion } from '../http/versions.ts';
 import type { SegmentService } from './segment-service.ts';
 
 const SEGMENT: Shape = {
   key: { type: 'string' }, description: { type: 'string' }, included: { type: 'array' }, excluded: { type: 'array' }, rules: { type: 'array' },
 };
 
-export function segmentRoutes(segments: SegmentService): Router {
-  const r = Router();
-  const scope = (req: Parameters<typeof projectParam>[0], actor: Parameters<typeof requireRole>[0], role: 'viewer' | 'editor') => {
-    requireRole(actor, role);
-    const [p, e] = [projectParam(req), envParam(req)];
-    requireEnvironment(actor, environmentId(p, e));
-    return [p, e] as const;
-  };
+const APPROVAL = 'approval-required environments: a segment change request';
 
-  r.get(`${ENVIRONMENT}/segments`, async (req, res) => {
-    const ctx = contextOf(req, res);
-    const [p, e] = scope(req, ctx.actor, 'viewer');
-    res.json({ items: (await segments.list(p, e)).map((x) => x.segment) });
-  });
-
-  r.post(`${ENVIRONMENT}/segments`, async (req, res) => {
-    const ctx = contextOf(req, res);
-    const [p, e] = scope(req, ctx.actor, 'editor');
-    const body = jsonBody(req);
-    checkShape(body, { ...SEGMENT, key: { type: 'string', required: true } });
-    const created = await segments.create(ctx, p, e, body);
-    setEtag(res, created.segment.version);
-    res.status(201).json(created.segment);
-  });
-
-  r.get(`${ENVIRONMENT}/segments/:segmentKey`, async (req, res) => {
-    const ctx = contextOf(req, res);
-    const [p, e] = scope(req, ctx.actor, 'viewer');
-    const found = await segments.get(p, e, segmentParam(req));
-    setEtag(res, found.segment.version);
-    res.json(found.segment);
-  });
-
-  r.put(`${ENVIRONMENT}/segments/:segmentKey`, async (req, res) => {
-    const ctx = contextOf(req, res);
-    const [p, e] = scope(req, ctx.actor, 'editor');
-    const key = segmentParam(req);
-    const body = jsonBody(req);
-    checkShape(body, { ...SEGMENT, version: { type: 'integer' } });
-    if (body.key !== undefined && body.key !== key) throw badRequest('the body key differs from the path', [{ path: 'key', message: `must be ${key}` }]);
-    const version = expectedVersion(req, body.version);
-    const { version: _v, ...segment } = body;
-    const saved = await segments.update(ctx, p, e, key, version, segment);
-    setEtag(res, saved.segment.version);
-    res.json(saved.segment);
-  });
-
-  r.delete(`${ENVIRONMENT}/segments/:segmentKey`, async (req, res) => {
-    const ctx = contextOf(req, res);
-    const [p, e] = scope(req, ctx.actor, 'editor');
-    await segments.delete(ctx, p, e, segmentParam(req));
-    res.status(204).end();
-  });
-
-  return r;
+export function segmentRoutes(segments: SegmentService): Route[] {
+  return [
+    {
+      method: 'get', path: `${ENVIRONMENT}/segments`, summary: 'List segments', access: { role: 'viewer', scope: 'environment' }, success: 'ok',
+      handle: async ({ req }) => ({ items: (await segments.list(projectParam(req), envParam(req))).map((x) => x.segment) }),
+    },
+    {
+      method: 'post', path: `${ENVIRONMENT}/segments`, summary: `Create a segment (${APPROVAL})`, access: { role: 'editor', scope: 'environment' }, body: 'json', success: 'created',
+      handle: async ({ req, ctx, reply }) => {
+        const [p, e] = [projectParam(req), envParam(req)];
+        const body = jsonBody(req);
+        checkShape(body, { ...SEGMENT, key: { type: 'string', required: true } });
+        const created = await segments.create(ctx, p, e, body);
+        reply.etag(created.segment.version);
+        return created.segment;
+      },
+    },
+    {
+      method: 'get', path: `${ENVIRONMENT}/segments/:segmentKey`, summary: 'Get a segment', access: { role: 'viewer', scope: 'environment' }, success: 'ok',
+      handle: async ({ req, reply }) => {
+        const found = await segments.get(projectParam(req), envParam(req), segmentParam(req));
+        reply.etag(found.segment.version);
+        return found.segment;
+      },
+    },
+    {
+      method: 'put', path: `${ENVIRONMENT}/segments/:segmentKey`, summary: `Replace a segment (If-Match or version; ${APPROVAL})`, access: { role: 'editor', scope: 'environment' }, body: 'json', success: 'ok',
+      handle: async ({ req, ctx, reply }) => {
+        const [p, e, key] = [projectParam(req), envParam(req), segmentParam(req)];
+        const body = jsonBody(req);
+        checkShape(body, { ...SEGMENT, version: { type: 'integer' } });
+        if (body.key !== undefined && body.key !== key) throw badRequest('the body key differs from the path', [{ path: 'key', message: `must be ${key}` }]);
+        const version = expectedVersion(req, body.version);
+        const { version: _v, ...segment } = body;
+        const saved = await segments.update(ctx, p, e, key, version, segment);
+        reply.etag(saved.segment.version);
+        return saved.segment;
+      },
+    },
+    {
+      method: 'delete', path: `${ENVIRONMENT}/segments/:segmentKey`, summary: `Delete an unused segment (${APPROVAL})`, access: { role: 'editor', scope: 'environment' }, success: 'no-content',
+      handle: async ({ req, ctx }) => segments.delete(ctx, projectParam(req), envParam(req), segmentParam(req)),
+    },
+  ];
 }

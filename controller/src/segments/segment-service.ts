@@ -5,7 +5,7 @@ import type { Stores } from '../db/stores.ts';
 import { DuplicateKeyError } from '../db/unique-violation.ts';
 import type { UnitOfWork } from '../db/unit-of-work.ts';
 import { requireEnvironmentRecord } from '../environments/environment-service.ts';
-import { conflict, invalidModel, notFound, staleVersion } from '../http/api-error.ts';
+import { conflict, invalidModel, notFound, staleVersion } from '../errors/domain-errors.ts';
 import { joinPath } from '../http/problem-path.ts';
 import type { RequestContext } from '../http/request-context.ts';
 import type { SegmentRecord } from './segment-store.ts';

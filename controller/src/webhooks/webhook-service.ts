@@ -10,7 +10,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { auditRecord } from '../audit/audit-record.ts';
 import { requireRole, requireUnrestricted } from '../auth/access.ts';
 import type { Stores } from '../db/stores.ts';
-import { badRequest, notFound } from '../http/api-error.ts';
+import { badRequest, notFound } from '../errors/domain-errors.ts';
 import type { RequestContext } from '../http/request-context.ts';
 import type { RolloutNotifier, RolloutWebhookEvent } from '../rollouts/rollout-service.ts';
 import { SecretBox } from './secret-box.ts';

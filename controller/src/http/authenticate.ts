@@ -1,10 +1,10 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { ApiKeyService } from '../api-keys/api-key-service.ts';
-import { hashApiKey } from '../api-keys/hash-api-key.ts';
-import { ApiError } from '../http/api-error.ts';
-import type { Actor } from '../http/request-context.ts';
+import { hashApiKey } from '@flagship/evaluator/propagation';
+import { UnauthenticatedError, UnavailableError, forbidden } from '../errors/domain-errors.ts';
+import type { Actor } from './request-context.ts';
 import { isDatabaseUnavailable } from '../propagation/emergency-kill.ts';
-import { VerifiedKeyCache } from './verified-key-cache.ts';
+import { VerifiedKeyCache } from '../auth/verified-key-cache.ts';
 
 // The kill switch must work while the database is down, and so must authenticating for it:
 // keys the database verified in the last 15 minutes (auth/verified-key-cache.ts) are accepted
@@ -26,7 +26,7 @@ export function presentedToken(req: Request): string | undefined {
 export function authenticate(keys: ApiKeyService, verified: VerifiedKeyCache = new VerifiedKeyCache()) {
   return async (req: Request, res: Response, next: NextFunction) => {
     const token = presentedToken(req);
-    if (token === undefined) return next(new ApiError(401, 'UNAUTHENTICATED', 'send an API key: Authorization: Bearer <key> or X-API-Key'));
+    if (token === undefined) return next(new UnauthenticatedError('UNAUTHENTICATED', 'send an API key: Authorization: Bearer <key> or X-API-Key'));
     let actor: Actor | undefined;
     const hash = hashApiKey(token);
     try {
@@ -37,11 +37,11 @@ export function authenticate(keys: ApiKeyService, verified: VerifiedKeyCache = n
       if (!isDatabaseUnavailable(error)) throw error;
       const killing = req.method === 'POST' && KILL_ROUTE.test(req.originalUrl.split('?')[0]!);
       const remembered = killing ? await verified.recall(hash) : undefined;
-      if (!remembered) return next(new ApiError(503, 'DATABASE_UNAVAILABLE', 'the database is unreachable; only the kill switch works now, for keys verified before the outage'));
+      if (!remembered) return next(new UnavailableError('DATABASE_UNAVAILABLE', 'the database is unreachable; only the kill switch works now, for keys verified before the outage'));
       actor = remembered;
     }
-    if (!actor) return next(new ApiError(401, 'UNAUTHENTICATED', 'unknown or revoked API key'));
-    if (actor.role === 'sdk') return next(new ApiError(403, 'SDK_KEY_NOT_ALLOWED', 'SDK keys are for the evaluator, not the admin API'));
+    if (!actor) return next(new UnauthenticatedError('UNAUTHENTICATED', 'unknown or revoked API key'));
+    if (actor.role === 'sdk') return next(forbidden('SDK keys are for the evaluator, not the admin API', 'SDK_KEY_NOT_ALLOWED'));
     res.locals.actor = actor;
     next();
   };
