@@ -10,7 +10,9 @@ const project = readProject(fileURLToPath(new URL('..', import.meta.url)));
 const violations = checkBoundaries(project);
 for (const v of violations) console.error(`${v.file}:${v.line} -> ${v.subject} (${v.rule})`);
 if (violations.length > 0) {
-  console.error(`check-boundaries: ${violations.length} violation(s) in ${new Set(violations.map((v) => v.file)).size} file(s)`);
+  console.error(
+    `check-boundaries: ${violations.length} violation(s) in ${new Set(violations.map((v) => v.file)).size} file(s)`,
+  );
   process.exit(1);
 }
 console.log(`check-boundaries: ${project.files.length} files, no import cycles, boundaries and layering respected`);

@@ -18,10 +18,22 @@ const manifests: Manifest[] = [
     dependencies: ['@flagship/evaluator', 'express'],
     devDependencies: ['@types/better-sqlite3'],
   },
-  { name: '@flagship/workers', dir: 'workers', exports: {}, dependencies: ['@flagship/controller', '@flagship/evaluator'], devDependencies: [] },
+  {
+    name: '@flagship/workers',
+    dir: 'workers',
+    exports: {},
+    dependencies: ['@flagship/controller', '@flagship/evaluator'],
+    devDependencies: [],
+  },
   { name: '@flagship/web', dir: 'web', exports: {}, dependencies: [], devDependencies: [] },
 ];
-const root: Manifest = { name: 'flagship', dir: '', exports: {}, dependencies: [], devDependencies: ['vitest', 'esbuild'] };
+const root: Manifest = {
+  name: 'flagship',
+  dir: '',
+  exports: {},
+  dependencies: [],
+  devDependencies: ['vitest', 'esbuild'],
+};
 
 // Files every example can import; each test adds the one file under judgement.
 const base: Record<string, string> = {
@@ -55,7 +67,11 @@ describe('boundary rules', () => {
 
   it('refuses a relative import into another workspace and a deep package import', () => {
     const file = 'workers/src/tick.ts';
-    expect(violationsOf(file, { [file]: `import { store } from '../../controller/src/flags/flag-store.ts';\nimport { x } from '@flagship/controller/src/flags/flag-store.ts';\nimport { stores } from '@flagship/controller';` })).toEqual([
+    expect(
+      violationsOf(file, {
+        [file]: `import { store } from '../../controller/src/flags/flag-store.ts';\nimport { x } from '@flagship/controller/src/flags/flag-store.ts';\nimport { stores } from '@flagship/controller';`,
+      }),
+    ).toEqual([
       `1 -> ../../controller/src/flags/flag-store.ts (${RULES.leavesWorkspace})`,
       `2 -> @flagship/controller/src/flags/flag-store.ts (${RULES.notExported})`,
     ]);
@@ -63,24 +79,33 @@ describe('boundary rules', () => {
 
   it('refuses root tooling reaching into a workspace past its exports', () => {
     const file = 'scripts/stack/start.ts';
-    expect(violationsOf(file, { [file]: `import { store } from '../../controller/src/flags/flag-store.ts';\nimport { stores } from '@flagship/controller';` })).toEqual([
-      `1 -> ../../controller/src/flags/flag-store.ts (${RULES.leavesWorkspace})`,
-    ]);
+    expect(
+      violationsOf(file, {
+        [file]: `import { store } from '../../controller/src/flags/flag-store.ts';\nimport { stores } from '@flagship/controller';`,
+      }),
+    ).toEqual([`1 -> ../../controller/src/flags/flag-store.ts (${RULES.leavesWorkspace})`]);
   });
 
   it('refuses packages the workspace does not declare; root devDependencies count for test files only', () => {
     const src = 'workers/src/run.ts';
     const test = 'workers/src/run.test.ts';
-    expect(violationsOf(src, { [src]: `import express from 'express';\nimport { build } from 'esbuild';\nimport { x } from '@flagship/evaluator';` })).toEqual([
-      `1 -> express (${RULES.undeclared})`,
-      `2 -> esbuild (${RULES.undeclared})`,
+    expect(
+      violationsOf(src, {
+        [src]: `import express from 'express';\nimport { build } from 'esbuild';\nimport { x } from '@flagship/evaluator';`,
+      }),
+    ).toEqual([`1 -> express (${RULES.undeclared})`, `2 -> esbuild (${RULES.undeclared})`]);
+    expect(violationsOf(test, { [test]: `import { it } from 'vitest';\nimport { Redis } from 'ioredis';` })).toEqual([
+      `2 -> ioredis (${RULES.undeclared})`,
     ]);
-    expect(violationsOf(test, { [test]: `import { it } from 'vitest';\nimport { Redis } from 'ioredis';` })).toEqual([`2 -> ioredis (${RULES.undeclared})`]);
   });
 
   it('refuses an undeclared workspace and a name no workspace has', () => {
     const file = 'controller/src/flags/x.ts';
-    expect(violationsOf(file, { [file]: `import { main } from '@flagship/workers';\nimport { y } from '@flagship/nothing';` })).toEqual([
+    expect(
+      violationsOf(file, {
+        [file]: `import { main } from '@flagship/workers';\nimport { y } from '@flagship/nothing';`,
+      }),
+    ).toEqual([
       `1 -> @flagship/workers (${RULES.undeclared})`,
       `1 -> @flagship/workers (${RULES.notExported})`,
       `2 -> @flagship/nothing (${RULES.unknownPackage})`,
@@ -89,9 +114,11 @@ describe('boundary rules', () => {
 
   it('lets a type-only import be covered by its @types package', () => {
     const file = 'controller/src/db.ts';
-    expect(violationsOf(file, { [file]: `import type { Database } from 'better-sqlite3';\nimport Sqlite from 'better-sqlite3';` })).toEqual([
-      `2 -> better-sqlite3 (${RULES.undeclared})`,
-    ]);
+    expect(
+      violationsOf(file, {
+        [file]: `import type { Database } from 'better-sqlite3';\nimport Sqlite from 'better-sqlite3';`,
+      }),
+    ).toEqual([`2 -> better-sqlite3 (${RULES.undeclared})`]);
   });
 
   it('keeps the engine core free of Node built-ins, Node-only packages and the rest of the evaluator', () => {
@@ -113,8 +140,16 @@ describe('boundary rules', () => {
       `6 -> ../server/index.ts (${RULES.coreOutside})`,
     ]);
     // The server and the core's tests are not the core.
-    expect(violationsOf('evaluator/src/server/cache.ts', { 'evaluator/src/server/cache.ts': `import { createHash } from 'node:crypto';` })).toEqual([]);
-    expect(violationsOf('evaluator/src/engine/hash.test.ts', { 'evaluator/src/engine/hash.test.ts': `import { readFileSync } from 'node:fs';` })).toEqual([]);
+    expect(
+      violationsOf('evaluator/src/server/cache.ts', {
+        'evaluator/src/server/cache.ts': `import { createHash } from 'node:crypto';`,
+      }),
+    ).toEqual([]);
+    expect(
+      violationsOf('evaluator/src/engine/hash.test.ts', {
+        'evaluator/src/engine/hash.test.ts': `import { readFileSync } from 'node:fs';`,
+      }),
+    ).toEqual([]);
   });
 
   it('keeps test support and root tooling in test files and test-support/', () => {
@@ -125,7 +160,10 @@ describe('boundary rules', () => {
       'workers/bench/b.ts': `import { harness } from '../../testing/harness.ts';`,
     };
     const all = checkBoundaries(project(files)).map((v) => `${v.file}:${v.line} -> ${v.subject} (${v.rule})`);
-    expect(all).toEqual([`workers/src/a.ts:1 -> @flagship/controller/testing (${RULES.testOnly})`, `workers/src/a.ts:2 -> ../../testing/harness.ts (${RULES.testOnly})`]);
+    expect(all).toEqual([
+      `workers/src/a.ts:1 -> @flagship/controller/testing (${RULES.testOnly})`,
+      `workers/src/a.ts:2 -> ../../testing/harness.ts (${RULES.testOnly})`,
+    ]);
   });
 
   it('holds the layering: nothing imports workers/ or web/, controller not the evaluator server, the evaluator no app', () => {
@@ -155,12 +193,19 @@ describe('boundary rules', () => {
     expect(checkBoundaries(project(files)).map((v) => `${v.file}:${v.line} -> ${v.subject} (${v.rule})`)).toEqual([
       `controller/src/a.ts:1 -> ./b.ts (${RULES.cycle}: controller/src/a.ts -> controller/src/b.ts -> controller/src/c.ts -> controller/src/a.ts)`,
     ]);
-    const viaExport = { 'controller/src/index.ts': `export { store } from './flags/flag-store.ts';`, 'controller/src/flags/flag-store.ts': `import { stores } from '@flagship/controller';\nexport const store = 1;` };
-    expect(checkBoundaries(project(viaExport)).map((v) => v.rule)).toEqual([`${RULES.cycle}: controller/src/flags/flag-store.ts -> controller/src/index.ts -> controller/src/flags/flag-store.ts`]);
+    const viaExport = {
+      'controller/src/index.ts': `export { store } from './flags/flag-store.ts';`,
+      'controller/src/flags/flag-store.ts': `import { stores } from '@flagship/controller';\nexport const store = 1;`,
+    };
+    expect(checkBoundaries(project(viaExport)).map((v) => v.rule)).toEqual([
+      `${RULES.cycle}: controller/src/flags/flag-store.ts -> controller/src/index.ts -> controller/src/flags/flag-store.ts`,
+    ]);
   });
 
   it('refuses an import of a file that does not exist', () => {
-    expect(violationsOf('controller/src/x.ts', { 'controller/src/x.ts': `import { gone } from './gone.ts';` })).toEqual([`1 -> ./gone.ts (${RULES.unresolved})`]);
+    expect(violationsOf('controller/src/x.ts', { 'controller/src/x.ts': `import { gone } from './gone.ts';` })).toEqual(
+      [`1 -> ./gone.ts (${RULES.unresolved})`],
+    );
   });
 
   it('refuses comments citing files outside the repository, at the line they are on', () => {
@@ -196,17 +241,9 @@ describe('readSourceFacts', () => {
       `import './side-effect.ts';`,
       'const s = `import x from "not-an-import"`;',
     ].join('\n');
-    expect(readSourceFacts('x.ts', text).imports.map((i) => `${i.line} ${i.specifier}${i.typeOnly ? ' type' : ''}`)).toEqual([
-      '1 a',
-      '2 b type',
-      '3 c type',
-      '4 d',
-      '5 e',
-      '6 f type',
-      '7 g',
-      '8 h type',
-      '9 ./side-effect.ts',
-    ]);
+    expect(
+      readSourceFacts('x.ts', text).imports.map((i) => `${i.line} ${i.specifier}${i.typeOnly ? ' type' : ''}`),
+    ).toEqual(['1 a', '2 b type', '3 c type', '4 d', '5 e', '6 f type', '7 g', '8 h type', '9 ./side-effect.ts']);
   });
 
   it('reads each comment once, including one before a closing brace', () => {

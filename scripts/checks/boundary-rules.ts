@@ -69,12 +69,14 @@ export const RULES = {
   controllerServer: 'controller uses the engine, not the evaluator server',
   evaluatorApps: 'the evaluator imports no app',
   cycle: 'import cycle',
-  comment: 'comments cite the project\'s docs/..., not files outside the repository',
+  comment: "comments cite the project's docs/..., not files outside the repository",
 } as const;
 
 /** Test files, and test helpers: `test-support/` folders and `test-support.ts`/`test-fixtures.ts` modules. */
 export function isTestFile(path: string): boolean {
-  return /\.test\.tsx?$/.test(path) || /(^|\/)test-support(\/|\.tsx?$)/.test(path) || /(^|\/)test-fixtures\.tsx?$/.test(path);
+  return (
+    /\.test\.tsx?$/.test(path) || /(^|\/)test-support(\/|\.tsx?$)/.test(path) || /(^|\/)test-fixtures\.tsx?$/.test(path)
+  );
 }
 
 /** Test files and a workspace's developer tooling (bench/, tools/, test-vectors/). */
@@ -85,7 +87,11 @@ export function isDevFile(path: string, workspaceDir: string): boolean {
 
 /** The engine core: evaluator/src outside server/, propagation/, sdk/, without tests and their helpers. */
 export function isCoreFile(path: string): boolean {
-  return path.startsWith('evaluator/src/') && !NON_CORE_FOLDERS.some((d) => path.startsWith(`evaluator/src/${d}/`)) && !isTestFile(path);
+  return (
+    path.startsWith('evaluator/src/') &&
+    !NON_CORE_FOLDERS.some((d) => path.startsWith(`evaluator/src/${d}/`)) &&
+    !isTestFile(path)
+  );
 }
 
 /** `@scope/name/sub/path` -> ['@scope/name', './sub/path']; `name` -> ['name', '.']. */
@@ -124,8 +130,10 @@ export function checkBoundaries(project: Project): Violation[] {
   const edges: Edge[] = [];
   const byName = new Map(project.workspaces.map((w) => [w.name, w]));
   const builtins = new Set(project.builtins);
-  const workspaceOf = (path: string): Manifest | undefined => project.workspaces.find((w) => path.startsWith(`${w.dir}/`));
-  const flag = (file: string, ref: ImportRef, rule: string) => violations.push({ file, line: ref.line, subject: ref.specifier, rule });
+  const workspaceOf = (path: string): Manifest | undefined =>
+    project.workspaces.find((w) => path.startsWith(`${w.dir}/`));
+  const flag = (file: string, ref: ImportRef, rule: string) =>
+    violations.push({ file, line: ref.line, subject: ref.specifier, rule });
 
   for (const file of project.files) {
     const own = workspaceOf(file.path);
@@ -164,7 +172,8 @@ export function checkBoundaries(project: Project): Violation[] {
         }
         const self = workspace !== undefined && workspace === own;
         const typesName = `@types/${name.startsWith('@') ? name.slice(1).replace('/', '__') : name}`;
-        const isDeclared = self || declared.has(name) || (ref.typeOnly && declared.has(typesName)) || (!own && workspace !== undefined);
+        const isDeclared =
+          self || declared.has(name) || (ref.typeOnly && declared.has(typesName)) || (!own && workspace !== undefined);
         if (!isDeclared) flag(file.path, ref, RULES.undeclared);
         if (!workspace) {
           if (core && !BROWSER_SAFE_PACKAGES.includes(name)) flag(file.path, ref, RULES.corePackage);
@@ -181,8 +190,10 @@ export function checkBoundaries(project: Project): Violation[] {
       edges.push({ from: file.path, to: target, line: ref.line, specifier: spec });
       if (core && !isCoreFile(target)) flag(file.path, ref, RULES.coreOutside);
       const targetSpace = workspaceOf(target);
-      if ((targetSpace?.dir === 'workers' || targetSpace?.dir === 'web') && targetSpace !== own) flag(file.path, ref, RULES.workersWeb);
-      if (own?.dir === 'controller' && target.startsWith('evaluator/src/server/')) flag(file.path, ref, RULES.controllerServer);
+      if ((targetSpace?.dir === 'workers' || targetSpace?.dir === 'web') && targetSpace !== own)
+        flag(file.path, ref, RULES.workersWeb);
+      if (own?.dir === 'controller' && target.startsWith('evaluator/src/server/'))
+        flag(file.path, ref, RULES.controllerServer);
       if (own?.dir === 'evaluator' && targetSpace && targetSpace !== own) flag(file.path, ref, RULES.evaluatorApps);
     }
 
@@ -210,11 +221,14 @@ function resolveRelative(project: Project, from: string, specifier: string): str
 
 // Design and style notes kept beside the repository rather than in it, the folder they sit in, seed
 // files, and absolute paths on one machine. A path under docs/ is the project's own and passes.
-const OUTSIDE_CITATION = /(?<![\w./-])(?:(?:[\w-]+\/)*(?:DESIGN|STYLE)\.md|(?:\.\.\/)+shared\b[\w./-]*|seeds\/[\w./-]*|\/(?:work|tmp|home|Users|root)\/[\w./-]+)/g;
+const OUTSIDE_CITATION =
+  /(?<![\w./-])(?:(?:[\w-]+\/)*(?:DESIGN|STYLE)\.md|(?:\.\.\/)+shared\b[\w./-]*|seeds\/[\w./-]*|\/(?:work|tmp|home|Users|root)\/[\w./-]+)/g;
 
 /** The words of a comment that cite something outside the repository, with their offset in it. */
 export function outsideCitations(comment: string): { words: string; index: number }[] {
-  return [...comment.matchAll(OUTSIDE_CITATION)].map((m) => ({ words: m[0].replace(/\.+$/, ''), index: m.index })).filter((c) => !c.words.startsWith('docs/'));
+  return [...comment.matchAll(OUTSIDE_CITATION)]
+    .map((m) => ({ words: m[0].replace(/\.+$/, ''), index: m.index }))
+    .filter((c) => !c.words.startsWith('docs/'));
 }
 
 /** One violation per cycle (per strongly connected component), at the first edge of one cycle through it. */

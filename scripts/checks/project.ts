@@ -26,7 +26,9 @@ interface PackageJson {
 export function readProject(rootDir: string): Project {
   const rootJson = readJson(join(rootDir, 'package.json'));
   const root = toManifest(rootJson, '');
-  const workspaces = (rootJson.workspaces ?? []).map((dir) => toManifest(readJson(join(rootDir, dir, 'package.json')), dir));
+  const workspaces = (rootJson.workspaces ?? []).map((dir) =>
+    toManifest(readJson(join(rootDir, dir, 'package.json')), dir),
+  );
 
   const files: SourceFile[] = [];
   const walk = (dir: string) => {
@@ -57,7 +59,9 @@ function toManifest(json: PackageJson, dir: string): Manifest {
   const exports: Record<string, string> = {};
   const raw = json.exports;
   const entries: [string, unknown][] =
-    typeof raw === 'string' || (raw && typeof raw === 'object' && !Object.keys(raw).some((k) => k.startsWith('.'))) ? [['.', raw]] : Object.entries(raw ?? {});
+    typeof raw === 'string' || (raw && typeof raw === 'object' && !Object.keys(raw).some((k) => k.startsWith('.')))
+      ? [['.', raw]]
+      : Object.entries(raw ?? {});
   for (const [subpath, value] of entries) {
     const target = conditionTarget(value);
     if (target !== undefined) exports[subpath] = posix.join(dir, target);

@@ -32,7 +32,8 @@ export function readSourceFacts(path: string, text: string): SourceFacts {
   const lineOf = (pos: number) => source.getLineAndCharacterOfPosition(pos).line + 1;
   const imports: ImportRef[] = [];
   const add = (literal: ts.Expression | undefined, typeOnly: boolean) => {
-    if (literal && ts.isStringLiteralLike(literal)) imports.push({ specifier: literal.text, line: lineOf(literal.getStart(source)), typeOnly });
+    if (literal && ts.isStringLiteralLike(literal))
+      imports.push({ specifier: literal.text, line: lineOf(literal.getStart(source)), typeOnly });
   };
 
   const visit = (node: ts.Node): void => {
@@ -58,11 +59,19 @@ function isTypeOnlyImport(clause: ts.ImportClause | undefined): boolean {
   if (!clause) return false; // `import './side-effect.ts'` runs the module
   if (clause.isTypeOnly) return true;
   const bindings = clause.namedBindings;
-  return !clause.name && !!bindings && ts.isNamedImports(bindings) && bindings.elements.length > 0 && bindings.elements.every((e) => e.isTypeOnly);
+  return (
+    !clause.name &&
+    !!bindings &&
+    ts.isNamedImports(bindings) &&
+    bindings.elements.length > 0 &&
+    bindings.elements.every((e) => e.isTypeOnly)
+  );
 }
 
 function isTypeOnlyExport(clause: ts.NamedExportBindings | undefined): boolean {
-  return !!clause && ts.isNamedExports(clause) && clause.elements.length > 0 && clause.elements.every((e) => e.isTypeOnly);
+  return (
+    !!clause && ts.isNamedExports(clause) && clause.elements.length > 0 && clause.elements.every((e) => e.isTypeOnly)
+  );
 }
 
 // Comments hang on tokens as leading or trailing trivia; walking every token (getChildren includes
@@ -71,7 +80,8 @@ function readComments(source: ts.SourceFile, lineOf: (pos: number) => number): C
   const text = source.getFullText();
   const seen = new Map<number, CommentRef>();
   const collect = (ranges: ts.CommentRange[] | undefined) => {
-    for (const r of ranges ?? []) if (!seen.has(r.pos)) seen.set(r.pos, { text: text.slice(r.pos, r.end), line: lineOf(r.pos) });
+    for (const r of ranges ?? [])
+      if (!seen.has(r.pos)) seen.set(r.pos, { text: text.slice(r.pos, r.end), line: lineOf(r.pos) });
   };
   const walk = (node: ts.Node): void => {
     collect(ts.getLeadingCommentRanges(text, node.getFullStart()));
