@@ -19,7 +19,8 @@ export class MemoryOutboxStore implements OutboxStore {
   }
 
   async stillPending(ids: readonly number[]) {
-    return ids.filter((id) => this.rows.has(String(id)));
+    // Each id once, in id order, as the database's SELECT ... WHERE id IN (...) answers.
+    return sortBy([...new Set(ids)].filter((id) => this.rows.has(String(id))), (id) => id);
   }
 
   async delete(ids: number[]) {

@@ -287,8 +287,11 @@ export function storeContract(label: string, open: () => Promise<StoreContractSu
       expect(rows.map((r) => [r.environmentId, r.kind, r.entityKey])).toEqual([['p.prod', 'kill', 'a'], ['p.dev', 'segment', null]]);
       expect((await s.outbox.list(1)).map((r) => r.kind)).toEqual(['kill']);
       expect(await s.outbox.delete([])).toBe(0);
+      expect((await s.outbox.stillPending([rows[1]!.id, rows[0]!.id, rows[1]!.id + 1000])).sort((a, b) => a - b)).toEqual([rows[0]!.id, rows[1]!.id]);
+      expect(await s.outbox.stillPending([])).toEqual([]);
       expect(await s.outbox.delete([rows[0]!.id, rows[1]!.id, rows[1]!.id + 1000])).toBe(2);
       expect(await s.outbox.hasPending('p.prod')).toBe(false);
+      expect(await s.outbox.stillPending([rows[0]!.id, rows[1]!.id])).toEqual([]);
     });
 
     it('rollouts: conditional transitions, active lookup, lists, overdue, ticks once, events in order', async () => {
