@@ -4,7 +4,6 @@ import {
   ConflictError, databaseBusy, DomainError, ForbiddenError, InvalidInputError, NotFoundError, TooLargeError,
   UnauthenticatedError, UnavailableError, UnsupportedFormatError, ValidationFailedError, VersionRequiredError,
 } from '../errors/domain-errors.ts';
-import { ApiError } from './api-error.ts';
 
 /**
  * The one table from domain errors to HTTP statuses. A class's subclasses take its status
@@ -26,7 +25,6 @@ const STATUS_OF = new Map<abstract new (...args: never[]) => DomainError, number
 
 /** The status of a domain error: its class's, or the nearest ancestor's in {@link STATUS_OF}. */
 export function statusOf(error: DomainError): number {
-  if (error instanceof ApiError) return error.status;
   for (let c = error.constructor; c && c !== DomainError; c = Object.getPrototypeOf(c)) {
     const status = STATUS_OF.get(c as abstract new (...args: never[]) => DomainError);
     if (status !== undefined) return status;
