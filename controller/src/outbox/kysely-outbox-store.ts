@@ -18,7 +18,7 @@ export class KyselyOutboxStore implements OutboxStore {
 
   async stillPending(ids: readonly number[]) {
     if (ids.length === 0) return [];
-    const rows = await this.db.selectFrom('outbox').select('id').where('id', 'in', ids).execute();
+    const rows = await this.db.selectFrom('outbox').select('id').where('id', 'in', ids).orderBy('id').execute();
     return rows.map((r) => Number(r.id));
   }
 

@@ -13,7 +13,7 @@ export interface OutboxStore {
   append(environmentId: string, kind: OutboxKind, entityKey: string | null, now: string): Promise<void>;
   /** Oldest first. */
   list(limit: number): Promise<OutboxRow[]>;
-  /** Of the given ids, those still in the outbox: another publisher may have published (and deleted) the others. */
+  /** Of the given ids, those still in the outbox (each once, in id order): another publisher may have published (and deleted) the others. */
   stillPending(ids: readonly number[]): Promise<number[]>;
   /** The publisher deletes what it has published. */
   delete(ids: number[]): Promise<number>;
