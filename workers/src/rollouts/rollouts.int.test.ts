@@ -3,7 +3,8 @@
  * two evaluators; MariaDB in a database of this test's own; the shared Redis under a unique
  * prefix, BullMQ included), demo services that evaluate their flag over OFREP and count requests
  * and errors per variant, load drivers, and a private Prometheus scraping the demo services every
- * second. Four flags are rolled out at once, each showing one behaviour of DESIGN.md §5.
+ * second. Four flags are rolled out at once, each showing one behaviour that docs/api.md
+ * (Rollouts) describes.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';

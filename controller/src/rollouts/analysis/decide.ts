@@ -1,9 +1,9 @@
 /**
  * One analysis tick's decision, as a pure function of the policy, the rollout's counters and the
  * measurements, so it can be tested on recorded series and replayed from stored evidence.
- * DESIGN.md §5: threshold guards, a sequential test of treatment against control, a
- * sample-ratio-mismatch check; low traffic extends a step and never fails it; no data is
- * inconclusive, never a silent pass; approval gates never block a rollback.
+ * docs/api.md (Rollouts, Decisions): threshold guards, a sequential test of treatment against
+ * control, a sample-ratio-mismatch check; low traffic extends a step and never fails it; no data
+ * is inconclusive, never a silent pass; approval gates never block a rollback.
  */
 import type { ComparisonMetric, Policy, PolicyAction, ThresholdMetric } from '../policy/policy.ts';
 import type { Measurement } from './measurement.ts';
