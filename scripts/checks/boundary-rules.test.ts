@@ -1,7 +1,7 @@
 import { builtinModules } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { checkBoundaries, RULES, type Manifest, type Project, type SourceFile } from './boundary-rules.ts';
-import { readSourceFacts } from './source-facts.ts';
+import { readLineComments, readSourceFacts } from './source-facts.ts';
 
 const manifests: Manifest[] = [
   {
@@ -252,6 +252,13 @@ describe('readSourceFacts', () => {
       { text: '// one', line: 1 },
       { text: '/* two */', line: 3 },
       { text: '// three', line: 4 },
+    ]);
+  });
+
+  it('reads the -- comments of a Lua script', () => {
+    expect(readLineComments("-- KEYS[1]: the lock\nlocal v = redis.call('GET', KEYS[1]) -- owner\nreturn v")).toEqual([
+      { text: '-- KEYS[1]: the lock', line: 1 },
+      { text: '-- owner', line: 2 },
     ]);
   });
 });

@@ -7,12 +7,14 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { join, posix } from 'node:path';
 import type { Manifest, Project, SourceFile } from './boundary-rules.ts';
-import { readSourceFacts } from './source-facts.ts';
+import { readLineComments, readSourceFacts } from './source-facts.ts';
 
 /** Folders below the root whose sources are checked, besides the workspaces. */
 const TOOLING_DIRS = ['scripts', 'testing', 'types'];
 const SKIPPED_DIRS = new Set(['node_modules', '.next', 'dist', 'data', 'coverage', '.tmp']);
 const SOURCE = /\.(ts|tsx|mts|cts)$/;
+/** Lua and SQL files: only their `--` comments are checked. */
+const SCRIPT = /\.(lua|sql)$/;
 
 interface PackageJson {
   name?: string;
@@ -38,6 +40,8 @@ export function readProject(rootDir: string): Project {
         if (dir !== '' && !SKIPPED_DIRS.has(entry.name)) walk(path);
       } else if (SOURCE.test(entry.name)) {
         files.push({ path, ...readSourceFacts(path, readFileSync(join(rootDir, path), 'utf8')) });
+      } else if (SCRIPT.test(entry.name)) {
+        files.push({ path, imports: [], comments: readLineComments(readFileSync(join(rootDir, path), 'utf8')) });
       }
     }
   };

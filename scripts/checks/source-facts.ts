@@ -91,3 +91,11 @@ function readComments(source: ts.SourceFile, lineOf: (pos: number) => number): C
   walk(source);
   return [...seen.entries()].sort((a, b) => a[0] - b[0]).map(([, c]) => c);
 }
+
+/** The `--` comments of a Lua or SQL file (a `--` inside a string counts too: these files have none). */
+export function readLineComments(text: string): CommentRef[] {
+  return text.split('\n').flatMap((line, i) => {
+    const at = line.indexOf('--');
+    return at < 0 ? [] : [{ text: line.slice(at), line: i + 1 }];
+  });
+}
