@@ -62,7 +62,7 @@ try {
   fail((error as Error).message);
 }
 
-const s = stack!;
+const s = stack;
 // A token is printed only when the controller just generated it: one from ADMIN_TOKEN is the
 // operator's own and stays out of terminals and CI logs.
 const shownToken = env.ADMIN_TOKEN ? undefined : s.adminToken;

@@ -3,7 +3,7 @@
  * 127.0.0.1 port, scraping static targets every second, with its config and TSDB in a temp dir
  * that `stop()` removes. Plus `queryPrometheus` / `waitForSeries` to read it over the HTTP API.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { freePort } from '../scripts/stack/redis-server.ts';
 import { tmpdir } from 'node:os';

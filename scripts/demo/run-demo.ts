@@ -66,7 +66,7 @@ const stack = await startLocalStack({
   supervisor: { echo: false }, env: { PROMETHEUS_URL: prometheus.url, POLICIES_DIR: policies, QUEUE_PREFIX: queuePrefix },
 });
 const stopAll = async () => {
-  for (const l of loads) l.stop();
+  for (const l of loads) void l.stop();
   await Promise.all(demos.map((d) => d.stop()));
   await stack.stop();
   await prometheus.stop();

@@ -47,7 +47,7 @@ export class Supervisor {
   start(spec: ChildSpec): SupervisedChild {
     const child = spawn(process.execPath, ['--import', 'tsx', spec.file], {
       cwd: spec.cwd,
-      env: Object.fromEntries(Object.entries(spec.env).filter(([, v]) => v !== undefined)) as NodeJS.ProcessEnv,
+      env: Object.fromEntries<string | undefined>(Object.entries(spec.env).filter(([, v]) => v !== undefined)),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const keep = this.options.keepLines ?? 40;

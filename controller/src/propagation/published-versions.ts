@@ -20,7 +20,7 @@ export type PropagationDatabase = Database & { snapshot_versions: SnapshotVersio
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-snapshot-versions': {
-    async up(k: Kysely<any>) {
+    async up(k: Kysely<unknown>) {
       await k.schema.createTable('snapshot_versions')
         .addColumn('environment_id', 'varchar(191)', (c) => c.primaryKey())
         .addColumn('version', 'integer', (c) => c.notNull())

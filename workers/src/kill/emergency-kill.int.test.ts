@@ -151,7 +151,7 @@ describe('kill switch with the database down', () => {
       cleanups.push(() => new Promise((res) => { server.closeAllConnections(); server.close(res); }));
       return { plane, api: `http://127.0.0.1:${(server.address() as { port: number }).port}/api/v1` };
     }));
-    const admin: RequestContext = { actor: { keyId: 'system', name: 'test', owner: 'test', role: 'admin', environments: null } as RequestContext['actor'], requestId: 'setup' };
+    const admin: RequestContext = { actor: { keyId: 'system', name: 'test', owner: 'test', role: 'admin', environments: null }, requestId: 'setup' };
     const mint = async (name: string) => b!.plane.services.apiKeys.create(admin, { name, owner: name, role: 'editor', environments: null } as never);
     const call = (api: string, key: string, method = 'GET', path = '/projects', body?: unknown) => fetch(`${api}${path}`, {
       method, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}),

@@ -16,7 +16,7 @@ import { KillReconciler } from './kill-reconciler.ts';
 const WAIT_LIMIT_MS = 600;
 
 describe('kill switch on a busy SQLite database', () => {
-  const cleanups: Array<() => Promise<unknown> | unknown> = [];
+  const cleanups: Array<() => unknown> = [];
   afterEach(async () => {
     for (const c of cleanups.splice(0).reverse()) await Promise.resolve().then(c).catch(() => {});
   });

@@ -26,7 +26,7 @@ function sample(text: string, name: string): number | undefined {
 }
 
 describe('workers metrics', () => {
-  const cleanups: Array<() => Promise<unknown> | unknown> = [];
+  const cleanups: Array<() => unknown> = [];
   afterEach(async () => {
     for (const c of cleanups.splice(0).reverse()) await Promise.resolve().then(c).catch(() => {});
   });

@@ -173,19 +173,19 @@ export class SnapshotPublisher {
     }
     const queue = [...byEnv.entries()];
     const outcomes: EnvironmentOutcome[] = [];
-    let firstError: unknown;
+    let failed: { error: unknown } | undefined;
     const lane = async () => {
       for (let next = queue.shift(); next; next = queue.shift()) {
         try {
           outcomes.push(await this.publishEnvironment(next[0], next[1]));
         } catch (error) {
-          firstError ??= error;
+          failed ??= { error };
         }
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.opts.concurrency, queue.length) }, lane));
-    if (firstError !== undefined && outcomes.length === 0) throw firstError;
-    if (firstError !== undefined) this.opts.logger.warn('publisher: an environment failed; its rows stay', { error: String(firstError) });
+    if (failed && outcomes.length === 0) throw failed.error;
+    if (failed) this.opts.logger.warn('publisher: an environment failed; its rows stay', { error: String(failed.error) });
     return outcomes;
   }
 

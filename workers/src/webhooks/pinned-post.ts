@@ -50,7 +50,7 @@ export async function checkedAddress(url: URL, allow: WebhookAllowList, resolve:
       addresses = await resolve(host);
     } catch (error) {
       // Not a refusal: a DNS failure may pass; BullMQ retries it.
-      throw new Error(`cannot resolve ${host}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      throw new Error(`cannot resolve ${host}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
     }
   }
   if (addresses.length === 0) throw new Error(`${host} resolves to no address`);
