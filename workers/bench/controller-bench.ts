@@ -36,7 +36,7 @@ const prefix = `fs-cbench-${randomBytes(4).toString('hex')}`;
 const replayProcess = spawn(process.execPath, ['--import', 'tsx', 'testing/replay-prometheus-main.ts'], { stdio: ['ignore', 'pipe', 'inherit'] });
 const replayUrl = await new Promise<string>((resolve, reject) => {
   const timer = setTimeout(() => reject(new Error('the replay Prometheus did not start in 30 s')), 30_000);
-  createInterface({ input: replayProcess.stdout! }).on('line', (line) => {
+  createInterface({ input: replayProcess.stdout }).on('line', (line) => {
     const m = /listening on (\S+)/.exec(line);
     if (m) { clearTimeout(timer); resolve(m[1]!); }
   });

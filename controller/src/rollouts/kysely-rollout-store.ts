@@ -1,6 +1,8 @@
 /** The rollout store over kysely: one code path for MySQL and SQLite. */
 import type { Kysely, Selectable } from 'kysely';
 import { insertUnique } from '../db/unique-violation.ts';
+import type { AnalysisCounters } from './analysis/decide.ts';
+import type { Policy } from './policy/policy.ts';
 import type { RolloutEvent, RolloutRecord, RolloutStatus, TickRecord } from './rollout-record.ts';
 import type { RolloutListQuery, RolloutStore } from './rollout-store.ts';
 import type { Database } from '../db/schema.ts';
@@ -12,7 +14,7 @@ const toRecord = (r: Selectable<RolloutsTable>): RolloutRecord => ({
   environmentId: r.environment_id,
   flagKey: r.flag_key,
   policyName: r.policy_name,
-  policy: JSON.parse(r.policy),
+  policy: JSON.parse(r.policy) as Policy,
   treatment: r.treatment,
   control: r.control,
   status: r.status as RolloutStatus,
@@ -22,7 +24,7 @@ const toRecord = (r: Selectable<RolloutsTable>): RolloutRecord => ({
   tickSeq: Number(r.tick_seq),
   nextTickAt: r.next_tick_at,
   approvedStep: r.approved_step === null ? null : Number(r.approved_step),
-  counters: JSON.parse(r.counters),
+  counters: JSON.parse(r.counters) as AnalysisCounters,
   lastReason: r.last_reason,
   version: Number(r.version),
   createdBy: r.created_by,
@@ -116,7 +118,7 @@ export class KyselyRolloutStore implements RolloutStore {
     const rows = await this.db.selectFrom('rollout_ticks').selectAll().where('rollout_id', '=', rolloutId).orderBy('seq', 'desc').limit(limit).execute();
     return rows.map((r) => ({
       rolloutId: Number(r.rollout_id), seq: Number(r.seq), at: r.at, stepIndex: Number(r.step_index), weightUnits: Number(r.weight_units),
-      decision: r.decision as TickRecord['decision'], reason: r.reason, evidence: JSON.parse(r.evidence), lagMs: Number(r.lag_ms),
+      decision: r.decision as TickRecord['decision'], reason: r.reason, evidence: JSON.parse(r.evidence) as unknown, lagMs: Number(r.lag_ms),
     }));
   }
 

@@ -73,7 +73,7 @@ const TIME = 'varchar(40)';
 /** The rollouts migration; `doc` is the dialect's unbounded text type. */
 export function rolloutMigration(doc: ReturnType<typeof sql>): Migration {
   return {
-    async up(k: Kysely<any>) {
+    async up(k: Kysely<unknown>) {
       await k.schema.createTable('rollouts')
         .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
         .addColumn('project_key', KEY, (c) => c.notNull())

@@ -36,13 +36,13 @@ const rollout = (o: Partial<RolloutRecord> = {}): RolloutRecord => ({
 const counters: AnalysisCounters = { failures: { err: 2 }, consecutiveFailures: { err: 2 }, consecutiveErrors: {} };
 const decision = (d: Decision, o: Partial<TickDecision> = {}): TickDecision => ({
   decision: d, reason: `because ${d}`, metrics: [], counters, srm: undefined,
-  traffic: { treatment: { kind: 'value', value: 100 }, control: { kind: 'value', value: 900 } } as TickDecision['traffic'],
+  traffic: { treatment: { kind: 'value', value: 100 }, control: { kind: 'value', value: 900 } },
   ...o,
 });
 const served: TickFacts = { now: NOW, flagDisabled: false, unpublished: false };
 
 const bob: Actor = { keyId: 'k-bob', name: 'bob-key', owner: 'bob@example.com', role: 'admin', environments: null };
-const act = (kind: HumanAction['kind'], o: Partial<HumanAction> = {}) => ({ kind, actor: bob, reason: null, ...o }) as HumanAction;
+const act = (kind: HumanAction['kind'], o: Partial<HumanAction> = {}): HumanAction => ({ kind, actor: bob, reason: null, ...o });
 /** The transition, failing the test on a refusal. */
 const applied = (t: RolloutTransition | Refusal): RolloutTransition => {
   if ('refused' in t) throw new Error(`refused: ${t.refused.message}`);

@@ -113,7 +113,7 @@ export function scheduleOf(r: RolloutRecord): TickSchedule | undefined {
 const weightReason = (r: RolloutRecord, reason: string) => `rollout ${r.id} step ${r.stepIndex + 1}: ${reason}`;
 
 function finish(r: RolloutRecord, t: Omit<RolloutTransition, 'next' | 'schedule'>): RolloutTransition {
-  const next = { ...r, ...t.patch, version: r.version + 1 } as RolloutRecord;
+  const next: RolloutRecord = { ...r, ...t.patch, version: r.version + 1 };
   const schedule = scheduleOf(next);
   return { ...t, next, ...(schedule ? { schedule } : {}) };
 }

@@ -142,7 +142,7 @@ describe('rollouts end to end', () => {
   }, 180_000);
 
   afterAll(async () => {
-    for (const l of loads) l.stop();
+    for (const l of loads) void l.stop();
     await Promise.all([...demos.values()].map((d) => d.stop()));
     await new Promise((r) => hooks?.close(r));
     await stack?.stop();
