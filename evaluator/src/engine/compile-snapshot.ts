@@ -1,5 +1,5 @@
 /**
- * Compiles a snapshot into an {@link Engine} and implements DESIGN.md §3's precedence:
+ * Compiles a snapshot into an {@link Engine} and implements the precedence of docs/evaluation.md:
  * disabled -> prerequisites -> individual targets -> rules in order -> default rule.
  */
 import type { FlagType, Snapshot } from '../model/flag.ts';

@@ -16,4 +16,4 @@ export function errorResult(
   return Object.freeze({ key, value: undefined, variant: undefined, reason: 'ERROR', errorCode, errorMessage, flagMetadata: metadata });
 }
 
-const EMPTY: Record<string, never> = Object.freeze({}) as Record<string, never>;
+const EMPTY: Record<string, never> = Object.freeze({});

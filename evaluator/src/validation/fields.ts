@@ -117,7 +117,7 @@ export function checkArray(v: unknown, path: string, p: ProblemCollector, max: n
     p.add(path, `expected ${range} entries, got ${v.length}`);
     return undefined;
   }
-  return v;
+  return v as unknown[];
 }
 
 /**
