@@ -243,7 +243,9 @@ export class SnapshotPublisher {
         break;
       }
       await this.opts.hooks?.afterPublish?.(environmentId, version);
-      if (ids.length > 0) await this.uow.write((s) => s.outbox.delete(ids));
+      // One autocommit DELETE (not a transaction around it): the rows go as soon after the Redis
+      // write as possible, with the unit of work's retry.
+      if (ids.length > 0) await retryTransaction(() => this.uow.read((s) => s.outbox.delete(ids)));
       if (outcome.status === 'published') this.opts.logger.debug('publisher: published', { environment: environmentId, version, rows: ids.length });
       return outcome;
     } finally {
