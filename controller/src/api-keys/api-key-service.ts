@@ -6,7 +6,8 @@ import { conflict, invalidModel, notFound } from '../errors/domain-errors.ts';
 import type { Actor, RequestContext } from '../http/request-context.ts';
 import type { KeyRevocations } from '../auth/verified-key-cache.ts';
 import type { ApiKeyRecord, Role } from './api-key-store.ts';
-import { generateApiToken, hashApiKey } from './hash-api-key.ts';
+import { hashApiKey } from '@flagship/evaluator/propagation';
+import { generateApiToken } from './api-token.ts';
 
 export interface NewApiKey {
   name: string;
