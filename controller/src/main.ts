@@ -11,6 +11,7 @@ import { BullTickScheduler } from './rollouts/bullmq-queues.ts';
 import { MapPolicyCatalog } from './rollouts/policy-catalog.ts';
 import { loadPolicies } from './rollouts/policy/load-policies.ts';
 import { maskUrl, maskUrlsIn } from '@flagship/evaluator/mask-url';
+import { redisKeys } from '@flagship/evaluator/propagation';
 import { resolveWebhookSecretKey } from './webhooks/webhook-secret-key.ts';
 
 let config: Config;
@@ -48,7 +49,7 @@ try {
 }
 if (secretKey.source === 'created') console.log(`controller: created the webhook secret key ${secretKey.file} (set WEBHOOK_SECRET_KEY when processes run on several hosts)`);
 // After COMMIT of a rollout transition with webhook events: the workers' drainer wakes at once.
-const webhookWake = `${config.redisKeyPrefix}webhook-outbox-wake`;
+const webhookWake = redisKeys(config.redisKeyPrefix).webhookOutboxWake;
 const wakeDrainer = () => { if (redis.status === 'ready') redis.publish(webhookWake, '').catch(() => {}); };
 const queues = { connection: queueConnection, prefix: config.queuePrefix };
 const plane = createControlPlane(config, {

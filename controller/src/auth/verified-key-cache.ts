@@ -5,6 +5,7 @@
  * id: the revoking service knows ids, not tokens). Other controller processes learn of a
  * revocation through {@link RevocationNotes} (Redis), checked before a remembered key is used.
  */
+import { redisKeys } from '@flagship/evaluator/propagation';
 import type { Redis } from 'ioredis';
 import type { Actor } from '../http/request-context.ts';
 
@@ -37,7 +38,7 @@ export class RedisRevocationNotes implements RevocationNotes {
   constructor(private readonly redis: Redis, private readonly prefix: string, private readonly ttlMs = REMEMBER_MS + 60_000) {}
 
   private key(keyId: string): string {
-    return `${this.prefix}revoked-key:${keyId}`;
+    return redisKeys(this.prefix).revokedKey(keyId);
   }
 
   async add(keyIds: readonly string[]): Promise<void> {

@@ -41,6 +41,13 @@ export interface RedisKeys {
   invalidPendingKills: string;
   /** string: the kill reconciler's token while it writes pending kills (SET NX PX). */
   killReconcileLock: string;
+  /**
+   * string, self-expiring: "this API key was revoked", so every controller process drops the key
+   * from its outage cache of verified keys (the controller's RedisRevocationNotes).
+   */
+  revokedKey(keyId: string): string;
+  /** BullMQ prefix of the workers' propagation sweep queue (BullMQ names its own keys below it). */
+  sweepQueuePrefix: string;
 }
 
 /** The names under one prefix (default `fs:`). */
@@ -57,5 +64,7 @@ export function redisKeys(prefix: string = DEFAULT_KEY_PREFIX): RedisKeys {
     pendingKills: `${prefix}pending-kills`,
     invalidPendingKills: `${prefix}pending-kills:bad`,
     killReconcileLock: `${prefix}kill-reconcile-lock`,
+    revokedKey: (keyId) => `${prefix}revoked-key:${keyId}`,
+    sweepQueuePrefix: `${prefix}bull`,
   };
 }

@@ -6,6 +6,7 @@
  * Redis connection comes back, because a Redis that restarted empty lost it too.
  */
 import type { Database } from '@flagship/controller';
+import { redisKeys } from '@flagship/evaluator/propagation';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
@@ -58,7 +59,7 @@ export class PropagationSweep {
   }
 
   async start(): Promise<void> {
-    const prefix = `${this.o.prefix}bull`;
+    const prefix = redisKeys(this.o.prefix).sweepQueuePrefix;
     this.queue = new Queue(QUEUE, { connection: this.queueConnection, prefix });
     this.queue.on('error', () => {});
     this.worker = new Worker(QUEUE, async () => {
