@@ -213,7 +213,7 @@ describe('kill switch with the database down', () => {
     expect(await reconciler.reconcileOnce()).toBe(0);
   });
 
-  it('only connection failures fall back to Redis; a refused kill (404) does not', async () => {
+  it('only connection failures fall back to Redis; a refused kill (NOT_FOUND, a 404 over HTTP) does not', async () => {
     const prefix = uniquePrefix();
     const r = testRedis(prefix);
     cleanups.push(() => r.cleanup());
@@ -224,7 +224,7 @@ describe('kill switch with the database down', () => {
     await expect(killWithRedisFallback(
       () => plane.services.flags.kill(ctx, 'p', 'no-such-flag', ['prod'], 'x'),
       () => emergency.kill({ projectKey: 'p', flagKey: 'no-such-flag', environments: ['prod'], actor: ctx.actor, reason: 'x' }),
-    )).rejects.toMatchObject({ status: 404 });
+    )).rejects.toMatchObject({ code: 'NOT_FOUND' });
     expect(await r.redis.hlen(redisKeys(prefix).pendingKills)).toBe(0);
     expect(isDatabaseUnavailable(Object.assign(new Error('x'), { code: 'ECONNREFUSED' }))).toBe(true);
     expect(isDatabaseUnavailable(new Error('x', { cause: Object.assign(new Error('y'), { code: 'PROTOCOL_CONNECTION_LOST' }) }))).toBe(true);
