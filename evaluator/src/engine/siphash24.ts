@@ -166,10 +166,13 @@ const TWO_POW_32_MOD_BUCKETS = 4294967296 % 100_000;
  */
 export function sipHashBucket(key: SipKey, message: string): number {
   if (message.length <= WASM_MAX_CHARS) return hashWithWasm(key, message);
-  if (!loaded) {
-    initSipHash();
-    if (message.length <= WASM_MAX_CHARS) return hashWithWasm(key, message);
-  }
+  return sipHashBucketCold(key, message);
+}
+
+// Kept out of sipHashBucket so that its body, which V8 inlines into the engine's split path,
+// stays the size it had before the module was loaded lazily: the load costs the hot path nothing.
+function sipHashBucketCold(key: SipKey, message: string): number {
+  if (!loaded && initSipHash() === 'wasm' && message.length <= WASM_MAX_CHARS) return hashWithWasm(key, message);
   return sipHashBucketJs(key, message);
 }
 
