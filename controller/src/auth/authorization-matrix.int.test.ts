@@ -202,7 +202,7 @@ describe.each(DIALECTS)('authorization matrix on %s', (dialect) => {
       { name: 'import a config change into e.a', want: { all: 200, right: 200, wrong: 403 },
         send: async (token) => {
           const doc = (await t.request('GET', `${E}/a/export`)).body;
-          for (const f of Object.values(doc.flags) as Array<{ config: { targets: unknown[] } }>) f.config.targets = [{ variant: 'on', values: [`i${++n}`] }];
+          for (const f of Object.values<{ config: { targets: unknown[] } }>(doc.flags)) f.config.targets = [{ variant: 'on', values: [`i${++n}`] }];
           return (await t.request('POST', `${E}/a/import`, { token, body: doc })).status;
         },
         effect: (b, a) => config(a, 'e.a').targets[0].values[0] === `i${n}` && a.flags.every((f) => f.archived === 0) && JSON.stringify(a.flags) === JSON.stringify(b.flags) },

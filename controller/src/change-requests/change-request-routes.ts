@@ -61,9 +61,9 @@ export function changeRequestRoutes(crs: ChangeRequestService): Route[] {
         if (kind === 'segment') {
           if (!ENTITY_KEY.test(body.segmentKey as string)) throw badRequest('malformed segment key', [{ path: 'segmentKey', message: `must match ${ENTITY_KEY}` }]);
           if (body.action === 'delete' && body.segment !== undefined) throw badRequest('a delete takes no segment', [{ path: 'segment', message: 'must be absent when action is delete' }]);
-          if (body.action !== 'delete' && body.segment === undefined) throw badRequest('the proposed segment is missing', [{ path: 'segment', message: `required when action is ${body.action}` }]);
+          if (body.action !== 'delete' && body.segment === undefined) throw badRequest('the proposed segment is missing', [{ path: 'segment', message: `required when action is ${String(body.action)}` }]);
           const inner = (body.segment as Record<string, unknown> | undefined)?.key;
-          if (inner !== undefined && inner !== body.segmentKey) throw badRequest('the segment key differs from segmentKey', [{ path: 'segment.key', message: `must be ${body.segmentKey}` }]);
+          if (inner !== undefined && inner !== body.segmentKey) throw badRequest('the segment key differs from segmentKey', [{ path: 'segment.key', message: `must be ${String(body.segmentKey)}` }]);
         }
         return publicView(await crs.create(ctx, p, e, { ...(body as Omit<NewChangeRequest, 'kind'>), kind }));
       },

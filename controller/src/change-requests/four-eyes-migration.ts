@@ -13,6 +13,7 @@ import { type Kysely, type Migration, sql } from 'kysely';
 
 export function fourEyesMigration(doc: ReturnType<typeof sql>): Migration {
   return {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a migration runs against the schema as it was then, not today's Database type
     async up(k: Kysely<any>) {
       await k.schema.alterTable('api_keys').addColumn('owner', 'varchar(255)', (c) => c.notNull().defaultTo('')).execute();
       await k.updateTable('api_keys').set({ owner: sql.ref('name') }).execute();
@@ -25,7 +26,7 @@ export function fourEyesMigration(doc: ReturnType<typeof sql>): Migration {
       await k.schema.alterTable('change_requests').addColumn('author_owner', 'varchar(255)', (c) => c.notNull().defaultTo('')).execute();
       const keys = await k.selectFrom('api_keys').select(['id', 'owner']).execute();
       for (const key of keys) {
-        await k.updateTable('change_requests').set({ author_owner: key.owner }).where('author_key_id', '=', String(key.id)).execute();
+        await k.updateTable('change_requests').set({ author_owner: key.owner as string }).where('author_key_id', '=', String(key.id)).execute();
       }
       await k.updateTable('change_requests').set({ author_owner: sql.ref('author_name') }).where('author_owner', '=', '').execute();
 

@@ -40,7 +40,7 @@ export function environmentRoutes(envs: EnvironmentService): Route[] {
         const body = jsonBody(req);
         checkShape(body, { name: { type: 'string', max: 255 }, requireApproval: { type: 'boolean' }, version: { type: 'integer' } });
         const version = expectedVersion(req, body.version);
-        const env = await envs.update(ctx, p, e, version, body as { name?: string; requireApproval?: boolean });
+        const env = await envs.update(ctx, p, e, version, body);
         reply.etag(env.version);
         return env;
       },

@@ -25,7 +25,7 @@ const STATUS_OF = new Map<abstract new (...args: never[]) => DomainError, number
 
 /** The status of a domain error: its class's, or the nearest ancestor's in {@link STATUS_OF}. */
 export function statusOf(error: DomainError): number {
-  for (let c = error.constructor; c && c !== DomainError; c = Object.getPrototypeOf(c)) {
+  for (let c: unknown = error.constructor; c && c !== DomainError; c = Object.getPrototypeOf(c)) {
     const status = STATUS_OF.get(c as abstract new (...args: never[]) => DomainError);
     if (status !== undefined) return status;
   }
@@ -48,7 +48,7 @@ export function errorHandler(log: (message: string, error: unknown) => void) {
     // A write that could not get SQLite's lock in time (or a statement outside the unit of work
     // refused it) wrote nothing: the client may simply try again.
     const busy = error instanceof DatabaseBusyError || isDatabaseBusy(error) ? databaseBusy(BUSY_RETRY_AFTER_SECONDS) : undefined;
-    const known = error instanceof DomainError ? error : busy ?? fromFramework((error ?? {}) as { status?: number; type?: string });
+    const known = error instanceof DomainError ? error : busy ?? fromFramework((error ?? {}));
     const requestId = (res.locals.requestId as string | undefined) ?? '';
     if (busy && !(error instanceof DomainError)) log(`database busy in ${req.method} ${req.originalUrl} (request ${requestId}): answered 503`, error);
     if (!known) log(`unhandled error in ${req.method} ${req.originalUrl} (request ${requestId})`, error);

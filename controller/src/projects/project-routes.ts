@@ -39,7 +39,7 @@ export function projectRoutes(projects: ProjectService): Route[] {
         const body = jsonBody(req);
         checkShape(body, { name: { type: 'string', max: 255 }, description: { type: 'string', max: 10_000 }, version: { type: 'integer' } });
         const version = expectedVersion(req, body.version);
-        const p = await projects.update(ctx, key, version, body as { name?: string; description?: string });
+        const p = await projects.update(ctx, key, version, body);
         reply.etag(p.version);
         return p;
       },

@@ -50,8 +50,9 @@ export function rolloutRoutes(rollouts: RolloutService, policies: PolicyCatalog)
     {
       method: 'get', path: `${API}/policies/:policyName`, summary: 'Get a ramp policy', access: { role: 'viewer', scope: 'any' }, success: 'ok',
       handle: ({ req }) => {
-        const policy = policies.get(String(req.params.policyName));
-        if (!policy) throw notFound(`policy ${req.params.policyName}`);
+        const name = String(req.params.policyName);
+        const policy = policies.get(name);
+        if (!policy) throw notFound(`policy ${name}`);
         return policyView(policy);
       },
     },

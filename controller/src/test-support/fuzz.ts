@@ -92,7 +92,7 @@ export function hostileYaml(r: () => number, valid: string, sizeLimit: number): 
     const [open, close] = pick(r, [['[', ']'], ['{a: ', '}'], ['[a: ', ']'], ['{', '}'], ['[[{x: ', '}]]']]);
     // Unclosed, a body within the pre-scan's bound is refused by the parser first: also right.
     const closed = r() < 0.5;
-    return { kind: 'deep flow', body: `flags: ${open!.repeat(depth)}${closed ? close!.repeat(depth) : ''}`, ...(depth > 64 ? { expect: closed ? ['TOO_DEEP'] : ['TOO_DEEP', 'INVALID_YAML'] } : {}) };
+    return { kind: 'deep flow', body: `flags: ${open.repeat(depth)}${closed ? close.repeat(depth) : ''}`, ...(depth > 64 ? { expect: closed ? ['TOO_DEEP'] : ['TOO_DEEP', 'INVALID_YAML'] } : {}) };
   }
   if (dice < 24) {
     const shape = Math.floor(r() * 4);

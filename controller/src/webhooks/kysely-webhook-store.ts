@@ -3,7 +3,7 @@ import type { Database } from '../db/schema.ts';
 import type { WebhookOutboxRow, WebhookOutboxStore, WebhookRecord, WebhookStore } from './webhook-store.ts';
 
 type Row = { id: number; url: string; secret: string; events: string; created_by: string; created_at: string };
-const toRecord = (r: Row): WebhookRecord => ({ id: Number(r.id), url: r.url, secret: r.secret, events: JSON.parse(r.events), createdBy: r.created_by, createdAt: r.created_at });
+const toRecord = (r: Row): WebhookRecord => ({ id: Number(r.id), url: r.url, secret: r.secret, events: JSON.parse(r.events) as string[], createdBy: r.created_by, createdAt: r.created_at });
 
 export class KyselyWebhookStore implements WebhookStore {
   constructor(private readonly db: Kysely<Database>) {}
@@ -45,7 +45,7 @@ export class KyselyWebhookOutboxStore implements WebhookOutboxStore {
 
   async list(limit: number): Promise<WebhookOutboxRow[]> {
     const rows = await this.db.selectFrom('webhook_outbox').selectAll().orderBy('created_at').orderBy('id').limit(limit).execute();
-    return rows.map((r) => ({ id: r.id, webhookId: Number(r.webhook_id), event: r.event, payload: JSON.parse(r.payload), createdAt: r.created_at }));
+    return rows.map((r) => ({ id: r.id, webhookId: Number(r.webhook_id), event: r.event, payload: JSON.parse(r.payload) as Record<string, unknown>, createdAt: r.created_at }));
   }
 
   async delete(ids: readonly string[]): Promise<number> {

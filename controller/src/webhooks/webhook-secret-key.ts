@@ -35,7 +35,7 @@ export async function resolveWebhookSecretKey(o: { configured: Buffer | undefine
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     const winner = await readKeyFile(file);
-    if (!winner) throw new Error(`${file} exists but holds no 32-byte key (64 hex digits)`);
+    if (!winner) throw new Error(`${file} exists but holds no 32-byte key (64 hex digits)`, { cause: error });
     return { key: winner, source: 'file', file };
   } finally {
     await rm(temp, { force: true });

@@ -164,6 +164,7 @@ export class WebhookService implements RolloutNotifier {
       }
     }
     if (queued.length > 0) await this.uow.write((s) => s.webhookOutbox.delete(queued));
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- rethrows what the queue threw, as it was
     if (failure !== undefined) throw failure;
     return queued.length;
   }
