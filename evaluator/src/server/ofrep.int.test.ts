@@ -172,7 +172,7 @@ describe('hostile input', () => {
   });
 
   it('answers each with the OFREP error shape, never a 5xx, and keeps serving', async () => {
-    const cases: Array<[string, string | unknown, number, string]> = [
+    const cases: Array<[string, unknown, number, string]> = [
       ['malformed JSON', '{"context": {"targetingKey": "u"', 400, 'PARSE_ERROR'],
       ['empty body', '', 400, 'PARSE_ERROR'],
       ['missing context', { ctx: {} }, 400, 'INVALID_CONTEXT'],
@@ -206,7 +206,7 @@ describe('hostile input', () => {
     const reply = await new Promise<string>((resolve) => {
       const socket = connect(server!.port, '127.0.0.1', () => socket.write('NOT HTTP AT ALL\r\n\r\n'));
       let text = '';
-      socket.on('data', (d) => { text += d; });
+      socket.on('data', (d: Buffer) => { text += d.toString(); });
       socket.on('close', () => resolve(text));
       socket.on('error', () => resolve(text));
     });
@@ -342,7 +342,7 @@ describe('operations endpoints', () => {
     const reader = res.body!.getReader();
     let text = '';
     await fx.publish(typesSnapshot('prod', 2), ['key-prod']);
-    while (!text.includes('id: 2')) text += Buffer.from((await reader.read()).value!).toString();
+    while (!text.includes('id: 2')) text += Buffer.from((await reader.read()).value).toString();
     expect(text).toMatch(/event: message\ndata: \{"type":"refetchEvaluation","etag":"\\"2\\"","lastModified":\d+\}/);
     controller.abort();
   });

@@ -6,7 +6,6 @@
  * the reply path. The reply objects are preallocated per server: the hot path builds no objects
  * of its own beyond what node:http needs.
  */
-import type { EvaluationContext } from '../../model/result.ts';
 import type { Admission } from '../admission.ts';
 import type { SdkKeyAuth } from '../auth/sdk-key-auth.ts';
 import { createBodyReader, takeBody, type BodyReader } from '../http/body-reader.ts';
@@ -82,12 +81,12 @@ export class OfrepHandler {
       return;
     }
     if (single) {
-      evaluateSingle(state.view, req.flagKey, context as EvaluationContext, req.flagType, reply);
+      evaluateSingle(state.view, req.flagKey, context, req.flagType, reply);
       replies.ofrep(req, reply, undefined);
       return;
     }
     const bulk = this.bulkReply;
-    evaluateBulk(state.view, context as EvaluationContext, this.eventStreamsFor(req), bulk);
+    evaluateBulk(state.view, context, this.eventStreamsFor(req), bulk);
     const etag = bulk.etag;
     const out = bulk.body;
     bulk.body = EMPTY;

@@ -38,7 +38,7 @@ interface Subscriber {
   /** sha256 of the SDK key that opened the stream (as listed in envelopes' sdkKeyHashes). */
   readonly keyHash: string;
   /** Frees the stream's place in the counts (idempotent). */
-  remove(): void;
+  remove: () => void;
 }
 
 /** The SSE connections, per environment. */
@@ -82,7 +82,7 @@ export class SseHub {
     const subscriber: Subscriber = {
       res, format, keyHash,
       remove: () => {
-        if (!set!.delete(subscriber)) return;
+        if (!set.delete(subscriber)) return;
         this.count--;
         const n = (this.perKey.get(keyHash) ?? 1) - 1;
         if (n <= 0) this.perKey.delete(keyHash);
