@@ -2,7 +2,13 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['evaluator/**/*.test.ts', 'controller/**/*.test.ts', 'workers/**/*.test.ts', 'testing/**/*.test.ts', 'scripts/**/*.test.ts'],
+    include: [
+      'evaluator/**/*.test.ts',
+      'controller/**/*.test.ts',
+      'workers/**/*.test.ts',
+      'testing/**/*.test.ts',
+      'scripts/**/*.test.ts',
+    ],
     exclude: ['**/node_modules/**'],
     testTimeout: 60_000,
     hookTimeout: 60_000,

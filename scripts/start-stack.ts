@@ -17,10 +17,16 @@ function fail(message: string): never {
 
 const env = process.env;
 const port = env.PORT ? Number(env.PORT) : 4000;
-if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`PORT must be an integer 0..65535, got ${JSON.stringify(env.PORT)}`);
+if (!Number.isInteger(port) || port < 0 || port > 65535)
+  fail(`PORT must be an integer 0..65535, got ${JSON.stringify(env.PORT)}`);
 const workersMetricsPort = env.WORKERS_METRICS_PORT ? Number(env.WORKERS_METRICS_PORT) : undefined;
-if (workersMetricsPort !== undefined && (!Number.isInteger(workersMetricsPort) || workersMetricsPort < 0 || workersMetricsPort > 65535)) {
-  fail(`WORKERS_METRICS_PORT must be an integer 0..65535 (0: a free one), got ${JSON.stringify(env.WORKERS_METRICS_PORT)}`);
+if (
+  workersMetricsPort !== undefined &&
+  (!Number.isInteger(workersMetricsPort) || workersMetricsPort < 0 || workersMetricsPort > 65535)
+) {
+  fail(
+    `WORKERS_METRICS_PORT must be an integer 0..65535 (0: a free one), got ${JSON.stringify(env.WORKERS_METRICS_PORT)}`,
+  );
 }
 const evaluatorPorts = (env.EVALUATOR_PORTS || '4100,4101').split(',').map((s) => Number(s.trim()));
 if (evaluatorPorts.length < 1 || evaluatorPorts.some((p) => !Number.isInteger(p) || p < 1 || p > 65535)) {
@@ -29,10 +35,16 @@ if (evaluatorPorts.length < 1 || evaluatorPorts.some((p) => !Number.isInteger(p)
 
 let shuttingDown = false;
 let stack: Awaited<ReturnType<typeof startLocalStack>> | undefined;
-const onUnexpectedExit = (child: { name: string; lastLines: string[] }, code: number | null, signal: NodeJS.Signals | null) => {
+const onUnexpectedExit = (
+  child: { name: string; lastLines: string[] },
+  code: number | null,
+  signal: NodeJS.Signals | null,
+) => {
   if (shuttingDown) return;
   shuttingDown = true;
-  console.error(`\nstart-stack: ${child.name} exited (${signal ?? `code ${code}`}); its last lines:\n  ${child.lastLines.slice(-20).join('\n  ')}\nstart-stack: stopping the rest`);
+  console.error(
+    `\nstart-stack: ${child.name} exited (${signal ?? `code ${code}`}); its last lines:\n  ${child.lastLines.slice(-20).join('\n  ')}\nstart-stack: stopping the rest`,
+  );
   const done = () => process.exit(typeof code === 'number' && code !== 0 ? code : 1);
   // During start-up, startLocalStack notices the exit, stops what it started (the private Redis
   // too) and throws: the catch below exits then.
@@ -44,7 +56,11 @@ const shutdown = (signal: NodeJS.Signals) => {
   shuttingDown = true;
   console.log(`\nstart-stack: ${signal}: stopping the stack`);
   const done = () => process.exit(0);
-  if (stack) void stack.supervisor.stopAll(signal).then(() => stack!.privateRedis?.stop()).then(done, done);
+  if (stack)
+    void stack.supervisor
+      .stopAll(signal)
+      .then(() => stack!.privateRedis?.stop())
+      .then(done, done);
   else process.exit(130);
 };
 process.on('SIGINT', () => shutdown('SIGINT'));
@@ -52,8 +68,14 @@ process.on('SIGTERM', () => shutdown('SIGTERM'));
 
 try {
   stack = await startLocalStack({
-    controllerPort: port, evaluatorPorts, workersMetricsPort, redisUrl: env.REDIS_URL || undefined, databaseUrl: env.DATABASE_URL || undefined,
-    dataDir: env.DATA_DIR || undefined, adminToken: env.ADMIN_TOKEN || undefined, keyPrefix: env.REDIS_KEY_PREFIX || undefined,
+    controllerPort: port,
+    evaluatorPorts,
+    workersMetricsPort,
+    redisUrl: env.REDIS_URL || undefined,
+    databaseUrl: env.DATABASE_URL || undefined,
+    dataDir: env.DATA_DIR || undefined,
+    adminToken: env.ADMIN_TOKEN || undefined,
+    keyPrefix: env.REDIS_KEY_PREFIX || undefined,
     supervisor: { onUnexpectedExit },
   });
 } catch (error) {
@@ -70,7 +92,10 @@ const lines = [
   '',
   'flagship local stack is up',
   `  admin API      ${s.apiUrl}`,
-  ...s.evaluatorUrls.map((u, i) => `  evaluator ${i + 1}    ${u}  (OFREP ${u}/ofrep/v1/evaluate/flags, /healthz, /readyz; admin ${s.evaluatorAdminUrls[i]}/metrics, /readyz, 127.0.0.1 only)`),
+  ...s.evaluatorUrls.map(
+    (u, i) =>
+      `  evaluator ${i + 1}    ${u}  (OFREP ${u}/ofrep/v1/evaluate/flags, /healthz, /readyz; admin ${s.evaluatorAdminUrls[i]}/metrics, /readyz, 127.0.0.1 only)`,
+  ),
   `  workers        ${s.workersMetricsUrl}/metrics, /healthz  (127.0.0.1 only)`,
   `  redis          ${maskUrl(s.redisUrl)}${s.privateRedis ? '  (private redis-server, no persistence; stops with the stack)' : ''}`,
   `  admin key      ${shownToken ?? (env.ADMIN_TOKEN ? '(the one in ADMIN_TOKEN)' : '(not shown: the database already had an admin key; it was printed at first start. Set ADMIN_TOKEN to choose one.)')}`,

@@ -19,11 +19,19 @@ import {
 /** A tiny /metrics target with one counter, standing in for a real service. */
 async function startTarget(): Promise<{ server: Server; address: string; counter: Counter }> {
   const registry = new Registry();
-  const counter = new Counter({ name: 'harness_test_events_total', help: 'test events', labelNames: ['kind'], registers: [registry] });
+  const counter = new Counter({
+    name: 'harness_test_events_total',
+    help: 'test events',
+    labelNames: ['kind'],
+    registers: [registry],
+  });
   // Exists at 0 from the first scrape, so increase() sees every later increment.
   counter.labels('a').inc(0);
   const server = createServer((req, res) => {
-    if (req.url !== '/metrics') { res.writeHead(404).end(); return; }
+    if (req.url !== '/metrics') {
+      res.writeHead(404).end();
+      return;
+    }
     void registry.metrics().then((text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -52,7 +52,8 @@ const POLL_MS = 100;
  */
 export async function startPrometheus(options: PrometheusHarnessOptions): Promise<PrometheusHarness> {
   const scrapeInterval = options.scrapeInterval ?? '1s';
-  if (!/^\d+(ms|s|m)$/.test(scrapeInterval)) throw new Error(`scrapeInterval must be a Prometheus duration like "1s", got "${scrapeInterval}"`);
+  if (!/^\d+(ms|s|m)$/.test(scrapeInterval))
+    throw new Error(`scrapeInterval must be a Prometheus duration like "1s", got "${scrapeInterval}"`);
   for (const t of options.targets) assertTarget(t);
 
   const dir = await mkdtemp(join(tmpdir(), 'prom-harness-'));
@@ -124,14 +125,20 @@ async function launch(configFile: string, dataDir: string, port: number, readyTi
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
-  const keep = (d: Buffer) => { output = (output + d.toString()).slice(-4_000); };
+  const keep = (d: Buffer) => {
+    output = (output + d.toString()).slice(-4_000);
+  };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let spawnError: Error | undefined;
-  child.once('error', (err) => { spawnError = err; });
+  child.once('error', (err) => {
+    spawnError = err;
+  });
   // If the test process dies without calling stop(), do not leave an orphan Prometheus behind.
-  const killOnExit = () => { child.kill('SIGKILL'); };
+  const killOnExit = () => {
+    child.kill('SIGKILL');
+  };
   process.once('exit', killOnExit);
 
   const stop = async () => {
@@ -147,10 +154,15 @@ async function launch(configFile: string, dataDir: string, port: number, readyTi
   const deadline = Date.now() + readyTimeoutMs;
   const maxAttempts = Math.ceil(readyTimeoutMs / POLL_MS) + 1;
   for (let attempt = 0; attempt < maxAttempts && Date.now() < deadline; attempt++) {
-    if (spawnError) { await stop(); throw new Error(`cannot start ${PROMETHEUS_BIN}: ${spawnError.message}`); }
+    if (spawnError) {
+      await stop();
+      throw new Error(`cannot start ${PROMETHEUS_BIN}: ${spawnError.message}`);
+    }
     if (child.exitCode !== null || child.signalCode !== null) {
       await stop();
-      throw new Error(`prometheus exited at start (code ${child.exitCode}, signal ${child.signalCode}): ${output.trim()}`);
+      throw new Error(
+        `prometheus exited at start (code ${child.exitCode}, signal ${child.signalCode}): ${output.trim()}`,
+      );
     }
     try {
       const res = await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(1_000) });
@@ -167,7 +179,11 @@ async function launch(configFile: string, dataDir: string, port: number, readyTi
 
 /** Thrown when Prometheus cannot be reached at all (refused, reset, DNS); `code` is the errno. */
 export class PrometheusUnreachableError extends Error {
-  constructor(readonly url: string, readonly code: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly url: string,
+    readonly code: string,
+    options?: { cause?: unknown },
+  ) {
     super(`Prometheus at ${url} unreachable: ${code}`, options);
     this.name = 'PrometheusUnreachableError';
   }
@@ -175,7 +191,11 @@ export class PrometheusUnreachableError extends Error {
 
 /** Thrown when Prometheus answers with `status: "error"` (e.g. `bad_data` for a parse error). */
 export class PrometheusQueryError extends Error {
-  constructor(readonly httpStatus: number, readonly errorType: string, message: string) {
+  constructor(
+    readonly httpStatus: number,
+    readonly errorType: string,
+    message: string,
+  ) {
     super(`Prometheus query failed (HTTP ${httpStatus}, ${errorType}): ${message}`);
     this.name = 'PrometheusQueryError';
   }
@@ -245,7 +265,9 @@ export async function waitForSeries(
     // A quarter of a 1 s scrape interval: fast enough to see a new sample, cheap for Prometheus.
     await sleep(Math.min(250, Math.max(0, deadline - Date.now())));
   }
-  throw new Error(`waitForSeries timed out after ${timeoutMs} ms for ${query}; last result: ${JSON.stringify(last instanceof Error ? last.message : last)}`);
+  throw new Error(
+    `waitForSeries timed out after ${timeoutMs} ms for ${query}; last result: ${JSON.stringify(last instanceof Error ? last.message : last)}`,
+  );
 }
 
 // The same free-port finder the local stack uses.

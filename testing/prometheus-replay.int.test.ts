@@ -1,6 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PrometheusHarness, startPrometheus } from './prometheus-harness.ts';
-import { formatSampleValue, type ReplayAnswer, type ReplayPrometheus, startReplayPrometheus } from './prometheus-replay.ts';
+import {
+  formatSampleValue,
+  type ReplayAnswer,
+  type ReplayPrometheus,
+  startReplayPrometheus,
+} from './prometheus-replay.ts';
 
 interface Raw {
   status: number;
@@ -9,7 +14,9 @@ interface Raw {
 }
 
 async function get(base: string, query: string): Promise<Raw> {
-  const res = await fetch(`${base}/api/v1/query?${new URLSearchParams({ query })}`, { signal: AbortSignal.timeout(5_000) });
+  const res = await fetch(`${base}/api/v1/query?${new URLSearchParams({ query })}`, {
+    signal: AbortSignal.timeout(5_000),
+  });
   return { status: res.status, contentType: res.headers.get('content-type'), body: await res.json() };
 }
 
@@ -27,7 +34,11 @@ async function post(base: string, query: string): Promise<Raw> {
 function shape(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(shape);
   if (v !== null && typeof v === 'object') {
-    return Object.fromEntries(Object.keys(v).sort().map((k) => [k, shape((v as Record<string, unknown>)[k])]));
+    return Object.fromEntries(
+      Object.keys(v)
+        .sort()
+        .map((k) => [k, shape((v as Record<string, unknown>)[k])]),
+    );
   }
   return typeof v;
 }
@@ -43,7 +54,12 @@ const cases: { name: string; promql: string; answer: ReplayAnswer; value?: strin
   { name: '+Inf', promql: 'vector(1/0)', answer: { value: Infinity }, value: '+Inf' },
   { name: '-Inf', promql: 'vector(-1/0)', answer: { value: -Infinity }, value: '-Inf' },
   { name: 'a large value', promql: 'vector(1e21)', answer: { value: 1e21 }, value: '1e+21' },
-  { name: 'a just-below-large value', promql: 'vector(123456789012345680000)', answer: { value: 123456789012345680000 }, value: '123456789012345680000' },
+  {
+    name: 'a just-below-large value',
+    promql: 'vector(123456789012345680000)',
+    answer: { value: 123456789012345680000 },
+    value: '123456789012345680000',
+  },
   { name: 'a tiny value', promql: 'vector(1.5e-7)', answer: { value: 1.5e-7 }, value: '1.5e-07' },
   { name: 'a small value', promql: 'vector(0.000001)', answer: { value: 0.000001 }, value: '0.000001' },
   { name: 'negative zero', promql: 'vector(-0)', answer: { value: -0 } },
@@ -66,24 +82,31 @@ describe('startReplayPrometheus', () => {
     await prom?.stop();
   });
 
-  it.each(cases)('answers $name with the same shape, status and value text as the real Prometheus', async ({ promql, value }) => {
-    const real = await get(prom.url, promql);
-    const fake = await get(replay.url, promql);
-    expect(fake.status).toBe(real.status);
-    expect(fake.contentType).toBe(real.contentType);
-    expect(shape(fake.body)).toEqual(shape(real.body));
-    const realBody = real.body as { status: string; errorType?: string; data?: { resultType: string; result: { metric: object; value: [number, string] }[] } };
-    const fakeBody = fake.body as typeof realBody;
-    expect(fakeBody.status).toBe(realBody.status);
-    expect(fakeBody.errorType).toBe(realBody.errorType);
-    expect(fakeBody.data?.resultType).toBe(realBody.data?.resultType);
-    // Same value text (how "NaN", "+Inf" and big/small floats are spelled), and a comparable clock.
-    const [realTs, realValue] = realBody.data?.result[0]?.value ?? [];
-    const [fakeTs, fakeValue] = fakeBody.data?.result[0]?.value ?? [];
-    expect(fakeValue).toBe(realValue);
-    if (value !== undefined) expect(fakeValue).toBe(value);
-    if (realTs !== undefined) expect(Math.abs(fakeTs! - realTs)).toBeLessThan(5);
-  });
+  it.each(cases)(
+    'answers $name with the same shape, status and value text as the real Prometheus',
+    async ({ promql, value }) => {
+      const real = await get(prom.url, promql);
+      const fake = await get(replay.url, promql);
+      expect(fake.status).toBe(real.status);
+      expect(fake.contentType).toBe(real.contentType);
+      expect(shape(fake.body)).toEqual(shape(real.body));
+      const realBody = real.body as {
+        status: string;
+        errorType?: string;
+        data?: { resultType: string; result: { metric: object; value: [number, string] }[] };
+      };
+      const fakeBody = fake.body as typeof realBody;
+      expect(fakeBody.status).toBe(realBody.status);
+      expect(fakeBody.errorType).toBe(realBody.errorType);
+      expect(fakeBody.data?.resultType).toBe(realBody.data?.resultType);
+      // Same value text (how "NaN", "+Inf" and big/small floats are spelled), and a comparable clock.
+      const [realTs, realValue] = realBody.data?.result[0]?.value ?? [];
+      const [fakeTs, fakeValue] = fakeBody.data?.result[0]?.value ?? [];
+      expect(fakeValue).toBe(realValue);
+      if (value !== undefined) expect(fakeValue).toBe(value);
+      if (realTs !== undefined) expect(Math.abs(fakeTs! - realTs)).toBeLessThan(5);
+    },
+  );
 
   it('accepts a POST form body like the real one, and an explicit time', async () => {
     const real = await post(prom.url, 'vector(0.25)');
@@ -120,7 +143,9 @@ describe('replay stats and latency', () => {
       // Concurrent queries wait in parallel: 50 ms each, not 20 x 50 ms.
       expect(Date.now() - started).toBeGreaterThanOrEqual(50);
       expect(Date.now() - started).toBeLessThan(900);
-      expect(answers[0]?.body).toMatchObject({ data: { result: [{ metric: { variant: 'treatment' }, value: [expect.any(Number), '1'] }] } });
+      expect(answers[0]?.body).toMatchObject({
+        data: { result: [{ metric: { variant: 'treatment' }, value: [expect.any(Number), '1'] }] },
+      });
       const boom = await get(replay.url, 'boom');
       expect(boom.status).toBe(500);
       expect(boom.body).toMatchObject({ status: 'error', errorType: 'internal' });

@@ -55,7 +55,10 @@ export async function startReplayPrometheus(options: ReplayPrometheusOptions): P
     latencyMs === 0
       ? Promise.resolve()
       : new Promise<void>((resolve) => {
-          const t = setTimeout(() => { timers.delete(t); resolve(); }, latencyMs);
+          const t = setTimeout(() => {
+            timers.delete(t);
+            resolve();
+          }, latencyMs);
           timers.add(t);
         });
 
@@ -69,8 +72,20 @@ export async function startReplayPrometheus(options: ReplayPrometheusOptions): P
     queries++;
     const query = params.get('query') ?? '';
     const time = params.has('time') ? Number(params.get('time')) : Date.now() / 1000;
-    if (query === '') return sendError(res, 400, 'bad_data', 'invalid parameter "query": 1:1: parse error: no expression found in input');
-    if (!Number.isFinite(time)) return sendError(res, 400, 'bad_data', `invalid parameter "time": cannot parse "${params.get('time')}" to a valid timestamp`);
+    if (query === '')
+      return sendError(
+        res,
+        400,
+        'bad_data',
+        'invalid parameter "query": 1:1: parse error: no expression found in input',
+      );
+    if (!Number.isFinite(time))
+      return sendError(
+        res,
+        400,
+        'bad_data',
+        `invalid parameter "time": cannot parse "${params.get('time')}" to a valid timestamp`,
+      );
     let answer: ReplayAnswer;
     try {
       answer = await options.answer(query);
@@ -79,7 +94,8 @@ export async function startReplayPrometheus(options: ReplayPrometheusOptions): P
     }
     await delay();
     if (answer === 'error') return sendError(res, 400, 'bad_data', `replay: query rejected: ${query}`);
-    const result = answer === 'empty' ? [] : [{ metric: answer.metric ?? {}, value: [time, formatSampleValue(answer.value)] }];
+    const result =
+      answer === 'empty' ? [] : [{ metric: answer.metric ?? {}, value: [time, formatSampleValue(answer.value)] }];
     sendJson(res, 200, { status: 'success', data: { resultType: 'vector', result } });
   };
 
@@ -114,7 +130,10 @@ export async function startReplayPrometheus(options: ReplayPrometheusOptions): P
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => { server.off('error', reject); resolve(); });
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
   const port = (server.address() as AddressInfo).port;
 

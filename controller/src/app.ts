@@ -71,7 +71,9 @@ export interface RolloutWiring {
   clock?: () => number;
 }
 
-const unconfigured = (what: string) => async () => { throw new Error(`${what} is not configured (no REDIS_URL wiring)`); };
+const unconfigured = (what: string) => async () => {
+  throw new Error(`${what} is not configured (no REDIS_URL wiring)`);
+};
 
 export interface Services {
   apiKeys: ApiKeyService;
@@ -103,8 +105,11 @@ export function createControlPlaneOn(db: Kysely<Database>, options: AppOptions =
   const uow = new UnitOfWork(db, createKyselyStores, options.hooks);
   const policies = options.rollouts?.policies ?? new MapPolicyCatalog(new Map());
   const webhooks = new WebhookService(uow, {
-    box: new SecretBox(options.webhooks?.secretKey ?? randomBytes(32)), allow: options.webhooks?.allow ?? new WebhookAllowList(),
-    queue: options.rollouts?.deliveries ?? { enqueue: unconfigured('webhook delivery') }, now, ...(options.webhooks?.wake ? { wake: options.webhooks.wake } : {}),
+    box: new SecretBox(options.webhooks?.secretKey ?? randomBytes(32)),
+    allow: options.webhooks?.allow ?? new WebhookAllowList(),
+    queue: options.rollouts?.deliveries ?? { enqueue: unconfigured('webhook delivery') },
+    now,
+    ...(options.webhooks?.wake ? { wake: options.webhooks.wake } : {}),
   });
   // One cache of recently verified keys, for the kill switch during a database outage: the
   // middleware fills it, the services empty it on revocation.
@@ -119,12 +124,21 @@ export function createControlPlaneOn(db: Kysely<Database>, options: AppOptions =
     changeRequests: new ChangeRequestService(uow, now, () => services.rollouts, policies),
     flagsAsCode: new FlagsAsCodeService(uow, now),
     preview: new PreviewService(uow),
-    rollouts: new RolloutService(uow, policies, options.rollouts?.scheduler ?? { schedule: unconfigured('tick scheduling') },
-      webhooks, options.rollouts?.clock ?? Date.now, log),
+    rollouts: new RolloutService(
+      uow,
+      policies,
+      options.rollouts?.scheduler ?? { schedule: unconfigured('tick scheduling') },
+      webhooks,
+      options.rollouts?.clock ?? Date.now,
+      log,
+    ),
     webhooks,
   };
 
-  const routes = adminRoutes(services, { policies, ...(options.emergencyKill ? { emergencyKill: options.emergencyKill } : {}) });
+  const routes = adminRoutes(services, {
+    policies,
+    ...(options.emergencyKill ? { emergencyKill: options.emergencyKill } : {}),
+  });
   const app = createAdminApp({ routes, keys: services.apiKeys, verifiedKeys, log });
   return { app, routes, db, services, close: () => db.destroy() };
 }
@@ -133,7 +147,10 @@ export function createControlPlaneOn(db: Kysely<Database>, options: AppOptions =
  * Every admin route, in matching order: the one list the router serves, the OpenAPI document
  * describes and the authorization matrix test walks.
  */
-export function adminRoutes(services: Services, wiring: { policies: PolicyCatalog; emergencyKill?: EmergencyKiller }): Route[] {
+export function adminRoutes(
+  services: Services,
+  wiring: { policies: PolicyCatalog; emergencyKill?: EmergencyKiller },
+): Route[] {
   let document: Record<string, unknown> | undefined;
   const routes: Route[] = [
     ...openApiRoutes(() => (document ??= openApiDocument(routes))),
@@ -154,5 +171,8 @@ export function adminRoutes(services: Services, wiring: { policies: PolicyCatalo
 
 /** From configuration: opens the database the config names. */
 export function createControlPlane(config: Config, options: AppOptions = {}): ControlPlane {
-  return createControlPlaneOn(createDatabase({ databaseUrl: config.databaseUrl, sqliteFile: config.sqliteFile }), options);
+  return createControlPlaneOn(
+    createDatabase({ databaseUrl: config.databaseUrl, sqliteFile: config.sqliteFile }),
+    options,
+  );
 }

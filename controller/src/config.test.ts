@@ -31,8 +31,17 @@ describe('loadConfig', () => {
       // Own data folder and Redis prefixes: without the check the controller would start (and be
       // stopped by the timeout), and must not touch anyone else's data then.
       const run = spawnSync(process.execPath, ['--import', 'tsx', main], {
-        env: { ...process.env, ADMIN_TOKEN: 'x'.repeat(31), DATABASE_URL: '', DATA_DIR: dir, PORT: '0', REDIS_KEY_PREFIX: 'fs-config-test:', QUEUE_PREFIX: 'fs-config-test' },
-        encoding: 'utf8', timeout: 60_000,
+        env: {
+          ...process.env,
+          ADMIN_TOKEN: 'x'.repeat(31),
+          DATABASE_URL: '',
+          DATA_DIR: dir,
+          PORT: '0',
+          REDIS_KEY_PREFIX: 'fs-config-test:',
+          QUEUE_PREFIX: 'fs-config-test',
+        },
+        encoding: 'utf8',
+        timeout: 60_000,
       });
       expect(run.status).toBe(1);
       expect(run.stderr).toMatch(/ADMIN_TOKEN must be 32\.\.512 characters/);

@@ -48,7 +48,8 @@ function redisSettings(env: Record<string, string | undefined>) {
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const port = env.PORT === undefined || env.PORT === '' ? 4000 : Number(env.PORT);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`PORT must be an integer 0..65535, got ${JSON.stringify(env.PORT)}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new ConfigError(`PORT must be an integer 0..65535, got ${JSON.stringify(env.PORT)}`);
   const host = env.HOST || '127.0.0.1';
   const databaseUrl = env.DATABASE_URL || undefined;
   const databaseProblem = databaseUrl === undefined ? undefined : databaseUrlProblem(databaseUrl);
@@ -57,16 +58,40 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const adminToken = env.ADMIN_TOKEN || undefined;
   // 32 characters: a token a person picks is guessable at 16; generated keys have 47 (256 bits)
   // (docs/security.md). The upper bound is what the Authorization header parser accepts.
-  if (adminToken !== undefined && (adminToken.length < ADMIN_TOKEN_MIN_LENGTH || adminToken.length > 512 || /\s/.test(adminToken))) {
-    throw new ConfigError(`ADMIN_TOKEN must be ${ADMIN_TOKEN_MIN_LENGTH}..512 characters without spaces, got ${adminToken.length} characters`);
+  if (
+    adminToken !== undefined &&
+    (adminToken.length < ADMIN_TOKEN_MIN_LENGTH || adminToken.length > 512 || /\s/.test(adminToken))
+  ) {
+    throw new ConfigError(
+      `ADMIN_TOKEN must be ${ADMIN_TOKEN_MIN_LENGTH}..512 characters without spaces, got ${adminToken.length} characters`,
+    );
   }
   const { redisUrl, keyPrefix: redisKeyPrefix } = redisSettings(env);
   const queuePrefix = env.QUEUE_PREFIX || 'fsq';
-  if (!/^[A-Za-z0-9:_-]{1,64}$/.test(queuePrefix)) throw new ConfigError('QUEUE_PREFIX must be 1..64 letters, digits, ":", "_" or "-"');
+  if (!/^[A-Za-z0-9:_-]{1,64}$/.test(queuePrefix))
+    throw new ConfigError('QUEUE_PREFIX must be 1..64 letters, digits, ":", "_" or "-"');
   const policiesDir = resolve(env.POLICIES_DIR || './policies');
   const webhookSecretKey = env.WEBHOOK_SECRET_KEY ? parseSecretKey(env.WEBHOOK_SECRET_KEY) : undefined;
-  if (env.WEBHOOK_SECRET_KEY && !webhookSecretKey) throw new ConfigError('WEBHOOK_SECRET_KEY must be 32 bytes as 64 hex digits or base64 (e.g. openssl rand -hex 32)');
+  if (env.WEBHOOK_SECRET_KEY && !webhookSecretKey)
+    throw new ConfigError('WEBHOOK_SECRET_KEY must be 32 bytes as 64 hex digits or base64 (e.g. openssl rand -hex 32)');
   let webhookAllow: WebhookAllowList;
-  try { webhookAllow = WebhookAllowList.parse(env.WEBHOOK_ALLOW_HOSTS); } catch (e) { throw new ConfigError(`WEBHOOK_ALLOW_HOSTS: ${(e as Error).message}`); }
-  return { port, host, databaseUrl, dataDir, sqliteFile: join(dataDir, 'controller.sqlite'), adminToken, redisUrl, redisKeyPrefix, queuePrefix, policiesDir, webhookSecretKey, webhookAllow };
+  try {
+    webhookAllow = WebhookAllowList.parse(env.WEBHOOK_ALLOW_HOSTS);
+  } catch (e) {
+    throw new ConfigError(`WEBHOOK_ALLOW_HOSTS: ${(e as Error).message}`);
+  }
+  return {
+    port,
+    host,
+    databaseUrl,
+    dataDir,
+    sqliteFile: join(dataDir, 'controller.sqlite'),
+    adminToken,
+    redisUrl,
+    redisKeyPrefix,
+    queuePrefix,
+    policiesDir,
+    webhookSecretKey,
+    webhookAllow,
+  };
 }

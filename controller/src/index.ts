@@ -16,9 +16,21 @@ export { retryTransaction, UnitOfWork } from './db/unit-of-work.ts';
 export { readEnvironmentState, type EnvironmentState } from './snapshots/load-environment-state.ts';
 
 // Propagation: the snapshot version counter, kept in the database (the publisher takes versions from it).
-export { currentSnapshotVersion, nextSnapshotVersion, propagationDb, raiseSnapshotVersion, runPropagationMigrations } from './propagation/published-versions.ts';
+export {
+  currentSnapshotVersion,
+  nextSnapshotVersion,
+  propagationDb,
+  raiseSnapshotVersion,
+  runPropagationMigrations,
+} from './propagation/published-versions.ts';
 // The kill switch around a database outage: the controller writes kills to Redis, the workers' reconciler writes them back.
-export { isDatabaseUnavailable, killWithRedisFallback, parsePendingKill, RedisEmergencyKill, type PendingKill } from './propagation/emergency-kill.ts';
+export {
+  isDatabaseUnavailable,
+  killWithRedisFallback,
+  parsePendingKill,
+  RedisEmergencyKill,
+  type PendingKill,
+} from './propagation/emergency-kill.ts';
 export { pendingKillAuditRequestId, writePendingKill } from './propagation/pending-kill-writer.ts';
 
 // Composition root: the workers run the same services as the admin API, so a ramp step is written like a human change.
@@ -29,7 +41,13 @@ export type { RequestContext } from './http/request-context.ts';
 export { RedisRevocationNotes } from './auth/verified-key-cache.ts';
 
 // Rollouts: the tick queue and its workers, the analysis decision and what it queries.
-export { BullDeliveryQueue, BullTickScheduler, TICK_QUEUE, WEBHOOK_QUEUE, type TickJob } from './rollouts/bullmq-queues.ts';
+export {
+  BullDeliveryQueue,
+  BullTickScheduler,
+  TICK_QUEUE,
+  WEBHOOK_QUEUE,
+  type TickJob,
+} from './rollouts/bullmq-queues.ts';
 export { MapPolicyCatalog } from './rollouts/policy-catalog.ts';
 export type { RolloutService } from './rollouts/rollout-service.ts';
 // What a tick came to ('applied' or 'stale'): the workers' tick processor reports it as is.

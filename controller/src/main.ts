@@ -26,13 +26,16 @@ try {
 }
 
 // A policy file with problems stops the start: a rollout must never run on a half-read policy.
-const loaded = existsSync(config.policiesDir) ? await loadPolicies(config.policiesDir) : { policies: new Map(), problems: [] };
+const loaded = existsSync(config.policiesDir)
+  ? await loadPolicies(config.policiesDir)
+  : { policies: new Map(), problems: [] };
 if (loaded.problems.length > 0) {
   for (const p of loaded.problems) console.error(`controller: policy ${p}`);
   console.error(`controller: fix the policies in ${config.policiesDir} (problems above)`);
   process.exit(1);
 }
-if (loaded.policies.size === 0) console.warn(`controller: no ramp policies in ${config.policiesDir}; rollouts cannot start`);
+if (loaded.policies.size === 0)
+  console.warn(`controller: no ramp policies in ${config.policiesDir}; rollouts cannot start`);
 
 // Redis is optional for the admin API: a write never waits on it (hints and queues only).
 const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
@@ -47,10 +50,15 @@ try {
   console.error(`controller: cannot read the webhook secret key: ${(error as Error).message}`);
   process.exit(1);
 }
-if (secretKey.source === 'created') console.log(`controller: created the webhook secret key ${secretKey.file} (set WEBHOOK_SECRET_KEY when processes run on several hosts)`);
+if (secretKey.source === 'created')
+  console.log(
+    `controller: created the webhook secret key ${secretKey.file} (set WEBHOOK_SECRET_KEY when processes run on several hosts)`,
+  );
 // After COMMIT of a rollout transition with webhook events: the workers' drainer wakes at once.
 const webhookWake = redisKeys(config.redisKeyPrefix).webhookOutboxWake;
-const wakeDrainer = () => { if (redis.status === 'ready') redis.publish(webhookWake, '').catch(() => {}); };
+const wakeDrainer = () => {
+  if (redis.status === 'ready') redis.publish(webhookWake, '').catch(() => {});
+};
 const queues = { connection: queueConnection, prefix: config.queuePrefix };
 const plane = createControlPlane(config, {
   hooks: { afterCommit: () => outboxNotifier.notify() },
@@ -62,7 +70,9 @@ const plane = createControlPlane(config, {
 try {
   await runMigrations(plane.db);
 } catch (error) {
-  console.error(`controller: cannot prepare the database (${config.databaseUrl ? maskUrl(config.databaseUrl) : config.sqliteFile}): ${(error as Error).message}`);
+  console.error(
+    `controller: cannot prepare the database (${config.databaseUrl ? maskUrl(config.databaseUrl) : config.sqliteFile}): ${(error as Error).message}`,
+  );
   process.exit(1);
 }
 try {
@@ -86,16 +96,22 @@ if (createdToken) {
 const server = plane.app.listen(config.port, config.host, () => {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  console.log(`controller: listening on http://${config.host}:${port}/api/v1 (store: ${config.databaseUrl ? `MySQL ${maskUrl(config.databaseUrl)}` : `SQLite ${config.sqliteFile}`}, Redis ${maskUrl(config.redisUrl)})`);
+  console.log(
+    `controller: listening on http://${config.host}:${port}/api/v1 (store: ${config.databaseUrl ? `MySQL ${maskUrl(config.databaseUrl)}` : `SQLite ${config.sqliteFile}`}, Redis ${maskUrl(config.redisUrl)})`,
+  );
 });
 server.on('error', (error) => {
   console.error(`controller: cannot listen on ${config.host}:${config.port}: ${error.message}`);
   process.exit(1);
 });
-const stop = () => server.close(() => void plane.close().then(() => {
-  redis.disconnect();
-  queueConnection.disconnect();
-  process.exit(0);
-}));
+const stop = () =>
+  server.close(
+    () =>
+      void plane.close().then(() => {
+        redis.disconnect();
+        queueConnection.disconnect();
+        process.exit(0);
+      }),
+  );
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);

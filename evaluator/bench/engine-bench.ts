@@ -18,7 +18,14 @@ import type { SnapshotFlag } from '../src/model/flag.ts';
 import { bigSegment, FIVE_RULES, IN_BIG_SEGMENT, mixedFlags, THREE_VARIANTS, THREE_WAY } from './mixed-flags.ts';
 import type { EvaluationContext } from '../src/model/result.ts';
 import { compileRegex } from '../src/engine/runtime/regex.ts';
-import { adversarialInputs, COSTLY_PATTERNS, generateRegex, hostileTexts, printRegex, rng } from '../src/engine/runtime/regex-corpus.ts';
+import {
+  adversarialInputs,
+  COSTLY_PATTERNS,
+  generateRegex,
+  hostileTexts,
+  printRegex,
+  rng,
+} from '../src/engine/runtime/regex-corpus.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const ROUND_MS = Number(process.env.BENCH_ROUND_MS ?? 400);
@@ -40,7 +47,17 @@ const flags: SnapshotFlag[] = [
   makeFlag('rules', { salt: SALT, rules: FIVE_RULES }),
   makeFlag('split', { salt: SALT, variants: THREE_VARIANTS, defaultRule: THREE_WAY }),
   makeFlag('segment', { salt: SALT, rules: IN_BIG_SEGMENT }),
-  makeFlag('regex', { salt: SALT, rules: [{ conditions: [{ attribute: 'userAgent', op: 'matches', values: ['(?i)\\((x11|macintosh)[^)]*\\).*chrome/12[0-4]\\.'] }], serve: { variant: 'treatment' } }] }),
+  makeFlag('regex', {
+    salt: SALT,
+    rules: [
+      {
+        conditions: [
+          { attribute: 'userAgent', op: 'matches', values: ['(?i)\\((x11|macintosh)[^)]*\\).*chrome/12[0-4]\\.'] },
+        ],
+        serve: { variant: 'treatment' },
+      },
+    ],
+  }),
 ];
 // 2,048 of the bench's contexts are in the 10,000-key segment.
 const segments = bigSegment(members);
@@ -68,13 +85,27 @@ function measure(body: (i: number) => void, opsPerCall = 1): number {
 
 const sipKey = saltToKey(SALT);
 const metrics = {
-  static: measure((i) => { sink ^= engine.evaluate('static', contexts[i]!).reason.length; }),
-  rules: measure((i) => { sink ^= engine.evaluate('rules', contexts[i]!).reason.length; }),
-  split: measure((i) => { sink ^= engine.evaluate('split', contexts[i]!).reason.length; }),
-  segment: measure((i) => { sink ^= engine.evaluate('segment', contexts[i]!).reason.length; }),
-  bulk100: measure((i) => { sink ^= bulkEngine.evaluateAll(contexts[i]!).length; }, 100),
-  siphash_floor: measure((i) => { sink ^= sipHashBucket(sipKey, keys[i]!); }),
-  regex: measure((i) => { sink ^= engine.evaluate('regex', contexts[i]!).reason.length; }),
+  static: measure((i) => {
+    sink ^= engine.evaluate('static', contexts[i]!).reason.length;
+  }),
+  rules: measure((i) => {
+    sink ^= engine.evaluate('rules', contexts[i]!).reason.length;
+  }),
+  split: measure((i) => {
+    sink ^= engine.evaluate('split', contexts[i]!).reason.length;
+  }),
+  segment: measure((i) => {
+    sink ^= engine.evaluate('segment', contexts[i]!).reason.length;
+  }),
+  bulk100: measure((i) => {
+    sink ^= bulkEngine.evaluateAll(contexts[i]!).length;
+  }, 100),
+  siphash_floor: measure((i) => {
+    sink ^= sipHashBucket(sipKey, keys[i]!);
+  }),
+  regex: measure((i) => {
+    sink ^= engine.evaluate('regex', contexts[i]!).reason.length;
+  }),
   ...worstRegexMatch(),
   ...compileTimes(),
 };
@@ -90,7 +121,10 @@ function worstRegexMatch(): { regex_worst_us: number } {
   }
   for (const pattern of COSTLY_PATTERNS) {
     const literals = [...new Set(pattern.replace(/\\./g, '').match(/[a-z!]/g) ?? [])];
-    corpus.push({ pattern, inputs: [...hostileTexts(literals, '', random), 'ab'.repeat(512), 'a '.repeat(512), 'aaaaaaaab'.repeat(113)] });
+    corpus.push({
+      pattern,
+      inputs: [...hostileTexts(literals, '', random), 'ab'.repeat(512), 'a '.repeat(512), 'aaaaaaaab'.repeat(113)],
+    });
   }
   const compile = (pattern: string) => {
     const r = compileRegex([pattern]);
@@ -114,7 +148,10 @@ function worstRegexMatch(): { regex_worst_us: number } {
         hot = Math.min(hot, performance.now() - t);
       }
       const us = Math.max(cold, hot) * 1000;
-      if (us > worst) { worst = us; worstAt = `${JSON.stringify(pattern)} on ${input.length} chars starting ${JSON.stringify(input.slice(0, 12))}`; }
+      if (us > worst) {
+        worst = us;
+        worstAt = `${JSON.stringify(pattern)} on ${input.length} chars starting ${JSON.stringify(input.slice(0, 12))}`;
+      }
     }
   }
   console.log(`regex corpus: ${corpus.length} patterns, worst single match ${worst.toFixed(0)} µs: ${worstAt}`);
@@ -123,15 +160,22 @@ function worstRegexMatch(): { regex_worst_us: number } {
 
 /** Snapshot compile time, 10,000 flags, without and with 1,000 distinct `matches` patterns. */
 function compileTimes(): { compile_10k_ms: number; compile_10k_regex_ms: number } {
-  const build = (withRegex: boolean): SnapshotFlag[] => Array.from({ length: 10_000 }, (_, i) => makeFlag(`f${i}`, {
-    salt: SALT,
-    rules: [{
-      conditions: [withRegex && i % 10 === 0
-        ? { attribute: 'email', op: 'matches', values: [`^[a-z0-9._%+-]+@(team${i}|ops${i})\\.example\\.com$`] }
-        : { attribute: 'email', op: 'in', values: [`user${i}@example.com`] }],
-      serve: { variant: 'treatment' },
-    }],
-  }));
+  const build = (withRegex: boolean): SnapshotFlag[] =>
+    Array.from({ length: 10_000 }, (_, i) =>
+      makeFlag(`f${i}`, {
+        salt: SALT,
+        rules: [
+          {
+            conditions: [
+              withRegex && i % 10 === 0
+                ? { attribute: 'email', op: 'matches', values: [`^[a-z0-9._%+-]+@(team${i}|ops${i})\\.example\\.com$`] }
+                : { attribute: 'email', op: 'in', values: [`user${i}@example.com`] },
+            ],
+            serve: { variant: 'treatment' },
+          },
+        ],
+      }),
+    );
   const time = (snapshotFlags: SnapshotFlag[]): number => {
     const snapshot = makeSnapshot(snapshotFlags);
     const runs: number[] = [];
@@ -145,10 +189,18 @@ function compileTimes(): { compile_10k_ms: number; compile_10k_regex_ms: number 
   return { compile_10k_ms: time(build(false)), compile_10k_regex_ms: time(build(true)) };
 }
 
-const rows = Object.entries(metrics).map(([name, v]) => (name.endsWith('_us') || name.endsWith('_ms')
-  ? `${name.padEnd(20)} ${String(v).padStart(8)} ${name.slice(-2).replace('us', 'µs')}`
-  : `${name.padEnd(20)} ${(v / 1e6).toFixed(2).padStart(8)} M/s`));
+const rows = Object.entries(metrics).map(([name, v]) =>
+  name.endsWith('_us') || name.endsWith('_ms')
+    ? `${name.padEnd(20)} ${String(v).padStart(8)} ${name.slice(-2).replace('us', 'µs')}`
+    : `${name.padEnd(20)} ${(v / 1e6).toFixed(2).padStart(8)} M/s`,
+);
 console.log(`engine benchmark: median of ${ROUNDS} rounds x ${ROUND_MS} ms, node ${process.version}, one core`);
 console.log(rows.join('\n'));
 console.log(`split / siphash_floor = ${(metrics.split / metrics.siphash_floor).toFixed(3)}   (sink ${sink & 1})`);
-console.log(JSON.stringify({ bench: 'engine', metrics, ratio: { split_vs_siphash_floor: Number((metrics.split / metrics.siphash_floor).toFixed(3)) } }));
+console.log(
+  JSON.stringify({
+    bench: 'engine',
+    metrics,
+    ratio: { split_vs_siphash_floor: Number((metrics.split / metrics.siphash_floor).toFixed(3)) },
+  }),
+);

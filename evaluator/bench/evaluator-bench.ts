@@ -43,26 +43,45 @@ const SINGLE_FLAG = 'mixed-075'; // a 3-way split: hashes the targetingKey on ev
 /** The engine bench's 100-flag mix (mixed-flags.ts), 8 of the 16 contexts in the segment. */
 function mixedSnapshot(version: number): Snapshot {
   const flags = mixedFlags();
-  return { environment: ENV, version, flags: Object.fromEntries(flags.map((f) => [f.key, f])), segments: bigSegment(randomKeys(16, 7).slice(0, 8)) };
+  return {
+    environment: ENV,
+    version,
+    flags: Object.fromEntries(flags.map((f) => [f.key, f])),
+    segments: bigSegment(randomKeys(16, 7).slice(0, 8)),
+  };
 }
 
 function contexts(): string[] {
-  return randomKeys(16, 7).map((k, i) => JSON.stringify({
-    context: { targetingKey: k, country: ['NL', 'DE', 'US', 'FR'][i % 4], plan: ['free', 'pro', 'enterprise'][i % 3], age: 18 + i * 3, appVersion: `2.${i}.0` },
-  }));
+  return randomKeys(16, 7).map((k, i) =>
+    JSON.stringify({
+      context: {
+        targetingKey: k,
+        country: ['NL', 'DE', 'US', 'FR'][i % 4],
+        plan: ['free', 'pro', 'enterprise'][i % 3],
+        age: 18 + i * 3,
+        appVersion: `2.${i}.0`,
+      },
+    }),
+  );
 }
 
 /** Server CPU time (user + system, µs) on request: a load-independent cost per request. */
 function answerCpu(): void {
   process.on('message', (m) => {
-    if (m === 'cpu') { const u = process.cpuUsage(); process.send!({ cpu: u.user + u.system }); }
+    if (m === 'cpu') {
+      const u = process.cpuUsage();
+      process.send!({ cpu: u.user + u.system });
+    }
   });
 }
 
 function cpuOf(proc: ChildProcess): Promise<number> {
   return new Promise((resolve) => {
     const onMessage = (m: unknown) => {
-      if (typeof m === 'object' && m !== null && 'cpu' in m) { proc.off('message', onMessage); resolve((m as { cpu: number }).cpu); }
+      if (typeof m === 'object' && m !== null && 'cpu' in m) {
+        proc.off('message', onMessage);
+        resolve((m as { cpu: number }).cpu);
+      }
     };
     proc.on('message', onMessage);
     proc.send('cpu');
@@ -80,8 +99,13 @@ function forkedCluster(): boolean {
   if (WORKERS <= 1 || !cluster.isPrimary) return false;
   for (let i = 0; i < WORKERS; i++) cluster.fork();
   let up = 0;
-  cluster.on('message', (_w, m) => { if (m === 'ready' && ++up === WORKERS) process.send!('ready'); });
-  process.on('disconnect', () => { for (const w of Object.values(cluster.workers ?? {})) w?.kill(); process.exit(0); });
+  cluster.on('message', (_w, m) => {
+    if (m === 'ready' && ++up === WORKERS) process.send!('ready');
+  });
+  process.on('disconnect', () => {
+    for (const w of Object.values(cluster.workers ?? {})) w?.kill();
+    process.exit(0);
+  });
   return true;
 }
 
@@ -89,13 +113,22 @@ function forkedCluster(): boolean {
 async function serveEvaluator(port: number, prefix: string, dataDir: string): Promise<void> {
   if (forkedCluster()) return;
   const { createEvaluatorServer, silentLogger } = await import('../src/server/index.ts');
-  const server = createEvaluatorServer({
-    port, keyPrefix: prefix, dataDir: `${dataDir}/${process.pid}`, environments: [ENV], maxInFlight: 10_000,
-  }, { logger: silentLogger });
+  const server = createEvaluatorServer(
+    {
+      port,
+      keyPrefix: prefix,
+      dataDir: `${dataDir}/${process.pid}`,
+      environments: [ENV],
+      maxInFlight: 10_000,
+    },
+    { logger: silentLogger },
+  );
   await server.start();
   answerCpu();
   process.send!('ready');
-  process.on('disconnect', () => { void server.close().then(() => process.exit(0)); });
+  process.on('disconnect', () => {
+    void server.close().then(() => process.exit(0));
+  });
 }
 
 // ---------------------------------------------------------------- child: baseline server
@@ -111,27 +144,58 @@ function serveBaseline(port: number, bytes: number): void {
       res.writeHead(200, ['Content-Type', 'application/json', 'Content-Length', length]);
       res.end(body);
     });
-  }).listen(port, '127.0.0.1', () => { answerCpu(); process.send!('ready'); });
+  }).listen(port, '127.0.0.1', () => {
+    answerCpu();
+    process.send!('ready');
+  });
   process.on('disconnect', () => process.exit(0));
 }
 
 // ---------------------------------------------------------------- child: load generator
-interface LoadResult { rps: number; p50: number; p99: number; non2xx: number; errors: number; total: number; cpuUsPerRequest?: number }
-async function load(spec: { url: string; path: string; bodies: string[]; headers: Record<string, string>; seconds: number }): Promise<void> {
+interface LoadResult {
+  rps: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+  total: number;
+  cpuUsPerRequest?: number;
+}
+async function load(spec: {
+  url: string;
+  path: string;
+  bodies: string[];
+  headers: Record<string, string>;
+  seconds: number;
+}): Promise<void> {
   // autocannon ships no types; its options are checked by the runs below.
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- `as string` keeps tsc from asking for the types autocannon does not ship
   const autocannon: any = (await import('autocannon' as string)).default;
-  const run = (duration: number) => new Promise<LoadResult>((resolve, reject) => {
-    autocannon({
-      url: spec.url,
-      connections: CONNECTIONS,
-      duration,
-      requests: spec.bodies.map((body) => ({ method: 'POST', path: spec.path, headers: spec.headers, body })),
-    }, (err: Error | null, r: any) => {
-      if (err) { reject(err); return; }
-      resolve({ rps: r.requests.total / (r.duration || duration), p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors, total: r.requests.total });
+  const run = (duration: number) =>
+    new Promise<LoadResult>((resolve, reject) => {
+      autocannon(
+        {
+          url: spec.url,
+          connections: CONNECTIONS,
+          duration,
+          requests: spec.bodies.map((body) => ({ method: 'POST', path: spec.path, headers: spec.headers, body })),
+        },
+        (err: Error | null, r: any) => {
+          if (err) {
+            reject(err);
+            return;
+          }
+          resolve({
+            rps: r.requests.total / (r.duration || duration),
+            p50: r.latency.p50,
+            p99: r.latency.p99,
+            non2xx: r.non2xx,
+            errors: r.errors,
+            total: r.requests.total,
+          });
+        },
+      );
     });
-  });
   await run(1); // warm-up
   process.send!('measuring');
   process.send!(await run(spec.seconds));
@@ -141,7 +205,11 @@ async function load(spec: { url: string; path: string; bodies: string[]; headers
 function child(args: string[], env: Record<string, string> = {}): Promise<ChildProcess> {
   // BENCH_CPU_PROF=<dir>: write a V8 CPU profile of each server process there (node --cpu-prof).
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const proc = fork(SELF, args, { execArgv: ['--import', 'tsx', ...prof], env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const proc = fork(SELF, args, {
+    execArgv: ['--import', 'tsx', ...prof],
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   return new Promise((resolve, reject) => {
     proc.once('message', (m) => (m === 'ready' ? resolve(proc) : reject(new Error(String(m)))));
     proc.once('exit', (code) => reject(new Error(`child ${args[0]} exited with ${code}`)));
@@ -153,30 +221,56 @@ function child(args: string[], env: Record<string, string> = {}): Promise<ChildP
  * single-process server), also the server's CPU µs per request over the measured part.
  */
 function measured(server: ChildProcess | undefined, url: string, path: string, bodies: string[]): Promise<LoadResult> {
-  const spec = { url, path, bodies, headers: { authorization: `Bearer ${SDK_KEY}`, 'content-type': 'application/json' }, seconds: SECONDS };
-  const proc = fork(SELF, ['load', JSON.stringify(spec)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const spec = {
+    url,
+    path,
+    bodies,
+    headers: { authorization: `Bearer ${SDK_KEY}`, 'content-type': 'application/json' },
+    seconds: SECONDS,
+  };
+  const proc = fork(SELF, ['load', JSON.stringify(spec)], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   let cpuBefore: Promise<number> | undefined;
   return new Promise((resolve, reject) => {
     proc.on('message', (m) => {
-      if (m === 'measuring') { if (server !== undefined && WORKERS === 1) cpuBefore = cpuOf(server); return; }
+      if (m === 'measuring') {
+        if (server !== undefined && WORKERS === 1) cpuBefore = cpuOf(server);
+        return;
+      }
       const result = m as LoadResult;
       proc.disconnect();
-      if (cpuBefore === undefined) { resolve(result); return; }
+      if (cpuBefore === undefined) {
+        resolve(result);
+        return;
+      }
       void cpuBefore.then(async (before) => {
         result.cpuUsPerRequest = Math.round(((await cpuOf(server!)) - before) / result.total);
         resolve(result);
       });
     });
-    proc.once('exit', (code) => { if (code !== 0) reject(new Error(`load exited with ${code}`)); });
+    proc.once('exit', (code) => {
+      if (code !== 0) reject(new Error(`load exited with ${code}`));
+    });
   });
 }
 
 function stop(proc: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
-    if (proc.exitCode !== null) { resolve(); return; }
-    const timer = setTimeout(() => { proc.kill('SIGKILL'); }, 3000);
-    proc.once('exit', () => { clearTimeout(timer); resolve(); });
-    if (proc.connected) proc.disconnect(); else proc.kill();
+    if (proc.exitCode !== null) {
+      resolve();
+      return;
+    }
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+    }, 3000);
+    proc.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    if (proc.connected) proc.disconnect();
+    else proc.kill();
   });
 }
 
@@ -191,20 +285,36 @@ async function main(): Promise<void> {
   const procs: ChildProcess[] = [];
   try {
     const snapshot = mixedSnapshot(1);
-    await redis.multi()
-      .set(keys.snapshot(ENV), JSON.stringify({ snapshot, sdkKeyHashes: [hashApiKey(SDK_KEY)], publishedAt: Date.now() }))
-      .set(keys.version(ENV), '1').sadd(keys.environments, ENV).exec();
+    await redis
+      .multi()
+      .set(
+        keys.snapshot(ENV),
+        JSON.stringify({ snapshot, sdkKeyHashes: [hashApiKey(SDK_KEY)], publishedAt: Date.now() }),
+      )
+      .set(keys.version(ENV), '1')
+      .sadd(keys.environments, ENV)
+      .exec();
 
-    const evalPort = 4170, basePort = 4171; // (4190 is on fetch's blocked-port list)
+    const evalPort = 4170,
+      basePort = 4171; // (4190 is on fetch's blocked-port list)
     const evaluator = await child(['serve-evaluator', String(evalPort), prefix, dataDir], { REDIS_URL: redisUrl });
     procs.push(evaluator);
     const url = `http://127.0.0.1:${evalPort}`;
     const bodies = contexts();
-    const probe = await fetch(`${url}/ofrep/v1/evaluate/flags/${SINGLE_FLAG}`, { method: 'POST', headers: { authorization: `Bearer ${SDK_KEY}` }, body: bodies[0] });
+    const probe = await fetch(`${url}/ofrep/v1/evaluate/flags/${SINGLE_FLAG}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${SDK_KEY}` },
+      body: bodies[0],
+    });
     const singleBytes = Buffer.byteLength(await probe.text());
-    const bulkProbe = await fetch(`${url}/ofrep/v1/evaluate/flags`, { method: 'POST', headers: { authorization: `Bearer ${SDK_KEY}` }, body: bodies[0] });
-    const bulkJson = await bulkProbe.json() as { flags: unknown[] };
-    if (probe.status !== 200 || bulkJson.flags.length !== 100) throw new Error('the evaluator does not serve the bench snapshot');
+    const bulkProbe = await fetch(`${url}/ofrep/v1/evaluate/flags`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${SDK_KEY}` },
+      body: bodies[0],
+    });
+    const bulkJson = (await bulkProbe.json()) as { flags: unknown[] };
+    if (probe.status !== 200 || bulkJson.flags.length !== 100)
+      throw new Error('the evaluator does not serve the bench snapshot');
 
     const baselineProc = await child(['serve-baseline', String(basePort), String(singleBytes)]);
     procs.push(baselineProc);
@@ -214,32 +324,54 @@ async function main(): Promise<void> {
     const rounds: Record<'single' | 'bulk100' | 'baseline', LoadResult[]> = { single: [], bulk100: [], baseline: [] };
     for (let r = 0; r < ROUNDS; r++) {
       if (SCENARIOS.includes('baseline')) rounds.baseline.push(await measured(baselineProc, baseUrl, '/', bodies));
-      if (SCENARIOS.includes('single')) rounds.single.push(await measured(evaluator, url, `/ofrep/v1/evaluate/flags/${SINGLE_FLAG}`, bodies));
-      if (SCENARIOS.includes('bulk100')) rounds.bulk100.push(await measured(evaluator, url, '/ofrep/v1/evaluate/flags', bodies));
+      if (SCENARIOS.includes('single'))
+        rounds.single.push(await measured(evaluator, url, `/ofrep/v1/evaluate/flags/${SINGLE_FLAG}`, bodies));
+      if (SCENARIOS.includes('bulk100'))
+        rounds.bulk100.push(await measured(evaluator, url, '/ofrep/v1/evaluate/flags', bodies));
     }
     const median = (list: LoadResult[]): LoadResult => {
       if (list.length === 0) return { rps: NaN, p50: NaN, p99: NaN, non2xx: 0, errors: 0, total: 0 };
       return [...list].sort((a, b) => a.rps - b.rps)[Math.floor(list.length / 2)]!;
     };
     for (const [name, list] of Object.entries(rounds)) {
-      if (list.length > 0) console.log(`${name.padEnd(9)} rounds: ${list.map((x) => `${Math.round(x.rps)} req/s (${x.cpuUsPerRequest ?? '?'} µs server CPU/req)`).join(', ')}`);
+      if (list.length > 0)
+        console.log(
+          `${name.padEnd(9)} rounds: ${list.map((x) => `${Math.round(x.rps)} req/s (${x.cpuUsPerRequest ?? '?'} µs server CPU/req)`).join(', ')}`,
+        );
     }
-    const single = median(rounds.single), bulk = median(rounds.bulk100), baseline = median(rounds.baseline);
-    for (const [name, r] of [['single', single], ['bulk100', bulk], ['baseline', baseline]] as const) {
+    const single = median(rounds.single),
+      bulk = median(rounds.bulk100),
+      baseline = median(rounds.baseline);
+    for (const [name, r] of [
+      ['single', single],
+      ['bulk100', bulk],
+      ['baseline', baseline],
+    ] as const) {
       if (r.non2xx > 0 || r.errors > 0) console.log(`warning: ${name}: ${r.non2xx} non-2xx, ${r.errors} errors`);
-      console.log(`${name.padEnd(9)} ${Math.round(r.rps).toString().padStart(7)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  (${r.total} requests)`);
+      console.log(
+        `${name.padEnd(9)} ${Math.round(r.rps).toString().padStart(7)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms  (${r.total} requests)`,
+      );
     }
-    console.log(`node ${process.version}, ${WORKERS} server process(es), ${CONNECTIONS} connections, median of ${ROUNDS} rounds of ${SECONDS} s after 1 s warm-up; single response ${singleBytes} B, bulk100 response ${Buffer.byteLength(JSON.stringify(bulkJson))} B`);
+    console.log(
+      `node ${process.version}, ${WORKERS} server process(es), ${CONNECTIONS} connections, median of ${ROUNDS} rounds of ${SECONDS} s after 1 s warm-up; single response ${singleBytes} B, bulk100 response ${Buffer.byteLength(JSON.stringify(bulkJson))} B`,
+    );
     const round = (n: number, d = 0) => Number(n.toFixed(d));
-    console.log(JSON.stringify({
-      bench: 'evaluator',
-      metrics: {
-        single_rps: round(single.rps), single_p50_ms: single.p50, single_p99_ms: single.p99,
-        bulk100_rps: round(bulk.rps), bulk100_evals_per_s: round(bulk.rps * 100), bulk100_p50_ms: bulk.p50, bulk100_p99_ms: bulk.p99,
-      },
-      baseline: { rps: round(baseline.rps), p50_ms: baseline.p50, p99_ms: baseline.p99 },
-      ratio: { single_vs_baseline: round(single.rps / baseline.rps, 3) },
-    }));
+    console.log(
+      JSON.stringify({
+        bench: 'evaluator',
+        metrics: {
+          single_rps: round(single.rps),
+          single_p50_ms: single.p50,
+          single_p99_ms: single.p99,
+          bulk100_rps: round(bulk.rps),
+          bulk100_evals_per_s: round(bulk.rps * 100),
+          bulk100_p50_ms: bulk.p50,
+          bulk100_p99_ms: bulk.p99,
+        },
+        baseline: { rps: round(baseline.rps), p50_ms: baseline.p50, p99_ms: baseline.p99 },
+        ratio: { single_vs_baseline: round(single.rps / baseline.rps, 3) },
+      }),
+    );
   } finally {
     for (const p of procs) await stop(p);
     const found = await redis.keys(`${prefix}*`);

@@ -6,7 +6,11 @@
 import { makeFlag, randomKeys } from '../src/engine/test-support.ts';
 import type { Condition, Segment, Serve, SnapshotFlag } from '../src/model/flag.ts';
 
-export const cond = (attribute: string, op: Condition['op'], values: Condition['values']): Condition => ({ attribute, op, values });
+export const cond = (attribute: string, op: Condition['op'], values: Condition['values']): Condition => ({
+  attribute,
+  op,
+  values,
+});
 
 /** Most contexts fall through to the late rules, so an evaluation tests most conditions. */
 export const FIVE_RULES = [
@@ -17,9 +21,13 @@ export const FIVE_RULES = [
   [cond('country', 'in', ['NL', 'DE']), cond('plan', 'in', ['enterprise', 'pro']), cond('age', 'lte', [60])],
 ].map((conditions) => ({ conditions, serve: { variant: 'treatment' } }));
 
-export const THREE_WAY: Serve = { split: [
-  { variant: 'treatment', weight: 33_334 }, { variant: 'control', weight: 33_333 }, { variant: 'other', weight: 33_333 },
-] };
+export const THREE_WAY: Serve = {
+  split: [
+    { variant: 'treatment', weight: 33_334 },
+    { variant: 'control', weight: 33_333 },
+    { variant: 'other', weight: 33_333 },
+  ],
+};
 export const THREE_VARIANTS = { treatment: 'T', control: 'C', other: 'O' };
 
 /** A rule serving the treatment to members of segment `big`. */

@@ -29,7 +29,8 @@ const CHANGES = Number(process.env.CHANGES ?? 200);
 const SUBSCRIBERS = Number(process.env.SUBSCRIBERS ?? 1000);
 const EVALUATORS = Number(process.env.EVALUATORS ?? 4);
 const DATABASE = process.env.BENCH_DATABASE ?? 'sqlite';
-if (DATABASE !== 'sqlite' && DATABASE !== 'mysql') throw new Error(`BENCH_DATABASE must be sqlite or mysql, got ${DATABASE}`);
+if (DATABASE !== 'sqlite' && DATABASE !== 'mysql')
+  throw new Error(`BENCH_DATABASE must be sqlite or mysql, got ${DATABASE}`);
 /** One change may take at most this long before the run is declared failed. */
 const PER_CHANGE_TIMEOUT_MS = 5_000;
 const now = () => performance.timeOrigin + performance.now();
@@ -83,22 +84,37 @@ async function main() {
   log(`starting a private stack: controller (${DATABASE}), workers, ${EVALUATORS} evaluators (prefix ${prefix})`);
   stack = await startLocalStack({
     databaseUrl,
-    controllerPort: 0, evaluatorPorts: Array.from({ length: EVALUATORS }, () => 0), redisUrl: process.env.REDIS_URL,
-    keyPrefix: prefix, dataDir, adminToken, supervisor: { echo: false },
+    controllerPort: 0,
+    evaluatorPorts: Array.from({ length: EVALUATORS }, () => 0),
+    redisUrl: process.env.REDIS_URL,
+    keyPrefix: prefix,
+    dataDir,
+    adminToken,
+    supervisor: { echo: false },
     // Every subscriber uses the one SDK key: lift the per-key stream cap (1,000) for any EVALUATORS.
-    env: { EVALUATOR_MAX_IN_FLIGHT: '4096', EVALUATOR_SSE_MAX_STREAMS_PER_KEY: String(Math.max(1000, SUBSCRIBERS)), EVALUATOR_SSE_MAX_STREAMS: String(Math.max(10_000, SUBSCRIBERS)) },
+    env: {
+      EVALUATOR_MAX_IN_FLIGHT: '4096',
+      EVALUATOR_SSE_MAX_STREAMS_PER_KEY: String(Math.max(1000, SUBSCRIBERS)),
+      EVALUATOR_SSE_MAX_STREAMS: String(Math.max(10_000, SUBSCRIBERS)),
+    },
   });
   const admin = new AdminClient(stack.apiUrl, adminToken);
   const { environmentId, sdkKey } = await admin.setUpBooleanFlag('bench', 'prod', 'bench-flag');
-  let configVersion = (await admin.ok<{ version: number }>('GET', '/projects/bench/environments/prod/flags/bench-flag')).version;
+  let configVersion = (await admin.ok<{ version: number }>('GET', '/projects/bench/environments/prod/flags/bench-flag'))
+    .version;
 
   // Every evaluator serves the environment before the subscribers connect.
   const deadline = Date.now() + 30_000;
   for (const url of stack.evaluatorUrls) {
     for (;;) {
-      const r = await fetch(`${url}/ofrep/v1/evaluate/flags/bench-flag`, { method: 'POST', headers: { authorization: `Bearer ${sdkKey}`, 'content-type': 'application/json' }, body: '{"context":{"targetingKey":"u"}}' });
+      const r = await fetch(`${url}/ofrep/v1/evaluate/flags/bench-flag`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${sdkKey}`, 'content-type': 'application/json' },
+        body: '{"context":{"targetingKey":"u"}}',
+      });
       if (r.status === 200) break;
-      if (Date.now() > deadline) throw new Error(`${url} does not serve ${environmentId}: HTTP ${r.status} ${await r.text()}`);
+      if (Date.now() > deadline)
+        throw new Error(`${url} does not serve ${environmentId}: HTTP ${r.status} ${await r.text()}`);
       await new Promise((res) => setTimeout(res, 50));
     }
   }
@@ -109,7 +125,12 @@ async function main() {
   let loadError: string | undefined;
   load = fork(fileURLToPath(new URL('./sse-load.ts', import.meta.url)), [], {
     execArgv: ['--import', 'tsx'],
-    env: { ...process.env, EVALUATOR_URLS: stack.evaluatorUrls.join(','), SDK_KEY: sdkKey, SUBSCRIBERS: String(SUBSCRIBERS) },
+    env: {
+      ...process.env,
+      EVALUATOR_URLS: stack.evaluatorUrls.join(','),
+      SDK_KEY: sdkKey,
+      SUBSCRIBERS: String(SUBSCRIBERS),
+    },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const ready = new Promise<void>((resolve, reject) => {
@@ -117,7 +138,11 @@ async function main() {
       if (m.type === 'ready') resolve();
       else if (m.type === 'complete') {
         completions.set(m.version!, m.at!);
-        for (const [v, w] of waiters) if (v <= m.version!) { waiters.delete(v); w(m.at!); }
+        for (const [v, w] of waiters)
+          if (v <= m.version!) {
+            waiters.delete(v);
+            w(m.at!);
+          }
       } else if (m.type === 'error') {
         loadError ??= m.message;
         reject(new Error(m.message));
@@ -144,26 +169,55 @@ async function main() {
     variant = variant === 'on' ? 'off' : 'on';
     const target = version + 1;
     const arrived = new Promise<number>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`change ${i + 1}: version ${target} did not reach every subscriber within ${PER_CHANGE_TIMEOUT_MS} ms`)), PER_CHANGE_TIMEOUT_MS);
-      waiters.set(target, (at) => { clearTimeout(t); resolve(at); });
+      const t = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `change ${i + 1}: version ${target} did not reach every subscriber within ${PER_CHANGE_TIMEOUT_MS} ms`,
+            ),
+          ),
+        PER_CHANGE_TIMEOUT_MS,
+      );
+      waiters.set(target, (at) => {
+        clearTimeout(t);
+        resolve(at);
+      });
       // Already there (a completion can overtake the PUT's response).
       const known = [...completions.keys()].find((v) => v >= target);
-      if (known !== undefined) { waiters.delete(target); clearTimeout(t); resolve(completions.get(known)!); }
+      if (known !== undefined) {
+        waiters.delete(target);
+        clearTimeout(t);
+        resolve(completions.get(known)!);
+      }
     });
-    const written = await admin.putConfig('bench', 'prod', 'bench-flag', configVersion, { enabled: true, defaultRule: { variant } });
+    const written = await admin.putConfig('bench', 'prod', 'bench-flag', configVersion, {
+      enabled: true,
+      defaultRule: { variant },
+    });
     const ok2xx = now();
     configVersion = written.version;
     const at = await arrived;
     latencies.push(Math.max(0, at - ok2xx));
-    const envelope = JSON.parse((await redis.get(`${prefix}snapshot:${environmentId}`)) ?? '{}') as { publishedAt?: number };
+    const envelope = JSON.parse((await redis.get(`${prefix}snapshot:${environmentId}`)) ?? '{}') as {
+      publishedAt?: number;
+    };
     if (envelope.publishedAt) toPublish.push(envelope.publishedAt - ok2xx);
     version = Math.max(target, ...[...completions.keys()]);
     // Outside the timing: every evaluator serves the changed value now.
-    await Promise.all(stack.evaluatorUrls.map(async (url) => {
-      const r = await fetch(`${url}/ofrep/v1/evaluate/flags/bench-flag`, { method: 'POST', headers: { authorization: `Bearer ${sdkKey}`, 'content-type': 'application/json' }, body: '{"context":{"targetingKey":"u"}}' });
-      const body = (await r.json()) as { value?: unknown };
-      if (body.value !== (variant === 'on')) throw new Error(`change ${i + 1}: ${url} serves ${JSON.stringify(body)} after every subscriber had version ${target}`);
-    }));
+    await Promise.all(
+      stack.evaluatorUrls.map(async (url) => {
+        const r = await fetch(`${url}/ofrep/v1/evaluate/flags/bench-flag`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${sdkKey}`, 'content-type': 'application/json' },
+          body: '{"context":{"targetingKey":"u"}}',
+        });
+        const body = (await r.json()) as { value?: unknown };
+        if (body.value !== (variant === 'on'))
+          throw new Error(
+            `change ${i + 1}: ${url} serves ${JSON.stringify(body)} after every subscriber had version ${target}`,
+          );
+      }),
+    );
     completions.clear();
   }
 
@@ -171,11 +225,19 @@ async function main() {
   const sorted = [...latencies].sort((a, b) => a - b);
   const round = (x: number) => Math.round(x * 10) / 10;
   const pub = [...toPublish].sort((a, b) => a - b);
-  if (pub.length > 0) log(`of which 2xx -> snapshot in Redis: p50 ${round(percentile(pub, 50))} p99 ${round(percentile(pub, 99))} ms (the rest is evaluator fetch + swap + SSE fan-out + delivery)`);
+  if (pub.length > 0)
+    log(
+      `of which 2xx -> snapshot in Redis: p50 ${round(percentile(pub, 50))} p99 ${round(percentile(pub, 99))} ms (the rest is evaluator fetch + swap + SSE fan-out + delivery)`,
+    );
   const metrics = {
-    p50_ms: round(percentile(sorted, 50)), p99_ms: round(percentile(sorted, 99)), changes: latencies.length, subscribers: SUBSCRIBERS,
+    p50_ms: round(percentile(sorted, 50)),
+    p99_ms: round(percentile(sorted, 99)),
+    changes: latencies.length,
+    subscribers: SUBSCRIBERS,
   };
-  log(`latency ms: min ${round(sorted[0]!)} p50 ${metrics.p50_ms} p90 ${round(percentile(sorted, 90))} p99 ${metrics.p99_ms} max ${round(sorted.at(-1)!)} (target p99 < 100)`);
+  log(
+    `latency ms: min ${round(sorted[0]!)} p50 ${metrics.p50_ms} p90 ${round(percentile(sorted, 90))} p99 ${metrics.p99_ms} max ${round(sorted.at(-1)!)} (target p99 < 100)`,
+  );
   return metrics;
 }
 
@@ -185,7 +247,8 @@ try {
   result = await main();
 } catch (error) {
   log(`FAILED: ${(error as Error).stack ?? String(error)}`);
-  if (stack) for (const c of stack.supervisor.children) log(`${c.name} last lines:\n  ${c.lastLines.slice(-8).join('\n  ')}`);
+  if (stack)
+    for (const c of stack.supervisor.children) log(`${c.name} last lines:\n  ${c.lastLines.slice(-8).join('\n  ')}`);
   exitCode = 1;
 } finally {
   load?.send({ type: 'stop' });

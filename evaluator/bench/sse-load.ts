@@ -45,13 +45,18 @@ function openRaw(base: string, i: number): Promise<RawStream> {
     let carry = '';
     socket.setEncoding('latin1');
     socket.on('connect', () => {
-      socket.write(`GET /v1/stream HTTP/1.1\r\nHost: ${u.host}\r\nAuthorization: Bearer ${sdkKey}\r\nAccept: text/event-stream\r\n\r\n`);
+      socket.write(
+        `GET /v1/stream HTTP/1.1\r\nHost: ${u.host}\r\nAuthorization: Bearer ${sdkKey}\r\nAccept: text/event-stream\r\n\r\n`,
+      );
     });
     socket.on('data', (chunk: string) => {
       let text = carry + chunk;
       if (!headersDone) {
         const end = text.indexOf('\r\n\r\n');
-        if (end < 0) { carry = text; return; }
+        if (end < 0) {
+          carry = text;
+          return;
+        }
         const status = text.slice(9, 12);
         if (status !== '200') {
           socket.destroy();
@@ -66,7 +71,8 @@ function openRaw(base: string, i: number): Promise<RawStream> {
       for (let at = text.indexOf(MARK, from); at >= 0; at = text.indexOf(MARK, from)) {
         let j = at + MARK.length;
         let v = 0;
-        while (j < text.length && text.charCodeAt(j) >= 48 && text.charCodeAt(j) <= 57) v = v * 10 + text.charCodeAt(j++) - 48;
+        while (j < text.length && text.charCodeAt(j) >= 48 && text.charCodeAt(j) <= 57)
+          v = v * 10 + text.charCodeAt(j++) - 48;
         if (j === text.length) break; // the number may go on in the next chunk
         onVersion(i, v);
         from = j;
@@ -124,13 +130,16 @@ const timeout = setTimeout(() => {
     const batch = await Promise.all(Array.from({ length: Math.min(50, total - i) }, (_, j) => open(i + j)));
     subs.push(...batch);
   }
-})().then(() => {
-  clearTimeout(timeout);
-  process.send?.({ type: 'ready', streams: subs.length });
-}, (error: Error) => {
-  process.send?.({ type: 'error', message: `opening streams: ${error.message}` });
-  process.exit(4);
-});
+})().then(
+  () => {
+    clearTimeout(timeout);
+    process.send?.({ type: 'ready', streams: subs.length });
+  },
+  (error: Error) => {
+    process.send?.({ type: 'error', message: `opening streams: ${error.message}` });
+    process.exit(4);
+  },
+);
 
 process.on('message', (m: { type?: string }) => {
   if (m?.type === 'stop') {

@@ -32,8 +32,13 @@ const refuseNodeBuiltins: Plugin = {
   setup(b) {
     b.onResolve({ filter: /.*/ }, (args) => {
       const bare = args.path.replace(/^node:/, '');
-      if (!args.path.startsWith('node:') && !NODE_BUILTINS.has(bare) && !NODE_BUILTINS.has(bare.split('/')[0]!)) return undefined;
-      return { errors: [{ text: `Node built-in "${args.path}" imported by ${args.importer}: the engine core must run in a browser` }] };
+      if (!args.path.startsWith('node:') && !NODE_BUILTINS.has(bare) && !NODE_BUILTINS.has(bare.split('/')[0]!))
+        return undefined;
+      return {
+        errors: [
+          { text: `Node built-in "${args.path}" imported by ${args.importer}: the engine core must run in a browser` },
+        ],
+      };
     });
   },
 };
@@ -41,22 +46,52 @@ const refuseNodeBuiltins: Plugin = {
 /** Bundles the core for a browser; rejects with esbuild's message on any Node built-in. */
 async function bundleCore(): Promise<{ code: string; minifiedBytes: number; metafile: Metafile }> {
   const options: BuildOptions & { write: false; metafile: true } = {
-    entryPoints: [ENTRY], absWorkingDir: REPO_ROOT, bundle: true, write: false, platform: 'browser', format: 'iife',
-    globalName: 'FlagshipCore', target: 'es2022', logLevel: 'silent', metafile: true,
+    entryPoints: [ENTRY],
+    absWorkingDir: REPO_ROOT,
+    bundle: true,
+    write: false,
+    platform: 'browser',
+    format: 'iife',
+    globalName: 'FlagshipCore',
+    target: 'es2022',
+    logLevel: 'silent',
+    metafile: true,
     plugins: [refuseNodeBuiltins],
   };
   const plain = await build(options);
   const minified = await build({ ...options, minify: true });
-  return { code: plain.outputFiles[0]!.text, minifiedBytes: minified.outputFiles[0]!.contents.byteLength, metafile: plain.metafile };
+  return {
+    code: plain.outputFiles[0]!.text,
+    minifiedBytes: minified.outputFiles[0]!.contents.byteLength,
+    metafile: plain.metafile,
+  };
 }
 
 // A 50/50 split (buckets the context) and a rule on a semver attribute (runtime support).
 const snapshot: Snapshot = makeSnapshot([
   makeFlag('split', { defaultRule: ramp(50_000) }),
-  makeFlag('semver', { rules: [{ conditions: [{ attribute: 'appVersion', op: 'semverGte', values: ['2.1.0'] }], serve: { variant: 'treatment' } }] }),
-  makeFlag('regex', { rules: [{ conditions: [{ attribute: 'email', op: 'matches', values: ['@example\\.com$'] }], serve: { variant: 'treatment' } }] }),
+  makeFlag('semver', {
+    rules: [
+      {
+        conditions: [{ attribute: 'appVersion', op: 'semverGte', values: ['2.1.0'] }],
+        serve: { variant: 'treatment' },
+      },
+    ],
+  }),
+  makeFlag('regex', {
+    rules: [
+      {
+        conditions: [{ attribute: 'email', op: 'matches', values: ['@example\\.com$'] }],
+        serve: { variant: 'treatment' },
+      },
+    ],
+  }),
 ]);
-const contexts = Array.from({ length: 64 }, (_, i) => ({ targetingKey: `user-${i}`, appVersion: `2.${i % 3}.0`, email: i % 2 ? 'a@example.com' : 'b@example.org' }));
+const contexts = Array.from({ length: 64 }, (_, i) => ({
+  targetingKey: `user-${i}`,
+  appVersion: `2.${i % 3}.0`,
+  email: i % 2 ? 'a@example.com' : 'b@example.org',
+}));
 
 /** Every result of the three flags for every context, as plain JSON. */
 function evaluateAll(core: Pick<Core, 'compileSnapshot'>): string {
@@ -70,13 +105,16 @@ function evaluateAll(core: Pick<Core, 'compileSnapshot'>): string {
  */
 function loadInFreshRealm(code: string, extra: Record<string, unknown> = {}) {
   const sandbox: Record<string, unknown> = { ...extra };
-  runInNewContext(`
+  runInNewContext(
+    `
     var wasmCompilations = 0;
     if (typeof WebAssembly !== 'undefined') {
       const Original = WebAssembly.Module;
       WebAssembly.Module = function (bytes) { wasmCompilations++; return new Original(bytes); };
     }
-    ${code}`, sandbox);
+    ${code}`,
+    sandbox,
+  );
   return {
     core: sandbox.FlagshipCore as Core,
     globals: sandbox,
@@ -86,18 +124,25 @@ function loadInFreshRealm(code: string, extra: Record<string, unknown> = {}) {
 
 describe('the engine core in a browser', () => {
   let bundle: Awaited<ReturnType<typeof bundleCore>>;
-  beforeAll(async () => { bundle = await bundleCore(); }, 30_000);
+  beforeAll(async () => {
+    bundle = await bundleCore();
+  }, 30_000);
 
   it('bundles for platform=browser without reaching a Node built-in', () => {
     const inputs = Object.keys(bundle.metafile.inputs);
     // The core's own files and re2js (pure JavaScript), nothing else.
-    expect(inputs.filter((path) => !path.startsWith('evaluator/src/') && !path.startsWith('node_modules/re2js/'))).toEqual([]);
-    console.log(`engine core browser bundle: ${bundle.code.length} bytes, ${bundle.minifiedBytes} minified, ${inputs.length} inputs`);
+    expect(
+      inputs.filter((path) => !path.startsWith('evaluator/src/') && !path.startsWith('node_modules/re2js/')),
+    ).toEqual([]);
+    console.log(
+      `engine core browser bundle: ${bundle.code.length} bytes, ${bundle.minifiedBytes} minified, ${inputs.length} inputs`,
+    );
   });
 
   it('evaluates in a realm with no Node globals exactly as in Node', () => {
     const realm = loadInFreshRealm(bundle.code);
-    for (const name of ['process', 'Buffer', 'require', 'atob', 'TextEncoder']) expect(name in realm.globals).toBe(false);
+    for (const name of ['process', 'Buffer', 'require', 'atob', 'TextEncoder'])
+      expect(name in realm.globals).toBe(false);
     expect(realm.core.validateSnapshot(JSON.parse(JSON.stringify(snapshot))).ok).toBe(true);
     expect(evaluateAll(realm.core)).toBe(evaluateAll({ compileSnapshot }));
   });

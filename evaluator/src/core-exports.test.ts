@@ -12,15 +12,20 @@ const ENTRY = fileURLToPath(new URL('./index.ts', import.meta.url));
 /** Each export of the barrel with whether its declaration has a JSDoc comment. */
 function barrelExports(): Array<{ name: string; documented: boolean }> {
   const program = ts.createProgram([ENTRY], {
-    allowImportingTsExtensions: true, noEmit: true, types: [], target: ts.ScriptTarget.ES2022,
-    module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler,
+    allowImportingTsExtensions: true,
+    noEmit: true,
+    types: [],
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.ESNext,
+    moduleResolution: ts.ModuleResolutionKind.Bundler,
   });
   const checker = program.getTypeChecker();
   const barrel = checker.getSymbolAtLocation(program.getSourceFile(ENTRY)!)!;
   return checker.getExportsOfModule(barrel).map((exported) => {
     const symbol = exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported;
-    const documented = (symbol.declarations ?? []).some((d) =>
-      ts.getJSDocCommentsAndTags(ts.isVariableDeclaration(d) ? d.parent.parent : d).length > 0);
+    const documented = (symbol.declarations ?? []).some(
+      (d) => ts.getJSDocCommentsAndTags(ts.isVariableDeclaration(d) ? d.parent.parent : d).length > 0,
+    );
     return { name: exported.name, documented };
   });
 }
@@ -35,10 +40,33 @@ describe('the engine core barrel', () => {
   it('exports what the controller, workers, console and SDKs use', () => {
     const names = new Set(exports.map((e) => e.name));
     const used = [
-      'compileSnapshot', 'Engine', 'Explanation', 'Snapshot', 'SnapshotFlag', 'Flag', 'FlagConfig', 'Segment', 'Serve',
-      'EvaluationContext', 'EvaluationResult', 'TOTAL_WEIGHT', 'validateFlag', 'validateFlagConfig', 'validateSegment',
-      'validateSnapshot', 'findPrerequisiteCycles', 'formatProblem', 'Problem', 'Validated', 'generateSalt',
-      'ProblemCollector', 'expectRecord', 'checkUnknownFields', 'parseSemver', 'compileRegex', 'parseDateValue',
+      'compileSnapshot',
+      'Engine',
+      'Explanation',
+      'Snapshot',
+      'SnapshotFlag',
+      'Flag',
+      'FlagConfig',
+      'Segment',
+      'Serve',
+      'EvaluationContext',
+      'EvaluationResult',
+      'TOTAL_WEIGHT',
+      'validateFlag',
+      'validateFlagConfig',
+      'validateSegment',
+      'validateSnapshot',
+      'findPrerequisiteCycles',
+      'formatProblem',
+      'Problem',
+      'Validated',
+      'generateSalt',
+      'ProblemCollector',
+      'expectRecord',
+      'checkUnknownFields',
+      'parseSemver',
+      'compileRegex',
+      'parseDateValue',
     ];
     expect(used.filter((n) => !names.has(n))).toEqual([]);
   });

@@ -2,10 +2,22 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { firstValue, queryPrometheus, startPrometheus, waitForSeries } from '../../testing/prometheus-harness.ts';
-import { type DemoService, type EvaluateFn, ofrepEvaluator, startDemoService, UNKNOWN_VARIANT } from './demo-service.ts';
+import {
+  type DemoService,
+  type EvaluateFn,
+  ofrepEvaluator,
+  startDemoService,
+  UNKNOWN_VARIANT,
+} from './demo-service.ts';
 import { startLoad } from './load-driver.ts';
 
-const base = { port: 0, evaluatorUrl: 'http://127.0.0.1:1', sdkKey: 'unused', flag: 'new-checkout', environment: 'staging' };
+const base = {
+  port: 0,
+  evaluatorUrl: 'http://127.0.0.1:1',
+  sdkKey: 'unused',
+  flag: 'new-checkout',
+  environment: 'staging',
+};
 
 /** Alternates control / treatment per call, so both arms get exactly half the traffic. */
 function alternating(): EvaluateFn {
@@ -32,7 +44,11 @@ afterEach(async () => {
 
 describe('demo service', () => {
   it('fails only the variant whose error rate is 1, and counts it per variant on /metrics', async () => {
-    const service = await startDemoService({ ...base, errorRates: { treatment: 1, control: 0 }, evaluate: alternating() });
+    const service = await startDemoService({
+      ...base,
+      errorRates: { treatment: 1, control: 0 },
+      evaluate: alternating(),
+    });
     cleanups.push(() => service.stop());
 
     // Before any traffic both arms already have series at 0 (so increase() sees the first errors).
@@ -88,25 +104,47 @@ describe('demo service', () => {
  * (value, variant, reason; errorCode on a 4xx). A unit test of the client only, not of the evaluator.
  */
 describe('ofrepEvaluator (against an OFREP stand-in)', () => {
-  async function startOfrepStandIn(): Promise<{ server: Server; url: string; seen: { path: string; auth: string; body: unknown }[] }> {
+  async function startOfrepStandIn(): Promise<{
+    server: Server;
+    url: string;
+    seen: { path: string; auth: string; body: unknown }[];
+  }> {
     const seen: { path: string; auth: string; body: unknown }[] = [];
     const server = createServer((req: IncomingMessage, res) => {
       let raw = '';
-      req.on('data', (c: Buffer) => { raw += c.toString(); });
+      req.on('data', (c: Buffer) => {
+        raw += c.toString();
+      });
       req.on('end', () => {
         const body = JSON.parse(raw || '{}') as { context?: { targetingKey?: string } };
         seen.push({ path: req.url ?? '', auth: req.headers.authorization ?? '', body });
         const key = decodeURIComponent((req.url ?? '').split('/').pop() ?? '');
-        const send = (status: number, payload: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(payload));
-        if (req.headers.authorization !== 'Bearer sdk-good') return send(401, { key, errorCode: 'GENERAL', errorDetails: 'invalid key' });
-        if (key !== 'new-checkout') return send(404, { key, errorCode: 'FLAG_NOT_FOUND', errorDetails: `flag ${key} not found` });
-        if (body.context?.targetingKey === undefined) return send(400, { key, errorCode: 'TARGETING_KEY_MISSING', errorDetails: 'no key' });
+        const send = (status: number, payload: unknown) =>
+          res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(payload));
+        if (req.headers.authorization !== 'Bearer sdk-good')
+          return send(401, { key, errorCode: 'GENERAL', errorDetails: 'invalid key' });
+        if (key !== 'new-checkout')
+          return send(404, { key, errorCode: 'FLAG_NOT_FOUND', errorDetails: `flag ${key} not found` });
+        if (body.context?.targetingKey === undefined)
+          return send(400, { key, errorCode: 'TARGETING_KEY_MISSING', errorDetails: 'no key' });
         const treatment = body.context.targetingKey.endsWith('1');
-        send(200, { key, value: treatment, variant: treatment ? 'treatment' : 'control', reason: 'SPLIT', metadata: {} });
+        send(200, {
+          key,
+          value: treatment,
+          variant: treatment ? 'treatment' : 'control',
+          reason: 'SPLIT',
+          metadata: {},
+        });
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    cleanups.push(() => new Promise((resolve) => { server.closeAllConnections(); server.close(resolve); }));
+    cleanups.push(
+      () =>
+        new Promise((resolve) => {
+          server.closeAllConnections();
+          server.close(resolve);
+        }),
+    );
     return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen };
   }
 
@@ -115,7 +153,11 @@ describe('ofrepEvaluator (against an OFREP stand-in)', () => {
     const evaluate = ofrepEvaluator({ evaluatorUrl: stand.url, sdkKey: 'sdk-good', flag: 'new-checkout' });
     expect(await evaluate('u1')).toEqual({ variant: 'treatment' });
     expect(await evaluate('u2')).toEqual({ variant: 'control' });
-    expect(stand.seen[0]).toEqual({ path: '/ofrep/v1/evaluate/flags/new-checkout', auth: 'Bearer sdk-good', body: { context: { targetingKey: 'u1' } } });
+    expect(stand.seen[0]).toEqual({
+      path: '/ofrep/v1/evaluate/flags/new-checkout',
+      auth: 'Bearer sdk-good',
+      body: { context: { targetingKey: 'u1' } },
+    });
 
     const wrongFlag = ofrepEvaluator({ evaluatorUrl: stand.url, sdkKey: 'sdk-good', flag: 'nope' });
     expect(await wrongFlag('u1')).toEqual({ variant: UNKNOWN_VARIANT, errorCode: 'FLAG_NOT_FOUND' });
@@ -127,7 +169,12 @@ describe('ofrepEvaluator (against an OFREP stand-in)', () => {
 
   it('is what the service uses by default', async () => {
     const stand = await startOfrepStandIn();
-    const service = await startDemoService({ ...base, evaluatorUrl: stand.url, sdkKey: 'sdk-good', errorRates: { treatment: 1, control: 0 } });
+    const service = await startDemoService({
+      ...base,
+      evaluatorUrl: stand.url,
+      sdkKey: 'sdk-good',
+      errorRates: { treatment: 1, control: 0 },
+    });
     cleanups.push(() => service.stop());
     expect(await (await fetch(`${service.url}/work?user=u2`)).json()).toEqual({ user: 'u2', variant: 'control' });
     const res = await fetch(`${service.url}/work?user=u1`);
@@ -138,7 +185,11 @@ describe('ofrepEvaluator (against an OFREP stand-in)', () => {
 
 describe('demo service scraped by a real Prometheus', () => {
   it('shows treatment errors in increase() while control stays at 0', async () => {
-    const service = await startDemoService({ ...base, errorRates: { treatment: 1, control: 0 }, evaluate: alternating() });
+    const service = await startDemoService({
+      ...base,
+      errorRates: { treatment: 1, control: 0 },
+      evaluate: alternating(),
+    });
     cleanups.push(() => service.stop());
     const prom = await startPrometheus({ targets: [`127.0.0.1:${service.port}`] });
     cleanups.push(() => prom.stop());
@@ -155,7 +206,12 @@ describe('demo service scraped by a real Prometheus', () => {
     );
     expect(firstValue(treatment)).toBeGreaterThan(0);
     // Same moment: control has traffic in Prometheus, and its error series exists and reads 0.
-    await waitForSeries(prom.url, 'sum(increase(app_requests_total{variant="control"}[30s]))', (s) => (firstValue(s) ?? 0) > 0, 5_000);
+    await waitForSeries(
+      prom.url,
+      'sum(increase(app_requests_total{variant="control"}[30s]))',
+      (s) => (firstValue(s) ?? 0) > 0,
+      5_000,
+    );
     const control = await queryPrometheus(prom.url, 'sum(increase(app_request_errors_total{variant="control"}[30s]))');
     expect(control).toHaveLength(1);
     expect(firstValue(control)).toBe(0);

@@ -63,7 +63,12 @@ export interface DemoService {
  * user as `targetingKey`. It never throws: any failure (4xx/5xx with an OFREP error body, network,
  * timeout, a 200 without a variant) comes back as {@link UNKNOWN_VARIANT} with an `errorCode`.
  */
-export function ofrepEvaluator(options: { evaluatorUrl: string; sdkKey: string; flag: string; timeoutMs?: number }): EvaluateFn {
+export function ofrepEvaluator(options: {
+  evaluatorUrl: string;
+  sdkKey: string;
+  flag: string;
+  timeoutMs?: number;
+}): EvaluateFn {
   const endpoint = new URL(`/ofrep/v1/evaluate/flags/${encodeURIComponent(options.flag)}`, options.evaluatorUrl);
   const timeoutMs = options.timeoutMs ?? 2_000;
   return async (user) => {
@@ -76,10 +81,14 @@ export function ofrepEvaluator(options: { evaluatorUrl: string; sdkKey: string; 
       });
       const body = (await res.json().catch(() => ({}))) as { variant?: unknown; errorCode?: unknown };
       if (!res.ok) {
-        return { variant: UNKNOWN_VARIANT, errorCode: typeof body.errorCode === 'string' ? body.errorCode : `HTTP_${res.status}` };
+        return {
+          variant: UNKNOWN_VARIANT,
+          errorCode: typeof body.errorCode === 'string' ? body.errorCode : `HTTP_${res.status}`,
+        };
       }
       // OFREP makes `variant` optional; without it there is no arm to attribute the request to.
-      if (typeof body.variant !== 'string' || body.variant === '') return { variant: UNKNOWN_VARIANT, errorCode: 'NO_VARIANT' };
+      if (typeof body.variant !== 'string' || body.variant === '')
+        return { variant: UNKNOWN_VARIANT, errorCode: 'NO_VARIANT' };
       return { variant: body.variant };
     } catch (err) {
       const name = (err as Error).name === 'TimeoutError' ? 'TIMEOUT' : 'NETWORK';
@@ -90,7 +99,8 @@ export function ofrepEvaluator(options: { evaluatorUrl: string; sdkKey: string; 
 
 /** Starts the demo service and resolves once it listens. Validates options first and throws on a bad one. */
 export async function startDemoService(options: DemoServiceOptions): Promise<DemoService> {
-  if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65_535) throw new Error(`port must be 0-65535, got ${options.port}`);
+  if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65_535)
+    throw new Error(`port must be 0-65535, got ${options.port}`);
   if (!options.flag) throw new Error('flag is required');
   if (!options.environment) throw new Error('environment is required');
   let errorRates = validRates(options.errorRates);
@@ -100,9 +110,24 @@ export async function startDemoService(options: DemoServiceOptions): Promise<Dem
 
   const registry = new Registry();
   const labelNames = ['flag', 'variant', 'environment'] as const;
-  const requests = new Counter({ name: 'app_requests_total', help: 'Requests to /work by flag variant served', labelNames, registers: [registry] });
-  const errors = new Counter({ name: 'app_request_errors_total', help: 'Failed (HTTP 500) requests to /work by flag variant served', labelNames, registers: [registry] });
-  const duration = new Histogram({ name: 'app_request_duration_seconds', help: 'Duration of /work requests, evaluation included', labelNames, registers: [registry] });
+  const requests = new Counter({
+    name: 'app_requests_total',
+    help: 'Requests to /work by flag variant served',
+    labelNames,
+    registers: [registry],
+  });
+  const errors = new Counter({
+    name: 'app_request_errors_total',
+    help: 'Failed (HTTP 500) requests to /work by flag variant served',
+    labelNames,
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'app_request_duration_seconds',
+    help: 'Duration of /work requests, evaluation included',
+    labelNames,
+    registers: [registry],
+  });
 
   // A counter series that first appears at N > 0 loses those N to increase(); creating both at 0
   // before any traffic (for the configured variants, and on first sight for others) means an
@@ -119,7 +144,10 @@ export async function startDemoService(options: DemoServiceOptions): Promise<Dem
   const handleWork = async (url: URL, res: ServerResponse) => {
     const started = process.hrtime.bigint();
     const user = url.searchParams.get('user');
-    if (!user) { sendJson(res, 400, { error: 'query parameter "user" is required' }); return; }
+    if (!user) {
+      sendJson(res, 400, { error: 'query parameter "user" is required' });
+      return;
+    }
     let variant: string;
     try {
       variant = (await evaluate(user)).variant || UNKNOWN_VARIANT;
@@ -144,7 +172,10 @@ export async function startDemoService(options: DemoServiceOptions): Promise<Dem
       res.writeHead(200, { 'content-type': registry.contentType }).end(await registry.metrics());
       return;
     }
-    if (req.method === 'GET' && url.pathname === '/healthz') { sendJson(res, 200, { ok: true }); return; }
+    if (req.method === 'GET' && url.pathname === '/healthz') {
+      sendJson(res, 200, { ok: true });
+      return;
+    }
     sendJson(res, 404, { error: 'not found' });
   };
 
@@ -156,7 +187,10 @@ export async function startDemoService(options: DemoServiceOptions): Promise<Dem
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port, '127.0.0.1', () => { server.off('error', reject); resolve(); });
+    server.listen(options.port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
   const port = (server.address() as AddressInfo).port;
 
@@ -169,7 +203,9 @@ export async function startDemoService(options: DemoServiceOptions): Promise<Dem
       errorRates = validRates(rates);
       for (const variant of Object.keys(errorRates)) ensureSeries(variant);
     },
-    setLatencyMs(latency) { latencyMs = validLatency(latency); },
+    setLatencyMs(latency) {
+      latencyMs = validLatency(latency);
+    },
     stop() {
       stopped ??= new Promise<void>((resolve) => {
         server.close(() => resolve());

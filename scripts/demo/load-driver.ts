@@ -53,7 +53,8 @@ export function startLoad(options: LoadOptions): LoadRun {
   const { rps, users, durationMs } = options;
   if (!(rps > 0 && rps <= 5_000)) throw new Error(`rps must be in (0, 5000], got ${rps}`);
   if (!(Number.isInteger(users) && users >= 1)) throw new Error(`users must be a positive integer, got ${users}`);
-  if (!(durationMs >= 0 && durationMs <= 86_400_000)) throw new Error(`durationMs must be in [0, 24 h], got ${durationMs}`);
+  if (!(durationMs >= 0 && durationMs <= 86_400_000))
+    throw new Error(`durationMs must be in [0, 24 h], got ${durationMs}`);
   const maxInFlight = options.maxInFlight ?? 256;
   const requestTimeoutMs = options.requestTimeoutMs ?? 5_000;
   const endpoint = new URL('/work', options.url);
@@ -86,7 +87,10 @@ export function startLoad(options: LoadOptions): LoadRun {
     const elapsed = Math.min(Date.now() - started, durationMs);
     const due = Math.floor((elapsed * rps) / 1000);
     for (; scheduled < due; scheduled++) {
-      if (counts.inFlight >= maxInFlight) { counts.dropped++; continue; }
+      if (counts.inFlight >= maxInFlight) {
+        counts.dropped++;
+        continue;
+      }
       const p = sendOne();
       pending.add(p);
       void p.finally(() => pending.delete(p));
@@ -96,7 +100,9 @@ export function startLoad(options: LoadOptions): LoadRun {
   const timer = setInterval(tick, Math.max(5, Math.min(50, 1000 / rps)));
 
   let resolveDone!: (c: LoadCounts) => void;
-  const done = new Promise<LoadCounts>((resolve) => { resolveDone = resolve; });
+  const done = new Promise<LoadCounts>((resolve) => {
+    resolveDone = resolve;
+  });
   let finishing = false;
   const finish = () => {
     if (finishing) return;
@@ -110,7 +116,10 @@ export function startLoad(options: LoadOptions): LoadRun {
 
   return {
     done,
-    stop() { finish(); return done; },
+    stop() {
+      finish();
+      return done;
+    },
     counts: snapshot,
   };
 }

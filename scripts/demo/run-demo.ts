@@ -23,9 +23,12 @@ const say = (m: string) => console.log(`demo: ${m}`);
 const dir = mkdtempSync(join(tmpdir(), 'fs-demo-'));
 const policies = join(dir, 'policies');
 mkdirSync(policies);
-const counts = (name: string) => `sum(increase(app_${name}{flag="{{flag}}",variant="{{variant}}",environment="{{environment}}"}[{{window}}]))`;
+const counts = (name: string) =>
+  `sum(increase(app_${name}{flag="{{flag}}",variant="{{variant}}",environment="{{environment}}"}[{{window}}]))`;
 // The shipped policies take minutes to hours; this one takes about a minute.
-writeFileSync(join(policies, 'demo.yaml'), `name: demo
+writeFileSync(
+  join(policies, 'demo.yaml'),
+  `name: demo
 description: A one-minute ramp for the demo (5 s ticks).
 steps:
   - { weight: 10, minDuration: 10s, minSamples: 50, maxDuration: 2m }
@@ -48,7 +51,8 @@ metrics:
 onFailure: rollback
 onInconclusive: pause
 onError: pause
-`);
+`,
+);
 
 const flags = [
   { key: 'new-checkout', errorRates: { on: 0.002, off: 0.002 }, expect: 'completed' },
@@ -62,8 +66,13 @@ const keyPrefix = `fs-demo-${randomBytes(3).toString('hex')}:`;
 const queuePrefix = `fsq-demo-${randomBytes(3).toString('hex')}`;
 say('starting the stack: controller, workers, 2 evaluators');
 const stack = await startLocalStack({
-  controllerPort: 0, evaluatorPorts: [0, 0], keyPrefix, dataDir: dir, adminToken,
-  supervisor: { echo: false }, env: { PROMETHEUS_URL: prometheus.url, POLICIES_DIR: policies, QUEUE_PREFIX: queuePrefix },
+  controllerPort: 0,
+  evaluatorPorts: [0, 0],
+  keyPrefix,
+  dataDir: dir,
+  adminToken,
+  supervisor: { echo: false },
+  env: { PROMETHEUS_URL: prometheus.url, POLICIES_DIR: policies, QUEUE_PREFIX: queuePrefix },
 });
 const stopAll = async () => {
   for (const l of loads) void l.stop();
@@ -85,31 +94,60 @@ const stopAll = async () => {
 };
 const admin = new AdminClient(stack.apiUrl, adminToken);
 const { sdkKey } = await admin.setUpBooleanFlag('demo', 'prod', flags[0].key);
-await admin.ok('POST', '/projects/demo/flags', { key: flags[1].key, type: 'boolean', variants: { on: true, off: false } });
+await admin.ok('POST', '/projects/demo/flags', {
+  key: flags[1].key,
+  type: 'boolean',
+  variants: { on: true, off: false },
+});
 for (const f of flags) {
   const current = await admin.ok<{ version: number }>('GET', `/projects/demo/environments/prod/flags/${f.key}`);
   await admin.putConfig('demo', 'prod', f.key, current.version, { enabled: true, defaultRule: { variant: 'off' } });
 }
-const demos = await Promise.all(flags.map((f, i) => startDemoService({
-  port: demoPorts[i]!, evaluatorUrl: stack.evaluatorUrls[i % 2]!, sdkKey, flag: f.key, environment: 'demo.prod', errorRates: { ...f.errorRates },
-})));
+const demos = await Promise.all(
+  flags.map((f, i) =>
+    startDemoService({
+      port: demoPorts[i]!,
+      evaluatorUrl: stack.evaluatorUrls[i % 2]!,
+      sdkKey,
+      flag: f.key,
+      environment: 'demo.prod',
+      errorRates: { ...f.errorRates },
+    }),
+  ),
+);
 const loads = demos.map((d) => startLoad({ url: d.url, rps: 100, users: 50_000, durationMs: 10 * 60_000 }));
 say(`demo services at ${demos.map((d) => d.url).join(' and ')}, 100 requests/s each`);
 say('waiting for Prometheus to scrape them');
 for (let i = 0; i < 60; i++) {
-  const r = await fetch(`${prometheus.url}/api/v1/query?query=${encodeURIComponent('sum(up{job="demo"})')}`).then((x) => x.json()) as { data: { result: Array<{ value: [number, string] }> } };
+  const r = (await fetch(`${prometheus.url}/api/v1/query?query=${encodeURIComponent('sum(up{job="demo"})')}`).then(
+    (x) => x.json(),
+  )) as { data: { result: Array<{ value: [number, string] }> } };
   if (Number(r.data.result[0]?.value[1]) === flags.length) break;
   await new Promise((r) => setTimeout(r, 500));
 }
 
 const ids = new Map<string, number>();
 for (const f of flags) {
-  const r = await admin.ok<{ id: number }>('POST', `/projects/demo/environments/prod/flags/${f.key}/rollouts`, { policy: 'demo', treatment: 'on', control: 'off', reason: 'demo' });
+  const r = await admin.ok<{ id: number }>('POST', `/projects/demo/environments/prod/flags/${f.key}/rollouts`, {
+    policy: 'demo',
+    treatment: 'on',
+    control: 'off',
+    reason: 'demo',
+  });
   ids.set(f.key, r.id);
-  say(`started rollout ${r.id} of ${f.key} with policy "demo" (treatment "on", control "off"; its treatment fails ${f.errorRates.on * 100}% of requests)`);
+  say(
+    `started rollout ${r.id} of ${f.key} with policy "demo" (treatment "on", control "off"; its treatment fails ${f.errorRates.on * 100}% of requests)`,
+  );
 }
 
-type View = { id: number; status: string; step: number; steps: number; weightPercent: number; lastReason: string | null };
+type View = {
+  id: number;
+  status: string;
+  step: number;
+  steps: number;
+  weightPercent: number;
+  lastReason: string | null;
+};
 const last = new Map<string, string>();
 const deadline = Date.now() + 5 * 60_000;
 let done = false;
@@ -129,14 +167,22 @@ let ok = true;
 say('');
 say('what happened:');
 for (const f of flags) {
-  const r = await admin.ok<View & { timeline: Array<{ at: string; kind: string; weightUnits: number; actor: string; reason: string | null }> }>('GET', `/rollouts/${ids.get(f.key)}`);
+  const r = await admin.ok<
+    View & { timeline: Array<{ at: string; kind: string; weightUnits: number; actor: string; reason: string | null }> }
+  >('GET', `/rollouts/${ids.get(f.key)}`);
   ok &&= r.status === f.expect;
   say(`  ${f.key} -> ${r.status} (expected ${f.expect})`);
-  for (const e of r.timeline) say(`     ${e.at}  ${e.kind.padEnd(10)} ${String(e.weightUnits / 1000).padStart(5)}%  by ${e.actor}${e.reason ? `: ${e.reason}` : ''}`);
+  for (const e of r.timeline)
+    say(
+      `     ${e.at}  ${e.kind.padEnd(10)} ${String(e.weightUnits / 1000).padStart(5)}%  by ${e.actor}${e.reason ? `: ${e.reason}` : ''}`,
+    );
 }
 say('');
 say('where to read why (send the admin key as "Authorization: Bearer <key>"):');
-for (const f of flags) say(`  ${stack.apiUrl}/rollouts/${ids.get(f.key)}    timeline, and every tick's queries, raw values, thresholds, statistic and verdict`);
+for (const f of flags)
+  say(
+    `  ${stack.apiUrl}/rollouts/${ids.get(f.key)}    timeline, and every tick's queries, raw values, thresholds, statistic and verdict`,
+  );
 say(`  ${stack.apiUrl}/audit?project=demo    every change, the controller's included`);
 say(`  ${prometheus.url}/graph    the demo services' counters (app_requests_total, app_request_errors_total)`);
 say(`  admin key: ${adminToken}`);

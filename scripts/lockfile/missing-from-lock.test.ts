@@ -9,7 +9,9 @@ describe('missingFromLock', () => {
       packages: {
         '': { dependencies: { vitest: '^3' } },
         'node_modules/vitest': { dependencies: { rollup: '^4' } },
-        'node_modules/rollup': { optionalDependencies: { '@rollup/rollup-linux-x64-gnu': '4.0.0', '@rollup/rollup-darwin-arm64': '4.0.0' } },
+        'node_modules/rollup': {
+          optionalDependencies: { '@rollup/rollup-linux-x64-gnu': '4.0.0', '@rollup/rollup-darwin-arm64': '4.0.0' },
+        },
         'node_modules/@rollup/rollup-linux-x64-gnu': {},
       },
     };
@@ -30,7 +32,7 @@ describe('missingFromLock', () => {
     expect(missingFromLock(lock)).toEqual(['node_modules/d -> b']);
   });
 
-  it('finds nothing missing in this repository\'s lock (npm ci installs from it on any platform)', () => {
+  it("finds nothing missing in this repository's lock (npm ci installs from it on any platform)", () => {
     const lock = JSON.parse(readFileSync(new URL('../../package-lock.json', import.meta.url), 'utf8')) as PackageLock;
     expect(missingFromLock(lock)).toEqual([]);
   });

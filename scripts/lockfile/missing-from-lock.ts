@@ -34,7 +34,10 @@ export function missingFromLock(lock: PackageLock): string[] {
   const missing: string[] = [];
   for (const [path, pkg] of Object.entries(lock.packages)) {
     if (pkg.link) continue;
-    for (const [kind, deps] of [['', pkg.dependencies], [' (optional)', pkg.optionalDependencies]] as const) {
+    for (const [kind, deps] of [
+      ['', pkg.dependencies],
+      [' (optional)', pkg.optionalDependencies],
+    ] as const) {
       for (const name of Object.keys(deps ?? {})) {
         if (!resolves(lock.packages, path, name)) missing.push(`${path || '(root)'} -> ${name}${kind}`);
       }

@@ -68,7 +68,9 @@ export async function startLocalStack(o: LocalStackOptions = {}): Promise<LocalS
   let privateRedis: PrivateRedis | undefined;
   if (!(await redisAnswers(redisUrl))) {
     if (o.privateRedisFallback === false || !hasRedisServer()) {
-      throw new Error(`nothing answers at ${redisUrl} and ${o.privateRedisFallback === false ? 'no private Redis was allowed' : 'no redis-server binary is installed (apt-get install redis-server)'}`);
+      throw new Error(
+        `nothing answers at ${redisUrl} and ${o.privateRedisFallback === false ? 'no private Redis was allowed' : 'no redis-server binary is installed (apt-get install redis-server)'}`,
+      );
     }
     privateRedis = await startPrivateRedis();
     redisUrl = privateRedis.url;
@@ -76,8 +78,12 @@ export async function startLocalStack(o: LocalStackOptions = {}): Promise<LocalS
   const dataDir = resolve(REPO_ROOT, o.dataDir ?? 'data');
   const supervisor = new Supervisor(o.supervisor);
   const common = {
-    ...process.env, ...o.env,
-    REDIS_URL: redisUrl, REDIS_KEY_PREFIX: o.keyPrefix, DATABASE_URL: o.databaseUrl, DATA_DIR: dataDir,
+    ...process.env,
+    ...o.env,
+    REDIS_URL: redisUrl,
+    REDIS_KEY_PREFIX: o.keyPrefix,
+    DATABASE_URL: o.databaseUrl,
+    DATA_DIR: dataDir,
     // A stack with its own key prefix gets its own queues too (and its cleanup removes them).
     QUEUE_PREFIX: o.env?.QUEUE_PREFIX ?? process.env.QUEUE_PREFIX ?? (o.keyPrefix ? `${o.keyPrefix}q` : undefined),
     NODE_ENV: process.env.NODE_ENV ?? 'development',
@@ -89,7 +95,9 @@ export async function startLocalStack(o: LocalStackOptions = {}): Promise<LocalS
   try {
     const controllerPort = o.controllerPort ?? 4000;
     const controller = supervisor.start({
-      name: 'controller', file: 'controller/src/main.ts', cwd: REPO_ROOT,
+      name: 'controller',
+      file: 'controller/src/main.ts',
+      cwd: REPO_ROOT,
       env: { ...common, PORT: String(controllerPort), ADMIN_TOKEN: o.adminToken },
     });
     let printedToken: string | undefined;
@@ -101,27 +109,54 @@ export async function startLocalStack(o: LocalStackOptions = {}): Promise<LocalS
     const controllerUrl = listening[1]!;
     // The workers start after the controller has migrated the database they read.
     let workerCount = 0;
-    const workersOn = (metricsPort: number) => Object.assign(
-      supervisor.start({ name: workerCount++ === 0 ? 'workers' : `workers-${workerCount}`, file: 'workers/src/main.ts', cwd: REPO_ROOT, env: { ...common, WORKERS_METRICS_PORT: String(metricsPort) } }),
-      { metricsUrl: `http://127.0.0.1:${metricsPort}` },
-    );
+    const workersOn = (metricsPort: number) =>
+      Object.assign(
+        supervisor.start({
+          name: workerCount++ === 0 ? 'workers' : `workers-${workerCount}`,
+          file: 'workers/src/main.ts',
+          cwd: REPO_ROOT,
+          env: { ...common, WORKERS_METRICS_PORT: String(metricsPort) },
+        }),
+        { metricsUrl: `http://127.0.0.1:${metricsPort}` },
+      );
     const startWorkers = async () => workersOn(await freePort());
     const askedMetrics = o.workersMetricsPort ?? (controllerPort === 0 ? 0 : controllerPort + 200);
     const workers = workersOn(askedMetrics === 0 ? await freePort() : askedMetrics);
     const asked = o.evaluatorPorts ?? [4100, 4101];
     const ports = await Promise.all(asked.map((p) => (p === 0 ? freePort() : Promise.resolve(p))));
     const adminPorts = await Promise.all(asked.map((p) => (p === 0 ? freePort() : Promise.resolve(p + 1000))));
-    const evaluators = ports.map((port, i) => supervisor.start({
-      name: `evaluator-${port}`, file: 'evaluator/src/server/main.ts', cwd: REPO_ROOT,
-      env: { ...common, EVALUATOR_PORT: String(port), EVALUATOR_ADMIN_PORT: String(adminPorts[i]), EVALUATOR_DATA_DIR: resolve(dataDir, `evaluator-${port}`) },
-    }));
+    const evaluators = ports.map((port, i) =>
+      supervisor.start({
+        name: `evaluator-${port}`,
+        file: 'evaluator/src/server/main.ts',
+        cwd: REPO_ROOT,
+        env: {
+          ...common,
+          EVALUATOR_PORT: String(port),
+          EVALUATOR_ADMIN_PORT: String(adminPorts[i]),
+          EVALUATOR_DATA_DIR: resolve(dataDir, `evaluator-${port}`),
+        },
+      }),
+    );
     const evaluatorUrls = ports.map((p) => `http://127.0.0.1:${p}`);
     const evaluatorAdminUrls = adminPorts.map((p) => `http://127.0.0.1:${p}`);
     await waitForLine(workers, /^workers: publishing/, timeout);
     await Promise.all(evaluatorUrls.map((u, i) => waitForHttp(`${u}/healthz`, timeout, evaluators[i])));
     return {
-      controllerUrl, apiUrl: `${controllerUrl}/api/v1`, evaluatorUrls, evaluatorAdminUrls, redisUrl, privateRedis,
-      adminToken: o.adminToken ?? printedToken, supervisor, controller, workers, workersMetricsUrl: workers.metricsUrl, evaluators, startWorkers, stop,
+      controllerUrl,
+      apiUrl: `${controllerUrl}/api/v1`,
+      evaluatorUrls,
+      evaluatorAdminUrls,
+      redisUrl,
+      privateRedis,
+      adminToken: o.adminToken ?? printedToken,
+      supervisor,
+      controller,
+      workers,
+      workersMetricsUrl: workers.metricsUrl,
+      evaluators,
+      startWorkers,
+      stop,
     };
   } catch (error) {
     await stop();

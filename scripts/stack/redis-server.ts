@@ -63,12 +63,33 @@ export interface PrivateRedis {
  */
 export async function startPrivateRedis(options: { port?: number; timeoutMs?: number } = {}): Promise<PrivateRedis> {
   const port = options.port ?? (await freePort());
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes', '--loglevel', 'warning'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    'redis-server',
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--protected-mode',
+      'yes',
+      '--loglevel',
+      'warning',
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
-  child.stdout?.on('data', (d: Buffer) => { output = (output + d.toString()).slice(-4000); });
-  child.stderr?.on('data', (d: Buffer) => { output = (output + d.toString()).slice(-4000); });
+  child.stdout?.on('data', (d: Buffer) => {
+    output = (output + d.toString()).slice(-4000);
+  });
+  child.stderr?.on('data', (d: Buffer) => {
+    output = (output + d.toString()).slice(-4000);
+  });
   const url = `redis://127.0.0.1:${port}`;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const stop = async () => {
@@ -80,10 +101,13 @@ export async function startPrivateRedis(options: { port?: number; timeoutMs?: nu
   };
   const deadline = Date.now() + (options.timeoutMs ?? 5_000);
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`redis-server exited at start (code ${child.exitCode}): ${output.trim()}`);
+    if (child.exitCode !== null)
+      throw new Error(`redis-server exited at start (code ${child.exitCode}): ${output.trim()}`);
     if (await redisAnswers(url, 200)) return { url, port, process: child, stop };
     await new Promise((r) => setTimeout(r, 50));
   }
   await stop();
-  throw new Error(`redis-server on port ${port} did not answer within ${options.timeoutMs ?? 5_000} ms: ${output.trim()}`);
+  throw new Error(
+    `redis-server on port ${port} did not answer within ${options.timeoutMs ?? 5_000} ms: ${output.trim()}`,
+  );
 }

@@ -52,7 +52,10 @@ export class Supervisor {
     });
     const keep = this.options.keepLines ?? 40;
     const supervised: SupervisedChild = {
-      name: spec.name, process: child, lastLines: [], lineListeners: new Set(),
+      name: spec.name,
+      process: child,
+      lastLines: [],
+      lineListeners: new Set(),
       exited: new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal }))),
     };
     for (const stream of [child.stdout, child.stderr]) {
@@ -104,9 +107,27 @@ export function waitForLine(child: SupervisedChild, pattern: RegExp, timeoutMs: 
       child.lineListeners.delete(listener);
       f();
     };
-    const timer = setTimeout(() => finish(() => reject(new Error(`${child.name} did not print ${pattern} within ${timeoutMs} ms; last lines:\n${child.lastLines.join('\n')}`))), timeoutMs);
+    const timer = setTimeout(
+      () =>
+        finish(() =>
+          reject(
+            new Error(
+              `${child.name} did not print ${pattern} within ${timeoutMs} ms; last lines:\n${child.lastLines.join('\n')}`,
+            ),
+          ),
+        ),
+      timeoutMs,
+    );
     child.lineListeners.add(listener);
-    void child.exited.then(({ code, signal }) => finish(() => reject(new Error(`${child.name} exited (${signal ?? `code ${code}`}) before printing ${pattern}; last lines:\n${child.lastLines.join('\n')}`))));
+    void child.exited.then(({ code, signal }) =>
+      finish(() =>
+        reject(
+          new Error(
+            `${child.name} exited (${signal ?? `code ${code}`}) before printing ${pattern}; last lines:\n${child.lastLines.join('\n')}`,
+          ),
+        ),
+      ),
+    );
   });
 }
 
@@ -127,5 +148,7 @@ export async function waitForHttp(url: string, timeoutMs: number, child?: Superv
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`${url} did not answer 200 within ${timeoutMs} ms (last: ${last})${child ? `; last lines of ${child.name}:\n${child.lastLines.join('\n')}` : ''}`);
+  throw new Error(
+    `${url} did not answer 200 within ${timeoutMs} ms (last: ${last})${child ? `; last lines of ${child.name}:\n${child.lastLines.join('\n')}` : ''}`,
+  );
 }

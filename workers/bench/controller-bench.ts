@@ -16,7 +16,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import {
-  BullDeliveryQueue, BullTickScheduler, createControlPlaneOn, createDatabase, MapPolicyCatalog, runMigrations, validatePolicy, type RequestContext,
+  BullDeliveryQueue,
+  BullTickScheduler,
+  createControlPlaneOn,
+  createDatabase,
+  MapPolicyCatalog,
+  runMigrations,
+  validatePolicy,
+  type RequestContext,
 } from '@flagship/controller';
 import { startRolloutWorkers } from '../src/rollouts/rollout-workers.ts';
 import { spawn } from 'node:child_process';
@@ -33,29 +40,51 @@ const prefix = `fs-cbench-${randomBytes(4).toString('hex')}`;
 
 // Recorded answers of a healthy service (~5,000 requests and 0.1% errors per arm and window),
 // served from a process of its own, as a real Prometheus would be.
-const replayProcess = spawn(process.execPath, ['--import', 'tsx', 'testing/replay-prometheus-main.ts'], { stdio: ['ignore', 'pipe', 'inherit'] });
+const replayProcess = spawn(process.execPath, ['--import', 'tsx', 'testing/replay-prometheus-main.ts'], {
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
 const replayUrl = await new Promise<string>((resolve, reject) => {
   const timer = setTimeout(() => reject(new Error('the replay Prometheus did not start in 30 s')), 30_000);
   createInterface({ input: replayProcess.stdout }).on('line', (line) => {
     const m = /listening on (\S+)/.exec(line);
-    if (m) { clearTimeout(timer); resolve(m[1]!); }
+    if (m) {
+      clearTimeout(timer);
+      resolve(m[1]!);
+    }
   });
 });
 const replay = {
   url: replayUrl,
-  stats: async (reset = false) => (await (await fetch(`${replayUrl}/-/replay-stats${reset ? '?reset=1' : ''}`)).json()) as { queries: number },
+  stats: async (reset = false) =>
+    (await (await fetch(`${replayUrl}/-/replay-stats${reset ? '?reset=1' : ''}`)).json()) as { queries: number },
 };
 const policy = validatePolicy({
   name: 'bench',
-  steps: [{ weight: 10, minDuration: '1h', minSamples: 100 }, { weight: 100, minDuration: '1m' }],
-  analysis: { interval: `${INTERVAL_S}s`, initialDelay: `${INTERVAL_S}s`, prometheus: { address: replay.url, timeout: '2s' } },
+  steps: [
+    { weight: 10, minDuration: '1h', minSamples: 100 },
+    { weight: 100, minDuration: '1m' },
+  ],
+  analysis: {
+    interval: `${INTERVAL_S}s`,
+    initialDelay: `${INTERVAL_S}s`,
+    prometheus: { address: replay.url, timeout: '2s' },
+  },
   traffic: { query: 'sum(increase(app_requests_total{flag="{{flag}}",variant="{{variant}}"}[{{window}}]))' },
   metrics: [
-    { name: 'error-ratio', kind: 'threshold', max: 0.02,
-      query: 'sum(increase(app_request_errors_total{flag="{{flag}}",variant="{{variant}}"}[{{window}}])) / sum(increase(app_requests_total{flag="{{flag}}",variant="{{variant}}"}[{{window}}]))' },
-    { name: 'errors-vs-control', kind: 'comparison', alpha: 0.05,
+    {
+      name: 'error-ratio',
+      kind: 'threshold',
+      max: 0.02,
+      query:
+        'sum(increase(app_request_errors_total{flag="{{flag}}",variant="{{variant}}"}[{{window}}])) / sum(increase(app_requests_total{flag="{{flag}}",variant="{{variant}}"}[{{window}}]))',
+    },
+    {
+      name: 'errors-vs-control',
+      kind: 'comparison',
+      alpha: 0.05,
       errorsQuery: 'sum(increase(app_request_errors_total{flag="{{flag}}",variant="{{variant}}"}[{{window}}]))',
-      totalQuery: 'sum(increase(app_requests_total{flag="{{flag}}",variant="{{variant}}"}[{{window}}]))' },
+      totalQuery: 'sum(increase(app_requests_total{flag="{{flag}}",variant="{{variant}}"}[{{window}}]))',
+    },
   ],
 });
 if (!policy.ok) throw new Error(JSON.stringify(policy.problems));
@@ -71,7 +100,10 @@ const plane = createControlPlaneOn(db, {
   log: () => {},
 });
 const s = plane.services;
-const ctx: RequestContext = { actor: { keyId: 'bench', name: 'bench', owner: 'bench', role: 'admin', environments: null }, requestId: 'bench' };
+const ctx: RequestContext = {
+  actor: { keyId: 'bench', name: 'bench', owner: 'bench', role: 'admin', environments: null },
+  requestId: 'bench',
+};
 
 log(`creating ${ROLLOUTS} flags and starting a rollout of each (interval ${INTERVAL_S}s)`);
 await s.projects.create(ctx, { key: 'bench', name: 'bench' });
@@ -80,7 +112,12 @@ const lags: number[] = [];
 let measuring = false;
 let stale = 0;
 const workers = await startRolloutWorkers({
-  connection, prefix, rollouts: s.rollouts, webhooks: s.webhooks, prometheusUrl: replay.url, concurrency: 200,
+  connection,
+  prefix,
+  rollouts: s.rollouts,
+  webhooks: s.webhooks,
+  prometheusUrl: replay.url,
+  concurrency: 200,
   onTick: (_job, outcome) => {
     if (!measuring) return;
     if (outcome.result === 'stale') stale++;
@@ -108,7 +145,9 @@ const seconds = (Date.now() - measureStarted) / 1000;
 const stats = await replay.stats();
 
 await workers.close();
-await Promise.all([scheduler.queue.obliterate({ force: true }), deliveries.queue.obliterate({ force: true })]).catch(() => {});
+await Promise.all([scheduler.queue.obliterate({ force: true }), deliveries.queue.obliterate({ force: true })]).catch(
+  () => {},
+);
 await Promise.all([scheduler.close(), deliveries.close()]);
 connection.disconnect();
 await plane.close();
@@ -118,11 +157,21 @@ rmSync(dir, { recursive: true, force: true });
 lags.sort((a, b) => a - b);
 const pct = (p: number) => lags[Math.min(lags.length - 1, Math.floor((p / 100) * lags.length))] ?? NaN;
 const ticksPerS = lags.length / seconds;
-log(`${lags.length} ticks in ${seconds.toFixed(1)} s (${ticksPerS.toFixed(1)}/s, expected ${(ROLLOUTS / INTERVAL_S).toFixed(1)}/s), ${stale} stale`);
+log(
+  `${lags.length} ticks in ${seconds.toFixed(1)} s (${ticksPerS.toFixed(1)}/s, expected ${(ROLLOUTS / INTERVAL_S).toFixed(1)}/s), ${stale} stale`,
+);
 log(`tick lag ms: p50 ${pct(50)} p90 ${pct(90)} p99 ${pct(99)} max ${lags.at(-1)} (target p99 < 1000)`);
 log(`Prometheus queries: ${stats.queries} in ${seconds.toFixed(1)} s`);
-console.log(JSON.stringify({
-  bench: 'controller',
-  metrics: { rollouts: ROLLOUTS, tick_lag_p99_ms: pct(99), tick_lag_p50_ms: pct(50), ticks_per_s: Number(ticksPerS.toFixed(1)), queries_per_s: Number((stats.queries / seconds).toFixed(1)) },
-}));
+console.log(
+  JSON.stringify({
+    bench: 'controller',
+    metrics: {
+      rollouts: ROLLOUTS,
+      tick_lag_p99_ms: pct(99),
+      tick_lag_p50_ms: pct(50),
+      ticks_per_s: Number(ticksPerS.toFixed(1)),
+      queries_per_s: Number((stats.queries / seconds).toFixed(1)),
+    },
+  }),
+);
 process.exit(0);

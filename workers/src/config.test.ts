@@ -4,7 +4,14 @@ import { ConfigError, loadWorkersConfig } from './config.ts';
 describe('workers config', () => {
   it('defaults: SQLite under ./data, local Redis, fs: prefix, 10 ms poll', () => {
     const c = loadWorkersConfig({}, '/srv/app');
-    expect(c).toMatchObject({ databaseUrl: undefined, sqliteFile: '/srv/app/data/controller.sqlite', redisUrl: 'redis://127.0.0.1:6379', keyPrefix: 'fs:', pollIntervalMs: 10, sweepIntervalMs: 5000 });
+    expect(c).toMatchObject({
+      databaseUrl: undefined,
+      sqliteFile: '/srv/app/data/controller.sqlite',
+      redisUrl: 'redis://127.0.0.1:6379',
+      keyPrefix: 'fs:',
+      pollIntervalMs: 10,
+      sweepIntervalMs: 5000,
+    });
   });
 
   it('metrics listener: port 4200 by default, any port from WORKERS_METRICS_PORT, 0 turns it off', () => {

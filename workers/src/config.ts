@@ -49,7 +49,8 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
   return n;
 }
 
@@ -72,17 +73,32 @@ export function loadWorkersConfig(env: NodeJS.ProcessEnv = process.env, cwd = pr
   const dataDir = isAbsolute(dataDirRaw) ? dataDirRaw : resolve(cwd, dataDirRaw);
   const { redisUrl, keyPrefix } = redisSettings(env);
   const prometheusUrl = env.PROMETHEUS_URL || 'http://127.0.0.1:9090';
-  if (!/^https?:\/\/\S+$/.test(prometheusUrl)) throw new ConfigError(`PROMETHEUS_URL must be an http(s) URL, got ${JSON.stringify(prometheusUrl)}`);
+  if (!/^https?:\/\/\S+$/.test(prometheusUrl))
+    throw new ConfigError(`PROMETHEUS_URL must be an http(s) URL, got ${JSON.stringify(prometheusUrl)}`);
   const queuePrefix = env.QUEUE_PREFIX || 'fsq';
-  if (!/^[A-Za-z0-9:_-]{1,64}$/.test(queuePrefix)) throw new ConfigError('QUEUE_PREFIX must be 1..64 letters, digits, ":", "_" or "-"');
+  if (!/^[A-Za-z0-9:_-]{1,64}$/.test(queuePrefix))
+    throw new ConfigError('QUEUE_PREFIX must be 1..64 letters, digits, ":", "_" or "-"');
   const webhookSecretKey = env.WEBHOOK_SECRET_KEY ? parseSecretKey(env.WEBHOOK_SECRET_KEY) : undefined;
-  if (env.WEBHOOK_SECRET_KEY && !webhookSecretKey) throw new ConfigError('WEBHOOK_SECRET_KEY must be 32 bytes as 64 hex digits or base64 (e.g. openssl rand -hex 32)');
+  if (env.WEBHOOK_SECRET_KEY && !webhookSecretKey)
+    throw new ConfigError('WEBHOOK_SECRET_KEY must be 32 bytes as 64 hex digits or base64 (e.g. openssl rand -hex 32)');
   let webhookAllow: WebhookAllowList;
-  try { webhookAllow = WebhookAllowList.parse(env.WEBHOOK_ALLOW_HOSTS); } catch (e) { throw new ConfigError(`WEBHOOK_ALLOW_HOSTS: ${(e as Error).message}`); }
+  try {
+    webhookAllow = WebhookAllowList.parse(env.WEBHOOK_ALLOW_HOSTS);
+  } catch (e) {
+    throw new ConfigError(`WEBHOOK_ALLOW_HOSTS: ${(e as Error).message}`);
+  }
   const policySecrets = (name: string) => env[name];
   return {
-    webhookSecretKey, webhookAllow, policySecrets,
-    databaseUrl, dataDir, sqliteFile: join(dataDir, 'controller.sqlite'), redisUrl, keyPrefix, prometheusUrl, queuePrefix,
+    webhookSecretKey,
+    webhookAllow,
+    policySecrets,
+    databaseUrl,
+    dataDir,
+    sqliteFile: join(dataDir, 'controller.sqlite'),
+    redisUrl,
+    keyPrefix,
+    prometheusUrl,
+    queuePrefix,
     tickConcurrency: integer(env, 'TICK_CONCURRENCY', 100, 1, 1_000),
     pollIntervalMs: integer(env, 'PUBLISH_POLL_MS', 10, 1, 10_000),
     sweepIntervalMs: integer(env, 'SWEEP_INTERVAL_MS', 5_000, 100, 3_600_000),

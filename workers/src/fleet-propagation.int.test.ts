@@ -18,7 +18,16 @@ import { SnapshotPublisher } from './publisher/snapshot-publisher.ts';
 import { createRedis } from './redis.ts';
 import { sweepOnce } from './sweep/propagation-sweep.ts';
 import { createSdkKey, evaluate, type Fleet, readyVersion, startEvaluators } from './test-support/evaluator-fleet.ts';
-import { booleanFlag, changeConfig, eventually, outboxCount, REDIS_URL, seed, testRedis, uniquePrefix } from './test-support/fixtures.ts';
+import {
+  booleanFlag,
+  changeConfig,
+  eventually,
+  outboxCount,
+  REDIS_URL,
+  seed,
+  testRedis,
+  uniquePrefix,
+} from './test-support/fixtures.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -53,9 +62,20 @@ describe('fleet propagation', () => {
     await publisher.start();
     cleanups.push(() => publisher.stop());
     await changeConfig(t.db, env!, 'a', (c) => c);
-    const fleet = await startEvaluators({ count: 2, redisUrl: REDIS_URL, prefix, dataDirs: [join(dir, 'e1'), join(dir, 'e2')] });
+    const fleet = await startEvaluators({
+      count: 2,
+      redisUrl: REDIS_URL,
+      prefix,
+      dataDirs: [join(dir, 'e1'), join(dir, 'e2')],
+    });
     cleanups.push(() => fleet.stop());
-    await eventually(async () => ((await Promise.all(fleet.adminUrls.map((u) => readyVersion(u, env!)))).every((x) => x.version !== undefined) || undefined), 20_000, 'evaluators loading the environment');
+    await eventually(
+      async () =>
+        (await Promise.all(fleet.adminUrls.map((u) => readyVersion(u, env!)))).every((x) => x.version !== undefined) ||
+        undefined,
+      20_000,
+      'evaluators loading the environment',
+    );
 
     // Observers: two SSE subscribers per evaluator, and a /readyz poller per evaluator.
     const streams: Array<{ url: string; versions: number[] }> = [];
@@ -84,10 +104,20 @@ describe('fleet propagation', () => {
       await changeConfig(t.db, env!, 'a', (c) => ({ ...c, defaultRule: { variant: lastVariant } }));
       if (i % 25 === 0) await sleep(1); // let the observers' responses in
     }
-    await eventually(async () => ((await outboxCount(t.db)) === 0 || undefined), 30_000, 'the outbox drained');
+    await eventually(async () => (await outboxCount(t.db)) === 0 || undefined, 30_000, 'the outbox drained');
     const final = Number(await r.redis.get(redisKeys(prefix).version(env!)));
-    await eventually(async () => ((await Promise.all(fleet.adminUrls.map((u) => readyVersion(u, env!)))).every((x) => x.version === final) || undefined), 10_000, `every evaluator at version ${final}`);
-    await eventually(() => (streams.every((s) => s.versions.at(-1) === final) || undefined), 5_000, 'every stream at the final version');
+    await eventually(
+      async () =>
+        (await Promise.all(fleet.adminUrls.map((u) => readyVersion(u, env!)))).every((x) => x.version === final) ||
+        undefined,
+      10_000,
+      `every evaluator at version ${final}`,
+    );
+    await eventually(
+      () => streams.every((s) => s.versions.at(-1) === final) || undefined,
+      5_000,
+      'every stream at the final version',
+    );
     polling = false;
     await Promise.all(pollers);
 
@@ -96,7 +126,10 @@ describe('fleet propagation', () => {
     }
     for (const s of streams) {
       // Strictly increasing: never the same version twice, never an older one after a newer one.
-      for (let k = 1; k < s.versions.length; k++) expect(s.versions[k]!, `${s.url} stream: ${s.versions.slice(k - 1, k + 1)}`).toBeGreaterThan(s.versions[k - 1]!);
+      for (let k = 1; k < s.versions.length; k++)
+        expect(s.versions[k]!, `${s.url} stream: ${s.versions.slice(k - 1, k + 1)}`).toBeGreaterThan(
+          s.versions[k - 1]!,
+        );
     }
     for (const seq of polled) {
       expect(seq.length).toBeGreaterThan(3);
@@ -117,22 +150,37 @@ describe('fleet propagation', () => {
       const commands = createRedis(redis.url);
       const sub = createRedis(redis.url, { maxRetriesPerRequest: null });
       for (const c of [commands, sub]) c.on('error', () => {});
-      cleanups.push(async () => { commands.disconnect(); sub.disconnect(); });
+      cleanups.push(async () => {
+        commands.disconnect();
+        sub.disconnect();
+      });
       const publisher = new SnapshotPublisher({ db: t.db, redis: commands, subscriber: sub, prefix });
       await publisher.start();
       cleanups.push(() => publisher.stop());
       await changeConfig(t.db, prod!, 'a', (c) => ({ ...c, defaultRule: { variant: 'off' } }));
       await changeConfig(t.db, dev!, 'a', (c) => c);
-      const fleet: Fleet = await startEvaluators({ count: 2, redisUrl: redis.url, prefix, dataDirs: [join(dir, 'e1'), join(dir, 'e2')] });
+      const fleet: Fleet = await startEvaluators({
+        count: 2,
+        redisUrl: redis.url,
+        prefix,
+        dataDirs: [join(dir, 'e1'), join(dir, 'e2')],
+      });
       cleanups.push(() => fleet.stop());
-      await eventually(async () => ((await Promise.all(fleet.urls.map((u) => evaluate(u, sdkKey, 'a')))).every((s) => s.value === false) || undefined), 20_000, 'the fleet serving off');
+      await eventually(
+        async () =>
+          (await Promise.all(fleet.urls.map((u) => evaluate(u, sdkKey, 'a')))).every((s) => s.value === false) ||
+          undefined,
+        20_000,
+        'the fleet serving off',
+      );
       const before = (await readyVersion(fleet.adminUrls[0]!, prod!)).version!;
 
       await redis.stop();
       // Down: the fleet answers from memory, the change made now waits in the outbox.
       await changeConfig(t.db, prod!, 'a', (c) => ({ ...c, defaultRule: { variant: 'on' } }));
       for (let k = 0; k < 5; k++) {
-        for (const url of fleet.urls) expect(await evaluate(url, sdkKey, 'a')).toMatchObject({ status: 200, value: false });
+        for (const url of fleet.urls)
+          expect(await evaluate(url, sdkKey, 'a')).toMatchObject({ status: 200, value: false });
         await sleep(100);
       }
       expect(await outboxCount(t.db)).toBe(1);
@@ -141,7 +189,11 @@ describe('fleet propagation', () => {
       cpSync(join(dir, 'e1'), join(dir, 'e3'), { recursive: true });
       const late = await startEvaluators({ count: 1, redisUrl: redis.url, prefix, dataDirs: [join(dir, 'e3')] });
       cleanups.push(() => late.stop());
-      await eventually(async () => ((await evaluate(late.urls[0]!, sdkKey, 'a')).status === 200 || undefined), 15_000, 'the late evaluator serving');
+      await eventually(
+        async () => (await evaluate(late.urls[0]!, sdkKey, 'a')).status === 200 || undefined,
+        15_000,
+        'the late evaluator serving',
+      );
       expect(await evaluate(late.urls[0]!, sdkKey, 'a')).toMatchObject({ status: 200, value: false });
       expect(await readyVersion(late.adminUrls[0]!, prod!)).toMatchObject({ version: before, source: 'disk' });
 
@@ -150,11 +202,21 @@ describe('fleet propagation', () => {
       redis = await startPrivateRedis({ port: redis.port });
       cleanups.push(() => redis.stop());
       const all = [...fleet.urls, ...late.urls];
-      await eventually(async () => ((await Promise.all(all.map((u) => evaluate(u, sdkKey, 'a')))).every((s) => s.value === true) || undefined), 20_000, 'every evaluator serving the change made during the outage');
-      for (const url of [...fleet.adminUrls, ...late.adminUrls]) expect((await readyVersion(url, prod!)).version!).toBeGreaterThan(before);
+      await eventually(
+        async () =>
+          (await Promise.all(all.map((u) => evaluate(u, sdkKey, 'a')))).every((s) => s.value === true) || undefined,
+        20_000,
+        'every evaluator serving the change made during the outage',
+      );
+      for (const url of [...fleet.adminUrls, ...late.adminUrls])
+        expect((await readyVersion(url, prod!)).version!).toBeGreaterThan(before);
       const check = testRedis(prefix, redis.url);
       cleanups.push(() => check.cleanup());
-      await eventually(async () => ((await check.redis.get(redisKeys(prefix).version(prod!))) !== null || undefined), 10_000, 'commands reconnected');
+      await eventually(
+        async () => (await check.redis.get(redisKeys(prefix).version(prod!))) !== null || undefined,
+        10_000,
+        'commands reconnected',
+      );
       expect(await check.redis.exists(redisKeys(prefix).snapshot(dev!))).toBe(0);
       expect((await sweepOnce(t.db, publisher)).republished).toEqual([dev]);
       expect(await check.redis.exists(redisKeys(prefix).snapshot(dev!))).toBe(1);

@@ -10,8 +10,10 @@ export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() 
 
 /** Writes `info` and above (and `debug` when `debug` is true) as JSON lines. */
 export function jsonLogger(name: string, debug = false): Logger {
-  const write = (level: string) => (message: string, fields: Record<string, unknown> = {}) => {
-    process.stderr.write(`${JSON.stringify({ at: new Date().toISOString(), level, name, message, ...fields })}\n`);
-  };
+  const write =
+    (level: string) =>
+    (message: string, fields: Record<string, unknown> = {}) => {
+      process.stderr.write(`${JSON.stringify({ at: new Date().toISOString(), level, name, message, ...fields })}\n`);
+    };
   return { debug: debug ? write('debug') : () => {}, info: write('info'), warn: write('warn'), error: write('error') };
 }

@@ -6,7 +6,13 @@
  * Survives database and Redis outages: each loop logs once, backs off and resumes.
  */
 import {
-  BullDeliveryQueue, BullTickScheduler, createControlPlaneOn, createDatabase, MapPolicyCatalog, resolveWebhookSecretKey, runMigrations,
+  BullDeliveryQueue,
+  BullTickScheduler,
+  createControlPlaneOn,
+  createDatabase,
+  MapPolicyCatalog,
+  resolveWebhookSecretKey,
+  runMigrations,
   runPropagationMigrations,
 } from '@flagship/controller';
 import { maskUrl, maskUrlsIn } from '@flagship/evaluator/mask-url';
@@ -41,9 +47,15 @@ const metrics = new WorkersMetrics();
 let metricsListener: RunningMetricsListener | undefined;
 if (config.metricsPort !== 0) {
   try {
-    metricsListener = await startMetricsListener({ port: config.metricsPort, metrics, onError: (e) => logger.warn('workers: metrics scrape failed', { error: String(e) }) });
+    metricsListener = await startMetricsListener({
+      port: config.metricsPort,
+      metrics,
+      onError: (e) => logger.warn('workers: metrics scrape failed', { error: String(e) }),
+    });
   } catch (error) {
-    console.error(`workers: cannot listen for metrics on 127.0.0.1:${config.metricsPort}: ${(error as Error).message} (set WORKERS_METRICS_PORT to a free port, or 0 to turn the listener off)`);
+    console.error(
+      `workers: cannot listen for metrics on 127.0.0.1:${config.metricsPort}: ${(error as Error).message} (set WORKERS_METRICS_PORT to a free port, or 0 to turn the listener off)`,
+    );
     process.exit(1);
   }
   console.log(`workers: metrics on ${metricsListener.url}/metrics (and /healthz), 127.0.0.1 only`);
@@ -60,7 +72,8 @@ for (let attempt = 1; ; attempt++) {
     await runPropagationMigrations(db);
     break;
   } catch (error) {
-    if (attempt === 1 || attempt % 30 === 0) logger.warn('workers: database not ready; retrying', { error: maskUrlsIn(String(error)) });
+    if (attempt === 1 || attempt % 30 === 0)
+      logger.warn('workers: database not ready; retrying', { error: maskUrlsIn(String(error)) });
     await new Promise((r) => setTimeout(r, Math.min(2_000, 100 * attempt)));
   }
 }
@@ -68,10 +81,30 @@ for (let attempt = 1; ; attempt++) {
 const redis = createRedis(config.redisUrl);
 const subscriber = createRedis(config.redisUrl, { maxRetriesPerRequest: null });
 for (const c of [redis, subscriber]) c.on('error', () => {}); // outages are logged by the loops
-const publisher = new SnapshotPublisher({ db, redis, subscriber, prefix: config.keyPrefix, pollIntervalMs: config.pollIntervalMs, logger });
-const reconciler = new KillReconciler({ db, redis, prefix: config.keyPrefix, logger, onApplied: () => publisher.poke() });
+const publisher = new SnapshotPublisher({
+  db,
+  redis,
+  subscriber,
+  prefix: config.keyPrefix,
+  pollIntervalMs: config.pollIntervalMs,
+  logger,
+});
+const reconciler = new KillReconciler({
+  db,
+  redis,
+  prefix: config.keyPrefix,
+  logger,
+  onApplied: () => publisher.poke(),
+});
 metrics.watchKills(reconciler);
-const sweep = new PropagationSweep({ db, redisUrl: config.redisUrl, prefix: config.keyPrefix, publisher, intervalMs: config.sweepIntervalMs, logger });
+const sweep = new PropagationSweep({
+  db,
+  redisUrl: config.redisUrl,
+  prefix: config.keyPrefix,
+  publisher,
+  intervalMs: config.sweepIntervalMs,
+  logger,
+});
 
 await publisher.start();
 reconciler.start();
@@ -96,17 +129,29 @@ const plane = createControlPlaneOn(db, {
 const drainSubscriber = createRedis(config.redisUrl, { maxRetriesPerRequest: null });
 drainSubscriber.on('error', () => {});
 drainer = new WebhookOutboxDrainer({
-  webhooks: plane.services.webhooks, subscriber: drainSubscriber, prefix: config.keyPrefix,
+  webhooks: plane.services.webhooks,
+  subscriber: drainSubscriber,
+  prefix: config.keyPrefix,
   log: (message, error) => logger.warn(message, { error: String(error ?? '') }),
 });
 await drainer.start();
 const rolloutWorkers = await startRolloutWorkers({
-  connection: queueConnection, prefix: config.queuePrefix, rollouts: plane.services.rollouts, webhooks: plane.services.webhooks,
-  prometheusUrl: config.prometheusUrl, concurrency: config.tickConcurrency, secrets: config.policySecrets, webhookAllow: config.webhookAllow,
+  connection: queueConnection,
+  prefix: config.queuePrefix,
+  rollouts: plane.services.rollouts,
+  webhooks: plane.services.webhooks,
+  prometheusUrl: config.prometheusUrl,
+  concurrency: config.tickConcurrency,
+  secrets: config.policySecrets,
+  webhookAllow: config.webhookAllow,
   log: (message, error) => logger.warn(message, { error: String(error ?? '') }),
 });
-console.log(`workers: rollout analysis against ${maskUrl(config.prometheusUrl)} (queues ${JSON.stringify(config.queuePrefix)}, ${config.tickConcurrency} ticks in flight)`);
-console.log(`workers: publishing snapshots from ${config.databaseUrl ? 'MySQL' : `SQLite ${config.sqliteFile}`} to ${maskUrl(config.redisUrl)} (prefix ${JSON.stringify(config.keyPrefix)}), outbox poll ${config.pollIntervalMs} ms`);
+console.log(
+  `workers: rollout analysis against ${maskUrl(config.prometheusUrl)} (queues ${JSON.stringify(config.queuePrefix)}, ${config.tickConcurrency} ticks in flight)`,
+);
+console.log(
+  `workers: publishing snapshots from ${config.databaseUrl ? 'MySQL' : `SQLite ${config.sqliteFile}`} to ${maskUrl(config.redisUrl)} (prefix ${JSON.stringify(config.keyPrefix)}), outbox poll ${config.pollIntervalMs} ms`,
+);
 
 let stopping = false;
 async function shutdown(signal: string) {

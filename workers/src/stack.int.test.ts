@@ -27,8 +27,14 @@ describe('the local stack', () => {
     t = await createTestDatabase('mysql', { migrate: false });
     dir = mkdtempSync(join(tmpdir(), 'fs-stack-'));
     stack = await startLocalStack({
-      controllerPort: 0, evaluatorPorts: [0, 0], keyPrefix: prefix, dataDir: dir, adminToken,
-      databaseUrl: t.config.databaseUrl, privateRedisFallback: false, supervisor: { echo: false },
+      controllerPort: 0,
+      evaluatorPorts: [0, 0],
+      keyPrefix: prefix,
+      dataDir: dir,
+      adminToken,
+      databaseUrl: t.config.databaseUrl,
+      privateRedisFallback: false,
+      supervisor: { echo: false },
     });
   }, 120_000);
   afterAll(async () => {
@@ -43,21 +49,40 @@ describe('the local stack', () => {
     expect(s.evaluatorUrls).toHaveLength(2);
     const admin = new AdminClient(s.apiUrl, adminToken);
     const { environmentId, sdkKey, configVersion } = await admin.setUpBooleanFlag('shop', 'prod', 'new-checkout');
-    await eventually(async () => ((await Promise.all(s.evaluatorUrls.map((u) => evaluate(u, sdkKey, 'new-checkout')))).every((x) => x.value === true) || undefined), 20_000, 'every evaluator serving the flag on');
+    await eventually(
+      async () =>
+        (await Promise.all(s.evaluatorUrls.map((u) => evaluate(u, sdkKey, 'new-checkout')))).every(
+          (x) => x.value === true,
+        ) || undefined,
+      20_000,
+      'every evaluator serving the flag on',
+    );
     const before = (await readyVersion(s.evaluatorAdminUrls[0]!, environmentId)).version!;
 
     const pushed: number[][] = s.evaluatorUrls.map(() => []);
     const subs = s.evaluatorUrls.map((u, i) => subscribeSnapshots(`${u}/v1/stream`, sdkKey, (v) => pushed[i]!.push(v)));
     await Promise.all(subs.map((x) => x.opened));
     try {
-      await admin.putConfig('shop', 'prod', 'new-checkout', configVersion, { enabled: true, defaultRule: { variant: 'off' } });
-      const served = await eventually(async () => {
-        const all = await Promise.all(s.evaluatorUrls.map((u) => evaluate(u, sdkKey, 'new-checkout')));
-        return all.every((x) => x.value === false) ? all : undefined;
-      }, 5_000, 'every evaluator serving the change');
+      await admin.putConfig('shop', 'prod', 'new-checkout', configVersion, {
+        enabled: true,
+        defaultRule: { variant: 'off' },
+      });
+      const served = await eventually(
+        async () => {
+          const all = await Promise.all(s.evaluatorUrls.map((u) => evaluate(u, sdkKey, 'new-checkout')));
+          return all.every((x) => x.value === false) ? all : undefined;
+        },
+        5_000,
+        'every evaluator serving the change',
+      );
       for (const x of served) expect(x).toMatchObject({ status: 200, value: false, variant: 'off' });
-      for (const u of s.evaluatorAdminUrls) expect((await readyVersion(u, environmentId)).version!).toBeGreaterThan(before);
-      await eventually(() => (pushed.every((p) => (p.at(-1) ?? 0) > before) || undefined), 5_000, 'an SSE event from every evaluator');
+      for (const u of s.evaluatorAdminUrls)
+        expect((await readyVersion(u, environmentId)).version!).toBeGreaterThan(before);
+      await eventually(
+        () => pushed.every((p) => (p.at(-1) ?? 0) > before) || undefined,
+        5_000,
+        'an SSE event from every evaluator',
+      );
     } finally {
       for (const x of subs) x.close();
     }

@@ -13,28 +13,55 @@ const ADMIN = { role: 'admin', scope: 'unrestricted' } as const;
 export function apiKeyRoutes(keys: ApiKeyService): Route[] {
   return [
     {
-      method: 'get', path: `${API}/api-keys`, summary: 'List API keys (never tokens)', access: ADMIN, success: 'ok',
+      method: 'get',
+      path: `${API}/api-keys`,
+      summary: 'List API keys (never tokens)',
+      access: ADMIN,
+      success: 'ok',
       handle: async () => ({ items: await keys.list() }),
     },
     {
-      method: 'post', path: `${API}/api-keys`, summary: 'Create an API key for an owner (a person; the token is returned once)', access: ADMIN, body: 'json', success: 'created',
+      method: 'post',
+      path: `${API}/api-keys`,
+      summary: 'Create an API key for an owner (a person; the token is returned once)',
+      access: ADMIN,
+      body: 'json',
+      success: 'created',
       handle: async ({ req, ctx }) => {
         const body = jsonBody(req);
         checkShape(body, {
-          name: { type: 'string', required: true, max: 255 }, owner: { type: 'string', required: true, max: 255 },
-          role: { type: 'string', required: true, oneOf: ROLES }, environments: { type: 'string[]', nullable: true, max: 1000 },
+          name: { type: 'string', required: true, max: 255 },
+          owner: { type: 'string', required: true, max: 255 },
+          role: { type: 'string', required: true, oneOf: ROLES },
+          environments: { type: 'string[]', nullable: true, max: 1000 },
         });
         // A blank owner is malformed, like a missing one: self-approval needs a person to compare.
-        if ((body.owner as string).trim() === '') throw badRequest('malformed request', [{ path: 'owner', message: 'must name the person the key belongs to (a name or an email), not be blank' }]);
-        return keys.create(ctx, { name: body.name as string, owner: (body.owner as string).trim(), role: body.role as Role, environments: (body.environments as string[] | null | undefined) ?? null });
+        if ((body.owner as string).trim() === '')
+          throw badRequest('malformed request', [
+            { path: 'owner', message: 'must name the person the key belongs to (a name or an email), not be blank' },
+          ]);
+        return keys.create(ctx, {
+          name: body.name as string,
+          owner: (body.owner as string).trim(),
+          role: body.role as Role,
+          environments: (body.environments as string[] | null | undefined) ?? null,
+        });
       },
     },
     {
-      method: 'get', path: `${API}/api-keys/:keyId`, summary: 'Get an API key', access: ADMIN, success: 'ok',
+      method: 'get',
+      path: `${API}/api-keys/:keyId`,
+      summary: 'Get an API key',
+      access: ADMIN,
+      success: 'ok',
       handle: async ({ req }) => keys.get(idParam(req, 'keyId')),
     },
     {
-      method: 'post', path: `${API}/api-keys/:keyId/revoke`, summary: 'Revoke an API key', access: ADMIN, success: 'ok',
+      method: 'post',
+      path: `${API}/api-keys/:keyId/revoke`,
+      summary: 'Revoke an API key',
+      access: ADMIN,
+      success: 'ok',
       handle: async ({ req, ctx }) => keys.revoke(ctx, idParam(req, 'keyId')),
     },
   ];

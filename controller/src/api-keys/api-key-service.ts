@@ -53,7 +53,11 @@ export class ApiKeyService {
     const environments = input.environments ?? null;
     const problems: Problem[] = [];
     const owner = input.owner.trim();
-    if (owner.length === 0) problems.push({ path: 'owner', message: 'must name the person the key belongs to (a name or an email), not be blank' });
+    if (owner.length === 0)
+      problems.push({
+        path: 'owner',
+        message: 'must name the person the key belongs to (a name or an email), not be blank',
+      });
     if (input.role === 'sdk' && (environments === null || environments.length !== 1)) {
       problems.push({ path: 'environments', message: 'an sdk key names exactly one environment' });
     }
@@ -62,19 +66,31 @@ export class ApiKeyService {
     }
     // A key cannot grant access its creator does not have.
     for (const [i, e] of (environments ?? []).entries()) {
-      if (!canAccessEnvironment(ctx.actor, e)) problems.push({ path: `environments[${i}]`, message: `the creating key may not access ${e}` });
+      if (!canAccessEnvironment(ctx.actor, e))
+        problems.push({ path: `environments[${i}]`, message: `the creating key may not access ${e}` });
     }
     return this.uow.write(async (s) => {
       for (const [i, e] of (environments ?? []).entries()) {
-        if (!(await s.environments.get(e))) problems.push({ path: `environments[${i}]`, message: `unknown environment ${e}` });
+        if (!(await s.environments.get(e)))
+          problems.push({ path: `environments[${i}]`, message: `unknown environment ${e}` });
       }
       if (problems.length > 0) throw invalidModel(problems, 'the key cannot be created');
       const token = generateApiToken(input.role === 'sdk' ? 'sdk' : 'admin');
       const now = this.now();
-      const record = { name: input.name, role: input.role, environments, tokenPrefix: token.slice(0, 8), owner, createdAt: now, createdBy: ctx.actor.keyId };
+      const record = {
+        name: input.name,
+        role: input.role,
+        environments,
+        tokenPrefix: token.slice(0, 8),
+        owner,
+        createdAt: now,
+        createdBy: ctx.actor.keyId,
+      };
       const id = await s.apiKeys.insert(record, hashApiKey(token));
       const stored: ApiKeyRecord = { ...record, id, revokedAt: null };
-      await s.audit.append(auditRecord(ctx, now, { action: 'key.create', entityType: 'api-key', entityKey: id, after: stored }));
+      await s.audit.append(
+        auditRecord(ctx, now, { action: 'key.create', entityType: 'api-key', entityKey: id, after: stored }),
+      );
       if (input.role === 'sdk') await s.outbox.append(environments![0]!, 'sdk-key', id, now);
       return { ...stored, token };
     });
@@ -92,8 +108,10 @@ export class ApiKeyService {
       const now = this.now();
       await s.apiKeys.revoke(id, now);
       const after = { ...key, revokedAt: now };
-      await s.audit.append(auditRecord(ctx, now, { action: 'key.revoke', entityType: 'api-key', entityKey: id, before: key, after }));
-      for (const e of key.role === 'sdk' ? key.environments ?? [] : []) await s.outbox.append(e, 'sdk-key', id, now);
+      await s.audit.append(
+        auditRecord(ctx, now, { action: 'key.revoke', entityType: 'api-key', entityKey: id, before: key, after }),
+      );
+      for (const e of key.role === 'sdk' ? (key.environments ?? []) : []) await s.outbox.append(e, 'sdk-key', id, now);
       return after;
     });
     await this.revocations.revoked([id]);
@@ -105,26 +123,63 @@ export class ApiKeyService {
    * it is not yet; with no token and no admin key, one is created and its token returned once.
    */
   async ensureAdmin(adminToken: string | undefined): Promise<{ createdToken?: string }> {
-    const system: RequestContext = { actor: { keyId: 'system', name: 'controller', owner: 'controller', role: 'admin', environments: null }, requestId: 'startup' };
+    const system: RequestContext = {
+      actor: { keyId: 'system', name: 'controller', owner: 'controller', role: 'admin', environments: null },
+      requestId: 'startup',
+    };
     return this.uow.write(async (s) => {
       const now = this.now();
       if (adminToken !== undefined) {
         const hash = hashApiKey(adminToken);
         const existing = await s.apiKeys.findActiveByHash(hash);
         if (existing) return {};
-        if ((await s.apiKeys.list()).some((k) => k.revokedAt !== null && k.tokenPrefix === adminToken.slice(0, 4) && k.name === 'ADMIN_TOKEN')) {
+        if (
+          (await s.apiKeys.list()).some(
+            (k) => k.revokedAt !== null && k.tokenPrefix === adminToken.slice(0, 4) && k.name === 'ADMIN_TOKEN',
+          )
+        ) {
           throw new Error('ADMIN_TOKEN names a key that was revoked: set a new token');
         }
-        const record = { name: 'ADMIN_TOKEN', role: 'admin' as const, environments: null, tokenPrefix: adminToken.slice(0, 4), owner: BOOTSTRAP_OWNER, createdAt: now, createdBy: null };
+        const record = {
+          name: 'ADMIN_TOKEN',
+          role: 'admin' as const,
+          environments: null,
+          tokenPrefix: adminToken.slice(0, 4),
+          owner: BOOTSTRAP_OWNER,
+          createdAt: now,
+          createdBy: null,
+        };
         const id = await s.apiKeys.insert(record, hash);
-        await s.audit.append(auditRecord(system, now, { action: 'key.create', entityType: 'api-key', entityKey: id, after: { ...record, id } }));
+        await s.audit.append(
+          auditRecord(system, now, {
+            action: 'key.create',
+            entityType: 'api-key',
+            entityKey: id,
+            after: { ...record, id },
+          }),
+        );
         return {};
       }
       if ((await s.apiKeys.countActiveAdmins()) > 0) return {};
       const token = generateApiToken('admin');
-      const record = { name: 'first admin', role: 'admin' as const, environments: null, tokenPrefix: token.slice(0, 8), owner: BOOTSTRAP_OWNER, createdAt: now, createdBy: null };
+      const record = {
+        name: 'first admin',
+        role: 'admin' as const,
+        environments: null,
+        tokenPrefix: token.slice(0, 8),
+        owner: BOOTSTRAP_OWNER,
+        createdAt: now,
+        createdBy: null,
+      };
       const id = await s.apiKeys.insert(record, hashApiKey(token));
-      await s.audit.append(auditRecord(system, now, { action: 'key.create', entityType: 'api-key', entityKey: id, after: { ...record, id } }));
+      await s.audit.append(
+        auditRecord(system, now, {
+          action: 'key.create',
+          entityType: 'api-key',
+          entityKey: id,
+          after: { ...record, id },
+        }),
+      );
       return { createdToken: token };
     });
   }

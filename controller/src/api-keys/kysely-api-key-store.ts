@@ -5,9 +5,15 @@ import { insertUnique } from '../db/unique-violation.ts';
 import type { ApiKeyRecord, ApiKeyStore, Role } from './api-key-store.ts';
 
 const toRecord = (r: Selectable<ApiKeysTable>): ApiKeyRecord => ({
-  id: String(r.id), name: r.name, role: r.role as Role,
+  id: String(r.id),
+  name: r.name,
+  role: r.role as Role,
   environments: r.environments === null ? null : (JSON.parse(r.environments) as string[]),
-  tokenPrefix: r.token_prefix, owner: r.owner, createdAt: r.created_at, createdBy: r.created_by, revokedAt: r.revoked_at,
+  tokenPrefix: r.token_prefix,
+  owner: r.owner,
+  createdAt: r.created_at,
+  createdBy: r.created_by,
+  revokedAt: r.revoked_at,
 });
 
 const asId = (id: string): number | undefined => (/^[1-9][0-9]{0,14}$/.test(id) ? Number(id) : undefined);
@@ -16,8 +22,12 @@ export class KyselyApiKeyStore implements ApiKeyStore {
   constructor(private readonly db: Kysely<Database>) {}
 
   async findActiveByHash(tokenHash: string) {
-    const row = await this.db.selectFrom('api_keys').selectAll()
-      .where('token_hash', '=', tokenHash).where('revoked_at', 'is', null).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('api_keys')
+      .selectAll()
+      .where('token_hash', '=', tokenHash)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
     return row && toRecord(row);
   }
 
@@ -33,41 +43,71 @@ export class KyselyApiKeyStore implements ApiKeyStore {
   }
 
   async insert(k: Omit<ApiKeyRecord, 'id' | 'revokedAt'>, tokenHash: string) {
-    const r = await insertUnique('api key', () => this.db.insertInto('api_keys').values({
-      name: k.name, role: k.role, environments: k.environments === null ? null : JSON.stringify(k.environments),
-      token_hash: tokenHash, token_prefix: k.tokenPrefix, owner: k.owner, created_at: k.createdAt, created_by: k.createdBy, revoked_at: null,
-    }).executeTakeFirstOrThrow());
+    const r = await insertUnique('api key', () =>
+      this.db
+        .insertInto('api_keys')
+        .values({
+          name: k.name,
+          role: k.role,
+          environments: k.environments === null ? null : JSON.stringify(k.environments),
+          token_hash: tokenHash,
+          token_prefix: k.tokenPrefix,
+          owner: k.owner,
+          created_at: k.createdAt,
+          created_by: k.createdBy,
+          revoked_at: null,
+        })
+        .executeTakeFirstOrThrow(),
+    );
     return String(r.insertId);
   }
 
   async revoke(id: string, now: string) {
     const n = asId(id);
     if (n === undefined) return false;
-    const r = await this.db.updateTable('api_keys').set({ revoked_at: now })
-      .where('id', '=', n).where('revoked_at', 'is', null).executeTakeFirst();
+    const r = await this.db
+      .updateTable('api_keys')
+      .set({ revoked_at: now })
+      .where('id', '=', n)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
     return Number(r.numUpdatedRows) === 1;
   }
 
   async setEnvironments(id: string, environments: string[]) {
     const n = asId(id);
     if (n === undefined) return false;
-    const r = await this.db.updateTable('api_keys').set({ environments: JSON.stringify(environments) })
-      .where('id', '=', n).where('revoked_at', 'is', null).executeTakeFirst();
+    const r = await this.db
+      .updateTable('api_keys')
+      .set({ environments: JSON.stringify(environments) })
+      .where('id', '=', n)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
     return Number(r.numUpdatedRows) === 1;
   }
 
   async activeSdkHashes(environmentId: string) {
-    const rows = await this.db.selectFrom('api_keys').select(['token_hash', 'environments'])
-      .where('role', '=', 'sdk').where('revoked_at', 'is', null).orderBy('id').execute();
-    return rows.filter((r) => r.environments !== null && (JSON.parse(r.environments) as string[]).includes(environmentId))
+    const rows = await this.db
+      .selectFrom('api_keys')
+      .select(['token_hash', 'environments'])
+      .where('role', '=', 'sdk')
+      .where('revoked_at', 'is', null)
+      .orderBy('id')
+      .execute();
+    return rows
+      .filter((r) => r.environments !== null && (JSON.parse(r.environments) as string[]).includes(environmentId))
       .map((r) => r.token_hash);
   }
 
   async countActiveAdmins() {
     // Locks the rows it counts (MySQL; SQLite runs one writer at a time): two revokes of the
     // last two admins in parallel cannot both see "another admin is left".
-    let q = this.db.selectFrom('api_keys').select('id')
-      .where('role', '=', 'admin').where('revoked_at', 'is', null).where('environments', 'is', null);
+    let q = this.db
+      .selectFrom('api_keys')
+      .select('id')
+      .where('role', '=', 'admin')
+      .where('revoked_at', 'is', null)
+      .where('environments', 'is', null);
     if (dialectOf(this.db) === 'mysql') q = q.forUpdate();
     return (await q.execute()).length;
   }

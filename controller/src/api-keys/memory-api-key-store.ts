@@ -15,7 +15,10 @@ export class MemoryApiKeyStore implements ApiKeyStore {
   }
 
   private active(): Row[] {
-    return sortBy([...this.rows.values()].filter((k) => k.revokedAt === null), (k) => Number(k.id));
+    return sortBy(
+      [...this.rows.values()].filter((k) => k.revokedAt === null),
+      (k) => Number(k.id),
+    );
   }
 
   async findActiveByHash(tokenHash: string) {
@@ -37,8 +40,16 @@ export class MemoryApiKeyStore implements ApiKeyStore {
     if ([...this.rows.values()].some((r) => r.tokenHash === tokenHash)) throw new DuplicateKeyError('api key');
     const id = String(this.db.nextId('api_keys'));
     this.rows.set(id, {
-      id, name: k.name, role: k.role, environments: k.environments === null ? null : [...k.environments], tokenPrefix: k.tokenPrefix,
-      owner: k.owner, createdAt: k.createdAt, createdBy: k.createdBy, revokedAt: null, tokenHash,
+      id,
+      name: k.name,
+      role: k.role,
+      environments: k.environments === null ? null : [...k.environments],
+      tokenPrefix: k.tokenPrefix,
+      owner: k.owner,
+      createdAt: k.createdAt,
+      createdBy: k.createdBy,
+      revokedAt: null,
+      tokenHash,
     });
     return id;
   }
@@ -58,7 +69,9 @@ export class MemoryApiKeyStore implements ApiKeyStore {
   }
 
   async activeSdkHashes(environmentId: string) {
-    return this.active().filter((k) => k.role === 'sdk' && k.environments !== null && k.environments.includes(environmentId)).map((k) => k.tokenHash);
+    return this.active()
+      .filter((k) => k.role === 'sdk' && k.environments !== null && k.environments.includes(environmentId))
+      .map((k) => k.tokenHash);
   }
 
   async countActiveAdmins() {

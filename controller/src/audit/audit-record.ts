@@ -17,10 +17,18 @@ export interface AuditFacts {
 /** An audit row for a change made in `ctx`, with its diff computed from before and after. */
 export function auditRecord(ctx: RequestContext, at: string, f: AuditFacts): Omit<AuditEntry, 'id'> {
   return {
-    at, actor: { keyId: ctx.actor.keyId, name: ctx.actor.name, owner: ctx.actor.owner }, action: f.action,
-    entityType: f.entityType, entityKey: f.entityKey, projectKey: f.projectKey ?? null,
-    environmentId: f.environmentId ?? null, flagKey: f.flagKey ?? null,
-    before: f.before ?? null, after: f.after ?? null, diff: jsonDiff(f.before ?? null, f.after ?? null, AUDIT_DIFF_LIMIT),
-    reason: f.reason ?? null, requestId: ctx.requestId,
+    at,
+    actor: { keyId: ctx.actor.keyId, name: ctx.actor.name, owner: ctx.actor.owner },
+    action: f.action,
+    entityType: f.entityType,
+    entityKey: f.entityKey,
+    projectKey: f.projectKey ?? null,
+    environmentId: f.environmentId ?? null,
+    flagKey: f.flagKey ?? null,
+    before: f.before ?? null,
+    after: f.after ?? null,
+    diff: jsonDiff(f.before ?? null, f.after ?? null, AUDIT_DIFF_LIMIT),
+    reason: f.reason ?? null,
+    requestId: ctx.requestId,
   };
 }

@@ -36,14 +36,25 @@ describe('jsonDiff', () => {
       { path: '/1', old: 2, new: 6 },
       { path: '', omitted: 2 },
     ]);
-    expect(jsonDiff([1, 2], [5, 6], 2)).toEqual([{ path: '/0', old: 1, new: 5 }, { path: '/1', old: 2, new: 6 }]);
+    expect(jsonDiff([1, 2], [5, 6], 2)).toEqual([
+      { path: '/0', old: 1, new: 5 },
+      { path: '/1', old: 2, new: 6 },
+    ]);
   });
   it('an audit row of a 200,000-entry change keeps the first entries, the count of the rest, and both documents whole', () => {
     const before = { values: Array.from({ length: 200_000 }, (_, i) => i) };
     const after = { values: before.values.map((v) => v + 1) };
-    const row = auditRecord({ actor: { keyId: 'k', name: 'n', owner: 'n', role: 'admin', environments: null }, requestId: 'r' }, 'now', {
-      action: 'update', entityType: 'segment', entityKey: 's', before, after,
-    });
+    const row = auditRecord(
+      { actor: { keyId: 'k', name: 'n', owner: 'n', role: 'admin', environments: null }, requestId: 'r' },
+      'now',
+      {
+        action: 'update',
+        entityType: 'segment',
+        entityKey: 's',
+        before,
+        after,
+      },
+    );
     expect(row.diff).toHaveLength(AUDIT_DIFF_LIMIT + 1);
     expect(row.diff[AUDIT_DIFF_LIMIT]).toEqual({ path: '', omitted: 200_000 - AUDIT_DIFF_LIMIT });
     expect(row.before).toBe(before);

@@ -37,7 +37,11 @@ export function jsonDiff(before: unknown, after: unknown, limit = Number.POSITIV
   return out;
 }
 
-interface Accumulator { out: DiffEntry[]; limit: number; omitted: number }
+interface Accumulator {
+  out: DiffEntry[];
+  limit: number;
+  omitted: number;
+}
 
 function add(acc: Accumulator, entry: DiffEntry): void {
   if (acc.out.length < acc.limit) acc.out.push(entry);
@@ -51,8 +55,9 @@ function walk(before: unknown, after: unknown, path: string, acc: Accumulator): 
     for (const k of Object.keys(after)) keys.add(k);
     for (const k of [...keys].sort()) {
       const p = `${path}/${escape(k)}`;
-      if (!(k in after) || after[k] === undefined) { if (before[k] !== undefined) add(acc, { path: p, old: before[k] }); }
-      else if (!(k in before) || before[k] === undefined) add(acc, { path: p, new: after[k] });
+      if (!(k in after) || after[k] === undefined) {
+        if (before[k] !== undefined) add(acc, { path: p, old: before[k] });
+      } else if (!(k in before) || before[k] === undefined) add(acc, { path: p, new: after[k] });
       else walk(before[k], after[k], p, acc);
     }
     return;

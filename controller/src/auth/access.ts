@@ -26,7 +26,8 @@ export function canAccessEnvironment(actor: Actor, environmentId: string): boole
 }
 
 export function requireEnvironment(actor: Actor, environmentId: string): void {
-  if (!canAccessEnvironment(actor, environmentId)) throw forbidden(`the key may not access environment ${environmentId}`, 'ENVIRONMENT_FORBIDDEN');
+  if (!canAccessEnvironment(actor, environmentId))
+    throw forbidden(`the key may not access environment ${environmentId}`, 'ENVIRONMENT_FORBIDDEN');
 }
 
 /** Reads of a project: a key limited to environments needs one in this project. */
@@ -35,12 +36,17 @@ export function canReadProject(actor: Actor, projectKey: string): boolean {
 }
 
 export function requireProjectRead(actor: Actor, projectKey: string): void {
-  if (!canReadProject(actor, projectKey)) throw forbidden(`the key may not access project ${projectKey}`, 'ENVIRONMENT_FORBIDDEN');
+  if (!canReadProject(actor, projectKey))
+    throw forbidden(`the key may not access project ${projectKey}`, 'ENVIRONMENT_FORBIDDEN');
 }
 
 /** Project-wide and global writes: only keys without an environment list. */
 export function requireUnrestricted(actor: Actor): void {
-  if (actor.environments !== null) throw forbidden('this change affects every environment; it needs a key not limited to environments', 'ENVIRONMENT_FORBIDDEN');
+  if (actor.environments !== null)
+    throw forbidden(
+      'this change affects every environment; it needs a key not limited to environments',
+      'ENVIRONMENT_FORBIDDEN',
+    );
 }
 
 /**
@@ -61,7 +67,14 @@ export type AccessScope =
   /** Reads of the path's project, and the environments named in the body must be the key's (the handler checks the body: kill switch). */
   | 'body-environments';
 
-export const ACCESS_SCOPES: readonly AccessScope[] = ['any', 'project', 'environment', 'unrestricted', 'audit', 'body-environments'];
+export const ACCESS_SCOPES: readonly AccessScope[] = [
+  'any',
+  'project',
+  'environment',
+  'unrestricted',
+  'audit',
+  'body-environments',
+];
 export const LADDER_ROLES: readonly LadderRole[] = ['viewer', 'editor', 'approver', 'admin'];
 
 /** A route's access: the least role on the ladder and the environment scope. */

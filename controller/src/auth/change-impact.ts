@@ -39,13 +39,20 @@ export interface ChangeImpact {
 
 const describe = (p: ChangePart): string => {
   switch (p.kind) {
-    case 'config': return `changes the config of flag ${p.flagKey}`;
-    case 'segment': return `changes segment ${p.segmentKey}`;
-    case 'rollout': return `starts a rollout of flag ${p.flagKey}`;
-    case 'create': return `creates flag ${p.flagKey}`;
-    case 'definition': return `changes the definition of flag ${p.flagKey}`;
-    case 'archive': return `archives flag ${p.flagKey}`;
-    case 'unarchive': return `unarchives flag ${p.flagKey}`;
+    case 'config':
+      return `changes the config of flag ${p.flagKey}`;
+    case 'segment':
+      return `changes segment ${p.segmentKey}`;
+    case 'rollout':
+      return `starts a rollout of flag ${p.flagKey}`;
+    case 'create':
+      return `creates flag ${p.flagKey}`;
+    case 'definition':
+      return `changes the definition of flag ${p.flagKey}`;
+    case 'archive':
+      return `archives flag ${p.flagKey}`;
+    case 'unarchive':
+      return `unarchives flag ${p.flagKey}`;
   }
 };
 
@@ -69,7 +76,9 @@ export async function assessChange(s: Stores, projectKey: string, parts: readonl
     // A new flag is off everywhere: it changes what no environment serves for an existing key.
     if (p.kind !== 'create') for (const e of envs) note(e.id, what);
   }
-  const approval = envs.filter((e) => e.requireApproval && touched.has(e.id)).map((e) => ({ environmentId: e.id, changes: touched.get(e.id)! }));
+  const approval = envs
+    .filter((e) => e.requireApproval && touched.has(e.id))
+    .map((e) => ({ environmentId: e.id, changes: touched.get(e.id)! }));
   return { projectKey, projectWide, environments: [...touched.keys()].sort(), approval };
 }
 
@@ -87,15 +96,23 @@ export interface ApprovalRequiredDetails extends DomainErrorDetails {
  */
 export function enforceImpact(actor: Actor, impact: ChangeImpact, o: { approved?: boolean; kind: string }): void {
   if (impact.projectWide.length > 0 && actor.environments !== null) {
-    throw forbidden(`this change is project-wide (it ${impact.projectWide.join(', ')}): it affects every environment of project ${impact.projectKey} and needs a key not limited to environments`, 'ENVIRONMENT_FORBIDDEN');
+    throw forbidden(
+      `this change is project-wide (it ${impact.projectWide.join(', ')}): it affects every environment of project ${impact.projectKey} and needs a key not limited to environments`,
+      'ENVIRONMENT_FORBIDDEN',
+    );
   }
   const outside = impact.environments.filter((e) => !canAccessEnvironment(actor, e));
-  if (outside.length > 0) throw forbidden(`this change affects ${outside.join(', ')}, which the key may not access`, 'ENVIRONMENT_FORBIDDEN');
+  if (outside.length > 0)
+    throw forbidden(`this change affects ${outside.join(', ')}, which the key may not access`, 'ENVIRONMENT_FORBIDDEN');
   if (o.approved || impact.approval.length === 0) return;
   const ids = impact.approval.map((a) => a.environmentId);
   const first = ids[0]!;
   const path = `/api/v1/projects/${impact.projectKey}/environments/${first.slice(impact.projectKey.length + 1)}/change-requests`;
   const details: ApprovalRequiredDetails = { environments: ids, changeRequest: { method: 'POST', path, kind: o.kind } };
   const what = impact.approval.map((a) => `${a.environmentId} (${a.changes.join(', ')})`).join('; ');
-  throw conflict('APPROVAL_REQUIRED', `this change affects approval-required environment${ids.length > 1 ? 's' : ''} ${what}: file a change request of kind "${o.kind}" (POST ${path}) and have someone else approve it`, details);
+  throw conflict(
+    'APPROVAL_REQUIRED',
+    `this change affects approval-required environment${ids.length > 1 ? 's' : ''} ${what}: file a change request of kind "${o.kind}" (POST ${path}) and have someone else approve it`,
+    details,
+  );
 }

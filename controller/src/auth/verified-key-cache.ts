@@ -35,7 +35,11 @@ export interface RevocationNotes {
  * forgotten REMEMBER_MS later), with a minute for clock drift between processes.
  */
 export class RedisRevocationNotes implements RevocationNotes {
-  constructor(private readonly redis: Redis, private readonly prefix: string, private readonly ttlMs = REMEMBER_MS + 60_000) {}
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    private readonly ttlMs = REMEMBER_MS + 60_000,
+  ) {}
 
   private key(keyId: string): string {
     return redisKeys(this.prefix).revokedKey(keyId);
@@ -47,7 +51,8 @@ export class RedisRevocationNotes implements RevocationNotes {
     for (const id of keyIds) multi.set(this.key(id), '1', 'PX', this.ttlMs);
     const replies = await multi.exec();
     const failed = replies?.find(([error]) => error);
-    if (!replies || failed) throw new Error(`could not note revoked keys in Redis: ${String(failed?.[0] ?? 'transaction aborted')}`);
+    if (!replies || failed)
+      throw new Error(`could not note revoked keys in Redis: ${String(failed?.[0] ?? 'transaction aborted')}`);
   }
 
   async has(keyId: string): Promise<boolean> {

@@ -10,8 +10,17 @@ export type ChangeRequestStatus = 'pending' | 'applied' | 'rejected' | 'cancelle
  * request's environment with the pinned policy and parameters; `segment` creates, updates or
  * deletes one segment of the request's environment.
  */
-export type ChangeRequestKind = 'config' | 'definition' | 'archive' | 'unarchive' | 'rollout-start' | 'rollout-retry' | 'segment';
-export const CHANGE_REQUEST_KINDS: readonly ChangeRequestKind[] = ['config', 'definition', 'archive', 'unarchive', 'rollout-start', 'rollout-retry', 'segment'];
+export type ChangeRequestKind =
+  'config' | 'definition' | 'archive' | 'unarchive' | 'rollout-start' | 'rollout-retry' | 'segment';
+export const CHANGE_REQUEST_KINDS: readonly ChangeRequestKind[] = [
+  'config',
+  'definition',
+  'archive',
+  'unarchive',
+  'rollout-start',
+  'rollout-retry',
+  'segment',
+];
 export type SegmentAction = 'create' | 'update' | 'delete';
 export const SEGMENT_ACTIONS: readonly SegmentAction[] = ['create', 'update', 'delete'];
 
@@ -72,6 +81,13 @@ export interface ChangeRequestStore {
   get(id: string): Promise<ChangeRequestRecord | undefined>;
   list(environmentId: string, status?: ChangeRequestStatus): Promise<ChangeRequestRecord[]>;
   /** Conditional on the request still being pending; false when someone else decided first. */
-  decide(id: string, status: ChangeRequestStatus, reviews: Review[], appliedVersion: number | null, now: string, payload?: ChangeRequestPayload | null): Promise<boolean>;
+  decide(
+    id: string,
+    status: ChangeRequestStatus,
+    reviews: Review[],
+    appliedVersion: number | null,
+    now: string,
+    payload?: ChangeRequestPayload | null,
+  ): Promise<boolean>;
   deleteByEnvironment(environmentId: string): Promise<number>;
 }

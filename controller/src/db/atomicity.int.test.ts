@@ -12,7 +12,14 @@ describe.each(DIALECTS)('atomic writes on %s', (dialect) => {
   let fired = 0;
   beforeAll(async () => {
     t = await startTestServer(dialect, {
-      hooks: { beforeCommit: () => { if (armed) { fired++; throw new Error('injected failure before commit'); } } },
+      hooks: {
+        beforeCommit: () => {
+          if (armed) {
+            fired++;
+            throw new Error('injected failure before commit');
+          }
+        },
+      },
     });
     await seedProject(t, 'p', [{ key: 'dev' }, { key: 'prod' }]);
     await t.request('POST', '/api/v1/projects/p/flags', { body: booleanFlag('f') });
@@ -21,7 +28,14 @@ describe.each(DIALECTS)('atomic writes on %s', (dialect) => {
   afterAll(async () => t?.close());
 
   const count = async (table: 'audit_log' | 'outbox') =>
-    Number((await t.plane.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+    Number(
+      (
+        await t.plane.db
+          .selectFrom(table)
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
 
   const writes: Array<[string, string, unknown]> = [
     ['PUT', '/api/v1/projects/p/environments/dev/flags/f', { ...onConfig(), version: 1 }],
@@ -31,7 +45,11 @@ describe.each(DIALECTS)('atomic writes on %s', (dialect) => {
     ['POST', '/api/v1/projects/p/flags/f/archive', {}],
     ['PUT', '/api/v1/projects/p/environments/dev/segments/s', { included: ['a'], version: 1 }],
     ['POST', '/api/v1/projects/p/environments', { key: 'qa' }],
-    ['POST', '/api/v1/projects/p/environments/dev/import', { flags: { h: { ...booleanFlag('h'), key: undefined, config: onConfig() } } }],
+    [
+      'POST',
+      '/api/v1/projects/p/environments/dev/import',
+      { flags: { h: { ...booleanFlag('h'), key: undefined, config: onConfig() } } },
+    ],
     ['POST', '/api/v1/api-keys', { name: 'k', owner: 'o', role: 'viewer' }],
   ];
 
@@ -40,7 +58,9 @@ describe.each(DIALECTS)('atomic writes on %s', (dialect) => {
     if (path.endsWith('/kill')) {
       armed = false;
       const cur = (await t.request('GET', '/api/v1/projects/p/environments/prod/flags/f')).body;
-      await t.request('PUT', '/api/v1/projects/p/environments/prod/flags/f', { body: { ...onConfig(), version: cur.version } });
+      await t.request('PUT', '/api/v1/projects/p/environments/prod/flags/f', {
+        body: { ...onConfig(), version: cur.version },
+      });
     }
     const before = await databaseChecksum(t.plane.db);
     const [audit, outbox] = [await count('audit_log'), await count('outbox')];

@@ -84,7 +84,7 @@ describe('writes on a busy SQLite database', () => {
       await new Promise((r) => setTimeout(r, 200));
       blocker.exec('COMMIT');
       await migrating;
-      expect((await fresh.db.selectFrom('flags').select('key').execute())).toEqual([]);
+      expect(await fresh.db.selectFrom('flags').select('key').execute()).toEqual([]);
     } finally {
       blocker.close();
       await fresh.drop();
@@ -93,7 +93,9 @@ describe('writes on a busy SQLite database', () => {
 
   it('a consistent read takes no write lock: it is answered while another connection writes', async () => {
     holdWriteLock();
-    const r = await t.request('POST', '/api/v1/projects/p/environments/dev/flags/f/preview', { body: { context: { targetingKey: 'u1' } } });
+    const r = await t.request('POST', '/api/v1/projects/p/environments/dev/flags/f/preview', {
+      body: { context: { targetingKey: 'u1' } },
+    });
     expect(r.status, r.text).toBe(200);
   });
 });

@@ -7,7 +7,14 @@ const busy = (code = 'SQLITE_BUSY') => Object.assign(new Error('database is lock
 function fakeClock() {
   let t = 0;
   const sleeps: number[] = [];
-  return { now: () => t, sleep: async (ms: number) => { sleeps.push(ms); t += ms; }, sleeps };
+  return {
+    now: () => t,
+    sleep: async (ms: number) => {
+      sleeps.push(ms);
+      t += ms;
+    },
+    sleeps,
+  };
 }
 
 describe('retryWhileBusy', () => {
@@ -28,7 +35,10 @@ describe('retryWhileBusy', () => {
   it('gives up with DatabaseBusyError once the bound is spent, never sleeping past it', async () => {
     const clock = fakeClock();
     let calls = 0;
-    const error = await retryWhileBusy(async () => { calls++; throw busy(); }, clock).catch((e: unknown) => e);
+    const error = await retryWhileBusy(async () => {
+      calls++;
+      throw busy();
+    }, clock).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DatabaseBusyError);
     expect((error as DatabaseBusyError).waitedMs).toBe(BUSY_WAIT_LIMIT_MS);
     expect((error as DatabaseBusyError).cause).toMatchObject({ code: 'SQLITE_BUSY' });
@@ -39,7 +49,14 @@ describe('retryWhileBusy', () => {
 
   it('a shorter bound is honoured', async () => {
     const clock = fakeClock();
-    await expect(retryWhileBusy(async () => { throw busy(); }, { ...clock, limitMs: 300 })).rejects.toBeInstanceOf(DatabaseBusyError);
+    await expect(
+      retryWhileBusy(
+        async () => {
+          throw busy();
+        },
+        { ...clock, limitMs: 300 },
+      ),
+    ).rejects.toBeInstanceOf(DatabaseBusyError);
     expect(clock.now()).toBe(300);
   });
 
@@ -47,7 +64,12 @@ describe('retryWhileBusy', () => {
     for (const code of ['SQLITE_CONSTRAINT_UNIQUE', 'ER_LOCK_WAIT_TIMEOUT', undefined]) {
       let calls = 0;
       const e = Object.assign(new Error('x'), { code });
-      await expect(retryWhileBusy(async () => { calls++; throw e; }, fakeClock())).rejects.toBe(e);
+      await expect(
+        retryWhileBusy(async () => {
+          calls++;
+          throw e;
+        }, fakeClock()),
+      ).rejects.toBe(e);
       expect(calls).toBe(1);
       expect(isDatabaseBusy(e)).toBe(false);
     }

@@ -23,8 +23,15 @@ const MAX_ATTEMPTS = 1_000;
 
 /** The database's write lock stayed taken for the whole bound; nothing was written. */
 export class DatabaseBusyError extends Error {
-  constructor(readonly waitedMs: number, readonly attempts: number, options?: { cause?: unknown }) {
-    super(`the database stayed locked by another writer for ${waitedMs} ms (${attempts} attempts); nothing was written`, options);
+  constructor(
+    readonly waitedMs: number,
+    readonly attempts: number,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `the database stayed locked by another writer for ${waitedMs} ms (${attempts} attempts); nothing was written`,
+      options,
+    );
     this.name = 'DatabaseBusyError';
   }
 }
@@ -95,7 +102,10 @@ export async function retryWhileBusy<T>(fn: () => Promise<T>, options: BusyWaitO
  * Kysely's migrator reports failures in its result instead of throwing: a run refused SQLite's
  * lock (the other process writing while this one starts) rolled back whole and runs again.
  */
-export async function migrateWhileBusy<R extends { error?: unknown }>(migrator: { migrateToLatest(): Promise<R> }, options: BusyWaitOptions = {}): Promise<R> {
+export async function migrateWhileBusy<R extends { error?: unknown }>(
+  migrator: { migrateToLatest(): Promise<R> },
+  options: BusyWaitOptions = {},
+): Promise<R> {
   return retryWhileBusy(async () => {
     const result = await migrator.migrateToLatest();
     if (isDatabaseBusy(result.error)) throw result.error;

@@ -6,7 +6,17 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { CompiledQuery, type DatabaseConnection, type Driver, Kysely, MysqlAdapter, MysqlDialect, SqliteDialect, SqliteDriver, type TransactionSettings } from 'kysely';
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  type Driver,
+  Kysely,
+  MysqlAdapter,
+  MysqlDialect,
+  SqliteDialect,
+  SqliteDriver,
+  type TransactionSettings,
+} from 'kysely';
 import { createPool } from 'mysql2';
 import { SQLITE_BUSY_TIMEOUT_MS } from './busy-wait.ts';
 import type { Database } from './schema.ts';
@@ -59,7 +69,9 @@ export function createDatabase(config: DatabaseConfig): Kysely<Database> {
  */
 class ImmediateSqliteDriver extends SqliteDriver implements Driver {
   override async beginTransaction(connection: DatabaseConnection, settings?: TransactionSettings): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw(settings?.accessMode === 'read only' ? 'begin deferred' : 'begin immediate'));
+    await connection.executeQuery(
+      CompiledQuery.raw(settings?.accessMode === 'read only' ? 'begin deferred' : 'begin immediate'),
+    );
   }
 }
 

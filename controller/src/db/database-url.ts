@@ -9,7 +9,9 @@ export function databaseUrlProblem(value: string): string | undefined {
   } catch {
     return 'DATABASE_URL is not a URL (expected mysql://user:password@host:3306/database)';
   }
-  if (url.protocol !== 'mysql:') return `DATABASE_URL must be mysql://user:password@host:port/database (or unset for embedded SQLite), got ${url.protocol}//...`;
-  if (url.pathname.length <= 1) return 'DATABASE_URL names no database: it must name a database, as in mysql://user@host:3306/<database>';
+  if (url.protocol !== 'mysql:')
+    return `DATABASE_URL must be mysql://user:password@host:port/database (or unset for embedded SQLite), got ${url.protocol}//...`;
+  if (url.pathname.length <= 1)
+    return 'DATABASE_URL names no database: it must name a database, as in mysql://user@host:3306/<database>';
   return undefined;
 }

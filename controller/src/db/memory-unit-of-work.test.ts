@@ -49,10 +49,12 @@ describe('MemoryUnitOfWork', () => {
     });
     await expect(uow.write(async (s) => s.projects.insert(project('x')))).rejects.toThrow('injected');
     failCommit = false;
-    await expect(uow.write(async (s) => {
-      await s.outbox.append('p.dev', 'flag', 'f', T0);
-      throw new Error('boom');
-    })).rejects.toThrow('boom');
+    await expect(
+      uow.write(async (s) => {
+        await s.outbox.append('p.dev', 'flag', 'f', T0);
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
     expect(await uow.read(async (s) => [await s.projects.list(), await s.outbox.list(10)])).toEqual([[], []]);
     expect(commits).toBe(0);
     await uow.write(async (s) => s.projects.insert(project('y')));

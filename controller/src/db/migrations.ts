@@ -22,7 +22,8 @@ function migrations(db: Kysely<Database>): Record<string, Migration> {
     '0001-initial': {
       // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a migration runs against the schema as it was then, not today's Database type
       async up(k: Kysely<any>) {
-        await k.schema.createTable('projects')
+        await k.schema
+          .createTable('projects')
           .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
           .addColumn('key', KEY, (c) => c.notNull().unique())
           .addColumn('name', 'varchar(255)', (c) => c.notNull())
@@ -31,7 +32,8 @@ function migrations(db: Kysely<Database>): Record<string, Migration> {
           .addColumn('created_at', TIME, (c) => c.notNull())
           .addColumn('updated_at', TIME, (c) => c.notNull())
           .execute();
-        await k.schema.createTable('environments')
+        await k.schema
+          .createTable('environments')
           .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
           .addColumn('environment_id', KEY, (c) => c.notNull().unique())
           .addColumn('project_key', KEY, (c) => c.notNull())
@@ -43,7 +45,8 @@ function migrations(db: Kysely<Database>): Record<string, Migration> {
           .addColumn('updated_at', TIME, (c) => c.notNull())
           .addUniqueConstraint('environments_project_key_uq', ['project_key', 'key'])
           .execute();
-        await k.schema.createTable('flags')
+        await k.schema
+          .createTable('flags')
           .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
           .addColumn('project_key', KEY, (c) => c.notNull())
           .addColumn('key', KEY, (c) => c.notNull())
@@ -55,7 +58,8 @@ function migrations(db: Kysely<Database>): Record<string, Migration> {
           .addColumn('updated_at', TIME, (c) => c.notNull())
           .addUniqueConstraint('flags_project_key_uq', ['project_key', 'key'])
           .execute();
-        await k.schema.createTable('flag_configs')
+        await k.schema
+          .createTable('flag_configs')
           .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
           .addColumn('environment_id', KEY, (c) => c.notNull())
           .addColumn('project_key', KEY, (c) => c.notNull())
@@ -65,7 +69,8 @@ function migrations(db: Kysely<Database>): Record<string, Migration> {
           .addColumn('updated_at', TIME, (c) => c.notNull())
           .addUniqueConstraint('flag_configs_env_flag_uq', ['environment_id', 'flag_key'])
           .execute();
-        await k.schema.createTable('segments')
+        await k.schema
+          .createTable('segments')
           .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
           .addColumn('environment_id', KEY, (c) => c.notNull())
           .addColumn('key', KEY, (c) => c.notNull())
@@ -75,7 +80,8 @@ function migrations(db: Kysely<Database>): Record<string, Migration> {
           .addColumn('updated_at', TIME, (c) => c.notNull())
           .addUniqueConstraint('segments_env_key_uq', ['environment_id', 'key'])
           .execute();
-        await k.schema.createTable('api_keys')
+        await k.schema
+          .createTable('api_keys')
           .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
           .addColumn('name', 'varchar(255)', (c) => c.notNull())
           .addColumn('role', 'varchar(16)', (c) => c.notNull())
@@ -86,7 +92,8 @@ function migrations(db: Kysely<Database>): Record<string, Migration> {
           .addColumn('created_by', 'varchar(64)')
           .addColumn('revoked_at', TIME)
           .execute();
-        await k.schema.createTable('audit_log')
+        await k.schema
+          .createTable('audit_log')
           .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
           .addColumn('at', TIME, (c) => c.notNull())
           .addColumn('actor_key_id', 'varchar(64)', (c) => c.notNull())
@@ -105,14 +112,16 @@ function migrations(db: Kysely<Database>): Record<string, Migration> {
           .execute();
         await k.schema.createIndex('audit_log_flag_idx').on('audit_log').columns(['flag_key', 'id']).execute();
         await k.schema.createIndex('audit_log_env_idx').on('audit_log').columns(['environment_id', 'id']).execute();
-        await k.schema.createTable('outbox')
+        await k.schema
+          .createTable('outbox')
           .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
           .addColumn('environment_id', KEY, (c) => c.notNull())
           .addColumn('kind', 'varchar(32)', (c) => c.notNull())
           .addColumn('entity_key', KEY)
           .addColumn('created_at', TIME, (c) => c.notNull())
           .execute();
-        await k.schema.createTable('change_requests')
+        await k.schema
+          .createTable('change_requests')
           .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
           .addColumn('environment_id', KEY, (c) => c.notNull())
           .addColumn('project_key', KEY, (c) => c.notNull())
@@ -128,7 +137,11 @@ function migrations(db: Kysely<Database>): Record<string, Migration> {
           .addColumn('created_at', TIME, (c) => c.notNull())
           .addColumn('updated_at', TIME, (c) => c.notNull())
           .execute();
-        await k.schema.createIndex('change_requests_env_idx').on('change_requests').columns(['environment_id', 'id']).execute();
+        await k.schema
+          .createIndex('change_requests_env_idx')
+          .on('change_requests')
+          .columns(['environment_id', 'id'])
+          .execute();
       },
     },
     '0002-rollouts': rolloutMigration(doc),

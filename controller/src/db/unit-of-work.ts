@@ -26,7 +26,10 @@ const MYSQL_ATTEMPTS = 5;
  * out its lock wait: runs it again at once, up to 5 attempts. Anything else is rethrown.
  * {@link UnitOfWork.write} runs through it, and so do the workers' own transactions.
  */
-export async function retryTransaction<T>(fn: () => Promise<T>, options: { busyWaitLimitMs?: number | undefined } = {}): Promise<T> {
+export async function retryTransaction<T>(
+  fn: () => Promise<T>,
+  options: { busyWaitLimitMs?: number | undefined } = {},
+): Promise<T> {
   let busy: BusyWait | undefined;
   for (let attempt = 1; ; attempt++) {
     try {
@@ -66,7 +69,9 @@ export class UnitOfWork {
    */
   readConsistent<T>(fn: (stores: Stores) => Promise<T>): Promise<T> {
     const begin = this.db.transaction();
-    return (dialectOf(this.db) === 'sqlite' ? begin.setAccessMode('read only') : begin).execute((trx) => fn(this.makeStores(trx)));
+    return (dialectOf(this.db) === 'sqlite' ? begin.setAccessMode('read only') : begin).execute((trx) =>
+      fn(this.makeStores(trx)),
+    );
   }
 
   /**
@@ -76,11 +81,12 @@ export class UnitOfWork {
    */
   async write<T>(fn: (stores: Stores) => Promise<T>): Promise<T> {
     const result = await retryTransaction(
-      () => this.db.transaction().execute(async (trx) => {
-        const value = await fn(this.makeStores(trx));
-        await this.hooks.beforeCommit?.();
-        return value;
-      }),
+      () =>
+        this.db.transaction().execute(async (trx) => {
+          const value = await fn(this.makeStores(trx));
+          await this.hooks.beforeCommit?.();
+          return value;
+        }),
       { busyWaitLimitMs: this.hooks.busyWaitLimitMs },
     );
     this.hooks.afterCommit?.();

@@ -10,15 +10,28 @@ import type { EnvironmentService } from './environment-service.ts';
 export function environmentRoutes(envs: EnvironmentService): Route[] {
   return [
     {
-      method: 'get', path: `${PROJECT}/environments`, summary: 'List environments', access: { role: 'viewer', scope: 'project' }, success: 'ok',
+      method: 'get',
+      path: `${PROJECT}/environments`,
+      summary: 'List environments',
+      access: { role: 'viewer', scope: 'project' },
+      success: 'ok',
       handle: async ({ req }) => ({ items: await envs.list(projectParam(req)) }),
     },
     {
-      method: 'post', path: `${PROJECT}/environments`, summary: 'Create an environment', access: { role: 'admin', scope: 'unrestricted' }, body: 'json', success: 'created',
+      method: 'post',
+      path: `${PROJECT}/environments`,
+      summary: 'Create an environment',
+      access: { role: 'admin', scope: 'unrestricted' },
+      body: 'json',
+      success: 'created',
       handle: async ({ req, ctx, reply }) => {
         const p = projectParam(req);
         const body = jsonBody(req);
-        checkShape(body, { key: { type: 'string', required: true, max: 200 }, name: { type: 'string', max: 255 }, requireApproval: { type: 'boolean' } });
+        checkShape(body, {
+          key: { type: 'string', required: true, max: 200 },
+          name: { type: 'string', max: 255 },
+          requireApproval: { type: 'boolean' },
+        });
         if (!SLUG.test(body.key as string)) throw invalidModel([{ path: 'key', message: `must match ${SLUG}` }]);
         const env = await envs.create(ctx, p, body as { key: string; name?: string; requireApproval?: boolean });
         reply.etag(env.version);
@@ -26,7 +39,11 @@ export function environmentRoutes(envs: EnvironmentService): Route[] {
       },
     },
     {
-      method: 'get', path: ENVIRONMENT, summary: 'Get an environment', access: { role: 'viewer', scope: 'environment' }, success: 'ok',
+      method: 'get',
+      path: ENVIRONMENT,
+      summary: 'Get an environment',
+      access: { role: 'viewer', scope: 'environment' },
+      success: 'ok',
       handle: async ({ req, reply }) => {
         const env = await envs.get(projectParam(req), envParam(req));
         reply.etag(env.version);
@@ -34,11 +51,20 @@ export function environmentRoutes(envs: EnvironmentService): Route[] {
       },
     },
     {
-      method: 'put', path: ENVIRONMENT, summary: 'Update an environment (name, requireApproval)', access: { role: 'admin', scope: 'unrestricted' }, body: 'json', success: 'ok',
+      method: 'put',
+      path: ENVIRONMENT,
+      summary: 'Update an environment (name, requireApproval)',
+      access: { role: 'admin', scope: 'unrestricted' },
+      body: 'json',
+      success: 'ok',
       handle: async ({ req, ctx, reply }) => {
         const [p, e] = [projectParam(req), envParam(req)];
         const body = jsonBody(req);
-        checkShape(body, { name: { type: 'string', max: 255 }, requireApproval: { type: 'boolean' }, version: { type: 'integer' } });
+        checkShape(body, {
+          name: { type: 'string', max: 255 },
+          requireApproval: { type: 'boolean' },
+          version: { type: 'integer' },
+        });
         const version = expectedVersion(req, body.version);
         const env = await envs.update(ctx, p, e, version, body);
         reply.etag(env.version);
@@ -46,7 +72,11 @@ export function environmentRoutes(envs: EnvironmentService): Route[] {
       },
     },
     {
-      method: 'delete', path: ENVIRONMENT, summary: 'Delete an environment with its configs and segments', access: { role: 'admin', scope: 'unrestricted' }, success: 'no-content',
+      method: 'delete',
+      path: ENVIRONMENT,
+      summary: 'Delete an environment with its configs and segments',
+      access: { role: 'admin', scope: 'unrestricted' },
+      success: 'no-content',
       handle: async ({ req, ctx }) => envs.delete(ctx, projectParam(req), envParam(req)),
     },
   ];

@@ -13,7 +13,11 @@ import { environmentId, type EnvironmentRecord } from './environment-store.ts';
 export const ENVIRONMENT_DELETED = 'environment deleted';
 
 /** The environment or a 404, for any service. */
-export async function requireEnvironmentRecord(s: Stores, projectKey: string, envKey: string): Promise<EnvironmentRecord> {
+export async function requireEnvironmentRecord(
+  s: Stores,
+  projectKey: string,
+  envKey: string,
+): Promise<EnvironmentRecord> {
   const env = await s.environments.get(environmentId(projectKey, envKey));
   if (!env) {
     if (!(await s.projects.get(projectKey))) throw notFound(`project ${projectKey}`);
@@ -44,38 +48,85 @@ export class EnvironmentService {
   }
 
   /** Creates the environment and a default (off) config for every flag of the project. */
-  async create(ctx: RequestContext, projectKey: string, input: { key: string; name?: string; requireApproval?: boolean }): Promise<EnvironmentRecord> {
+  async create(
+    ctx: RequestContext,
+    projectKey: string,
+    input: { key: string; name?: string; requireApproval?: boolean },
+  ): Promise<EnvironmentRecord> {
     return this.uow.write(async (s) => {
       if (!(await s.projects.get(projectKey))) throw notFound(`project ${projectKey}`);
       const now = this.now();
       const env: EnvironmentRecord = {
-        id: environmentId(projectKey, input.key), projectKey, key: input.key, name: input.name ?? input.key,
-        requireApproval: input.requireApproval ?? false, version: 1, createdAt: now, updatedAt: now,
+        id: environmentId(projectKey, input.key),
+        projectKey,
+        key: input.key,
+        name: input.name ?? input.key,
+        requireApproval: input.requireApproval ?? false,
+        version: 1,
+        createdAt: now,
+        updatedAt: now,
       };
       try {
         await s.environments.insert(env);
       } catch (e) {
-        if (e instanceof DuplicateKeyError) throw conflict('DUPLICATE_KEY', `environment ${input.key} already exists in project ${projectKey}`);
+        if (e instanceof DuplicateKeyError)
+          throw conflict('DUPLICATE_KEY', `environment ${input.key} already exists in project ${projectKey}`);
         throw e;
       }
       for (const flag of await s.flags.listAll(projectKey)) {
-        await s.configs.insert({ environmentId: env.id, projectKey, flagKey: flag.key, config: defaultConfig(flag.definition), version: 1, updatedAt: now });
+        await s.configs.insert({
+          environmentId: env.id,
+          projectKey,
+          flagKey: flag.key,
+          config: defaultConfig(flag.definition),
+          version: 1,
+          updatedAt: now,
+        });
       }
-      await s.audit.append(auditRecord(ctx, now, { action: 'create', entityType: 'environment', entityKey: env.id, projectKey, environmentId: env.id, after: env }));
+      await s.audit.append(
+        auditRecord(ctx, now, {
+          action: 'create',
+          entityType: 'environment',
+          entityKey: env.id,
+          projectKey,
+          environmentId: env.id,
+          after: env,
+        }),
+      );
       await s.outbox.append(env.id, 'environment', null, now);
       return env;
     });
   }
 
-  async update(ctx: RequestContext, projectKey: string, envKey: string, version: number, patch: { name?: string; requireApproval?: boolean }): Promise<EnvironmentRecord> {
+  async update(
+    ctx: RequestContext,
+    projectKey: string,
+    envKey: string,
+    version: number,
+    patch: { name?: string; requireApproval?: boolean },
+  ): Promise<EnvironmentRecord> {
     return this.uow.write(async (s) => {
       const before = await requireEnvironmentRecord(s, projectKey, envKey);
       if (before.version !== version) throw staleVersion(`environment ${before.id}`, before.version);
       const now = this.now();
-      const next = { name: patch.name ?? before.name, requireApproval: patch.requireApproval ?? before.requireApproval };
-      if (!(await s.environments.update(before.id, version, next, now))) throw staleVersion(`environment ${before.id}`, (await s.environments.get(before.id))?.version ?? 0);
+      const next = {
+        name: patch.name ?? before.name,
+        requireApproval: patch.requireApproval ?? before.requireApproval,
+      };
+      if (!(await s.environments.update(before.id, version, next, now)))
+        throw staleVersion(`environment ${before.id}`, (await s.environments.get(before.id))?.version ?? 0);
       const after: EnvironmentRecord = { ...before, ...next, version: version + 1, updatedAt: now };
-      await s.audit.append(auditRecord(ctx, now, { action: 'update', entityType: 'environment', entityKey: before.id, projectKey, environmentId: before.id, before, after }));
+      await s.audit.append(
+        auditRecord(ctx, now, {
+          action: 'update',
+          entityType: 'environment',
+          entityKey: before.id,
+          projectKey,
+          environmentId: before.id,
+          before,
+          after,
+        }),
+      );
       await s.outbox.append(before.id, 'environment', null, now);
       return after;
     });
@@ -93,18 +144,47 @@ export class EnvironmentService {
     const { revoked, aborted } = await this.uow.write(async (s) => {
       const before = await requireEnvironmentRecord(s, projectKey, envKey);
       const now = this.now();
-      const abortedRollouts = await abortRolloutsOfEnvironment(s, ctx, this.rolloutWebhooks, before.id, ENVIRONMENT_DELETED, Date.parse(now));
+      const abortedRollouts = await abortRolloutsOfEnvironment(
+        s,
+        ctx,
+        this.rolloutWebhooks,
+        before.id,
+        ENVIRONMENT_DELETED,
+        Date.parse(now),
+      );
       const revokedIds: string[] = [];
       for (const key of await s.apiKeys.list()) {
         if (key.revokedAt !== null || key.environments === null || !key.environments.includes(before.id)) continue;
         const rest = key.environments.filter((e) => e !== before.id);
         if (rest.length === 0) {
           await s.apiKeys.revoke(key.id, now);
-          await s.audit.append(auditRecord(ctx, now, { action: 'key.revoke', entityType: 'api-key', entityKey: key.id, projectKey, environmentId: before.id, before: key, after: { ...key, revokedAt: now }, reason: ENVIRONMENT_DELETED }));
+          await s.audit.append(
+            auditRecord(ctx, now, {
+              action: 'key.revoke',
+              entityType: 'api-key',
+              entityKey: key.id,
+              projectKey,
+              environmentId: before.id,
+              before: key,
+              after: { ...key, revokedAt: now },
+              reason: ENVIRONMENT_DELETED,
+            }),
+          );
           revokedIds.push(key.id);
         } else {
           await s.apiKeys.setEnvironments(key.id, rest);
-          await s.audit.append(auditRecord(ctx, now, { action: 'key.update', entityType: 'api-key', entityKey: key.id, projectKey, environmentId: before.id, before: key, after: { ...key, environments: rest }, reason: ENVIRONMENT_DELETED }));
+          await s.audit.append(
+            auditRecord(ctx, now, {
+              action: 'key.update',
+              entityType: 'api-key',
+              entityKey: key.id,
+              projectKey,
+              environmentId: before.id,
+              before: key,
+              after: { ...key, environments: rest },
+              reason: ENVIRONMENT_DELETED,
+            }),
+          );
           revokedIds.push(key.id); // its remembered scope is stale: verify it again
         }
       }
@@ -112,7 +192,16 @@ export class EnvironmentService {
       await s.segments.deleteByEnvironment(before.id);
       await s.changeRequests.deleteByEnvironment(before.id);
       await s.environments.delete(before.id);
-      await s.audit.append(auditRecord(ctx, now, { action: 'delete', entityType: 'environment', entityKey: before.id, projectKey, environmentId: before.id, before }));
+      await s.audit.append(
+        auditRecord(ctx, now, {
+          action: 'delete',
+          entityType: 'environment',
+          entityKey: before.id,
+          projectKey,
+          environmentId: before.id,
+          before,
+        }),
+      );
       await s.outbox.append(before.id, 'environment', null, now);
       return { revoked: revokedIds, aborted: abortedRollouts.length };
     });

@@ -15,7 +15,12 @@ export interface EnvironmentStore {
   listByProject(projectKey: string): Promise<EnvironmentRecord[]>;
   /** Throws DuplicateKeyError when the key exists in the project. */
   insert(env: EnvironmentRecord): Promise<void>;
-  update(environmentId: string, expectedVersion: number, patch: { name: string; requireApproval: boolean }, now: string): Promise<boolean>;
+  update(
+    environmentId: string,
+    expectedVersion: number,
+    patch: { name: string; requireApproval: boolean },
+    now: string,
+  ): Promise<boolean>;
   delete(environmentId: string): Promise<boolean>;
 }
 

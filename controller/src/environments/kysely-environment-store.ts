@@ -4,37 +4,74 @@ import { insertUnique } from '../db/unique-violation.ts';
 import type { EnvironmentRecord, EnvironmentStore } from './environment-store.ts';
 
 const toRecord = (r: Selectable<EnvironmentsTable>): EnvironmentRecord => ({
-  id: r.environment_id, projectKey: r.project_key, key: r.key, name: r.name,
-  requireApproval: Number(r.require_approval) === 1, version: Number(r.version),
-  createdAt: r.created_at, updatedAt: r.updated_at,
+  id: r.environment_id,
+  projectKey: r.project_key,
+  key: r.key,
+  name: r.name,
+  requireApproval: Number(r.require_approval) === 1,
+  version: Number(r.version),
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
 });
 
 export class KyselyEnvironmentStore implements EnvironmentStore {
   constructor(private readonly db: Kysely<Database>) {}
 
   async get(environmentId: string) {
-    const row = await this.db.selectFrom('environments').selectAll()
-      .where('environment_id', '=', environmentId).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('environments')
+      .selectAll()
+      .where('environment_id', '=', environmentId)
+      .executeTakeFirst();
     return row && toRecord(row);
   }
 
   async listByProject(projectKey: string) {
-    return (await this.db.selectFrom('environments').selectAll()
-      .where('project_key', '=', projectKey).orderBy('key').execute()).map(toRecord);
+    return (
+      await this.db
+        .selectFrom('environments')
+        .selectAll()
+        .where('project_key', '=', projectKey)
+        .orderBy('key')
+        .execute()
+    ).map(toRecord);
   }
 
   async insert(e: EnvironmentRecord) {
-    await insertUnique(`environment ${e.id}`, () => this.db.insertInto('environments').values({
-      environment_id: e.id, project_key: e.projectKey, key: e.key, name: e.name,
-      require_approval: e.requireApproval ? 1 : 0, version: e.version,
-      created_at: e.createdAt, updated_at: e.updatedAt,
-    }).execute());
+    await insertUnique(`environment ${e.id}`, () =>
+      this.db
+        .insertInto('environments')
+        .values({
+          environment_id: e.id,
+          project_key: e.projectKey,
+          key: e.key,
+          name: e.name,
+          require_approval: e.requireApproval ? 1 : 0,
+          version: e.version,
+          created_at: e.createdAt,
+          updated_at: e.updatedAt,
+        })
+        .execute(),
+    );
   }
 
-  async update(environmentId: string, expectedVersion: number, patch: { name: string; requireApproval: boolean }, now: string) {
-    const r = await this.db.updateTable('environments')
-      .set({ name: patch.name, require_approval: patch.requireApproval ? 1 : 0, version: expectedVersion + 1, updated_at: now })
-      .where('environment_id', '=', environmentId).where('version', '=', expectedVersion).executeTakeFirst();
+  async update(
+    environmentId: string,
+    expectedVersion: number,
+    patch: { name: string; requireApproval: boolean },
+    now: string,
+  ) {
+    const r = await this.db
+      .updateTable('environments')
+      .set({
+        name: patch.name,
+        require_approval: patch.requireApproval ? 1 : 0,
+        version: expectedVersion + 1,
+        updated_at: now,
+      })
+      .where('environment_id', '=', environmentId)
+      .where('version', '=', expectedVersion)
+      .executeTakeFirst();
     return Number(r.numUpdatedRows) === 1;
   }
 

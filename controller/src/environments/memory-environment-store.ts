@@ -16,7 +16,10 @@ export class MemoryEnvironmentStore implements EnvironmentStore {
   }
 
   async listByProject(projectKey: string) {
-    return sortBy([...this.rows.values()].filter((e) => e.projectKey === projectKey), (e) => e.key).map(copyOf);
+    return sortBy(
+      [...this.rows.values()].filter((e) => e.projectKey === projectKey),
+      (e) => e.key,
+    ).map(copyOf);
   }
 
   async insert(e: EnvironmentRecord) {
@@ -25,15 +28,32 @@ export class MemoryEnvironmentStore implements EnvironmentStore {
       throw new DuplicateKeyError(`environment ${e.id}`);
     }
     this.rows.set(e.id, {
-      id: e.id, projectKey: e.projectKey, key: e.key, name: e.name, requireApproval: e.requireApproval,
-      version: e.version, createdAt: e.createdAt, updatedAt: e.updatedAt,
+      id: e.id,
+      projectKey: e.projectKey,
+      key: e.key,
+      name: e.name,
+      requireApproval: e.requireApproval,
+      version: e.version,
+      createdAt: e.createdAt,
+      updatedAt: e.updatedAt,
     });
   }
 
-  async update(environmentId: string, expectedVersion: number, patch: { name: string; requireApproval: boolean }, now: string) {
+  async update(
+    environmentId: string,
+    expectedVersion: number,
+    patch: { name: string; requireApproval: boolean },
+    now: string,
+  ) {
     const row = this.rows.get(environmentId);
     if (!row || row.version !== expectedVersion) return false;
-    this.rows.set(environmentId, { ...row, name: patch.name, requireApproval: patch.requireApproval, version: expectedVersion + 1, updatedAt: now });
+    this.rows.set(environmentId, {
+      ...row,
+      name: patch.name,
+      requireApproval: patch.requireApproval,
+      version: expectedVersion + 1,
+      updatedAt: now,
+    });
     return true;
   }
 

@@ -58,7 +58,8 @@ export class UnavailableError extends DomainError {}
 export const badRequest = (message: string, problems?: Problem[], code = 'INVALID_REQUEST') =>
   new InvalidInputError(code, message, problems ? { problems } : {});
 export const notFound = (what: string) => new NotFoundError('NOT_FOUND', `${what} not found`);
-export const conflict = (code: string, message: string, details: DomainErrorDetails = {}) => new ConflictError(code, message, details);
+export const conflict = (code: string, message: string, details: DomainErrorDetails = {}) =>
+  new ConflictError(code, message, details);
 export const staleVersion = (what: string, currentVersion: number) =>
   new StaleVersionError(`${what} is at version ${currentVersion}: reload and reapply your change`, currentVersion);
 export const invalidModel = (problems: Problem[], message = 'the document fails validation') =>
@@ -66,4 +67,8 @@ export const invalidModel = (problems: Problem[], message = 'the document fails 
 export const forbidden = (message: string, code = 'FORBIDDEN') => new ForbiddenError(code, message);
 /** The database's write lock stayed taken for the whole wait (SQLite); nothing was written. */
 export const databaseBusy = (retryAfterSeconds: number) =>
-  new UnavailableError('DATABASE_BUSY', `the database is busy with other writes and nothing was written; retry in ${retryAfterSeconds} s`, { retryAfterSeconds });
+  new UnavailableError(
+    'DATABASE_BUSY',
+    `the database is busy with other writes and nothing was written; retry in ${retryAfterSeconds} s`,
+    { retryAfterSeconds },
+  );

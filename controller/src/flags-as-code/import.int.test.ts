@@ -10,15 +10,50 @@ const key = (i: number) => `flag-${String(i).padStart(4, '0')}`;
 function document(mutate?: (flags: Record<string, any>) => void) {
   const flags: Record<string, any> = {};
   for (let i = 0; i < N; i++) {
-    flags[key(i)] = i % 3 === 0
-      ? { type: 'string', variants: { red: 'red', blue: 'blue' }, tags: ['import'], salt: i.toString(16).padStart(32, '0'),
-          config: { enabled: true, offVariant: 'red', prerequisites: [], targets: [{ variant: 'blue', values: [`user-${i}`] }],
-            rules: [{ id: 'r1', conditions: [{ attribute: 'plan', op: 'in', values: ['pro'] }, { attribute: 'x', op: 'inSegment', values: ['beta'] }], serve: { split: [{ variant: 'blue', weight: 25_000 }, { variant: 'red', weight: 75_000 }] } }],
-            defaultRule: { variant: 'red' } } }
-      : { type: 'boolean', variants: { on: true, off: false }, salt: i.toString(16).padStart(32, 'a'), config: onConfig({ enabled: i % 2 === 0 }) };
+    flags[key(i)] =
+      i % 3 === 0
+        ? {
+            type: 'string',
+            variants: { red: 'red', blue: 'blue' },
+            tags: ['import'],
+            salt: i.toString(16).padStart(32, '0'),
+            config: {
+              enabled: true,
+              offVariant: 'red',
+              prerequisites: [],
+              targets: [{ variant: 'blue', values: [`user-${i}`] }],
+              rules: [
+                {
+                  id: 'r1',
+                  conditions: [
+                    { attribute: 'plan', op: 'in', values: ['pro'] },
+                    { attribute: 'x', op: 'inSegment', values: ['beta'] },
+                  ],
+                  serve: {
+                    split: [
+                      { variant: 'blue', weight: 25_000 },
+                      { variant: 'red', weight: 75_000 },
+                    ],
+                  },
+                },
+              ],
+              defaultRule: { variant: 'red' },
+            },
+          }
+        : {
+            type: 'boolean',
+            variants: { on: true, off: false },
+            salt: i.toString(16).padStart(32, 'a'),
+            config: onConfig({ enabled: i % 2 === 0 }),
+          };
   }
   mutate?.(flags);
-  return { format: 'flagship/v1', environment: 'p.dev', flags, segments: { beta: { included: ['u1'], excluded: [], rules: [] } } };
+  return {
+    format: 'flagship/v1',
+    environment: 'p.dev',
+    flags,
+    segments: { beta: { included: ['u1'], excluded: [], rules: [] } },
+  };
 }
 
 describe.each(DIALECTS)('import and export on %s', (dialect) => {
@@ -34,23 +69,42 @@ describe.each(DIALECTS)('import and export on %s', (dialect) => {
     const before = await databaseChecksum(t.plane.db);
     const r = await t.request('POST', `${E}/import?dryRun=true`, { body: document() });
     expect(r.status).toBe(200);
-    expect(r.body.summary).toEqual({ flags: { created: N, updated: 0, unchanged: 0, archived: 0 }, segments: { created: 1, updated: 0, unchanged: 0, deleted: 0 } });
+    expect(r.body.summary).toEqual({
+      flags: { created: N, updated: 0, unchanged: 0, archived: 0 },
+      segments: { created: 1, updated: 0, unchanged: 0, deleted: 0 },
+    });
     expect(r.body.flags[key(7)]).toBe('created');
     expect(await databaseChecksum(t.plane.db)).toBe(before);
   });
 
   it('applies 1,000 flags in one go; export gives the same document back', async () => {
-    const lastOutbox = Number((await t.plane.db.selectFrom('outbox').select((eb) => eb.fn.max('id').as('m')).executeTakeFirst())?.m ?? 0);
+    const lastOutbox = Number(
+      (
+        await t.plane.db
+          .selectFrom('outbox')
+          .select((eb) => eb.fn.max('id').as('m'))
+          .executeTakeFirst()
+      )?.m ?? 0,
+    );
     const r = await t.request('POST', `${E}/import`, { body: document() });
     expect(r.status).toBe(200);
     expect(r.body.summary.flags.created).toBe(N);
     const exported = await t.request('GET', `${E}/export?format=json`);
     expect(exported.body).toEqual(document());
     // Other environments got the new flags, off.
-    expect((await t.request('GET', `/api/v1/projects/p/environments/prod/flags/${key(3)}`)).body).toMatchObject({ enabled: false, offVariant: 'red', version: 1 });
+    expect((await t.request('GET', `/api/v1/projects/p/environments/prod/flags/${key(3)}`)).body).toMatchObject({
+      enabled: false,
+      offVariant: 'red',
+      version: 1,
+    });
     const outbox = await t.plane.db.selectFrom('outbox').selectAll().where('id', '>', lastOutbox).execute();
-    expect(outbox.map((o) => [o.environment_id, o.kind]).sort()).toEqual([['p.dev', 'environment'], ['p.prod', 'environment']]);
-    expect((await t.request('GET', `/api/v1/audit?action=import&environment=p.dev&limit=500`)).body.items).toHaveLength(500);
+    expect(outbox.map((o) => [o.environment_id, o.kind]).sort()).toEqual([
+      ['p.dev', 'environment'],
+      ['p.prod', 'environment'],
+    ]);
+    expect((await t.request('GET', `/api/v1/audit?action=import&environment=p.dev&limit=500`)).body.items).toHaveLength(
+      500,
+    );
   });
 
   it('re-importing the YAML export changes nothing; a diff shows updates and archives', async () => {

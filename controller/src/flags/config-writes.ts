@@ -14,8 +14,16 @@ import type { ConfigRecord, FlagRecord } from './flag-store.ts';
 
 /** Model problems of a proposed config in its environment, with `prefix` on each path. */
 export async function configProblems(
-  s: Stores, flag: FlagRecord, environmentId: string, input: unknown, prefix = '',
-  overrides: { segments?: ReadonlySet<string>; flags?: Map<string, FlagRecord>; configs?: Map<string, FlagConfig> } = {},
+  s: Stores,
+  flag: FlagRecord,
+  environmentId: string,
+  input: unknown,
+  prefix = '',
+  overrides: {
+    segments?: ReadonlySet<string>;
+    flags?: Map<string, FlagRecord>;
+    configs?: Map<string, FlagConfig>;
+  } = {},
 ): Promise<{ problems: Problem[]; config?: FlagConfig }> {
   const segments = overrides.segments ?? new Set((await s.segments.list(environmentId)).map((r) => r.segment.key));
   const checked = validateFlagConfig(input, flag.definition, segments);
@@ -26,16 +34,30 @@ export async function configProblems(
   const flags = overrides.flags ?? new Map((await s.flags.listAll(flag.projectKey)).map((f) => [f.key, f]));
   for (const [i, pre] of config.prerequisites.entries()) {
     const other = flags.get(pre.flag);
-    if (!other) problems.push({ path: joinPath(prefix, `prerequisites[${i}].flag`), message: `no flag ${pre.flag} in project ${flag.projectKey}` });
-    else if (!(pre.variant in other.definition.variants)) problems.push({ path: joinPath(prefix, `prerequisites[${i}].variant`), message: `flag ${pre.flag} has no variant ${pre.variant}` });
+    if (!other)
+      problems.push({
+        path: joinPath(prefix, `prerequisites[${i}].flag`),
+        message: `no flag ${pre.flag} in project ${flag.projectKey}`,
+      });
+    else if (!(pre.variant in other.definition.variants))
+      problems.push({
+        path: joinPath(prefix, `prerequisites[${i}].variant`),
+        message: `flag ${pre.flag} has no variant ${pre.variant}`,
+      });
   }
   if (config.prerequisites.length > 0 && problems.length === 0) {
-    const configs = overrides.configs ?? new Map((await s.configs.listByEnvironment(environmentId)).map((c) => [c.flagKey, c.config]));
+    const configs =
+      overrides.configs ??
+      new Map((await s.configs.listByEnvironment(environmentId)).map((c) => [c.flagKey, c.config]));
     const graph: Record<string, { prerequisites: FlagConfig['prerequisites'] }> = {};
     for (const [k, c] of configs) graph[k] = { prerequisites: c.prerequisites };
     graph[flag.key] = { prerequisites: config.prerequisites };
     for (const cycle of findPrerequisiteCycles(graph)) {
-      if (cycle.includes(flag.key)) problems.push({ path: joinPath(prefix, 'prerequisites'), message: `prerequisite cycle: ${cycle.join(' -> ')}` });
+      if (cycle.includes(flag.key))
+        problems.push({
+          path: joinPath(prefix, 'prerequisites'),
+          message: `prerequisite cycle: ${cycle.join(' -> ')}`,
+        });
     }
   }
   return problems.length > 0 ? { problems } : { problems, config };
@@ -65,20 +87,33 @@ export async function writeConfig(s: Stores, ctx: RequestContext, w: ConfigWrite
     throw staleVersion(what, (await s.configs.get(w.environmentId, w.flag.key))?.version ?? before.version + 1);
   }
   const after: ConfigRecord = { ...before, config: w.config, version: w.expectedVersion + 1, updatedAt: w.now };
-  await s.audit.append(auditRecord(ctx, w.now, {
-    action: w.action, entityType: 'flag-config', entityKey: w.flag.key, projectKey: w.flag.projectKey,
-    environmentId: w.environmentId, flagKey: w.flag.key,
-    before: { ...before.config, version: before.version }, after: { ...w.config, version: after.version }, reason: w.reason ?? null,
-  }));
+  await s.audit.append(
+    auditRecord(ctx, w.now, {
+      action: w.action,
+      entityType: 'flag-config',
+      entityKey: w.flag.key,
+      projectKey: w.flag.projectKey,
+      environmentId: w.environmentId,
+      flagKey: w.flag.key,
+      before: { ...before.config, version: before.version },
+      after: { ...w.config, version: after.version },
+      reason: w.reason ?? null,
+    }),
+  );
   if (w.outboxKind !== null) await s.outbox.append(w.environmentId, w.outboxKind ?? 'flag-config', w.flag.key, w.now);
   return after;
 }
 
 /** Validates then writes; a failing validation is a 422 and writes nothing. */
-export async function validateAndWriteConfig(s: Stores, ctx: RequestContext, w: Omit<ConfigWrite, 'config'> & { input: unknown }): Promise<ConfigRecord> {
+export async function validateAndWriteConfig(
+  s: Stores,
+  ctx: RequestContext,
+  w: Omit<ConfigWrite, 'config'> & { input: unknown },
+): Promise<ConfigRecord> {
   const current = await s.configs.getForUpdate(w.environmentId, w.flag.key);
   if (!current) throw notFound(`config of flag ${w.flag.key} in ${w.environmentId}`);
-  if (current.version !== w.expectedVersion) throw staleVersion(`config of flag ${w.flag.key} in ${w.environmentId}`, current.version);
+  if (current.version !== w.expectedVersion)
+    throw staleVersion(`config of flag ${w.flag.key} in ${w.environmentId}`, current.version);
   const { problems, config } = await configProblems(s, w.flag, w.environmentId, w.input);
   if (!config) throw invalidModel(problems, 'the flag config fails validation');
   return writeConfig(s, ctx, { ...w, config });

@@ -6,43 +6,100 @@ import type { RequestContext } from '../http/request-context.ts';
 import { FlagService } from './flag-service.ts';
 
 const NOW = '2025-03-01T10:00:00.000Z';
-const admin: RequestContext = { actor: { keyId: '1', name: 'admin key', owner: 'alice', role: 'admin', environments: null }, requestId: 'req-1' };
-const checkout = { key: 'new-checkout', type: 'boolean', variants: { off: false, on: true }, salt: '0123456789abcdef0123456789abcdef' };
-const on: FlagConfig = { enabled: true, offVariant: 'off', prerequisites: [], targets: [], rules: [], defaultRule: { variant: 'on' } };
+const admin: RequestContext = {
+  actor: { keyId: '1', name: 'admin key', owner: 'alice', role: 'admin', environments: null },
+  requestId: 'req-1',
+};
+const checkout = {
+  key: 'new-checkout',
+  type: 'boolean',
+  variants: { off: false, on: true },
+  salt: '0123456789abcdef0123456789abcdef',
+};
+const on: FlagConfig = {
+  enabled: true,
+  offVariant: 'off',
+  prerequisites: [],
+  targets: [],
+  rules: [],
+  defaultRule: { variant: 'on' },
+};
 
 describe('FlagService', () => {
   let uow: MemoryUnitOfWork;
   let flags: FlagService;
-  const state = () => uow.read(async (s) => ({
-    configs: await s.configs.listByFlag('shop', 'new-checkout'),
-    audit: await s.audit.query({ limit: 100 }),
-    outbox: (await s.outbox.list(100)).map((r) => [r.environmentId, r.kind, r.entityKey]),
-  }));
+  const state = () =>
+    uow.read(async (s) => ({
+      configs: await s.configs.listByFlag('shop', 'new-checkout'),
+      audit: await s.audit.query({ limit: 100 }),
+      outbox: (await s.outbox.list(100)).map((r) => [r.environmentId, r.kind, r.entityKey]),
+    }));
   beforeEach(async () => {
     uow = new MemoryUnitOfWork();
     flags = new FlagService(asUnitOfWork(uow), () => NOW);
     await uow.write(async (s) => {
-      await s.projects.insert({ key: 'shop', name: 'Shop', description: '', version: 1, createdAt: NOW, updatedAt: NOW });
-      for (const [key, requireApproval] of [['dev', false], ['prod', true]] as const) {
-        await s.environments.insert({ id: `shop.${key}`, projectKey: 'shop', key, name: key, requireApproval, version: 1, createdAt: NOW, updatedAt: NOW });
+      await s.projects.insert({
+        key: 'shop',
+        name: 'Shop',
+        description: '',
+        version: 1,
+        createdAt: NOW,
+        updatedAt: NOW,
+      });
+      for (const [key, requireApproval] of [
+        ['dev', false],
+        ['prod', true],
+      ] as const) {
+        await s.environments.insert({
+          id: `shop.${key}`,
+          projectKey: 'shop',
+          key,
+          name: key,
+          requireApproval,
+          version: 1,
+          createdAt: NOW,
+          updatedAt: NOW,
+        });
       }
     });
   });
 
   it('create writes the flag, an off config per environment, its audit row and an outbox row per environment', async () => {
     const flag = await flags.create(admin, 'shop', checkout);
-    expect(flag).toMatchObject({ projectKey: 'shop', key: 'new-checkout', archived: false, version: 1, definition: checkout });
+    expect(flag).toMatchObject({
+      projectKey: 'shop',
+      key: 'new-checkout',
+      archived: false,
+      version: 1,
+      definition: checkout,
+    });
     const { configs, audit, outbox } = await state();
-    expect(configs.map((c) => [c.environmentId, c.version, c.config.enabled, c.config.offVariant])).toEqual([['shop.dev', 1, false, 'off'], ['shop.prod', 1, false, 'off']]);
-    expect(audit).toMatchObject([{ action: 'create', entityType: 'flag', entityKey: 'new-checkout', flagKey: 'new-checkout', requestId: 'req-1', after: { ...checkout, archived: false, version: 1 } }]);
-    expect(outbox).toEqual([['shop.dev', 'flag', 'new-checkout'], ['shop.prod', 'flag', 'new-checkout']]);
+    expect(configs.map((c) => [c.environmentId, c.version, c.config.enabled, c.config.offVariant])).toEqual([
+      ['shop.dev', 1, false, 'off'],
+      ['shop.prod', 1, false, 'off'],
+    ]);
+    expect(audit).toMatchObject([
+      {
+        action: 'create',
+        entityType: 'flag',
+        entityKey: 'new-checkout',
+        flagKey: 'new-checkout',
+        requestId: 'req-1',
+        after: { ...checkout, archived: false, version: 1 },
+      },
+    ]);
+    expect(outbox).toEqual([
+      ['shop.dev', 'flag', 'new-checkout'],
+      ['shop.prod', 'flag', 'new-checkout'],
+    ]);
   });
 
   it('a duplicate key is refused and writes nothing', async () => {
     await flags.create(admin, 'shop', checkout);
     const before = await state();
-    await expect(flags.create(admin, 'shop', { ...checkout, variants: { a: 'a', b: 'b' }, type: 'string' }))
-      .rejects.toMatchObject({ code: 'DUPLICATE_KEY', message: 'flag new-checkout already exists in project shop' });
+    await expect(
+      flags.create(admin, 'shop', { ...checkout, variants: { a: 'a', b: 'b' }, type: 'string' }),
+    ).rejects.toMatchObject({ code: 'DUPLICATE_KEY', message: 'flag new-checkout already exists in project shop' });
     expect(await state()).toEqual(before);
   });
 
@@ -52,7 +109,13 @@ describe('FlagService', () => {
     expect(written).toMatchObject({ environmentId: 'shop.dev', version: 2, config: on, updatedAt: NOW });
     const { configs, audit, outbox } = await state();
     expect(configs[0]).toMatchObject({ version: 2, config: on });
-    expect(audit[0]).toMatchObject({ action: 'update', entityType: 'flag-config', environmentId: 'shop.dev', before: { enabled: false, version: 1 }, after: { enabled: true, version: 2 } });
+    expect(audit[0]).toMatchObject({
+      action: 'update',
+      entityType: 'flag-config',
+      environmentId: 'shop.dev',
+      before: { enabled: false, version: 1 },
+      after: { enabled: true, version: 2 },
+    });
     expect(outbox.at(-1)).toEqual(['shop.dev', 'flag-config', 'new-checkout']);
   });
 
@@ -60,18 +123,29 @@ describe('FlagService', () => {
     await flags.create(admin, 'shop', checkout);
     await flags.putConfig(admin, 'shop', 'dev', 'new-checkout', 1, on);
     const before = await state();
-    await expect(flags.putConfig(admin, 'shop', 'dev', 'new-checkout', 1, { ...on, enabled: false }))
-      .rejects.toMatchObject({ code: 'STALE_VERSION', details: { currentVersion: 2 }, message: 'config of flag new-checkout in shop.dev is at version 2: reload and reapply your change' });
+    await expect(
+      flags.putConfig(admin, 'shop', 'dev', 'new-checkout', 1, { ...on, enabled: false }),
+    ).rejects.toMatchObject({
+      code: 'STALE_VERSION',
+      details: { currentVersion: 2 },
+      message: 'config of flag new-checkout in shop.dev is at version 2: reload and reapply your change',
+    });
     expect(await state()).toEqual(before);
   });
 
   it('an invalid config is refused with its problems; an approval-required environment needs a change request', async () => {
     await flags.create(admin, 'shop', checkout);
     const before = await state();
-    await expect(flags.putConfig(admin, 'shop', 'dev', 'new-checkout', 1, { ...on, defaultRule: { variant: 'maybe' } }))
-      .rejects.toMatchObject({ code: 'VALIDATION_FAILED', details: { problems: [expect.objectContaining({ path: 'defaultRule.variant' })] } });
-    await expect(flags.putConfig(admin, 'shop', 'prod', 'new-checkout', 1, on))
-      .rejects.toMatchObject({ code: 'APPROVAL_REQUIRED', details: { environments: ['shop.prod'] } });
+    await expect(
+      flags.putConfig(admin, 'shop', 'dev', 'new-checkout', 1, { ...on, defaultRule: { variant: 'maybe' } }),
+    ).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+      details: { problems: [expect.objectContaining({ path: 'defaultRule.variant' })] },
+    });
+    await expect(flags.putConfig(admin, 'shop', 'prod', 'new-checkout', 1, on)).rejects.toMatchObject({
+      code: 'APPROVAL_REQUIRED',
+      details: { environments: ['shop.prod'] },
+    });
     expect(await state()).toEqual(before);
   });
 
@@ -86,8 +160,10 @@ describe('FlagService', () => {
     expect(configs.map((c) => c.config.enabled)).toEqual([false, false]);
     expect(audit[0]).toMatchObject({ action: 'kill', reason: 'errors spiking', environmentId: 'shop.dev' });
     expect(outbox.at(-1)).toEqual(['shop.dev', 'kill', 'new-checkout']);
-    await expect(flags.kill(admin, 'shop', 'new-checkout', ['staging'], 'x'))
-      .rejects.toMatchObject({ code: 'VALIDATION_FAILED', details: { problems: [{ path: 'environments[0]', message: 'no environment staging in project shop' }] } });
+    await expect(flags.kill(admin, 'shop', 'new-checkout', ['staging'], 'x')).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+      details: { problems: [{ path: 'environments[0]', message: 'no environment staging in project shop' }] },
+    });
   });
 
   it('kill is one transaction: an environment that fails undoes the kills before it', async () => {
@@ -95,10 +171,23 @@ describe('FlagService', () => {
     await flags.putConfig(admin, 'shop', 'dev', 'new-checkout', 1, on);
     // An environment without the flag's config (never the case through the services): the kill
     // turns dev off first, then fails on qa.
-    await uow.write((s) => s.environments.insert({ id: 'shop.qa', projectKey: 'shop', key: 'qa', name: 'qa', requireApproval: false, version: 1, createdAt: NOW, updatedAt: NOW }));
+    await uow.write((s) =>
+      s.environments.insert({
+        id: 'shop.qa',
+        projectKey: 'shop',
+        key: 'qa',
+        name: 'qa',
+        requireApproval: false,
+        version: 1,
+        createdAt: NOW,
+        updatedAt: NOW,
+      }),
+    );
     const before = await state();
-    await expect(flags.kill(admin, 'shop', 'new-checkout', undefined, 'errors spiking'))
-      .rejects.toMatchObject({ code: 'NOT_FOUND', message: 'config of flag new-checkout in shop.qa not found' });
+    await expect(flags.kill(admin, 'shop', 'new-checkout', undefined, 'errors spiking')).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+      message: 'config of flag new-checkout in shop.qa not found',
+    });
     expect(await state()).toEqual(before);
     expect(before.configs.find((c) => c.environmentId === 'shop.dev')?.config.enabled).toBe(true);
   });
@@ -106,11 +195,17 @@ describe('FlagService', () => {
   it('an archived flag takes no config writes; a stale definition version is refused', async () => {
     await flags.create(admin, 'shop', checkout);
     await uow.write((s) => s.environments.update('shop.prod', 1, { name: 'prod', requireApproval: false }, NOW));
-    await expect(flags.update(admin, 'shop', 'new-checkout', 2, { variants: checkout.variants, description: 'x' }))
-      .rejects.toMatchObject({ code: 'STALE_VERSION', details: { currentVersion: 1 } });
-    expect(await flags.setArchived(admin, 'shop', 'new-checkout', true, 'done')).toMatchObject({ archived: true, version: 2 });
-    await expect(flags.putConfig(admin, 'shop', 'dev', 'new-checkout', 1, on))
-      .rejects.toMatchObject({ code: 'FLAG_ARCHIVED', message: 'flag new-checkout is archived: unarchive it first' });
+    await expect(
+      flags.update(admin, 'shop', 'new-checkout', 2, { variants: checkout.variants, description: 'x' }),
+    ).rejects.toMatchObject({ code: 'STALE_VERSION', details: { currentVersion: 1 } });
+    expect(await flags.setArchived(admin, 'shop', 'new-checkout', true, 'done')).toMatchObject({
+      archived: true,
+      version: 2,
+    });
+    await expect(flags.putConfig(admin, 'shop', 'dev', 'new-checkout', 1, on)).rejects.toMatchObject({
+      code: 'FLAG_ARCHIVED',
+      message: 'flag new-checkout is archived: unarchive it first',
+    });
     expect((await flags.list('shop', { limit: 10 })).items).toEqual([]);
     expect((await flags.list('shop', { limit: 10, archived: true })).items.map((f) => f.key)).toEqual(['new-checkout']);
   });

@@ -34,22 +34,43 @@ const notArchived = (flag: FlagRecord) => {
  * approved change request (`approved` is set when one is being applied).
  */
 export async function updateDefinition(
-  s: Stores, ctx: RequestContext, projectKey: string, flagKey: string, version: number, input: Record<string, unknown>, now: string, o: { approved?: boolean } = {},
+  s: Stores,
+  ctx: RequestContext,
+  projectKey: string,
+  flagKey: string,
+  version: number,
+  input: Record<string, unknown>,
+  now: string,
+  o: { approved?: boolean } = {},
 ): Promise<FlagRecord> {
   const before = await requireFlag(s, projectKey, flagKey);
   notArchived(before);
   if (before.version !== version) throw staleVersion(`flag ${flagKey}`, before.version);
   const next = await checkedDefinition(s, before, input, now);
-  enforceImpact(ctx.actor, await assessChange(s, projectKey, [{ kind: 'definition', flagKey }]), { approved: o.approved, kind: 'definition' });
+  enforceImpact(ctx.actor, await assessChange(s, projectKey, [{ kind: 'definition', flagKey }]), {
+    approved: o.approved,
+    kind: 'definition',
+  });
   return saveDefinition(s, ctx, before, next, 'update', null);
 }
 
 /** The validated next record of a definition edit, its configs checked against it (422). */
-export async function checkedDefinition(s: Stores, before: FlagRecord, input: Record<string, unknown>, now: string): Promise<FlagRecord> {
-  const checked = validateFlag({ type: before.definition.type, ...input, key: before.key, salt: input.salt ?? before.definition.salt });
+export async function checkedDefinition(
+  s: Stores,
+  before: FlagRecord,
+  input: Record<string, unknown>,
+  now: string,
+): Promise<FlagRecord> {
+  const checked = validateFlag({
+    type: before.definition.type,
+    ...input,
+    key: before.key,
+    salt: input.salt ?? before.definition.salt,
+  });
   if (!checked.ok) throw invalidModel(checked.problems, 'the flag fails validation');
   const definition = checked.value;
-  if (definition.type !== before.definition.type) throw invalidModel([{ path: 'type', message: `a flag's type cannot change (it is ${before.definition.type})` }]);
+  if (definition.type !== before.definition.type)
+    throw invalidModel([{ path: 'type', message: `a flag's type cannot change (it is ${before.definition.type})` }]);
   const next: FlagRecord = { ...before, definition, version: before.version + 1, updatedAt: now };
   const problems: Problem[] = [];
   for (const c of await s.configs.listByFlag(before.projectKey, before.key)) {
@@ -62,11 +83,18 @@ export async function checkedDefinition(s: Stores, before: FlagRecord, input: Re
 
 /** Archives or unarchives inside the caller's transaction; project-wide like a definition edit. */
 export async function changeArchived(
-  s: Stores, ctx: RequestContext, projectKey: string, flagKey: string, archived: boolean, reason: string | null, now: string,
+  s: Stores,
+  ctx: RequestContext,
+  projectKey: string,
+  flagKey: string,
+  archived: boolean,
+  reason: string | null,
+  now: string,
   o: { approved?: boolean; expectedVersion?: number } = {},
 ): Promise<FlagRecord> {
   const before = await requireFlag(s, projectKey, flagKey);
-  if (o.expectedVersion !== undefined && before.version !== o.expectedVersion) throw staleVersion(`flag ${flagKey}`, before.version);
+  if (o.expectedVersion !== undefined && before.version !== o.expectedVersion)
+    throw staleVersion(`flag ${flagKey}`, before.version);
   if (before.archived === archived) return before;
   const kind = archived ? 'archive' : 'unarchive';
   enforceImpact(ctx.actor, await assessChange(s, projectKey, [{ kind, flagKey }]), { approved: o.approved, kind });
@@ -74,16 +102,42 @@ export async function changeArchived(
   return saveDefinition(s, ctx, before, next, kind, reason);
 }
 
-async function saveDefinition(s: Stores, ctx: RequestContext, before: FlagRecord, next: FlagRecord, action: string, reason: string | null): Promise<FlagRecord> {
-  if (!(await s.flags.update(before.projectKey, before.key, before.version, { definition: next.definition, archived: next.archived }, next.updatedAt))) {
-    throw staleVersion(`flag ${before.key}`, (await s.flags.get(before.projectKey, before.key))?.version ?? before.version);
+async function saveDefinition(
+  s: Stores,
+  ctx: RequestContext,
+  before: FlagRecord,
+  next: FlagRecord,
+  action: string,
+  reason: string | null,
+): Promise<FlagRecord> {
+  if (
+    !(await s.flags.update(
+      before.projectKey,
+      before.key,
+      before.version,
+      { definition: next.definition, archived: next.archived },
+      next.updatedAt,
+    ))
+  ) {
+    throw staleVersion(
+      `flag ${before.key}`,
+      (await s.flags.get(before.projectKey, before.key))?.version ?? before.version,
+    );
   }
-  await s.audit.append(auditRecord(ctx, next.updatedAt, {
-    action, entityType: 'flag', entityKey: before.key, projectKey: before.projectKey, flagKey: before.key, reason,
-    before: { ...before.definition, archived: before.archived, version: before.version },
-    after: { ...next.definition, archived: next.archived, version: next.version },
-  }));
-  for (const env of await s.environments.listByProject(before.projectKey)) await s.outbox.append(env.id, 'flag', before.key, next.updatedAt);
+  await s.audit.append(
+    auditRecord(ctx, next.updatedAt, {
+      action,
+      entityType: 'flag',
+      entityKey: before.key,
+      projectKey: before.projectKey,
+      flagKey: before.key,
+      reason,
+      before: { ...before.definition, archived: before.archived, version: before.version },
+      after: { ...next.definition, archived: next.archived, version: next.version },
+    }),
+  );
+  for (const env of await s.environments.listByProject(before.projectKey))
+    await s.outbox.append(env.id, 'flag', before.key, next.updatedAt);
   return next;
 }
 
@@ -94,7 +148,10 @@ export interface KillResult {
 }
 
 export class FlagService {
-  constructor(private readonly uow: UnitOfWork, private readonly now: () => string) {}
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly now: () => string,
+  ) {}
 
   async list(projectKey: string, query: FlagListQuery): Promise<{ items: FlagRecord[]; nextCursor: string | null }> {
     return this.uow.read(async (s) => {
@@ -120,18 +177,45 @@ export class FlagService {
     const definition = checked.value;
     return this.uow.write(async (s) => {
       if (!(await s.projects.get(projectKey))) throw notFound(`project ${projectKey}`);
-      enforceImpact(ctx.actor, await assessChange(s, projectKey, [{ kind: 'create', flagKey: definition.key }]), { kind: 'create' });
+      enforceImpact(ctx.actor, await assessChange(s, projectKey, [{ kind: 'create', flagKey: definition.key }]), {
+        kind: 'create',
+      });
       const now = this.now();
-      const flag: FlagRecord = { projectKey, key: definition.key, definition, archived: false, version: 1, createdAt: now, updatedAt: now };
+      const flag: FlagRecord = {
+        projectKey,
+        key: definition.key,
+        definition,
+        archived: false,
+        version: 1,
+        createdAt: now,
+        updatedAt: now,
+      };
       try {
         await s.flags.insert(flag);
       } catch (e) {
-        if (e instanceof DuplicateKeyError) throw conflict('DUPLICATE_KEY', `flag ${definition.key} already exists in project ${projectKey}`);
+        if (e instanceof DuplicateKeyError)
+          throw conflict('DUPLICATE_KEY', `flag ${definition.key} already exists in project ${projectKey}`);
         throw e;
       }
-      await s.audit.append(auditRecord(ctx, now, { action: 'create', entityType: 'flag', entityKey: flag.key, projectKey, flagKey: flag.key, after: { ...definition, archived: false, version: 1 } }));
+      await s.audit.append(
+        auditRecord(ctx, now, {
+          action: 'create',
+          entityType: 'flag',
+          entityKey: flag.key,
+          projectKey,
+          flagKey: flag.key,
+          after: { ...definition, archived: false, version: 1 },
+        }),
+      );
       for (const env of await s.environments.listByProject(projectKey)) {
-        await s.configs.insert({ environmentId: env.id, projectKey, flagKey: flag.key, config: defaultConfig(definition), version: 1, updatedAt: now });
+        await s.configs.insert({
+          environmentId: env.id,
+          projectKey,
+          flagKey: flag.key,
+          config: defaultConfig(definition),
+          version: 1,
+          updatedAt: now,
+        });
         await s.outbox.append(env.id, 'flag', flag.key, now);
       }
       return flag;
@@ -142,15 +226,31 @@ export class FlagService {
    * Replaces the definition (the key and type never change). Every environment's config must
    * still be valid against the new variants, else 422 naming the environment.
    */
-  async update(ctx: RequestContext, projectKey: string, flagKey: string, version: number, input: Record<string, unknown>): Promise<FlagRecord> {
+  async update(
+    ctx: RequestContext,
+    projectKey: string,
+    flagKey: string,
+    version: number,
+    input: Record<string, unknown>,
+  ): Promise<FlagRecord> {
     return this.uow.write((s) => updateDefinition(s, ctx, projectKey, flagKey, version, input, this.now()));
   }
 
-  async setArchived(ctx: RequestContext, projectKey: string, flagKey: string, archived: boolean, reason: string | null): Promise<FlagRecord> {
+  async setArchived(
+    ctx: RequestContext,
+    projectKey: string,
+    flagKey: string,
+    archived: boolean,
+    reason: string | null,
+  ): Promise<FlagRecord> {
     return this.uow.write((s) => changeArchived(s, ctx, projectKey, flagKey, archived, reason, this.now()));
   }
 
-  async getConfig(projectKey: string, envKey: string, flagKey: string): Promise<{ flag: FlagRecord; config: ConfigRecord }> {
+  async getConfig(
+    projectKey: string,
+    envKey: string,
+    flagKey: string,
+  ): Promise<{ flag: FlagRecord; config: ConfigRecord }> {
     return this.uow.read(async (s) => {
       const env = await requireEnvironmentRecord(s, projectKey, envKey);
       const flag = await requireFlag(s, projectKey, flagKey);
@@ -161,13 +261,31 @@ export class FlagService {
   }
 
   /** A direct edit; environments that require approval take change requests instead (409). */
-  async putConfig(ctx: RequestContext, projectKey: string, envKey: string, flagKey: string, version: number, input: unknown): Promise<ConfigRecord> {
+  async putConfig(
+    ctx: RequestContext,
+    projectKey: string,
+    envKey: string,
+    flagKey: string,
+    version: number,
+    input: unknown,
+  ): Promise<ConfigRecord> {
     return this.uow.write(async (s) => {
       const env = await requireEnvironmentRecord(s, projectKey, envKey);
       const flag = await requireFlag(s, projectKey, flagKey);
       notArchived(flag);
-      enforceImpact(ctx.actor, await assessChange(s, projectKey, [{ kind: 'config', environmentId: env.id, flagKey }]), { kind: 'config' });
-      return validateAndWriteConfig(s, ctx, { flag, environmentId: env.id, expectedVersion: version, input, action: 'update', now: this.now() });
+      enforceImpact(
+        ctx.actor,
+        await assessChange(s, projectKey, [{ kind: 'config', environmentId: env.id, flagKey }]),
+        { kind: 'config' },
+      );
+      return validateAndWriteConfig(s, ctx, {
+        flag,
+        environmentId: env.id,
+        expectedVersion: version,
+        input,
+        action: 'update',
+        now: this.now(),
+      });
     });
   }
 
@@ -175,13 +293,23 @@ export class FlagService {
    * The kill switch: disables the flag in the named environments (default: all) in one
    * transaction. It needs no version and bypasses approval: it can only turn a flag off.
    */
-  async kill(ctx: RequestContext, projectKey: string, flagKey: string, envKeys: string[] | undefined, reason: string): Promise<KillResult[]> {
+  async kill(
+    ctx: RequestContext,
+    projectKey: string,
+    flagKey: string,
+    envKeys: string[] | undefined,
+    reason: string,
+  ): Promise<KillResult[]> {
     return this.uow.write(async (s) => {
       const flag = await requireFlag(s, projectKey, flagKey);
       notArchived(flag);
       const all = await s.environments.listByProject(projectKey);
       const wanted = envKeys ?? all.map((e) => e.key);
-      const problems = wanted.flatMap((k, i) => (all.some((e) => e.key === k) ? [] : [{ path: `environments[${i}]`, message: `no environment ${k} in project ${projectKey}` }]));
+      const problems = wanted.flatMap((k, i) =>
+        all.some((e) => e.key === k)
+          ? []
+          : [{ path: `environments[${i}]`, message: `no environment ${k} in project ${projectKey}` }],
+      );
       if (problems.length > 0) throw invalidModel(problems, 'unknown environments');
       const now = this.now();
       const results: KillResult[] = [];
@@ -194,8 +322,14 @@ export class FlagService {
           continue;
         }
         const written = await writeConfig(s, ctx, {
-          flag, environmentId: id, expectedVersion: current.version, config: { ...current.config, enabled: false },
-          action: 'kill', reason, outboxKind: 'kill', now,
+          flag,
+          environmentId: id,
+          expectedVersion: current.version,
+          config: { ...current.config, enabled: false },
+          action: 'kill',
+          reason,
+          outboxKind: 'kill',
+          now,
         });
         results.push({ environment: id, killed: true, version: written.version });
       }
@@ -203,4 +337,3 @@ export class FlagService {
     });
   }
 }
-

@@ -42,7 +42,13 @@ export interface FlagStore {
   /** Throws DuplicateKeyError when the key exists in the project. */
   insert(flag: FlagRecord): Promise<void>;
   /** Conditional on `expectedVersion`; writes version + 1. */
-  update(projectKey: string, key: string, expectedVersion: number, patch: { definition: Flag; archived: boolean }, now: string): Promise<boolean>;
+  update(
+    projectKey: string,
+    key: string,
+    expectedVersion: number,
+    patch: { definition: Flag; archived: boolean },
+    now: string,
+  ): Promise<boolean>;
 }
 
 export interface ConfigStore {
@@ -53,6 +59,12 @@ export interface ConfigStore {
   listByFlag(projectKey: string, flagKey: string): Promise<ConfigRecord[]>;
   insert(config: ConfigRecord): Promise<void>;
   /** Conditional on `expectedVersion` (`UPDATE ... WHERE version = ?`); writes version + 1. */
-  update(environmentId: string, flagKey: string, expectedVersion: number, config: FlagConfig, now: string): Promise<boolean>;
+  update(
+    environmentId: string,
+    flagKey: string,
+    expectedVersion: number,
+    config: FlagConfig,
+    now: string,
+  ): Promise<boolean>;
   deleteByEnvironment(environmentId: string): Promise<number>;
 }

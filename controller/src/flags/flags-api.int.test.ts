@@ -18,9 +18,20 @@ describe.each(DIALECTS)('flags API on %s', (dialect) => {
     expect(r.body.salt).toMatch(/^[0-9a-f]{32}$/);
     expect(r.headers.get('etag')).toBe('"1"');
     const c = await t.request('GET', `${P}/environments/dev/flags/checkout`);
-    expect(c.body).toEqual({ enabled: false, offVariant: 'on', prerequisites: [], targets: [], rules: [], defaultRule: { variant: 'on' }, version: 1 });
+    expect(c.body).toEqual({
+      enabled: false,
+      offVariant: 'on',
+      prerequisites: [],
+      targets: [],
+      rules: [],
+      defaultRule: { variant: 'on' },
+      version: 1,
+    });
     const outbox = await t.plane.db.selectFrom('outbox').selectAll().where('entity_key', '=', 'checkout').execute();
-    expect(outbox.map((o) => [o.environment_id, o.kind]).sort()).toEqual([['shop.dev', 'flag'], ['shop.prod', 'flag']]);
+    expect(outbox.map((o) => [o.environment_id, o.kind]).sort()).toEqual([
+      ['shop.dev', 'flag'],
+      ['shop.prod', 'flag'],
+    ]);
     expect((await t.request('POST', `${P}/flags`, { body: booleanFlag('checkout') })).status).toBe(409);
   });
 
@@ -29,21 +40,36 @@ describe.each(DIALECTS)('flags API on %s', (dialect) => {
     expect(ok.status).toBe(200);
     expect(ok.body.version).toBe(2);
     expect(ok.headers.get('etag')).toBe('"2"');
-    const stale = await t.request('PUT', `${P}/environments/dev/flags/checkout`, { body: onConfig(), headers: { 'if-match': '"1"' } });
+    const stale = await t.request('PUT', `${P}/environments/dev/flags/checkout`, {
+      body: onConfig(),
+      headers: { 'if-match': '"1"' },
+    });
     expect(stale.status).toBe(409);
     expect(stale.body.error).toMatchObject({ code: 'STALE_VERSION', currentVersion: 2 });
     expect(stale.headers.get('etag')).toBe('"2"');
     expect((await t.request('PUT', `${P}/environments/dev/flags/checkout`, { body: onConfig() })).status).toBe(428);
-    const viaHeader = await t.request('PUT', `${P}/environments/dev/flags/checkout`, { body: onConfig({ enabled: false }), headers: { 'if-match': '"2"' } });
+    const viaHeader = await t.request('PUT', `${P}/environments/dev/flags/checkout`, {
+      body: onConfig({ enabled: false }),
+      headers: { 'if-match': '"2"' },
+    });
     expect(viaHeader.status).toBe(200);
     expect(viaHeader.body.version).toBe(3);
   });
 
   it('400 for shape, 422 for the model, with paths; nothing written', async () => {
-    const shape = await t.request('PUT', `${P}/environments/dev/flags/checkout`, { body: { ...onConfig(), enabled: 'yes', extra: 1, version: 3 } });
+    const shape = await t.request('PUT', `${P}/environments/dev/flags/checkout`, {
+      body: { ...onConfig(), enabled: 'yes', extra: 1, version: 3 },
+    });
     expect(shape.status).toBe(400);
-    expect(shape.body.error.problems).toEqual(expect.arrayContaining([{ path: 'extra', message: 'unknown field' }, { path: 'enabled', message: 'must be a boolean' }]));
-    const model = await t.request('PUT', `${P}/environments/dev/flags/checkout`, { body: { ...onConfig({ offVariant: 'nope' }), version: 3 } });
+    expect(shape.body.error.problems).toEqual(
+      expect.arrayContaining([
+        { path: 'extra', message: 'unknown field' },
+        { path: 'enabled', message: 'must be a boolean' },
+      ]),
+    );
+    const model = await t.request('PUT', `${P}/environments/dev/flags/checkout`, {
+      body: { ...onConfig({ offVariant: 'nope' }), version: 3 },
+    });
     expect(model.status).toBe(422);
     expect(model.body.error.problems[0].path).toBe('offVariant');
     expect((await t.request('GET', `${P}/environments/dev/flags/checkout`)).body.version).toBe(3);
@@ -51,66 +77,132 @@ describe.each(DIALECTS)('flags API on %s', (dialect) => {
     expect(badJson.status).toBe(400);
     expect(badJson.body.error.code).toBe('INVALID_JSON');
     expect(badJson.body.error.requestId).toBe(badJson.headers.get('x-request-id'));
-    const deep = await t.request('PUT', `${P}/environments/dev/flags/checkout`, { raw: '['.repeat(65) + ']'.repeat(65) });
+    const deep = await t.request('PUT', `${P}/environments/dev/flags/checkout`, {
+      raw: '['.repeat(65) + ']'.repeat(65),
+    });
     expect(deep.body.error.code).toBe('TOO_DEEP');
-    expect((await t.request('PUT', `${P}/environments/dev/flags/checkout`, { raw: '{}', contentType: 'text/plain' })).status).toBe(415);
-    expect((await t.request('PUT', `${P}/environments/dev/flags/checkout`, { raw: JSON.stringify({ a: 'x'.repeat(1_100_000) }) })).status).toBe(413);
+    expect(
+      (await t.request('PUT', `${P}/environments/dev/flags/checkout`, { raw: '{}', contentType: 'text/plain' })).status,
+    ).toBe(415);
+    expect(
+      (
+        await t.request('PUT', `${P}/environments/dev/flags/checkout`, {
+          raw: JSON.stringify({ a: 'x'.repeat(1_100_000) }),
+        })
+      ).status,
+    ).toBe(413);
   });
 
   it('refuses direct edits in an approval-required environment, and change requests need a different approver', async () => {
-    const direct = await t.request('PUT', `${P}/environments/prod/flags/checkout`, { body: { ...onConfig(), version: 1 } });
+    const direct = await t.request('PUT', `${P}/environments/prod/flags/checkout`, {
+      body: { ...onConfig(), version: 1 },
+    });
     expect(direct.status).toBe(409);
     expect(direct.body.error.code).toBe('APPROVAL_REQUIRED');
     const author = await t.key('approver', null, 'author');
     const approver = await t.key('approver', null, 'approver');
-    const cr = await t.request('POST', `${P}/environments/prod/change-requests`, { token: author.token, body: { flag: 'checkout', config: onConfig(), baseVersion: 1, comment: 'launch' } });
+    const cr = await t.request('POST', `${P}/environments/prod/change-requests`, {
+      token: author.token,
+      body: { flag: 'checkout', config: onConfig(), baseVersion: 1, comment: 'launch' },
+    });
     expect(cr.status).toBe(201);
-    const self = await t.request('POST', `${P}/environments/prod/change-requests/${cr.body.id}/approve`, { token: author.token });
+    const self = await t.request('POST', `${P}/environments/prod/change-requests/${cr.body.id}/approve`, {
+      token: author.token,
+    });
     expect(self.status).toBe(403);
-    const ok = await t.request('POST', `${P}/environments/prod/change-requests/${cr.body.id}/approve`, { token: approver.token, body: { comment: 'lgtm' } });
+    const ok = await t.request('POST', `${P}/environments/prod/change-requests/${cr.body.id}/approve`, {
+      token: approver.token,
+      body: { comment: 'lgtm' },
+    });
     expect(ok.status).toBe(200);
     expect(ok.body).toMatchObject({ status: 'applied', appliedVersion: 2 });
-    expect((await t.request('GET', `${P}/environments/prod/flags/checkout`)).body).toMatchObject({ enabled: true, version: 2 });
+    expect((await t.request('GET', `${P}/environments/prod/flags/checkout`)).body).toMatchObject({
+      enabled: true,
+      version: 2,
+    });
     // A request whose base moved is refused and changes nothing.
-    const cr2 = await t.request('POST', `${P}/environments/prod/change-requests`, { token: author.token, body: { flag: 'checkout', config: onConfig({ targets: [{ variant: 'on', values: ['u9'] }] }), baseVersion: 2 } });
-    const cr3 = await t.request('POST', `${P}/environments/prod/change-requests`, { token: author.token, body: { flag: 'checkout', config: onConfig({ rules: [] , targets: [{ variant: 'off', values: ['u1'] }] }), baseVersion: 2 } });
-    expect((await t.request('POST', `${P}/environments/prod/change-requests/${cr2.body.id}/approve`, { token: approver.token })).status).toBe(200);
-    const moved = await t.request('POST', `${P}/environments/prod/change-requests/${cr3.body.id}/approve`, { token: approver.token });
+    const cr2 = await t.request('POST', `${P}/environments/prod/change-requests`, {
+      token: author.token,
+      body: { flag: 'checkout', config: onConfig({ targets: [{ variant: 'on', values: ['u9'] }] }), baseVersion: 2 },
+    });
+    const cr3 = await t.request('POST', `${P}/environments/prod/change-requests`, {
+      token: author.token,
+      body: {
+        flag: 'checkout',
+        config: onConfig({ rules: [], targets: [{ variant: 'off', values: ['u1'] }] }),
+        baseVersion: 2,
+      },
+    });
+    expect(
+      (
+        await t.request('POST', `${P}/environments/prod/change-requests/${cr2.body.id}/approve`, {
+          token: approver.token,
+        })
+      ).status,
+    ).toBe(200);
+    const moved = await t.request('POST', `${P}/environments/prod/change-requests/${cr3.body.id}/approve`, {
+      token: approver.token,
+    });
     expect(moved.status).toBe(409);
     expect(moved.body.error).toMatchObject({ code: 'BASE_MOVED', currentVersion: 3 });
-    expect((await t.request('GET', `${P}/environments/prod/change-requests/${cr3.body.id}`)).body.status).toBe('pending');
+    expect((await t.request('GET', `${P}/environments/prod/change-requests/${cr3.body.id}`)).body.status).toBe(
+      'pending',
+    );
   });
 
   it('kill switch disables everywhere in one call, audited with the reason', async () => {
     const r = await t.request('POST', `${P}/flags/checkout/kill`, { body: { reason: 'incident 42' } });
     expect(r.status).toBe(200);
-    expect(r.body.results).toEqual([{ environment: 'shop.dev', killed: false, version: 3 }, { environment: 'shop.prod', killed: true, version: 4 }]);
+    expect(r.body.results).toEqual([
+      { environment: 'shop.dev', killed: false, version: 3 },
+      { environment: 'shop.prod', killed: true, version: 4 },
+    ]);
     const audit = await t.request('GET', '/api/v1/audit?action=kill');
     expect(audit.body.items).toHaveLength(1);
-    expect(audit.body.items[0]).toMatchObject({ reason: 'incident 42', environmentId: 'shop.prod', diff: [{ path: '/enabled', old: true, new: false }, { path: '/version', old: 3, new: 4 }] });
+    expect(audit.body.items[0]).toMatchObject({
+      reason: 'incident 42',
+      environmentId: 'shop.prod',
+      diff: [
+        { path: '/enabled', old: true, new: false },
+        { path: '/version', old: 3, new: 4 },
+      ],
+    });
   });
 
   it('archives (no hard delete): archived flags refuse edits and leave the snapshot', async () => {
     // shop.prod requires approval, and archiving affects it: a change request (issue 8 item 4).
-    expect((await t.request('POST', `${P}/flags/checkout/archive`, { body: { reason: 'done' } })).body.error.code).toBe('APPROVAL_REQUIRED');
+    expect((await t.request('POST', `${P}/flags/checkout/archive`, { body: { reason: 'done' } })).body.error.code).toBe(
+      'APPROVAL_REQUIRED',
+    );
     const approver = await t.key('approver', null, 'archivist');
     const viaRequest = async (kind: string) => {
-      const cr = await t.request('POST', `${P}/environments/prod/change-requests`, { body: { kind, flag: 'checkout', baseVersion: (await t.request('GET', `${P}/flags/checkout`)).body.version } });
-      return (await t.request('POST', `${P}/environments/prod/change-requests/${cr.body.id}/approve`, { token: approver.token })).body.status;
+      const cr = await t.request('POST', `${P}/environments/prod/change-requests`, {
+        body: { kind, flag: 'checkout', baseVersion: (await t.request('GET', `${P}/flags/checkout`)).body.version },
+      });
+      return (
+        await t.request('POST', `${P}/environments/prod/change-requests/${cr.body.id}/approve`, {
+          token: approver.token,
+        })
+      ).body.status;
     };
     expect(await viaRequest('archive')).toBe('applied');
     expect((await t.request('GET', `${P}/flags/checkout`)).body.archived).toBe(true);
-    const edit = await t.request('PUT', `${P}/environments/dev/flags/checkout`, { body: { ...onConfig(), version: 3 } });
+    const edit = await t.request('PUT', `${P}/environments/dev/flags/checkout`, {
+      body: { ...onConfig(), version: 3 },
+    });
     expect(edit.body.error.code).toBe('FLAG_ARCHIVED');
     expect((await t.request('GET', `${P}/flags`)).body.items).toEqual([]);
-    expect((await t.request('GET', `${P}/flags?archived=true`)).body.items.map((f: { key: string }) => f.key)).toEqual(['checkout']);
+    expect((await t.request('GET', `${P}/flags?archived=true`)).body.items.map((f: { key: string }) => f.key)).toEqual([
+      'checkout',
+    ]);
     expect(await viaRequest('unarchive')).toBe('applied');
     expect((await t.request('GET', `${P}/flags/checkout`)).body.archived).toBe(false);
     expect((await t.request('DELETE', `${P}/flags/checkout`)).status).toBe(404);
   });
 
   it('lists flags with filters and a cursor', async () => {
-    for (const k of ['a1', 'a2', 'a3']) await t.request('POST', `${P}/flags`, { body: booleanFlag(k, { tags: ['x'] }) });
+    for (const k of ['a1', 'a2', 'a3'])
+      await t.request('POST', `${P}/flags`, { body: booleanFlag(k, { tags: ['x'] }) });
     const p1 = await t.request('GET', `${P}/flags?tag=x&limit=2`);
     expect(p1.body.items.map((f: { key: string }) => f.key)).toEqual(['a1', 'a2']);
     const p2 = await t.request('GET', `${P}/flags?tag=x&limit=2&cursor=${p1.body.nextCursor}`);
@@ -124,9 +216,18 @@ describe.each(DIALECTS)('flags API on %s', (dialect) => {
     expect((await t.request('POST', S, { body: { key: 'beta', included: ['u1'] } })).status).toBe(201);
     const put = await t.request('PUT', `${S}/beta`, { body: { included: ['u1', 'u2'], version: 1 } });
     expect(put.body).toMatchObject({ key: 'beta', version: 2, included: ['u1', 'u2'] });
-    await t.request('PUT', `${P}/environments/dev/flags/a1`, { body: { ...onConfig({ rules: [{ conditions: [{ attribute: 'x', op: 'inSegment', values: ['beta'] }], serve: { variant: 'on' } }] }), version: 1 } });
+    await t.request('PUT', `${P}/environments/dev/flags/a1`, {
+      body: {
+        ...onConfig({
+          rules: [{ conditions: [{ attribute: 'x', op: 'inSegment', values: ['beta'] }], serve: { variant: 'on' } }],
+        }),
+        version: 1,
+      },
+    });
     expect((await t.request('DELETE', `${S}/beta`)).status).toBe(409);
-    const state = await import('../snapshots/load-environment-state.ts').then((m) => m.loadEnvironmentState(t.plane.db, 'shop.dev'));
+    const state = await import('../snapshots/load-environment-state.ts').then((m) =>
+      m.loadEnvironmentState(t.plane.db, 'shop.dev'),
+    );
     expect(state?.snapshot.segments.beta?.version).toBe(2);
     expect(state?.snapshot.flags.a1).toMatchObject({ enabled: true, version: 2, type: 'boolean' });
   });

@@ -6,21 +6,34 @@ import { insertUnique } from '../db/unique-violation.ts';
 import type { ConfigRecord, ConfigStore, FlagListQuery, FlagRecord, FlagStore } from './flag-store.ts';
 
 const toFlag = (r: Selectable<FlagsTable>): FlagRecord => ({
-  projectKey: r.project_key, key: r.key, definition: JSON.parse(r.definition) as Flag,
-  archived: Number(r.archived) === 1, version: Number(r.version), createdAt: r.created_at, updatedAt: r.updated_at,
+  projectKey: r.project_key,
+  key: r.key,
+  definition: JSON.parse(r.definition) as Flag,
+  archived: Number(r.archived) === 1,
+  version: Number(r.version),
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
 });
 
 const toConfig = (r: Selectable<FlagConfigsTable>): ConfigRecord => ({
-  environmentId: r.environment_id, projectKey: r.project_key, flagKey: r.flag_key,
-  config: JSON.parse(r.config) as FlagConfig, version: Number(r.version), updatedAt: r.updated_at,
+  environmentId: r.environment_id,
+  projectKey: r.project_key,
+  flagKey: r.flag_key,
+  config: JSON.parse(r.config) as FlagConfig,
+  version: Number(r.version),
+  updatedAt: r.updated_at,
 });
 
 export class KyselyFlagStore implements FlagStore {
   constructor(private readonly db: Kysely<Database>) {}
 
   async get(projectKey: string, key: string) {
-    const row = await this.db.selectFrom('flags').selectAll()
-      .where('project_key', '=', projectKey).where('key', '=', key).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('flags')
+      .selectAll()
+      .where('project_key', '=', projectKey)
+      .where('key', '=', key)
+      .executeTakeFirst();
     return row && toFlag(row);
   }
 
@@ -46,26 +59,57 @@ export class KyselyFlagStore implements FlagStore {
   }
 
   async listAll(projectKey: string) {
-    return (await this.db.selectFrom('flags').selectAll().where('project_key', '=', projectKey).orderBy('key').execute()).map(toFlag);
+    return (
+      await this.db.selectFrom('flags').selectAll().where('project_key', '=', projectKey).orderBy('key').execute()
+    ).map(toFlag);
   }
 
   async countByProject(projectKey: string) {
-    const r = await this.db.selectFrom('flags').select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('project_key', '=', projectKey).executeTakeFirstOrThrow();
+    const r = await this.db
+      .selectFrom('flags')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('project_key', '=', projectKey)
+      .executeTakeFirstOrThrow();
     return Number(r.n);
   }
 
   async insert(f: FlagRecord) {
-    await insertUnique(`flag ${f.key}`, () => this.db.insertInto('flags').values({
-      project_key: f.projectKey, key: f.key, type: f.definition.type, definition: JSON.stringify(f.definition),
-      archived: f.archived ? 1 : 0, version: f.version, created_at: f.createdAt, updated_at: f.updatedAt,
-    }).execute());
+    await insertUnique(`flag ${f.key}`, () =>
+      this.db
+        .insertInto('flags')
+        .values({
+          project_key: f.projectKey,
+          key: f.key,
+          type: f.definition.type,
+          definition: JSON.stringify(f.definition),
+          archived: f.archived ? 1 : 0,
+          version: f.version,
+          created_at: f.createdAt,
+          updated_at: f.updatedAt,
+        })
+        .execute(),
+    );
   }
 
-  async update(projectKey: string, key: string, expectedVersion: number, patch: { definition: Flag; archived: boolean }, now: string) {
-    const r = await this.db.updateTable('flags')
-      .set({ definition: JSON.stringify(patch.definition), type: patch.definition.type, archived: patch.archived ? 1 : 0, version: expectedVersion + 1, updated_at: now })
-      .where('project_key', '=', projectKey).where('key', '=', key).where('version', '=', expectedVersion)
+  async update(
+    projectKey: string,
+    key: string,
+    expectedVersion: number,
+    patch: { definition: Flag; archived: boolean },
+    now: string,
+  ) {
+    const r = await this.db
+      .updateTable('flags')
+      .set({
+        definition: JSON.stringify(patch.definition),
+        type: patch.definition.type,
+        archived: patch.archived ? 1 : 0,
+        version: expectedVersion + 1,
+        updated_at: now,
+      })
+      .where('project_key', '=', projectKey)
+      .where('key', '=', key)
+      .where('version', '=', expectedVersion)
       .executeTakeFirst();
     return Number(r.numUpdatedRows) === 1;
   }
@@ -75,40 +119,72 @@ export class KyselyConfigStore implements ConfigStore {
   constructor(private readonly db: Kysely<Database>) {}
 
   async get(environmentId: string, flagKey: string) {
-    const row = await this.db.selectFrom('flag_configs').selectAll()
-      .where('environment_id', '=', environmentId).where('flag_key', '=', flagKey).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('flag_configs')
+      .selectAll()
+      .where('environment_id', '=', environmentId)
+      .where('flag_key', '=', flagKey)
+      .executeTakeFirst();
     return row && toConfig(row);
   }
 
   async getForUpdate(environmentId: string, flagKey: string) {
-    let q = this.db.selectFrom('flag_configs').selectAll()
-      .where('environment_id', '=', environmentId).where('flag_key', '=', flagKey);
+    let q = this.db
+      .selectFrom('flag_configs')
+      .selectAll()
+      .where('environment_id', '=', environmentId)
+      .where('flag_key', '=', flagKey);
     if (dialectOf(this.db) === 'mysql') q = q.forUpdate();
     const row = await q.executeTakeFirst();
     return row && toConfig(row);
   }
 
   async listByEnvironment(environmentId: string) {
-    return (await this.db.selectFrom('flag_configs').selectAll()
-      .where('environment_id', '=', environmentId).orderBy('flag_key').execute()).map(toConfig);
+    return (
+      await this.db
+        .selectFrom('flag_configs')
+        .selectAll()
+        .where('environment_id', '=', environmentId)
+        .orderBy('flag_key')
+        .execute()
+    ).map(toConfig);
   }
 
   async listByFlag(projectKey: string, flagKey: string) {
-    return (await this.db.selectFrom('flag_configs').selectAll()
-      .where('project_key', '=', projectKey).where('flag_key', '=', flagKey).orderBy('environment_id').execute()).map(toConfig);
+    return (
+      await this.db
+        .selectFrom('flag_configs')
+        .selectAll()
+        .where('project_key', '=', projectKey)
+        .where('flag_key', '=', flagKey)
+        .orderBy('environment_id')
+        .execute()
+    ).map(toConfig);
   }
 
   async insert(c: ConfigRecord) {
-    await insertUnique(`config of ${c.flagKey} in ${c.environmentId}`, () => this.db.insertInto('flag_configs').values({
-      environment_id: c.environmentId, project_key: c.projectKey, flag_key: c.flagKey,
-      config: JSON.stringify(c.config), version: c.version, updated_at: c.updatedAt,
-    }).execute());
+    await insertUnique(`config of ${c.flagKey} in ${c.environmentId}`, () =>
+      this.db
+        .insertInto('flag_configs')
+        .values({
+          environment_id: c.environmentId,
+          project_key: c.projectKey,
+          flag_key: c.flagKey,
+          config: JSON.stringify(c.config),
+          version: c.version,
+          updated_at: c.updatedAt,
+        })
+        .execute(),
+    );
   }
 
   async update(environmentId: string, flagKey: string, expectedVersion: number, config: FlagConfig, now: string) {
-    const r = await this.db.updateTable('flag_configs')
+    const r = await this.db
+      .updateTable('flag_configs')
       .set({ config: JSON.stringify(config), version: expectedVersion + 1, updated_at: now })
-      .where('environment_id', '=', environmentId).where('flag_key', '=', flagKey).where('version', '=', expectedVersion)
+      .where('environment_id', '=', environmentId)
+      .where('flag_key', '=', flagKey)
+      .where('version', '=', expectedVersion)
       .executeTakeFirst();
     return Number(r.numUpdatedRows) === 1;
   }

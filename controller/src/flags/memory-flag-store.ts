@@ -12,7 +12,10 @@ export class MemoryFlagStore implements FlagStore {
   }
 
   private ofProject(projectKey: string): FlagRecord[] {
-    return sortBy([...this.rows.values()].filter((f) => f.projectKey === projectKey), (f) => f.key);
+    return sortBy(
+      [...this.rows.values()].filter((f) => f.projectKey === projectKey),
+      (f) => f.key,
+    );
   }
 
   async get(projectKey: string, key: string) {
@@ -45,16 +48,33 @@ export class MemoryFlagStore implements FlagStore {
     const id = pairKey(f.projectKey, f.key);
     if (this.rows.has(id)) throw new DuplicateKeyError(`flag ${f.key}`);
     this.rows.set(id, {
-      projectKey: f.projectKey, key: f.key, definition: viaJson(f.definition), archived: f.archived,
-      version: f.version, createdAt: f.createdAt, updatedAt: f.updatedAt,
+      projectKey: f.projectKey,
+      key: f.key,
+      definition: viaJson(f.definition),
+      archived: f.archived,
+      version: f.version,
+      createdAt: f.createdAt,
+      updatedAt: f.updatedAt,
     });
   }
 
-  async update(projectKey: string, key: string, expectedVersion: number, patch: { definition: Flag; archived: boolean }, now: string) {
+  async update(
+    projectKey: string,
+    key: string,
+    expectedVersion: number,
+    patch: { definition: Flag; archived: boolean },
+    now: string,
+  ) {
     const id = pairKey(projectKey, key);
     const row = this.rows.get(id);
     if (!row || row.version !== expectedVersion) return false;
-    this.rows.set(id, { ...row, definition: viaJson(patch.definition), archived: patch.archived, version: expectedVersion + 1, updatedAt: now });
+    this.rows.set(id, {
+      ...row,
+      definition: viaJson(patch.definition),
+      archived: patch.archived,
+      version: expectedVersion + 1,
+      updatedAt: now,
+    });
     return true;
   }
 }
@@ -78,18 +98,29 @@ export class MemoryConfigStore implements ConfigStore {
   }
 
   async listByEnvironment(environmentId: string) {
-    return sortBy([...this.rows.values()].filter((c) => c.environmentId === environmentId), (c) => c.flagKey).map(copyOf);
+    return sortBy(
+      [...this.rows.values()].filter((c) => c.environmentId === environmentId),
+      (c) => c.flagKey,
+    ).map(copyOf);
   }
 
   async listByFlag(projectKey: string, flagKey: string) {
-    return sortBy([...this.rows.values()].filter((c) => c.projectKey === projectKey && c.flagKey === flagKey), (c) => c.environmentId).map(copyOf);
+    return sortBy(
+      [...this.rows.values()].filter((c) => c.projectKey === projectKey && c.flagKey === flagKey),
+      (c) => c.environmentId,
+    ).map(copyOf);
   }
 
   async insert(c: ConfigRecord) {
     const id = pairKey(c.environmentId, c.flagKey);
     if (this.rows.has(id)) throw new DuplicateKeyError(`config of ${c.flagKey} in ${c.environmentId}`);
     this.rows.set(id, {
-      environmentId: c.environmentId, projectKey: c.projectKey, flagKey: c.flagKey, config: viaJson(c.config), version: c.version, updatedAt: c.updatedAt,
+      environmentId: c.environmentId,
+      projectKey: c.projectKey,
+      flagKey: c.flagKey,
+      config: viaJson(c.config),
+      version: c.version,
+      updatedAt: c.updatedAt,
     });
   }
 

@@ -44,7 +44,9 @@ export function createAdminApp(o: AdminAppOptions): HttpApp {
   const large = express.raw({ type: () => true, limit: IMPORT_LIMIT });
   app.use(API, (req, res, next) => (req.path.endsWith('/import') ? large : small)(req, res, next));
   app.use(routerOf(o.routes));
-  app.use((req: Request, _res: Response, next: NextFunction) => next(new NotFoundError('NOT_FOUND', `no route ${req.method} ${req.path}`)));
+  app.use((req: Request, _res: Response, next: NextFunction) =>
+    next(new NotFoundError('NOT_FOUND', `no route ${req.method} ${req.path}`)),
+  );
   app.use(errorHandler(o.log));
   return app;
 }

@@ -26,7 +26,10 @@ export function presentedToken(req: Request): string | undefined {
 export function authenticate(keys: ApiKeyService, verified: VerifiedKeyCache = new VerifiedKeyCache()) {
   return async (req: Request, res: Response, next: NextFunction) => {
     const token = presentedToken(req);
-    if (token === undefined) return next(new UnauthenticatedError('UNAUTHENTICATED', 'send an API key: Authorization: Bearer <key> or X-API-Key'));
+    if (token === undefined)
+      return next(
+        new UnauthenticatedError('UNAUTHENTICATED', 'send an API key: Authorization: Bearer <key> or X-API-Key'),
+      );
     let actor: Actor | undefined;
     const hash = hashApiKey(token);
     try {
@@ -37,11 +40,18 @@ export function authenticate(keys: ApiKeyService, verified: VerifiedKeyCache = n
       if (!isDatabaseUnavailable(error)) throw error;
       const killing = req.method === 'POST' && KILL_ROUTE.test(req.originalUrl.split('?')[0]!);
       const remembered = killing ? await verified.recall(hash) : undefined;
-      if (!remembered) return next(new UnavailableError('DATABASE_UNAVAILABLE', 'the database is unreachable; only the kill switch works now, for keys verified before the outage'));
+      if (!remembered)
+        return next(
+          new UnavailableError(
+            'DATABASE_UNAVAILABLE',
+            'the database is unreachable; only the kill switch works now, for keys verified before the outage',
+          ),
+        );
       actor = remembered;
     }
     if (!actor) return next(new UnauthenticatedError('UNAUTHENTICATED', 'unknown or revoked API key'));
-    if (actor.role === 'sdk') return next(forbidden('SDK keys are for the evaluator, not the admin API', 'SDK_KEY_NOT_ALLOWED'));
+    if (actor.role === 'sdk')
+      return next(forbidden('SDK keys are for the evaluator, not the admin API', 'SDK_KEY_NOT_ALLOWED'));
     res.locals.actor = actor;
     next();
   };

@@ -1,8 +1,18 @@
 import type { NextFunction, Request, Response } from 'express';
 import { BUSY_RETRY_AFTER_SECONDS, DatabaseBusyError, isDatabaseBusy } from '../db/busy-wait.ts';
 import {
-  ConflictError, databaseBusy, DomainError, ForbiddenError, InvalidInputError, NotFoundError, TooLargeError,
-  UnauthenticatedError, UnavailableError, UnsupportedFormatError, ValidationFailedError, VersionRequiredError,
+  ConflictError,
+  databaseBusy,
+  DomainError,
+  ForbiddenError,
+  InvalidInputError,
+  NotFoundError,
+  TooLargeError,
+  UnauthenticatedError,
+  UnavailableError,
+  UnsupportedFormatError,
+  ValidationFailedError,
+  VersionRequiredError,
 } from '../errors/domain-errors.ts';
 
 /**
@@ -34,9 +44,12 @@ export function statusOf(error: DomainError): number {
 
 /** Maps body-parser and express errors (which carry `status` and `type`) onto domain errors. */
 function fromFramework(err: { status?: number; type?: string; message?: string }): DomainError | undefined {
-  if (err.type === 'entity.too.large') return new TooLargeError('BODY_TOO_LARGE', 'the body is larger than this route accepts');
-  if (err.type === 'encoding.unsupported' || err.type === 'charset.unsupported') return new UnsupportedFormatError('UNSUPPORTED_MEDIA_TYPE', err.message ?? 'unsupported encoding');
-  if (typeof err.status === 'number' && err.status >= 400 && err.status < 500) return new InvalidInputError('INVALID_REQUEST', err.message ?? 'bad request');
+  if (err.type === 'entity.too.large')
+    return new TooLargeError('BODY_TOO_LARGE', 'the body is larger than this route accepts');
+  if (err.type === 'encoding.unsupported' || err.type === 'charset.unsupported')
+    return new UnsupportedFormatError('UNSUPPORTED_MEDIA_TYPE', err.message ?? 'unsupported encoding');
+  if (typeof err.status === 'number' && err.status >= 400 && err.status < 500)
+    return new InvalidInputError('INVALID_REQUEST', err.message ?? 'bad request');
   return undefined;
 }
 
@@ -47,10 +60,12 @@ export function errorHandler(log: (message: string, error: unknown) => void) {
   return (error: unknown, req: Request, res: Response, _next: NextFunction) => {
     // A write that could not get SQLite's lock in time (or a statement outside the unit of work
     // refused it) wrote nothing: the client may simply try again.
-    const busy = error instanceof DatabaseBusyError || isDatabaseBusy(error) ? databaseBusy(BUSY_RETRY_AFTER_SECONDS) : undefined;
-    const known = error instanceof DomainError ? error : busy ?? fromFramework((error ?? {}));
+    const busy =
+      error instanceof DatabaseBusyError || isDatabaseBusy(error) ? databaseBusy(BUSY_RETRY_AFTER_SECONDS) : undefined;
+    const known = error instanceof DomainError ? error : (busy ?? fromFramework(error ?? {}));
     const requestId = (res.locals.requestId as string | undefined) ?? '';
-    if (busy && !(error instanceof DomainError)) log(`database busy in ${req.method} ${req.originalUrl} (request ${requestId}): answered 503`, error);
+    if (busy && !(error instanceof DomainError))
+      log(`database busy in ${req.method} ${req.originalUrl} (request ${requestId}): answered 503`, error);
     if (!known) log(`unhandled error in ${req.method} ${req.originalUrl} (request ${requestId})`, error);
     const e = known ?? new InternalError('INTERNAL', 'internal error; the request id identifies it in the logs');
     if (res.headersSent) return;

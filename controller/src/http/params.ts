@@ -7,7 +7,12 @@ export const SLUG = /^[a-z0-9][a-z0-9-]{0,62}$/;
 export const ENTITY_KEY = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,190}$/;
 
 const check = (value: unknown, pattern: RegExp, name: string): string => {
-  if (typeof value !== 'string' || !pattern.test(value)) throw badRequest(`path parameter ${name} is malformed`, [{ path: name, message: `must match ${pattern}` }], 'INVALID_PARAMETER');
+  if (typeof value !== 'string' || !pattern.test(value))
+    throw badRequest(
+      `path parameter ${name} is malformed`,
+      [{ path: name, message: `must match ${pattern}` }],
+      'INVALID_PARAMETER',
+    );
   return value;
 };
 
@@ -22,7 +27,8 @@ export function queryParams<K extends string>(req: Request, allowed: readonly K[
   const out: Partial<Record<K, string>> = {};
   const problems = [];
   for (const [k, v] of Object.entries(req.query)) {
-    if (!(allowed as readonly string[]).includes(k)) problems.push({ path: `query.${k}`, message: 'unknown query parameter' });
+    if (!(allowed as readonly string[]).includes(k))
+      problems.push({ path: `query.${k}`, message: 'unknown query parameter' });
     else if (typeof v !== 'string') problems.push({ path: `query.${k}`, message: 'must be given once, as a string' });
     else out[k as K] = v;
   }
@@ -34,6 +40,11 @@ export function queryParams<K extends string>(req: Request, allowed: readonly K[
 export function intParam(value: string | undefined, name: string, min: number, max: number, fallback: number): number {
   if (value === undefined) return fallback;
   const n = /^[0-9]{1,9}$/.test(value) ? Number(value) : NaN;
-  if (!(n >= min && n <= max)) throw badRequest(`query parameter ${name} is malformed`, [{ path: `query.${name}`, message: `must be an integer in ${min}..${max}` }], 'INVALID_PARAMETER');
+  if (!(n >= min && n <= max))
+    throw badRequest(
+      `query parameter ${name} is malformed`,
+      [{ path: `query.${name}`, message: `must be an integer in ${min}..${max}` }],
+      'INVALID_PARAMETER',
+    );
   return n;
 }

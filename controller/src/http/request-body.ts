@@ -32,10 +32,12 @@ const rawText = (req: Request): string | undefined => {
 
 const mediaType = (req: Request): string => (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
 
-const unsupported = (allowed: string) => new UnsupportedFormatError('UNSUPPORTED_MEDIA_TYPE', `the body must be sent as ${allowed}`);
+const unsupported = (allowed: string) =>
+  new UnsupportedFormatError('UNSUPPORTED_MEDIA_TYPE', `the body must be sent as ${allowed}`);
 
 function parseJsonText(text: string): unknown {
-  if (jsonDepthExceeds(text, MAX_JSON_DEPTH)) throw badRequest(`the body nests deeper than ${MAX_JSON_DEPTH} levels`, undefined, 'TOO_DEEP');
+  if (jsonDepthExceeds(text, MAX_JSON_DEPTH))
+    throw badRequest(`the body nests deeper than ${MAX_JSON_DEPTH} levels`, undefined, 'TOO_DEEP');
   try {
     return JSON.parse(text);
   } catch (error) {

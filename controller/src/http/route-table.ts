@@ -12,7 +12,9 @@ export function expressRoutes(app: Express): string[] {
     for (const layer of stack) {
       if (layer.route) {
         const paths = Array.isArray(layer.route.path) ? layer.route.path : [layer.route.path];
-        for (const p of paths) for (const [m, on] of Object.entries(layer.route.methods)) if (on && m !== '_all') out.push(`${m.toUpperCase()} ${p}`);
+        for (const p of paths)
+          for (const [m, on] of Object.entries(layer.route.methods))
+            if (on && m !== '_all') out.push(`${m.toUpperCase()} ${p}`);
       } else if (layer.handle?.stack) walk(layer.handle.stack);
     }
   };

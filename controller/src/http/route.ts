@@ -8,7 +8,15 @@
  * change-impact.ts's per-change decisions inside the services).
  */
 import { type Request, type Response, Router } from 'express';
-import { type Access, ACCESS_SCOPES, LADDER_ROLES, requireEnvironment, requireProjectRead, requireRole, requireUnrestricted } from '../auth/access.ts';
+import {
+  type Access,
+  ACCESS_SCOPES,
+  LADDER_ROLES,
+  requireEnvironment,
+  requireProjectRead,
+  requireRole,
+  requireUnrestricted,
+} from '../auth/access.ts';
 import { environmentId } from '../environments/environment-store.ts';
 import { envParam, projectParam } from './params.ts';
 import { contextOf, type RequestContext } from './request-context.ts';

@@ -24,15 +24,19 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 function typeProblem(v: unknown, spec: FieldSpec): string | undefined {
   if (v === null) return spec.nullable ? undefined : 'must not be null';
   switch (spec.type) {
-    case 'any': return undefined;
+    case 'any':
+      return undefined;
     case 'string':
       if (typeof v !== 'string') return 'must be a string';
       if (spec.max !== undefined && v.length > spec.max) return `must be at most ${spec.max} characters`;
       if (spec.oneOf && !spec.oneOf.includes(v)) return `must be one of ${spec.oneOf.join(', ')}`;
       return undefined;
-    case 'integer': return Number.isSafeInteger(v) ? undefined : 'must be an integer';
-    case 'boolean': return typeof v === 'boolean' ? undefined : 'must be a boolean';
-    case 'object': return isObject(v) ? undefined : 'must be an object';
+    case 'integer':
+      return Number.isSafeInteger(v) ? undefined : 'must be an integer';
+    case 'boolean':
+      return typeof v === 'boolean' ? undefined : 'must be a boolean';
+    case 'object':
+      return isObject(v) ? undefined : 'must be an object';
     case 'array':
       if (!Array.isArray(v)) return 'must be an array';
       return spec.max !== undefined && v.length > spec.max ? `must have at most ${spec.max} items` : undefined;
@@ -62,7 +66,11 @@ export function shapeProblems(value: unknown, shape: Shape, path = ''): Problem[
 }
 
 /** Throws 400 with every problem unless `value` fits `shape`. */
-export function checkShape(value: unknown, shape: Shape, what = 'request body'): asserts value is Record<string, unknown> {
+export function checkShape(
+  value: unknown,
+  shape: Shape,
+  what = 'request body',
+): asserts value is Record<string, unknown> {
   const problems = shapeProblems(value, shape);
   if (problems.length > 0) throw badRequest(`the ${what} is malformed`, problems);
 }

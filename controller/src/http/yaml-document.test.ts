@@ -4,7 +4,8 @@ import { prng, randomValue } from '../test-support/fuzz.ts';
 import { readYamlDocument, type YamlLimits } from './yaml-document.ts';
 import { scanYamlShape } from './yaml-shape-scan.ts';
 
-const depthOf = (v: unknown): number => (typeof v === 'object' && v !== null ? 1 + Math.max(0, ...Object.values(v).map(depthOf)) : 0);
+const depthOf = (v: unknown): number =>
+  typeof v === 'object' && v !== null ? 1 + Math.max(0, ...Object.values(v).map(depthOf)) : 0;
 
 const LIMITS: YamlLimits = { maxBytes: 10 * 1024 * 1024, maxDepth: 64, maxNodes: 500_000 };
 const read = (text: string | Uint8Array, limits = LIMITS) => readYamlDocument(text, limits);
@@ -15,12 +16,20 @@ const problem = (text: string | Uint8Array, limits = LIMITS) => {
 };
 
 /** Nine anchors of nine aliases each: 9^10 "lol"s, about 35 GB as JSON, from 400 bytes. */
-const billionLaughs = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n' +
-  Array.from({ length: 9 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(9).fill(`*${String.fromCharCode(97 + i)}`).join(',')}]`).join('\n');
+const billionLaughs =
+  'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n' +
+  Array.from(
+    { length: 9 },
+    (_, i) =>
+      `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(9)
+        .fill(`*${String.fromCharCode(97 + i)}`)
+        .join(',')}]`,
+  ).join('\n');
 
 describe('readYamlDocument', () => {
   it('reads ordinary documents as plain values, like JSON.parse would', () => {
-    const text = 'format: flagship/v1\nflags:\n  f:\n    type: boolean\n    variants: {on: true, off: false}\n    tags: [a, "b c"]\n    n: 1.5\n    x: null\n';
+    const text =
+      'format: flagship/v1\nflags:\n  f:\n    type: boolean\n    variants: {on: true, off: false}\n    tags: [a, "b c"]\n    n: 1.5\n    x: null\n';
     expect(read(text)).toEqual({ ok: true, value: parse(text) });
     const proto = read('__proto__: {admin: true}');
     expect(proto.ok && Object.getPrototypeOf(proto.value)).toBe(Object.prototype);
@@ -55,7 +64,12 @@ describe('readYamlDocument', () => {
   });
 
   it('bounds the pre-scan depth by four times the limit whatever the shape', () => {
-    for (const text of ['['.repeat(10_000), '- '.repeat(10_000), '[a: '.repeat(10_000), Array.from({ length: 1_000 }, (_, i) => `${' '.repeat(i)}- k:`).join('\n')]) {
+    for (const text of [
+      '['.repeat(10_000),
+      '- '.repeat(10_000),
+      '[a: '.repeat(10_000),
+      Array.from({ length: 1_000 }, (_, i) => `${' '.repeat(i)}- k:`).join('\n'),
+    ]) {
       const shape = scanYamlShape(text, { maxDepthBound: 256, maxNodes: 500_000 });
       expect(shape.exceeded).toBe('depth');
     }
@@ -66,12 +80,23 @@ describe('readYamlDocument', () => {
     for (let n = 0; n < 400; n++) {
       let value = randomValue(r);
       // Wrap in random containers to reach depths near the limit.
-      for (let d = Math.floor(r() * 60); d > 0; d--) value = r() < 0.5 ? [value, r() < 0.5 ? 'x' : { k: 1 }] : { [`k${d}`]: value, s: "it's [" };
-      const text = stringify(value, { collectionStyle: r() < 0.3 ? 'flow' : r() < 0.5 ? 'block' : 'any', flowCollectionPadding: r() < 0.5, indent: 1 + Math.floor(r() * 4), indentSeq: r() < 0.5, lineWidth: 0 });
+      for (let d = Math.floor(r() * 60); d > 0; d--)
+        value = r() < 0.5 ? [value, r() < 0.5 ? 'x' : { k: 1 }] : { [`k${d}`]: value, s: "it's [" };
+      const text = stringify(value, {
+        collectionStyle: r() < 0.3 ? 'flow' : r() < 0.5 ? 'block' : 'any',
+        flowCollectionPadding: r() < 0.5,
+        indent: 1 + Math.floor(r() * 4),
+        indentSeq: r() < 0.5,
+        lineWidth: 0,
+      });
       const shape = scanYamlShape(text, { maxDepthBound: 10_000, maxNodes: 1_000_000 });
       expect(shape.depthBound, text.slice(0, 300)).toBeGreaterThanOrEqual(depthOf(value));
       const back = read(text);
-      expect(back.ok ? back.value : back.problem).toEqual(depthOf(value) > 64 ? { code: 'TOO_DEEP', message: expect.any(String), line: expect.any(Number), column: expect.any(Number) } : parse(text));
+      expect(back.ok ? back.value : back.problem).toEqual(
+        depthOf(value) > 64
+          ? { code: 'TOO_DEEP', message: expect.any(String), line: expect.any(Number), column: expect.any(Number) }
+          : parse(text),
+      );
     }
   });
 
@@ -79,7 +104,14 @@ describe('readYamlDocument', () => {
     expect(problem(billionLaughs)).toMatchObject({ code: 'ALIAS_EXPANSION', line: expect.any(Number) });
     // Aliases are fine while the expanded document stays within the size limit.
     const small = read('base: &b {enabled: true, offVariant: off}\nx: *b\ny: *b\n');
-    expect(small).toEqual({ ok: true, value: { base: { enabled: true, offVariant: 'off' }, x: { enabled: true, offVariant: 'off' }, y: { enabled: true, offVariant: 'off' } } });
+    expect(small).toEqual({
+      ok: true,
+      value: {
+        base: { enabled: true, offVariant: 'off' },
+        x: { enabled: true, offVariant: 'off' },
+        y: { enabled: true, offVariant: 'off' },
+      },
+    });
     // The expanded size counts: 40 aliases of a 300 KB scalar pass 10 MiB, the raw text is 300 KB.
     const big = `s: &s "${'x'.repeat(300_000)}"\nl: [${Array(40).fill('*s').join(', ')}]`;
     expect(problem(big).code).toBe('ALIAS_EXPANSION');
@@ -94,15 +126,29 @@ describe('readYamlDocument', () => {
   });
 
   it('refuses custom and non-core tags, naming the tag and its place', () => {
-    expect(problem('a: 1\nb: !foo x')).toMatchObject({ code: 'UNSUPPORTED_TAG', line: 2, message: expect.stringContaining('!foo') });
-    for (const tag of ['!!binary aGk=', '!!set {a}', '!!timestamp 2020-01-01', '!!omap [a: 1]', '!<tag:example.com,2000:x> 1', '!js/function "f"']) {
+    expect(problem('a: 1\nb: !foo x')).toMatchObject({
+      code: 'UNSUPPORTED_TAG',
+      line: 2,
+      message: expect.stringContaining('!foo'),
+    });
+    for (const tag of [
+      '!!binary aGk=',
+      '!!set {a}',
+      '!!timestamp 2020-01-01',
+      '!!omap [a: 1]',
+      '!<tag:example.com,2000:x> 1',
+      '!js/function "f"',
+    ]) {
       expect(problem(`a: ${tag}`).code).toBe('UNSUPPORTED_TAG');
     }
     expect(read('a: !!str 1\nb: !!int "2"\nc: !!map {}').ok).toBe(true);
     // `!` is the non-specific tag, not a custom one: a string, or the plain collection.
     expect(read('a: ! 1\nb: ! []')).toEqual({ ok: true, value: { a: '1', b: [] } });
     // A %YAML 1.1 directive does not turn merge keys or 1.1 types on.
-    expect(read('%YAML 1.1\n---\na: &x {k: 1}\nb: {<<: *x}\n')).toEqual({ ok: true, value: { a: { k: 1 }, b: { '<<': { k: 1 } } } });
+    expect(read('%YAML 1.1\n---\na: &x {k: 1}\nb: {<<: *x}\n')).toEqual({
+      ok: true,
+      value: { a: { k: 1 }, b: { '<<': { k: 1 } } },
+    });
   });
 
   it('refuses invalid UTF-8, duplicate keys, collection keys and several documents', () => {
@@ -115,7 +161,11 @@ describe('readYamlDocument', () => {
   });
 
   it('names syntax errors with their line and column', () => {
-    expect(problem('flags: [1, 2')).toMatchObject({ code: 'INVALID_YAML', line: 1, message: expect.stringMatching(/^line 1, column \d+: /) });
+    expect(problem('flags: [1, 2')).toMatchObject({
+      code: 'INVALID_YAML',
+      line: 1,
+      message: expect.stringMatching(/^line 1, column \d+: /),
+    });
     expect(problem('a:\n  b: 1\n c: 2')).toMatchObject({ code: 'INVALID_YAML', line: 3 });
   });
 

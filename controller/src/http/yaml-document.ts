@@ -29,8 +29,16 @@ export interface YamlLimits {
 }
 
 export type YamlProblemCode =
-  | 'INVALID_UTF8' | 'TOO_LARGE' | 'TOO_DEEP' | 'TOO_MANY_NODES' | 'INVALID_YAML'
-  | 'UNSUPPORTED_TAG' | 'ALIAS_EXPANSION' | 'RECURSIVE_ALIAS' | 'NON_SCALAR_KEY' | 'DUPLICATE_KEY';
+  | 'INVALID_UTF8'
+  | 'TOO_LARGE'
+  | 'TOO_DEEP'
+  | 'TOO_MANY_NODES'
+  | 'INVALID_YAML'
+  | 'UNSUPPORTED_TAG'
+  | 'ALIAS_EXPANSION'
+  | 'RECURSIVE_ALIAS'
+  | 'NON_SCALAR_KEY'
+  | 'DUPLICATE_KEY';
 
 export interface YamlProblem {
   code: YamlProblemCode;
@@ -46,7 +54,10 @@ export type YamlRead = { ok: true; value: unknown } | { ok: false; problem: Yaml
  * The tags of the YAML 1.2 core schema, the only ones whose values JSON can hold, and `!` (the
  * non-specific tag: a string, or the plain collection).
  */
-const CORE_TAGS = new Set(['!', ...['str', 'int', 'float', 'bool', 'null', 'seq', 'map'].map((t) => `tag:yaml.org,2002:${t}`)]);
+const CORE_TAGS = new Set([
+  '!',
+  ...['str', 'int', 'float', 'bool', 'null', 'seq', 'map'].map((t) => `tag:yaml.org,2002:${t}`),
+]);
 const shortTag = (tag: string) => tag.replace(/^tag:yaml\.org,2002:/, '!!');
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -95,12 +106,22 @@ export function readYamlDocument(input: Uint8Array | string, limits: YamlLimits)
   }
   if (shape.exceeded === 'nodes') {
     countLines(shape.offset!);
-    return refuse('TOO_MANY_NODES', `the document has more than ${limits.maxNodes} nodes (send large imports as JSON)`, shape.offset);
+    return refuse(
+      'TOO_MANY_NODES',
+      `the document has more than ${limits.maxNodes} nodes (send large imports as JSON)`,
+      shape.offset,
+    );
   }
 
   let doc: Document.Parsed;
   try {
-    doc = parseDocument(text, { schema: 'core', merge: false, uniqueKeys: false, prettyErrors: false, lineCounter: lines });
+    doc = parseDocument(text, {
+      schema: 'core',
+      merge: false,
+      uniqueKeys: false,
+      prettyErrors: false,
+      lineCounter: lines,
+    });
   } catch (error) {
     // Not expected within the bounds above; a parser bug must still be a 400, not a 500.
     return refuse('INVALID_YAML', `the document is not valid YAML: ${(error as Error).message.split('\n')[0]}`);
@@ -108,7 +129,10 @@ export function readYamlDocument(input: Uint8Array | string, limits: YamlLimits)
   const failure = doc.errors[0];
   if (failure) {
     // The parser's own wording, except where it names its API.
-    const message = failure.code === 'MULTIPLE_DOCS' ? 'the text holds more than one YAML document (a second "---"); send one' : failure.message.split('\n')[0]!;
+    const message =
+      failure.code === 'MULTIPLE_DOCS'
+        ? 'the text holds more than one YAML document (a second "---"); send one'
+        : failure.message.split('\n')[0]!;
     // A known tag the value does not fit (`!!set`, `!!timestamp`): still a tag problem.
     const code = failure.code === 'TAG_RESOLVE_FAILED' ? 'UNSUPPORTED_TAG' : 'INVALID_YAML';
     return refuse(code, `${message} (${failure.code})`, failure.pos[0]);
@@ -135,7 +159,10 @@ class NodeReader {
   private readonly done = new Map<Node, Measured>();
   private readonly open = new Set<Node>();
 
-  constructor(private readonly limits: YamlLimits, private readonly lines: LineCounter) {}
+  constructor(
+    private readonly limits: YamlLimits,
+    private readonly lines: LineCounter,
+  ) {}
 
   read(root: Node | null): unknown {
     if (root === null) return null;
@@ -144,7 +171,11 @@ class NodeReader {
     return m.value;
   }
 
-  private fail(code: YamlProblemCode, message: string, node: { range?: [number, number, number] | null } | null): never {
+  private fail(
+    code: YamlProblemCode,
+    message: string,
+    node: { range?: [number, number, number] | null } | null,
+  ): never {
     const offset = node?.range?.[0];
     if (offset === undefined) throw new Refusal({ code, message });
     const { line, col } = this.lines.linePos(offset);
@@ -153,7 +184,11 @@ class NodeReader {
 
   private checkSize(size: number, node: Node) {
     if (size > this.limits.maxBytes) {
-      this.fail('ALIAS_EXPANSION', `the document expands to more than ${KiB(this.limits.maxBytes)} as JSON (aliases count at their expanded size)`, node);
+      this.fail(
+        'ALIAS_EXPANSION',
+        `the document expands to more than ${KiB(this.limits.maxBytes)} as JSON (aliases count at their expanded size)`,
+        node,
+      );
     }
   }
 
@@ -161,13 +196,19 @@ class NodeReader {
     if (isAlias(node)) {
       const target = this.anchors.get(node.source);
       if (target === undefined) this.fail('INVALID_YAML', `the alias *${node.source} has no anchor before it`, node);
-      if (this.open.has(target)) this.fail('RECURSIVE_ALIAS', `the alias *${node.source} refers to a collection that contains it`, node);
+      if (this.open.has(target))
+        this.fail('RECURSIVE_ALIAS', `the alias *${node.source} refers to a collection that contains it`, node);
       const m = this.done.get(target)!;
-      if (depth + m.depth > this.limits.maxDepth) this.fail('TOO_DEEP', `the document nests deeper than ${this.limits.maxDepth} levels (aliases expanded)`, node);
+      if (depth + m.depth > this.limits.maxDepth)
+        this.fail('TOO_DEEP', `the document nests deeper than ${this.limits.maxDepth} levels (aliases expanded)`, node);
       return m;
     }
     if (node.tag !== undefined && !CORE_TAGS.has(node.tag)) {
-      this.fail('UNSUPPORTED_TAG', `the tag ${shortTag(node.tag)} is not supported (only the YAML 1.2 core schema: !!str, !!int, !!float, !!bool, !!null, !!seq, !!map)`, node);
+      this.fail(
+        'UNSUPPORTED_TAG',
+        `the tag ${shortTag(node.tag)} is not supported (only the YAML 1.2 core schema: !!str, !!int, !!float, !!bool, !!null, !!seq, !!map)`,
+        node,
+      );
     }
     if (node.anchor) this.anchors.set(node.anchor, node);
     this.open.add(node);
@@ -183,7 +224,8 @@ class NodeReader {
       const json = JSON.stringify(node.value) ?? 'null';
       return { value: node.value, size: Buffer.byteLength(json), depth: 0 };
     }
-    if (depth + 1 > this.limits.maxDepth) this.fail('TOO_DEEP', `the document nests deeper than ${this.limits.maxDepth} levels`, node);
+    if (depth + 1 > this.limits.maxDepth)
+      this.fail('TOO_DEEP', `the document nests deeper than ${this.limits.maxDepth} levels`, node);
     if (isSeq(node)) {
       const value: unknown[] = [];
       let size = 2 + Math.max(0, node.items.length - 1);
@@ -204,9 +246,11 @@ class NodeReader {
       for (const pair of node.items) {
         const keyNode = pair.key as Node | null;
         const k = keyNode === null ? { value: null, size: 4, depth: 0 } : this.child(keyNode, depth + 1);
-        if (k.depth > 0) this.fail('NON_SCALAR_KEY', 'a map key must be a scalar (a string, number, boolean or null)', keyNode);
+        if (k.depth > 0)
+          this.fail('NON_SCALAR_KEY', 'a map key must be a scalar (a string, number, boolean or null)', keyNode);
         const key = k.value === null ? '' : String(k.value);
-        if (seen.has(key)) this.fail('DUPLICATE_KEY', `the key ${JSON.stringify(key).slice(0, 200)} appears twice in one map`, keyNode);
+        if (seen.has(key))
+          this.fail('DUPLICATE_KEY', `the key ${JSON.stringify(key).slice(0, 200)} appears twice in one map`, keyNode);
         seen.add(key);
         const v = this.child(pair.value as Node | null, depth + 1);
         // Own data properties, like JSON.parse: a "__proto__" key is a key, not a prototype.

@@ -24,16 +24,28 @@ const ERROR_CODES: Record<string, string> = {
 export function openApiDocument(routes: readonly Route[]): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const op of routes) {
-    const params = [...op.path.matchAll(/:([A-Za-z0-9_]+)/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+    const params = [...op.path.matchAll(/:([A-Za-z0-9_]+)/g)].map((m) => ({
+      name: m[1],
+      in: 'path',
+      required: true,
+      schema: { type: 'string' },
+    }));
     for (const q of op.query ?? []) params.push({ name: q, in: 'query', required: false, schema: { type: 'string' } });
-    if (op.method === 'put') params.push({ name: 'If-Match', in: 'header', required: false, schema: { type: 'string' } });
+    if (op.method === 'put')
+      params.push({ name: 'If-Match', in: 'header', required: false, schema: { type: 'string' } });
     const responses: Record<string, unknown> = { [successStatus(op.success)]: { description: 'Success' } };
     for (const [code, description] of Object.entries(ERROR_CODES)) {
-      responses[code] = { description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
+      responses[code] = {
+        description,
+        content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+      };
     }
     const operation: Record<string, unknown> = {
-      summary: op.summary, operationId: `${op.method}${toOpenApiPath(op.path).replace(/[^A-Za-z0-9]+/g, '_')}`,
-      parameters: params, responses, 'x-access': { role: op.access.role, scope: op.access.scope },
+      summary: op.summary,
+      operationId: `${op.method}${toOpenApiPath(op.path).replace(/[^A-Za-z0-9]+/g, '_')}`,
+      parameters: params,
+      responses,
+      'x-access': { role: op.access.role, scope: op.access.scope },
     };
     if (op.body) {
       const content: Record<string, unknown> = { 'application/json': { schema: { type: 'object' } } };
@@ -47,19 +59,37 @@ export function openApiDocument(routes: readonly Route[]): Record<string, unknow
     info: { title: 'Flagship control plane', version: '1.0.0', description: 'See docs/api.md.' },
     security: [{ bearer: [] }, { apiKey: [] }],
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' } },
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer' },
+        apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+      },
       schemas: {
         Error: {
-          type: 'object', required: ['error'],
+          type: 'object',
+          required: ['error'],
           properties: {
             error: {
-              type: 'object', required: ['code', 'message', 'requestId'],
+              type: 'object',
+              required: ['code', 'message', 'requestId'],
               properties: {
-                code: { type: 'string' }, message: { type: 'string' }, requestId: { type: 'string' },
+                code: { type: 'string' },
+                message: { type: 'string' },
+                requestId: { type: 'string' },
                 currentVersion: { type: 'integer' },
-                environments: { type: 'array', items: { type: 'string' }, description: 'APPROVAL_REQUIRED: the approval-required environments the change affects' },
-                changeRequest: { type: 'object', description: 'APPROVAL_REQUIRED: where to file the change request', properties: { method: { type: 'string' }, path: { type: 'string' }, kind: { type: 'string' } } },
-                problems: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } } },
+                environments: {
+                  type: 'array',
+                  items: { type: 'string' },
+                  description: 'APPROVAL_REQUIRED: the approval-required environments the change affects',
+                },
+                changeRequest: {
+                  type: 'object',
+                  description: 'APPROVAL_REQUIRED: where to file the change request',
+                  properties: { method: { type: 'string' }, path: { type: 'string' }, kind: { type: 'string' } },
+                },
+                problems: {
+                  type: 'array',
+                  items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } },
+                },
               },
             },
           },

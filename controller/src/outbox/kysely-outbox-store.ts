@@ -6,13 +6,20 @@ export class KyselyOutboxStore implements OutboxStore {
   constructor(private readonly db: Kysely<Database>) {}
 
   async append(environmentId: string, kind: OutboxKind, entityKey: string | null, now: string) {
-    await this.db.insertInto('outbox').values({ environment_id: environmentId, kind, entity_key: entityKey, created_at: now }).execute();
+    await this.db
+      .insertInto('outbox')
+      .values({ environment_id: environmentId, kind, entity_key: entityKey, created_at: now })
+      .execute();
   }
 
   async list(limit: number) {
     const rows = await this.db.selectFrom('outbox').selectAll().orderBy('id').limit(limit).execute();
     return rows.map((r): OutboxRow => ({
-      id: Number(r.id), environmentId: r.environment_id, kind: r.kind as OutboxKind, entityKey: r.entity_key, createdAt: r.created_at,
+      id: Number(r.id),
+      environmentId: r.environment_id,
+      kind: r.kind as OutboxKind,
+      entityKey: r.entity_key,
+      createdAt: r.created_at,
     }));
   }
 
@@ -29,7 +36,12 @@ export class KyselyOutboxStore implements OutboxStore {
   }
 
   async hasPending(environmentId: string): Promise<boolean> {
-    const row = await this.db.selectFrom('outbox').select('id').where('environment_id', '=', environmentId).limit(1).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('outbox')
+      .select('id')
+      .where('environment_id', '=', environmentId)
+      .limit(1)
+      .executeTakeFirst();
     return row !== undefined;
   }
 }

@@ -15,12 +15,17 @@ export class MemoryOutboxStore implements OutboxStore {
   }
 
   async list(limit: number) {
-    return sortBy([...this.rows.values()], (r) => r.id).slice(0, limit).map(copyOf);
+    return sortBy([...this.rows.values()], (r) => r.id)
+      .slice(0, limit)
+      .map(copyOf);
   }
 
   async stillPending(ids: readonly number[]) {
     // Each id once, in id order, as the database's SELECT ... WHERE id IN (...) answers.
-    return sortBy([...new Set(ids)].filter((id) => this.rows.has(String(id))), (id) => id);
+    return sortBy(
+      [...new Set(ids)].filter((id) => this.rows.has(String(id))),
+      (id) => id,
+    );
   }
 
   async delete(ids: number[]) {

@@ -7,13 +7,20 @@ import { checkShape } from '../http/shape.ts';
 import type { PreviewService } from './preview-service.ts';
 
 export function previewRoutes(preview: PreviewService): Route[] {
-  return [{
-    method: 'post', path: `${ENVIRONMENT}/flags/:flagKey/preview`, summary: 'Explain what a context would get', access: { role: 'viewer', scope: 'environment' }, body: 'json', success: 'ok',
-    handle: async ({ req }) => {
-      const [p, e, f] = [projectParam(req), envParam(req), flagParam(req)];
-      const body = jsonBody(req);
-      checkShape(body, { context: { type: 'object', required: true } });
-      return preview.preview(p, e, f, body.context as EvaluationContext);
+  return [
+    {
+      method: 'post',
+      path: `${ENVIRONMENT}/flags/:flagKey/preview`,
+      summary: 'Explain what a context would get',
+      access: { role: 'viewer', scope: 'environment' },
+      body: 'json',
+      success: 'ok',
+      handle: async ({ req }) => {
+        const [p, e, f] = [projectParam(req), envParam(req), flagParam(req)];
+        const body = jsonBody(req);
+        checkShape(body, { context: { type: 'object', required: true } });
+        return preview.preview(p, e, f, body.context as EvaluationContext);
+      },
     },
-  }];
+  ];
 }

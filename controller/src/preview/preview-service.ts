@@ -12,7 +12,12 @@ import { readEnvironmentState } from '../snapshots/load-environment-state.ts';
 export class PreviewService {
   constructor(private readonly uow: UnitOfWork) {}
 
-  async preview(projectKey: string, envKey: string, flagKey: string, context: EvaluationContext): Promise<{ snapshotOf: string; explanation: Explanation }> {
+  async preview(
+    projectKey: string,
+    envKey: string,
+    flagKey: string,
+    context: EvaluationContext,
+  ): Promise<{ snapshotOf: string; explanation: Explanation }> {
     const state = await this.uow.readConsistent(async (s) => {
       const env = await requireEnvironmentRecord(s, projectKey, envKey);
       const flag = await requireFlag(s, projectKey, flagKey);

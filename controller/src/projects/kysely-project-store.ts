@@ -4,8 +4,12 @@ import { insertUnique } from '../db/unique-violation.ts';
 import type { ProjectRecord, ProjectStore } from './project-store.ts';
 
 const toRecord = (r: Selectable<ProjectsTable>): ProjectRecord => ({
-  key: r.key, name: r.name, description: r.description, version: Number(r.version),
-  createdAt: r.created_at, updatedAt: r.updated_at,
+  key: r.key,
+  name: r.name,
+  description: r.description,
+  version: Number(r.version),
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
 });
 
 export class KyselyProjectStore implements ProjectStore {
@@ -21,16 +25,28 @@ export class KyselyProjectStore implements ProjectStore {
   }
 
   async insert(p: ProjectRecord) {
-    await insertUnique(`project ${p.key}`, () => this.db.insertInto('projects').values({
-      key: p.key, name: p.name, description: p.description, version: p.version,
-      created_at: p.createdAt, updated_at: p.updatedAt,
-    }).execute());
+    await insertUnique(`project ${p.key}`, () =>
+      this.db
+        .insertInto('projects')
+        .values({
+          key: p.key,
+          name: p.name,
+          description: p.description,
+          version: p.version,
+          created_at: p.createdAt,
+          updated_at: p.updatedAt,
+        })
+        .execute(),
+    );
   }
 
   async update(key: string, expectedVersion: number, patch: { name: string; description: string }, now: string) {
-    const r = await this.db.updateTable('projects')
+    const r = await this.db
+      .updateTable('projects')
       .set({ name: patch.name, description: patch.description, version: expectedVersion + 1, updated_at: now })
-      .where('key', '=', key).where('version', '=', expectedVersion).executeTakeFirst();
+      .where('key', '=', key)
+      .where('version', '=', expectedVersion)
+      .executeTakeFirst();
     return Number(r.numUpdatedRows) === 1;
   }
 

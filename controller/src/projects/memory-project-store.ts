@@ -22,14 +22,25 @@ export class MemoryProjectStore implements ProjectStore {
   async insert(p: ProjectRecord) {
     if (this.rows.has(p.key)) throw new DuplicateKeyError(`project ${p.key}`);
     this.rows.set(p.key, {
-      key: p.key, name: p.name, description: p.description, version: p.version, createdAt: p.createdAt, updatedAt: p.updatedAt,
+      key: p.key,
+      name: p.name,
+      description: p.description,
+      version: p.version,
+      createdAt: p.createdAt,
+      updatedAt: p.updatedAt,
     });
   }
 
   async update(key: string, expectedVersion: number, patch: { name: string; description: string }, now: string) {
     const row = this.rows.get(key);
     if (!row || row.version !== expectedVersion) return false;
-    this.rows.set(key, { ...row, name: patch.name, description: patch.description, version: expectedVersion + 1, updatedAt: now });
+    this.rows.set(key, {
+      ...row,
+      name: patch.name,
+      description: patch.description,
+      version: expectedVersion + 1,
+      updatedAt: now,
+    });
     return true;
   }
 

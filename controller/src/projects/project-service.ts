@@ -7,7 +7,10 @@ import type { RequestContext } from '../http/request-context.ts';
 import type { ProjectRecord } from './project-store.ts';
 
 export class ProjectService {
-  constructor(private readonly uow: UnitOfWork, private readonly now: () => string) {}
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly now: () => string,
+  ) {}
 
   async list(ctx: RequestContext): Promise<ProjectRecord[]> {
     const all = await this.uow.read((s) => s.projects.list());
@@ -20,9 +23,19 @@ export class ProjectService {
     return p;
   }
 
-  async create(ctx: RequestContext, input: { key: string; name?: string; description?: string }): Promise<ProjectRecord> {
+  async create(
+    ctx: RequestContext,
+    input: { key: string; name?: string; description?: string },
+  ): Promise<ProjectRecord> {
     const now = this.now();
-    const project: ProjectRecord = { key: input.key, name: input.name ?? input.key, description: input.description ?? '', version: 1, createdAt: now, updatedAt: now };
+    const project: ProjectRecord = {
+      key: input.key,
+      name: input.name ?? input.key,
+      description: input.description ?? '',
+      version: 1,
+      createdAt: now,
+      updatedAt: now,
+    };
     return this.uow.write(async (s) => {
       try {
         await s.projects.insert(project);
@@ -30,21 +43,44 @@ export class ProjectService {
         if (e instanceof DuplicateKeyError) throw conflict('DUPLICATE_KEY', `project ${input.key} already exists`);
         throw e;
       }
-      await s.audit.append(auditRecord(ctx, now, { action: 'create', entityType: 'project', entityKey: project.key, projectKey: project.key, after: project }));
+      await s.audit.append(
+        auditRecord(ctx, now, {
+          action: 'create',
+          entityType: 'project',
+          entityKey: project.key,
+          projectKey: project.key,
+          after: project,
+        }),
+      );
       return project;
     });
   }
 
-  async update(ctx: RequestContext, key: string, version: number, patch: { name?: string; description?: string }): Promise<ProjectRecord> {
+  async update(
+    ctx: RequestContext,
+    key: string,
+    version: number,
+    patch: { name?: string; description?: string },
+  ): Promise<ProjectRecord> {
     return this.uow.write(async (s) => {
       const before = await s.projects.get(key);
       if (!before) throw notFound(`project ${key}`);
       if (before.version !== version) throw staleVersion(`project ${key}`, before.version);
       const now = this.now();
       const next = { name: patch.name ?? before.name, description: patch.description ?? before.description };
-      if (!(await s.projects.update(key, version, next, now))) throw staleVersion(`project ${key}`, (await s.projects.get(key))?.version ?? 0);
+      if (!(await s.projects.update(key, version, next, now)))
+        throw staleVersion(`project ${key}`, (await s.projects.get(key))?.version ?? 0);
       const after: ProjectRecord = { ...before, ...next, version: version + 1, updatedAt: now };
-      await s.audit.append(auditRecord(ctx, now, { action: 'update', entityType: 'project', entityKey: key, projectKey: key, before, after }));
+      await s.audit.append(
+        auditRecord(ctx, now, {
+          action: 'update',
+          entityType: 'project',
+          entityKey: key,
+          projectKey: key,
+          before,
+          after,
+        }),
+      );
       return after;
     });
   }
@@ -58,7 +94,15 @@ export class ProjectService {
         throw conflict('PROJECT_NOT_EMPTY', `project ${key} still has environments or flags`);
       }
       await s.projects.delete(key);
-      await s.audit.append(auditRecord(ctx, this.now(), { action: 'delete', entityType: 'project', entityKey: key, projectKey: key, before }));
+      await s.audit.append(
+        auditRecord(ctx, this.now(), {
+          action: 'delete',
+          entityType: 'project',
+          entityKey: key,
+          projectKey: key,
+          before,
+        }),
+      );
     });
   }
 }

@@ -14,6 +14,11 @@ export interface ProjectStore {
   /** Throws DuplicateKeyError when the key exists. */
   insert(project: ProjectRecord): Promise<void>;
   /** Conditional on `expectedVersion`; false when the row moved (or is gone). */
-  update(key: string, expectedVersion: number, patch: { name: string; description: string }, now: string): Promise<boolean>;
+  update(
+    key: string,
+    expectedVersion: number,
+    patch: { name: string; description: string },
+    now: string,
+  ): Promise<boolean>;
   delete(key: string): Promise<boolean>;
 }

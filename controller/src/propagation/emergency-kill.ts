@@ -40,12 +40,16 @@ export function parsePendingKill(id: string, json: string): { kill: PendingKill 
   const k = v as Record<string, unknown>;
   const text = (x: unknown) => typeof x === 'string' && x.length > 0;
   if (k.id !== id) return { problem: `id ${JSON.stringify(k.id)} is not the entry's field ${JSON.stringify(id)}` };
-  for (const f of ['projectKey', 'flagKey', 'reason'] as const) if (typeof k[f] !== 'string' || (f !== 'reason' && !text(k[f]))) return { problem: `${f}: expected a string` };
-  if (!Array.isArray(k.environmentIds) || k.environmentIds.length === 0 || !k.environmentIds.every(text)) return { problem: 'environmentIds: expected a non-empty list of environment ids' };
+  for (const f of ['projectKey', 'flagKey', 'reason'] as const)
+    if (typeof k[f] !== 'string' || (f !== 'reason' && !text(k[f]))) return { problem: `${f}: expected a string` };
+  if (!Array.isArray(k.environmentIds) || k.environmentIds.length === 0 || !k.environmentIds.every(text))
+    return { problem: 'environmentIds: expected a non-empty list of environment ids' };
   const actor = k.actor as Record<string, unknown> | null;
-  if (typeof actor !== 'object' || actor === null || !text(actor.keyId) || typeof actor.name !== 'string') return { problem: 'actor: expected {keyId, name}' };
+  if (typeof actor !== 'object' || actor === null || !text(actor.keyId) || typeof actor.name !== 'string')
+    return { problem: 'actor: expected {keyId, name}' };
   if (typeof k.at !== 'string' || Number.isNaN(Date.parse(k.at))) return { problem: 'at: expected an ISO-8601 time' };
-  if (k.requestId !== null && typeof k.requestId !== 'string') return { problem: 'requestId: expected a string or null' };
+  if (k.requestId !== null && typeof k.requestId !== 'string')
+    return { problem: 'requestId: expected a string or null' };
   return { kill: k as unknown as PendingKill };
 }
 
@@ -74,10 +78,23 @@ export class EmergencyKillUnavailable extends Error {
 }
 
 const CONNECTION_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EPIPE', 'EAI_AGAIN',
-  'PROTOCOL_CONNECTION_LOST', 'PROTOCOL_SEQUENCE_TIMEOUT', 'ER_CON_COUNT_ERROR', 'ER_SERVER_SHUTDOWN',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EPIPE',
+  'EAI_AGAIN',
+  'PROTOCOL_CONNECTION_LOST',
+  'PROTOCOL_SEQUENCE_TIMEOUT',
+  'ER_CON_COUNT_ERROR',
+  'ER_SERVER_SHUTDOWN',
   'POOL_CLOSED',
-  'SQLITE_CANTOPEN', 'SQLITE_IOERR', 'SQLITE_FULL', 'SQLITE_READONLY',
+  'SQLITE_CANTOPEN',
+  'SQLITE_IOERR',
+  'SQLITE_FULL',
+  'SQLITE_READONLY',
 ]);
 
 /** True when the error (or one it wraps) says the database could not be reached or used at all. */
@@ -95,15 +112,19 @@ export function isDatabaseUnavailable(error: unknown): boolean {
 export class RedisEmergencyKill {
   private readonly keys;
 
-  constructor(private readonly redis: Redis, prefix: string, private readonly now: () => Date = () => new Date()) {
+  constructor(
+    private readonly redis: Redis,
+    prefix: string,
+    private readonly now: () => Date = () => new Date(),
+  ) {
     this.keys = redisKeys(prefix);
   }
 
   async kill(req: EmergencyKillRequest): Promise<EmergencyKillResult> {
-    const known = (await this.redis.smembers(this.keys.environments)).filter((id) => id.startsWith(`${req.projectKey}.`));
-    const ids = req.environments
-      ? [...new Set(req.environments.map((k) => `${req.projectKey}.${k}`))]
-      : known.sort();
+    const known = (await this.redis.smembers(this.keys.environments)).filter((id) =>
+      id.startsWith(`${req.projectKey}.`),
+    );
+    const ids = req.environments ? [...new Set(req.environments.map((k) => `${req.projectKey}.${k}`))] : known.sort();
     const unknown = ids.filter((id) => !known.includes(id));
     if (ids.length === 0 || unknown.length > 0) {
       throw new EmergencyKillUnavailable(
@@ -113,21 +134,36 @@ export class RedisEmergencyKill {
     const versions = ids.length > 0 ? await this.redis.mget(ids.map((id) => this.keys.version(id))) : [];
     const at = this.now();
     const pending: PendingKill = {
-      id: randomUUID(), projectKey: req.projectKey, flagKey: req.flagKey, environmentIds: ids,
-      actor: req.actor, reason: req.reason, at: at.toISOString(), requestId: req.requestId ?? null,
+      id: randomUUID(),
+      projectKey: req.projectKey,
+      flagKey: req.flagKey,
+      environmentIds: ids,
+      actor: req.actor,
+      reason: req.reason,
+      at: at.toISOString(),
+      requestId: req.requestId ?? null,
     };
     const multi = this.redis.multi().hset(this.keys.pendingKills, pending.id, JSON.stringify(pending));
     const results: EmergencyKillResult['results'] = [];
     ids.forEach((environment, i) => {
       const snapshotVersion = Number(versions[i] ?? 0);
-      const entry: EmergencyKill = { flag: req.flagKey, at: at.getTime(), actor: req.actor.name, reason: req.reason, snapshotVersion };
+      const entry: EmergencyKill = {
+        flag: req.flagKey,
+        at: at.getTime(),
+        actor: req.actor.name,
+        reason: req.reason,
+        snapshotVersion,
+      };
       const message: ChangeMessage = { type: 'kill', environment, flag: req.flagKey, at: at.getTime() };
-      multi.hset(this.keys.kills(environment), req.flagKey, JSON.stringify(entry)).publish(this.keys.changes, JSON.stringify(message));
+      multi
+        .hset(this.keys.kills(environment), req.flagKey, JSON.stringify(entry))
+        .publish(this.keys.changes, JSON.stringify(message));
       results.push({ environment, killed: true, via: 'redis', snapshotVersion });
     });
     const replies = await multi.exec();
     const failed = replies?.find(([error]) => error);
-    if (!replies || failed) throw new Error(`emergency kill through Redis failed: ${String(failed?.[0] ?? 'transaction aborted')}`);
+    if (!replies || failed)
+      throw new Error(`emergency kill through Redis failed: ${String(failed?.[0] ?? 'transaction aborted')}`);
     return { id: pending.id, results };
   }
 }

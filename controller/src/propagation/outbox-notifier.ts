@@ -16,7 +16,10 @@ export interface OutboxNotifier {
 export class RedisOutboxNotifier implements OutboxNotifier {
   private readonly channel: string;
 
-  constructor(private readonly redis: Redis, prefix: string) {
+  constructor(
+    private readonly redis: Redis,
+    prefix: string,
+  ) {
     this.channel = redisKeys(prefix).outboxWake;
   }
 

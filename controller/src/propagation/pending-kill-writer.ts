@@ -23,10 +23,24 @@ export const pendingKillAuditRequestId = (pendingId: string) => `emergency-kill:
  */
 export async function writePendingKill(db: Kysely<Database>, kill: PendingKill, now: string): Promise<void> {
   const requestId = pendingKillAuditRequestId(kill.id);
-  const ctx: RequestContext = { actor: { keyId: kill.actor.keyId, name: kill.actor.name, owner: kill.actor.name, role: 'admin', environments: null }, requestId };
+  const ctx: RequestContext = {
+    actor: {
+      keyId: kill.actor.keyId,
+      name: kill.actor.name,
+      owner: kill.actor.name,
+      role: 'admin',
+      environments: null,
+    },
+    requestId,
+  };
   const reason = `${kill.reason} [killed through Redis at ${kill.at} while the database was unreachable${kill.requestId ? `; request ${kill.requestId}` : ''}]`;
   await db.transaction().execute(async (trx) => {
-    const done = await trx.selectFrom('audit_log').select('id').where('request_id', '=', requestId).limit(1).executeTakeFirst();
+    const done = await trx
+      .selectFrom('audit_log')
+      .select('id')
+      .where('request_id', '=', requestId)
+      .limit(1)
+      .executeTakeFirst();
     if (done) return;
     const s = createKyselyStores(trx);
     const flag = await s.flags.get(kill.projectKey, kill.flagKey);
@@ -34,18 +48,33 @@ export async function writePendingKill(db: Kysely<Database>, kill: PendingKill, 
       const current = flag ? await s.configs.getForUpdate(environmentId, kill.flagKey) : undefined;
       if (flag && current?.config.enabled) {
         await writeConfig(s, ctx, {
-          flag, environmentId, expectedVersion: current.version, config: { ...current.config, enabled: false },
-          action: 'kill', reason, outboxKind: 'kill', now,
+          flag,
+          environmentId,
+          expectedVersion: current.version,
+          config: { ...current.config, enabled: false },
+          action: 'kill',
+          reason,
+          outboxKind: 'kill',
+          now,
         });
         continue;
       }
       // Already off (or gone): still on the record that someone pulled the switch, and an
       // outbox row so the next snapshot clears the Redis kill entry.
       const state = current ? { ...current.config, version: current.version } : null;
-      await s.audit.append(auditRecord(ctx, now, {
-        action: 'kill', entityType: 'flag-config', entityKey: kill.flagKey, projectKey: kill.projectKey,
-        environmentId, flagKey: kill.flagKey, before: state, after: state, reason,
-      }));
+      await s.audit.append(
+        auditRecord(ctx, now, {
+          action: 'kill',
+          entityType: 'flag-config',
+          entityKey: kill.flagKey,
+          projectKey: kill.projectKey,
+          environmentId,
+          flagKey: kill.flagKey,
+          before: state,
+          after: state,
+          reason,
+        }),
+      );
       await s.outbox.append(environmentId, 'kill', kill.flagKey, now);
     }
   });

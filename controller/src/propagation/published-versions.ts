@@ -21,7 +21,8 @@ export type PropagationDatabase = Database & { snapshot_versions: SnapshotVersio
 const MIGRATIONS: Record<string, Migration> = {
   '0001-snapshot-versions': {
     async up(k: Kysely<unknown>) {
-      await k.schema.createTable('snapshot_versions')
+      await k.schema
+        .createTable('snapshot_versions')
         .addColumn('environment_id', 'varchar(191)', (c) => c.primaryKey())
         .addColumn('version', 'integer', (c) => c.notNull())
         .addColumn('updated_at', 'varchar(40)', (c) => c.notNull())
@@ -44,8 +45,10 @@ export function propagationDb(db: Kysely<Database>): Kysely<PropagationDatabase>
 /** Creates the propagation table; idempotent and safe from several processes (Kysely's lock). */
 export async function runPropagationMigrations(db: Kysely<Database>): Promise<void> {
   const migrator = new Migrator({
-    db, provider: new InlineProvider(),
-    migrationTableName: 'propagation_migration', migrationLockTableName: 'propagation_migration_lock',
+    db,
+    provider: new InlineProvider(),
+    migrationTableName: 'propagation_migration',
+    migrationLockTableName: 'propagation_migration_lock',
   });
   const { error, results } = await migrateWhileBusy(migrator);
   if (error) {
@@ -62,23 +65,37 @@ export async function runPropagationMigrations(db: Kysely<Database>): Promise<vo
  * the lock covers the whole file, so the publisher commits right after this call and reads the
  * state afterwards (workers/src/publisher/snapshot-publisher.ts says what that keeps).
  */
-export async function nextSnapshotVersion(trx: Transaction<PropagationDatabase>, environmentId: string, now: string): Promise<number> {
+export async function nextSnapshotVersion(
+  trx: Transaction<PropagationDatabase>,
+  environmentId: string,
+  now: string,
+): Promise<number> {
   for (let attempt = 0; attempt < 3; attempt++) {
-    const updated = await trx.updateTable('snapshot_versions')
+    const updated = await trx
+      .updateTable('snapshot_versions')
       .set((eb) => ({ version: eb('version', '+', 1), updated_at: now }))
-      .where('environment_id', '=', environmentId).executeTakeFirst();
+      .where('environment_id', '=', environmentId)
+      .executeTakeFirst();
     if (Number(updated.numUpdatedRows) === 0) {
       try {
-        await trx.insertInto('snapshot_versions').values({ environment_id: environmentId, version: 1, updated_at: now }).execute();
+        await trx
+          .insertInto('snapshot_versions')
+          .values({ environment_id: environmentId, version: 1, updated_at: now })
+          .execute();
         return 1;
       } catch (error) {
         // Another publisher inserted the row first: its lock is ours after its commit; update again.
         const code = (error as { code?: unknown } | null)?.code;
-        if (code === 'ER_DUP_ENTRY' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE') continue;
+        if (code === 'ER_DUP_ENTRY' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE')
+          continue;
         throw error;
       }
     }
-    const row = await trx.selectFrom('snapshot_versions').select('version').where('environment_id', '=', environmentId).executeTakeFirstOrThrow();
+    const row = await trx
+      .selectFrom('snapshot_versions')
+      .select('version')
+      .where('environment_id', '=', environmentId)
+      .executeTakeFirstOrThrow();
     return Number(row.version);
   }
   throw new Error(`could not take the next snapshot version of ${environmentId}`);
@@ -86,7 +103,11 @@ export async function nextSnapshotVersion(trx: Transaction<PropagationDatabase>,
 
 /** The last version taken for an environment (0 when none). */
 export async function currentSnapshotVersion(db: Kysely<PropagationDatabase>, environmentId: string): Promise<number> {
-  const row = await db.selectFrom('snapshot_versions').select('version').where('environment_id', '=', environmentId).executeTakeFirst();
+  const row = await db
+    .selectFrom('snapshot_versions')
+    .select('version')
+    .where('environment_id', '=', environmentId)
+    .executeTakeFirst();
   return row ? Number(row.version) : 0;
 }
 
@@ -95,7 +116,16 @@ export async function currentSnapshotVersion(db: Kysely<PropagationDatabase>, en
  * a newer version than this database ever issued: snapshots from an earlier database (a reset
  * data folder, a restored backup) that no publish of this one could supersede.
  */
-export async function raiseSnapshotVersion(db: Kysely<PropagationDatabase>, environmentId: string, atLeast: number, now: string): Promise<void> {
-  await db.updateTable('snapshot_versions').set({ version: atLeast, updated_at: now })
-    .where('environment_id', '=', environmentId).where('version', '<', atLeast).execute();
+export async function raiseSnapshotVersion(
+  db: Kysely<PropagationDatabase>,
+  environmentId: string,
+  atLeast: number,
+  now: string,
+): Promise<void> {
+  await db
+    .updateTable('snapshot_versions')
+    .set({ version: atLeast, updated_at: now })
+    .where('environment_id', '=', environmentId)
+    .where('version', '<', atLeast)
+    .execute();
 }

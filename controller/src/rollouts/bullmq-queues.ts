@@ -33,16 +33,20 @@ export class BullTickScheduler implements TickScheduler {
     this.queue = new Queue<TickJob>(TICK_QUEUE, { connection: options.connection, prefix: options.prefix });
   }
   async schedule(rolloutId: number, tickSeq: number, atMs: number): Promise<void> {
-    await this.queue.add('tick', { rolloutId, tickSeq, dueAt: atMs }, {
-      jobId: tickJobId(rolloutId, tickSeq),
-      delay: Math.max(0, atMs - Date.now()),
-      // Finished jobs vanish: BullMQ ignores an add whose id still exists, and the reconciler must
-      // be able to re-arm a tick whose job failed or ran without applying (the worker logs failures).
-      removeOnComplete: true,
-      removeOnFail: true,
-      attempts: 5,
-      backoff: { type: 'exponential', delay: 500 },
-    });
+    await this.queue.add(
+      'tick',
+      { rolloutId, tickSeq, dueAt: atMs },
+      {
+        jobId: tickJobId(rolloutId, tickSeq),
+        delay: Math.max(0, atMs - Date.now()),
+        // Finished jobs vanish: BullMQ ignores an add whose id still exists, and the reconciler must
+        // be able to re-arm a tick whose job failed or ran without applying (the worker logs failures).
+        removeOnComplete: true,
+        removeOnFail: true,
+        attempts: 5,
+        backoff: { type: 'exponential', delay: 500 },
+      },
+    );
   }
   close(): Promise<void> {
     return this.queue.close();
@@ -56,7 +60,11 @@ export class BullDeliveryQueue implements DeliveryQueue {
   }
   async enqueue(d: WebhookDelivery): Promise<void> {
     await this.queue.add('deliver', d, {
-      jobId: d.deliveryId, attempts: 8, backoff: { type: 'exponential', delay: 1_000 }, removeOnComplete: 1000, removeOnFail: 5000,
+      jobId: d.deliveryId,
+      attempts: 8,
+      backoff: { type: 'exponential', delay: 1_000 },
+      removeOnComplete: 1000,
+      removeOnFail: 5000,
     });
   }
   close(): Promise<void> {

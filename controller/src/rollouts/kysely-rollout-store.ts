@@ -63,7 +63,10 @@ export class KyselyRolloutStore implements RolloutStore {
   constructor(private readonly db: Kysely<Database>) {}
 
   async insert(r: Omit<RolloutRecord, 'id'>): Promise<number> {
-    const result = await this.db.insertInto('rollouts').values({ ...(toRow(r) as Row), version: r.version }).executeTakeFirstOrThrow();
+    const result = await this.db
+      .insertInto('rollouts')
+      .values({ ...(toRow(r) as Row), version: r.version })
+      .executeTakeFirstOrThrow();
     return Number(result.insertId);
   }
 
@@ -73,10 +76,14 @@ export class KyselyRolloutStore implements RolloutStore {
   }
 
   async findActive(environmentId: string, flagKey: string): Promise<RolloutRecord | undefined> {
-    const r = await this.db.selectFrom('rollouts').selectAll()
-      .where('environment_id', '=', environmentId).where('flag_key', '=', flagKey)
+    const r = await this.db
+      .selectFrom('rollouts')
+      .selectAll()
+      .where('environment_id', '=', environmentId)
+      .where('flag_key', '=', flagKey)
       .where('status', 'in', ['running', 'awaiting-approval', 'paused'])
-      .orderBy('id', 'desc').executeTakeFirst();
+      .orderBy('id', 'desc')
+      .executeTakeFirst();
     return r ? toRecord(r) : undefined;
   }
 
@@ -91,48 +98,112 @@ export class KyselyRolloutStore implements RolloutStore {
   }
 
   async listByStatus(statuses: readonly RolloutStatus[], limit: number): Promise<RolloutRecord[]> {
-    const rows = await this.db.selectFrom('rollouts').selectAll().where('status', 'in', [...statuses]).orderBy('id').limit(limit).execute();
+    const rows = await this.db
+      .selectFrom('rollouts')
+      .selectAll()
+      .where('status', 'in', [...statuses])
+      .orderBy('id')
+      .limit(limit)
+      .execute();
     return rows.map(toRecord);
   }
 
   async listOverdue(before: string, limit: number): Promise<RolloutRecord[]> {
-    const rows = await this.db.selectFrom('rollouts').selectAll().where('status', 'in', ['running', 'awaiting-approval'])
-      .where('next_tick_at', '<', before).orderBy('next_tick_at').limit(limit).execute();
+    const rows = await this.db
+      .selectFrom('rollouts')
+      .selectAll()
+      .where('status', 'in', ['running', 'awaiting-approval'])
+      .where('next_tick_at', '<', before)
+      .orderBy('next_tick_at')
+      .limit(limit)
+      .execute();
     return rows.map(toRecord);
   }
 
-  async update(id: number, expectedVersion: number, patch: Partial<Omit<RolloutRecord, 'id' | 'version'>>): Promise<boolean> {
-    const r = await this.db.updateTable('rollouts').set({ ...toRow(patch), version: expectedVersion + 1 })
-      .where('id', '=', id).where('version', '=', expectedVersion).executeTakeFirst();
+  async update(
+    id: number,
+    expectedVersion: number,
+    patch: Partial<Omit<RolloutRecord, 'id' | 'version'>>,
+  ): Promise<boolean> {
+    const r = await this.db
+      .updateTable('rollouts')
+      .set({ ...toRow(patch), version: expectedVersion + 1 })
+      .where('id', '=', id)
+      .where('version', '=', expectedVersion)
+      .executeTakeFirst();
     return Number(r.numUpdatedRows) === 1;
   }
 
   async insertTick(t: TickRecord): Promise<void> {
-    await insertUnique(`tick ${t.seq} of rollout ${t.rolloutId}`, () => this.db.insertInto('rollout_ticks').values({
-      rollout_id: t.rolloutId, seq: t.seq, at: t.at, step_index: t.stepIndex, weight_units: t.weightUnits,
-      decision: t.decision, reason: t.reason, evidence: JSON.stringify(t.evidence), lag_ms: Math.round(t.lagMs),
-    }).execute());
+    await insertUnique(`tick ${t.seq} of rollout ${t.rolloutId}`, () =>
+      this.db
+        .insertInto('rollout_ticks')
+        .values({
+          rollout_id: t.rolloutId,
+          seq: t.seq,
+          at: t.at,
+          step_index: t.stepIndex,
+          weight_units: t.weightUnits,
+          decision: t.decision,
+          reason: t.reason,
+          evidence: JSON.stringify(t.evidence),
+          lag_ms: Math.round(t.lagMs),
+        })
+        .execute(),
+    );
   }
 
   async ticks(rolloutId: number, limit: number): Promise<TickRecord[]> {
-    const rows = await this.db.selectFrom('rollout_ticks').selectAll().where('rollout_id', '=', rolloutId).orderBy('seq', 'desc').limit(limit).execute();
+    const rows = await this.db
+      .selectFrom('rollout_ticks')
+      .selectAll()
+      .where('rollout_id', '=', rolloutId)
+      .orderBy('seq', 'desc')
+      .limit(limit)
+      .execute();
     return rows.map((r) => ({
-      rolloutId: Number(r.rollout_id), seq: Number(r.seq), at: r.at, stepIndex: Number(r.step_index), weightUnits: Number(r.weight_units),
-      decision: r.decision as TickRecord['decision'], reason: r.reason, evidence: JSON.parse(r.evidence) as unknown, lagMs: Number(r.lag_ms),
+      rolloutId: Number(r.rollout_id),
+      seq: Number(r.seq),
+      at: r.at,
+      stepIndex: Number(r.step_index),
+      weightUnits: Number(r.weight_units),
+      decision: r.decision as TickRecord['decision'],
+      reason: r.reason,
+      evidence: JSON.parse(r.evidence) as unknown,
+      lagMs: Number(r.lag_ms),
     }));
   }
 
   async appendEvent(e: RolloutEvent): Promise<void> {
-    await this.db.insertInto('rollout_events').values({
-      rollout_id: e.rolloutId, at: e.at, kind: e.kind, actor: e.actor, step_index: e.stepIndex, weight_units: e.weightUnits, reason: e.reason,
-    }).execute();
+    await this.db
+      .insertInto('rollout_events')
+      .values({
+        rollout_id: e.rolloutId,
+        at: e.at,
+        kind: e.kind,
+        actor: e.actor,
+        step_index: e.stepIndex,
+        weight_units: e.weightUnits,
+        reason: e.reason,
+      })
+      .execute();
   }
 
   async events(rolloutId: number): Promise<RolloutEvent[]> {
-    const rows = await this.db.selectFrom('rollout_events').selectAll().where('rollout_id', '=', rolloutId).orderBy('id').execute();
+    const rows = await this.db
+      .selectFrom('rollout_events')
+      .selectAll()
+      .where('rollout_id', '=', rolloutId)
+      .orderBy('id')
+      .execute();
     return rows.map((r) => ({
-      rolloutId: Number(r.rollout_id), at: r.at, kind: r.kind as RolloutEvent['kind'], actor: r.actor,
-      stepIndex: Number(r.step_index), weightUnits: Number(r.weight_units), reason: r.reason,
+      rolloutId: Number(r.rollout_id),
+      at: r.at,
+      kind: r.kind as RolloutEvent['kind'],
+      actor: r.actor,
+      stepIndex: Number(r.step_index),
+      weightUnits: Number(r.weight_units),
+      reason: r.reason,
     }));
   }
 }

@@ -1,6 +1,13 @@
 import { copyOf, type MemoryDatabase, pairKey, sortBy, viaJson } from '../db/memory-database.ts';
 import { DuplicateKeyError } from '../db/unique-violation.ts';
-import { ACTIVE_STATUSES, type RolloutEvent, type RolloutRecord, type RolloutStatus, TICKING_STATUSES, type TickRecord } from './rollout-record.ts';
+import {
+  ACTIVE_STATUSES,
+  type RolloutEvent,
+  type RolloutRecord,
+  type RolloutStatus,
+  TICKING_STATUSES,
+  type TickRecord,
+} from './rollout-record.ts';
 import type { RolloutListQuery, RolloutStore } from './rollout-store.ts';
 
 type Patch = Partial<Omit<RolloutRecord, 'id' | 'version'>>;
@@ -8,13 +15,32 @@ type EventRow = RolloutEvent & { id: number };
 
 // The columns an update may set, as the kysely store's toRow(): an undefined member is left alone.
 const FIELDS = [
-  'projectKey', 'environmentId', 'flagKey', 'policyName', 'policy', 'treatment', 'control', 'status', 'stepIndex', 'stepStartedAt',
-  'weightUnits', 'tickSeq', 'nextTickAt', 'approvedStep', 'counters', 'lastReason', 'createdBy', 'requestedByOwner', 'createdAt', 'updatedAt',
+  'projectKey',
+  'environmentId',
+  'flagKey',
+  'policyName',
+  'policy',
+  'treatment',
+  'control',
+  'status',
+  'stepIndex',
+  'stepStartedAt',
+  'weightUnits',
+  'tickSeq',
+  'nextTickAt',
+  'approvedStep',
+  'counters',
+  'lastReason',
+  'createdBy',
+  'requestedByOwner',
+  'createdAt',
+  'updatedAt',
 ] as const satisfies ReadonlyArray<keyof Patch>;
 
 function applied(row: RolloutRecord, patch: Patch): RolloutRecord {
   const next: Record<string, unknown> = { ...row };
-  for (const f of FIELDS) if (patch[f] !== undefined) next[f] = f === 'policy' || f === 'counters' ? viaJson(patch[f]) : patch[f];
+  for (const f of FIELDS)
+    if (patch[f] !== undefined) next[f] = f === 'policy' || f === 'counters' ? viaJson(patch[f]) : patch[f];
   return next as unknown as RolloutRecord;
 }
 
@@ -46,25 +72,44 @@ export class MemoryRolloutStore implements RolloutStore {
   }
 
   async findActive(environmentId: string, flagKey: string) {
-    const rows = [...this.rows.values()].filter((r) => r.environmentId === environmentId && r.flagKey === flagKey && ACTIVE_STATUSES.includes(r.status));
+    const rows = [...this.rows.values()].filter(
+      (r) => r.environmentId === environmentId && r.flagKey === flagKey && ACTIVE_STATUSES.includes(r.status),
+    );
     const row = sortBy(rows, (r) => r.id, 'desc')[0];
     return row && copyOf(row);
   }
 
   async list(q: RolloutListQuery) {
-    const rows = [...this.rows.values()].filter((r) =>
-      (!q.projectKey || r.projectKey === q.projectKey) && (!q.environmentId || r.environmentId === q.environmentId)
-      && (!q.flagKey || r.flagKey === q.flagKey) && (!q.status || r.status === q.status) && (q.before === undefined || r.id < q.before));
-    return sortBy(rows, (r) => r.id, 'desc').slice(0, q.limit).map(copyOf);
+    const rows = [...this.rows.values()].filter(
+      (r) =>
+        (!q.projectKey || r.projectKey === q.projectKey) &&
+        (!q.environmentId || r.environmentId === q.environmentId) &&
+        (!q.flagKey || r.flagKey === q.flagKey) &&
+        (!q.status || r.status === q.status) &&
+        (q.before === undefined || r.id < q.before),
+    );
+    return sortBy(rows, (r) => r.id, 'desc')
+      .slice(0, q.limit)
+      .map(copyOf);
   }
 
   async listByStatus(statuses: readonly RolloutStatus[], limit: number) {
-    return sortBy([...this.rows.values()].filter((r) => statuses.includes(r.status)), (r) => r.id).slice(0, limit).map(copyOf);
+    return sortBy(
+      [...this.rows.values()].filter((r) => statuses.includes(r.status)),
+      (r) => r.id,
+    )
+      .slice(0, limit)
+      .map(copyOf);
   }
 
   async listOverdue(before: string, limit: number) {
-    const rows = sortBy([...this.rows.values()].filter((r) => TICKING_STATUSES.includes(r.status) && r.nextTickAt < before), (r) => r.id);
-    return sortBy(rows, (r) => r.nextTickAt).slice(0, limit).map(copyOf);
+    const rows = sortBy(
+      [...this.rows.values()].filter((r) => TICKING_STATUSES.includes(r.status) && r.nextTickAt < before),
+      (r) => r.id,
+    );
+    return sortBy(rows, (r) => r.nextTickAt)
+      .slice(0, limit)
+      .map(copyOf);
   }
 
   async update(id: number, expectedVersion: number, patch: Patch) {
@@ -78,23 +123,46 @@ export class MemoryRolloutStore implements RolloutStore {
     const id = pairKey(t.rolloutId, t.seq);
     if (this.tickRows.has(id)) throw new DuplicateKeyError(`tick ${t.seq} of rollout ${t.rolloutId}`);
     this.tickRows.set(id, {
-      rolloutId: t.rolloutId, seq: t.seq, at: t.at, stepIndex: t.stepIndex, weightUnits: t.weightUnits,
-      decision: t.decision, reason: t.reason, evidence: viaJson(t.evidence), lagMs: Math.round(t.lagMs),
+      rolloutId: t.rolloutId,
+      seq: t.seq,
+      at: t.at,
+      stepIndex: t.stepIndex,
+      weightUnits: t.weightUnits,
+      decision: t.decision,
+      reason: t.reason,
+      evidence: viaJson(t.evidence),
+      lagMs: Math.round(t.lagMs),
     });
   }
 
   async ticks(rolloutId: number, limit: number) {
-    return sortBy([...this.tickRows.values()].filter((t) => t.rolloutId === rolloutId), (t) => t.seq, 'desc').slice(0, limit).map(copyOf);
+    return sortBy(
+      [...this.tickRows.values()].filter((t) => t.rolloutId === rolloutId),
+      (t) => t.seq,
+      'desc',
+    )
+      .slice(0, limit)
+      .map(copyOf);
   }
 
   async appendEvent(e: RolloutEvent) {
     const id = this.db.nextId('rollout_events');
     this.eventRows.set(String(id), {
-      id, rolloutId: e.rolloutId, at: e.at, kind: e.kind, actor: e.actor, stepIndex: e.stepIndex, weightUnits: e.weightUnits, reason: e.reason ?? null,
+      id,
+      rolloutId: e.rolloutId,
+      at: e.at,
+      kind: e.kind,
+      actor: e.actor,
+      stepIndex: e.stepIndex,
+      weightUnits: e.weightUnits,
+      reason: e.reason ?? null,
     });
   }
 
   async events(rolloutId: number) {
-    return sortBy([...this.eventRows.values()].filter((e) => e.rolloutId === rolloutId), (e) => e.id).map(({ id: _id, ...e }) => copyOf(e));
+    return sortBy(
+      [...this.eventRows.values()].filter((e) => e.rolloutId === rolloutId),
+      (e) => e.id,
+    ).map(({ id: _id, ...e }) => copyOf(e));
   }
 }

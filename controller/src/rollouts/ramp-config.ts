@@ -12,7 +12,12 @@ export const percentToUnits = (percent: number): number => Math.round(percent * 
 export function rampServe(treatment: string, control: string, weightUnits: number): Serve {
   if (weightUnits >= TOTAL_WEIGHT) return { variant: treatment };
   if (weightUnits <= 0) return { variant: control };
-  return { split: [{ variant: treatment, weight: weightUnits }, { variant: control, weight: TOTAL_WEIGHT - weightUnits }] };
+  return {
+    split: [
+      { variant: treatment, weight: weightUnits },
+      { variant: control, weight: TOTAL_WEIGHT - weightUnits },
+    ],
+  };
 }
 
 /** The config with its default rule set to the ramp; everything else is kept. */

@@ -15,7 +15,11 @@ import { validatePolicy } from './policy/policy-schema.ts';
 
 const checked = validatePolicy({
   name: 'gated',
-  steps: [{ weight: 10, minDuration: '1m' }, { weight: 50, minDuration: '1m', approval: true }, { weight: 100, minDuration: '1m' }],
+  steps: [
+    { weight: 10, minDuration: '1m' },
+    { weight: 50, minDuration: '1m', approval: true },
+    { weight: 100, minDuration: '1m' },
+  ],
   analysis: { interval: '10s' },
   traffic: { query: 'req{v="{{variant}}"}' },
   metrics: [{ name: 'err', kind: 'threshold', query: 'err{v="{{variant}}"}', max: 0.02 }],
@@ -24,7 +28,11 @@ if (!checked.ok) throw new Error(JSON.stringify(checked.problems));
 const policy = checked.value;
 
 const decision = (d: Decision): TickDecision => ({
-  decision: d, reason: `test says ${d}`, metrics: [], srm: undefined, counters: EMPTY_COUNTERS,
+  decision: d,
+  reason: `test says ${d}`,
+  metrics: [],
+  srm: undefined,
+  counters: EMPTY_COUNTERS,
   traffic: { treatment: { kind: 'nodata' }, control: { kind: 'nodata' } },
 });
 
@@ -46,7 +54,14 @@ describe.each(DIALECTS)('rollouts on %s', (dialect) => {
     await seedProject(t, 'shop', [{ key: 'prod' }]);
     for (const key of ['checkout', 'search', 'off-flag']) {
       expect((await t.request('POST', '/api/v1/projects/shop/flags', { body: booleanFlag(key) })).status).toBe(201);
-      if (key !== 'off-flag') expect((await t.request('PUT', `${P}/${key}`, { body: { ...onConfig({ defaultRule: { variant: 'off' } }), version: 1 } })).status).toBe(200);
+      if (key !== 'off-flag')
+        expect(
+          (
+            await t.request('PUT', `${P}/${key}`, {
+              body: { ...onConfig({ defaultRule: { variant: 'off' } }), version: 1 },
+            })
+          ).status,
+        ).toBe(200);
     }
     await t.request('POST', '/api/v1/webhooks', { body: { url: 'http://127.0.0.1:9/hook' } });
   }, 60_000);
@@ -61,13 +76,19 @@ describe.each(DIALECTS)('rollouts on %s', (dialect) => {
   };
 
   it('refuses bad starts with the field and the problem', async () => {
-    expect((await start('checkout', { policy: 'nope', treatment: 'on', control: 'off' })).body.error.problems[0]).toMatchObject({ path: 'policy' });
+    expect(
+      (await start('checkout', { policy: 'nope', treatment: 'on', control: 'off' })).body.error.problems[0],
+    ).toMatchObject({ path: 'policy' });
     const badVariant = await start('checkout', { policy: 'gated', treatment: 'blue', control: 'off' });
     expect(badVariant.status).toBe(422);
-    expect(badVariant.body.error.problems).toEqual([{ path: 'treatment', message: 'flag checkout has no variant "blue"' }]);
+    expect(badVariant.body.error.problems).toEqual([
+      { path: 'treatment', message: 'flag checkout has no variant "blue"' },
+    ]);
     expect((await start('checkout', { policy: 'gated', treatment: 'on', control: 'on' })).status).toBe(422);
     expect((await start('checkout', { policy: 'gated', treatment: 'on' })).status).toBe(400);
-    expect((await start('off-flag', { policy: 'gated', treatment: 'on', control: 'off' })).body.error.code).toBe('FLAG_DISABLED');
+    expect((await start('off-flag', { policy: 'gated', treatment: 'on', control: 'off' })).body.error.code).toBe(
+      'FLAG_DISABLED',
+    );
     expect((await t.request('GET', '/api/v1/rollouts')).body.items).toEqual([]);
   });
 
@@ -75,21 +96,42 @@ describe.each(DIALECTS)('rollouts on %s', (dialect) => {
     const r = await start('checkout', { policy: 'gated', treatment: 'on', control: 'off', reason: 'launch' });
     expect(r.status).toBe(201);
     expect(r.body).toMatchObject({ status: 'running', step: 1, steps: 3, weightPercent: 10, version: 1 });
-    expect((await config('checkout')).defaultRule).toEqual({ split: [{ variant: 'on', weight: 10_000 }, { variant: 'off', weight: 90_000 }] });
+    expect((await config('checkout')).defaultRule).toEqual({
+      split: [
+        { variant: 'on', weight: 10_000 },
+        { variant: 'off', weight: 90_000 },
+      ],
+    });
     expect(armed).toContainEqual([r.body.id, 1]);
-    expect((await start('checkout', { policy: 'gated', treatment: 'on', control: 'off' })).body.error.code).toBe('ROLLOUT_ACTIVE');
-    const audit = (await t.request('GET', '/api/v1/audit?flag=checkout')).body.items.map((e: { action: string }) => e.action);
+    expect((await start('checkout', { policy: 'gated', treatment: 'on', control: 'off' })).body.error.code).toBe(
+      'ROLLOUT_ACTIVE',
+    );
+    const audit = (await t.request('GET', '/api/v1/audit?flag=checkout')).body.items.map(
+      (e: { action: string }) => e.action,
+    );
     expect(audit).toEqual(expect.arrayContaining(['rollout.start', 'rollout.started']));
   });
 
   it('applies a tick at most once, whatever the number of workers racing for it', async () => {
     const id = (await t.request('GET', '/api/v1/rollouts?flag=checkout')).body.items[0].id;
     const read = await peek(id);
-    const outcomes = await Promise.all(Array.from({ length: 10 }, () => t.plane.services.rollouts.applyTick(read, decision('advance'), {}, 0)));
+    const outcomes = await Promise.all(
+      Array.from({ length: 10 }, () => t.plane.services.rollouts.applyTick(read, decision('advance'), {}, 0)),
+    );
     expect(outcomes.filter((o) => o === 'applied')).toHaveLength(1);
     const after = await peek(id);
-    expect(after).toMatchObject({ stepIndex: 1, weightUnits: 50_000, tickSeq: read.tickSeq + 1, version: read.version + 1 });
-    expect((await config('checkout')).defaultRule).toEqual({ split: [{ variant: 'on', weight: 50_000 }, { variant: 'off', weight: 50_000 }] });
+    expect(after).toMatchObject({
+      stepIndex: 1,
+      weightUnits: 50_000,
+      tickSeq: read.tickSeq + 1,
+      version: read.version + 1,
+    });
+    expect((await config('checkout')).defaultRule).toEqual({
+      split: [
+        { variant: 'on', weight: 50_000 },
+        { variant: 'off', weight: 50_000 },
+      ],
+    });
     // The stale read applies nothing, even later.
     expect(await t.plane.services.rollouts.applyTick(read, decision('rollback'), {}, 0)).toBe('stale');
     const view = (await t.request('GET', `/api/v1/rollouts/${id}`)).body;
@@ -104,12 +146,17 @@ describe.each(DIALECTS)('rollouts on %s', (dialect) => {
 
   it('an approval gate holds a healthy step, needs the approver role, and never blocks a rollback', async () => {
     const id = (await t.request('GET', '/api/v1/rollouts?flag=checkout')).body.items[0].id;
-    expect(await t.plane.services.rollouts.applyTick(await peek(id), decision('await-approval'), {}, 0)).toBe('applied');
+    expect(await t.plane.services.rollouts.applyTick(await peek(id), decision('await-approval'), {}, 0)).toBe(
+      'applied',
+    );
     expect((await peek(id)).status).toBe('awaiting-approval');
     const editor = await t.key('editor');
     expect((await t.request('POST', `/api/v1/rollouts/${id}/approve`, { token: editor.token })).status).toBe(403);
     const approver = await t.key('approver');
-    const approved = await t.request('POST', `/api/v1/rollouts/${id}/approve`, { token: approver.token, body: { reason: 'looks good' } });
+    const approved = await t.request('POST', `/api/v1/rollouts/${id}/approve`, {
+      token: approver.token,
+      body: { reason: 'looks good' },
+    });
     expect(approved.status).toBe(200);
     expect(approved.body).toMatchObject({ status: 'running', approvedStep: 2 });
     expect(armed.at(-1)).toEqual([id, (await peek(id)).tickSeq]);
@@ -127,7 +174,9 @@ describe.each(DIALECTS)('rollouts on %s', (dialect) => {
     expect((await t.request('POST', `/api/v1/rollouts/${id}/pause`)).body.error.code).toBe('INVALID_TRANSITION');
     const retried = await t.request('POST', `/api/v1/rollouts/${id}/retry`, { body: { reason: 'fixed' } });
     expect(retried.body).toMatchObject({ status: 'running', step: 1, weightPercent: 10 });
-    expect((await t.request('POST', `/api/v1/rollouts/${id}/pause`, { body: { version: retried.body.version - 1 } })).status).toBe(409);
+    expect(
+      (await t.request('POST', `/api/v1/rollouts/${id}/pause`, { body: { version: retried.body.version - 1 } })).status,
+    ).toBe(409);
     const paused = await t.request('POST', `/api/v1/rollouts/${id}/pause`, { body: { version: retried.body.version } });
     expect(paused.body.status).toBe('paused');
     // A paused rollout ignores the tick it had armed.
@@ -146,10 +195,21 @@ describe.each(DIALECTS)('rollouts on %s', (dialect) => {
     expect(await t.plane.services.rollouts.applyTick(read, decision('advance'), {}, 0)).toBe('applied');
     const held = (await t.request('GET', `/api/v1/rollouts/${r.body.id}`)).body;
     expect(held).toMatchObject({ status: 'running', step: 1, weightPercent: 10 });
-    expect(held.ticks[0]).toMatchObject({ decision: 'hold', reason: expect.stringMatching(/not served by the evaluators yet \(advance deferred\)/) });
+    expect(held.ticks[0]).toMatchObject({
+      decision: 'hold',
+      reason: expect.stringMatching(/not served by the evaluators yet \(advance deferred\)/),
+    });
     expect(Date.parse(held.stepStartedAt)).toBeGreaterThan(Date.parse(read.stepStartedAt) - 1);
     const again = (await t.plane.services.rollouts.peek(r.body.id))!;
-    await t.plane.db.insertInto('outbox').values({ environment_id: 'shop.prod', kind: 'flag-config', entity_key: 'x', created_at: new Date().toISOString() }).execute();
+    await t.plane.db
+      .insertInto('outbox')
+      .values({
+        environment_id: 'shop.prod',
+        kind: 'flag-config',
+        entity_key: 'x',
+        created_at: new Date().toISOString(),
+      })
+      .execute();
     expect(await t.plane.services.rollouts.applyTick(again, decision('rollback'), {}, 0)).toBe('applied');
     expect((await t.plane.services.rollouts.peek(r.body.id))!).toMatchObject({ status: 'rolled-back', weightUnits: 0 });
     await t.request('POST', `/api/v1/rollouts/${r.body.id}/retry`);
@@ -158,8 +218,12 @@ describe.each(DIALECTS)('rollouts on %s', (dialect) => {
   it('a kill switch during a rollout pauses it at the next tick', async () => {
     // The search rollout the test before retried: running again at step 1.
     const r = { body: (await t.request('GET', '/api/v1/rollouts?flag=search&status=running')).body.items[0] };
-    expect((await t.request('POST', '/api/v1/projects/shop/flags/search/kill', { body: { reason: 'incident' } })).status).toBe(200);
-    expect(await t.plane.services.rollouts.applyTick(await peek(r.body.id), decision('advance'), {}, 0)).toBe('applied');
+    expect(
+      (await t.request('POST', '/api/v1/projects/shop/flags/search/kill', { body: { reason: 'incident' } })).status,
+    ).toBe(200);
+    expect(await t.plane.services.rollouts.applyTick(await peek(r.body.id), decision('advance'), {}, 0)).toBe(
+      'applied',
+    );
     expect(await peek(r.body.id)).toMatchObject({ status: 'paused', stepIndex: 0 });
     expect((await peek(r.body.id)).lastReason).toMatch(/kill switch/);
   });

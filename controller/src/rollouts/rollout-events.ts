@@ -12,7 +12,12 @@ import { ACTIVE_STATUSES, type RolloutEvent, type RolloutRecord } from './rollou
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-export type RolloutWebhookEvent = 'rollout.step_completed' | 'rollout.paused' | 'rollout.rolled_back' | 'rollout.completed' | 'rollout.awaiting_approval';
+export type RolloutWebhookEvent =
+  | 'rollout.step_completed'
+  | 'rollout.paused'
+  | 'rollout.rolled_back'
+  | 'rollout.completed'
+  | 'rollout.awaiting_approval';
 
 /** Webhook events: written to the webhook outbox in the causing transaction, drained by the workers. */
 export interface RolloutNotifier {
@@ -23,21 +28,55 @@ export interface RolloutNotifier {
 }
 
 /** A transition's webhook outbox rows, in its transaction: if they cannot be written, nothing is. */
-export async function recordRolloutWebhook(notifier: RolloutNotifier, s: Stores, event: RolloutWebhookEvent, r: RolloutRecord, reason: string): Promise<void> {
+export async function recordRolloutWebhook(
+  notifier: RolloutNotifier,
+  s: Stores,
+  event: RolloutWebhookEvent,
+  r: RolloutRecord,
+  reason: string,
+): Promise<void> {
   await notifier.record(s, event, {
-    rollout: r.id, flag: r.flagKey, environment: r.environmentId, policy: r.policyName, status: r.status,
-    step: r.stepIndex + 1, weightPercent: r.weightUnits / 1000, reason,
+    rollout: r.id,
+    flag: r.flagKey,
+    environment: r.environmentId,
+    policy: r.policyName,
+    status: r.status,
+    step: r.stepIndex + 1,
+    weightPercent: r.weightUnits / 1000,
+    reason,
   });
 }
 
 /** A transition's event row and audit row. */
-export async function recordRolloutEvent(s: Stores, ctx: RequestContext, r: RolloutRecord, kind: RolloutEvent['kind'], reason: string | null, now: number): Promise<void> {
-  await s.rollouts.appendEvent({ rolloutId: r.id, at: iso(now), kind, actor: ctx.actor.name, stepIndex: r.stepIndex, weightUnits: r.weightUnits, reason });
-  await s.audit.append(auditRecord(ctx, iso(now), {
-    action: `rollout.${kind}`, entityType: 'rollout', entityKey: String(r.id), projectKey: r.projectKey,
-    environmentId: r.environmentId, flagKey: r.flagKey,
-    after: { status: r.status, step: r.stepIndex + 1, weightPercent: r.weightUnits / 1000, policy: r.policyName }, reason,
-  }));
+export async function recordRolloutEvent(
+  s: Stores,
+  ctx: RequestContext,
+  r: RolloutRecord,
+  kind: RolloutEvent['kind'],
+  reason: string | null,
+  now: number,
+): Promise<void> {
+  await s.rollouts.appendEvent({
+    rolloutId: r.id,
+    at: iso(now),
+    kind,
+    actor: ctx.actor.name,
+    stepIndex: r.stepIndex,
+    weightUnits: r.weightUnits,
+    reason,
+  });
+  await s.audit.append(
+    auditRecord(ctx, iso(now), {
+      action: `rollout.${kind}`,
+      entityType: 'rollout',
+      entityKey: String(r.id),
+      projectKey: r.projectKey,
+      environmentId: r.environmentId,
+      flagKey: r.flagKey,
+      after: { status: r.status, step: r.stepIndex + 1, weightPercent: r.weightUnits / 1000, policy: r.policyName },
+      reason,
+    }),
+  );
 }
 
 /**
@@ -49,7 +88,12 @@ export async function recordRolloutEvent(s: Stores, ctx: RequestContext, r: Roll
  * ticking status, and the version moved). Returns the aborted rollouts.
  */
 export async function abortRolloutsOfEnvironment(
-  s: Stores, ctx: RequestContext, notifier: RolloutNotifier, environmentId: string, reason: string, now: number,
+  s: Stores,
+  ctx: RequestContext,
+  notifier: RolloutNotifier,
+  environmentId: string,
+  reason: string,
+  now: number,
 ): Promise<RolloutRecord[]> {
   const aborted: RolloutRecord[] = [];
   for (const status of ACTIVE_STATUSES) {

@@ -62,7 +62,17 @@ export interface TickRecord {
 export interface RolloutEvent {
   rolloutId: number;
   at: string;
-  kind: 'started' | 'advanced' | 'awaiting-approval' | 'approved' | 'paused' | 'resumed' | 'rolled-back' | 'aborted' | 'completed' | 'retried';
+  kind:
+    | 'started'
+    | 'advanced'
+    | 'awaiting-approval'
+    | 'approved'
+    | 'paused'
+    | 'resumed'
+    | 'rolled-back'
+    | 'aborted'
+    | 'completed'
+    | 'retried';
   actor: string;
   stepIndex: number;
   weightUnits: number;

@@ -21,8 +21,16 @@ import { withRamp } from './ramp-config.ts';
 import { TICKING_STATUSES, type RolloutEvent, type RolloutRecord, type TickRecord } from './rollout-record.ts';
 import { recordRolloutEvent, recordRolloutWebhook, type RolloutNotifier } from './rollout-events.ts';
 import {
-  actionTransition, scheduleOf, startedRollout, tickTransition, waitsUntilServed,
-  type HumanAction, type RolloutTransition, type TickSchedule, type TickTransition, type WeightChange,
+  actionTransition,
+  scheduleOf,
+  startedRollout,
+  tickTransition,
+  waitsUntilServed,
+  type HumanAction,
+  type RolloutTransition,
+  type TickSchedule,
+  type TickTransition,
+  type WeightChange,
 } from './rollout-transition.ts';
 import type { RolloutListQuery, RolloutStore } from './rollout-store.ts';
 
@@ -49,7 +57,13 @@ export interface PolicyCatalog {
 }
 
 /** The actor of every automated transition. */
-export const CONTROLLER_ACTOR = { keyId: 'controller', name: 'rollout-controller', owner: 'rollout-controller', role: 'admin' as const, environments: null };
+export const CONTROLLER_ACTOR = {
+  keyId: 'controller',
+  name: 'rollout-controller',
+  owner: 'rollout-controller',
+  role: 'admin' as const,
+  environments: null,
+};
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -73,13 +87,35 @@ export class RolloutService {
   ) {}
 
   /** Starts a rollout: applies step 1's weight and arms the first tick after the initial delay. */
-  async start(ctx: RequestContext, projectKey: string, envKey: string, flagKey: string, body: StartRollout): Promise<RolloutRecord> {
+  async start(
+    ctx: RequestContext,
+    projectKey: string,
+    envKey: string,
+    flagKey: string,
+    body: StartRollout,
+  ): Promise<RolloutRecord> {
     const env = environmentId(projectKey, envKey);
     requireRole(ctx.actor, 'editor');
     requireEnvironment(ctx.actor, env);
     const policy = this.policies.get(body.policy);
-    if (!policy) throw invalidModel([{ path: 'policy', message: `unknown policy "${body.policy}"; known: ${this.policies.list().map((p) => p.name).join(', ')}` }], `no policy named ${body.policy}`);
-    if (body.treatment === body.control) throw invalidModel([{ path: 'control', message: 'must differ from treatment' }], 'treatment and control must differ');
+    if (!policy)
+      throw invalidModel(
+        [
+          {
+            path: 'policy',
+            message: `unknown policy "${body.policy}"; known: ${this.policies
+              .list()
+              .map((p) => p.name)
+              .join(', ')}`,
+          },
+        ],
+        `no policy named ${body.policy}`,
+      );
+    if (body.treatment === body.control)
+      throw invalidModel(
+        [{ path: 'control', message: 'must differ from treatment' }],
+        'treatment and control must differ',
+      );
     const rollout = await this.uow.write((s) => this.startIn(s, ctx, projectKey, envKey, flagKey, body, policy));
     await this.arm(rollout);
     return rollout;
@@ -91,30 +127,52 @@ export class RolloutService {
    * caller arms the first tick after COMMIT (`armAfterCommit`).
    */
   async startIn(
-    s: RolloutStores, ctx: RequestContext, projectKey: string, envKey: string, flagKey: string,
-    body: Omit<StartRollout, 'policy'>, policy: Policy, o: { approved?: boolean; requestedBy?: { name: string; owner: string } } = {},
+    s: RolloutStores,
+    ctx: RequestContext,
+    projectKey: string,
+    envKey: string,
+    flagKey: string,
+    body: Omit<StartRollout, 'policy'>,
+    policy: Policy,
+    o: { approved?: boolean; requestedBy?: { name: string; owner: string } } = {},
   ): Promise<RolloutRecord> {
     const env = environmentId(projectKey, envKey);
     const now = this.clock();
     if (!(await s.environments.get(env))) throw notFound(`environment ${env}`);
     const flag = await requireFlag(s, projectKey, flagKey);
-    const problems = (['treatment', 'control'] as const).filter((f) => !(body[f] in flag.definition.variants))
+    const problems = (['treatment', 'control'] as const)
+      .filter((f) => !(body[f] in flag.definition.variants))
       .map((f) => ({ path: f, message: `flag ${flagKey} has no variant "${body[f]}"` }));
     if (problems.length > 0) throw invalidModel(problems, 'unknown variant');
     const active = await s.rollouts.findActive(env, flagKey);
-    if (active) throw conflict('ROLLOUT_ACTIVE', `flag ${flagKey} already has rollout ${active.id} (${active.status}) in ${env}`);
+    if (active)
+      throw conflict('ROLLOUT_ACTIVE', `flag ${flagKey} already has rollout ${active.id} (${active.status}) in ${env}`);
     const config = await s.configs.getForUpdate(env, flagKey);
     if (!config) throw notFound(`config of flag ${flagKey} in ${env}`);
-    if (!config.config.enabled) throw conflict('FLAG_DISABLED', `flag ${flagKey} is disabled in ${env}; enable it before ramping it`);
-    enforceImpact(ctx.actor, await assessChange(s, projectKey, [{ kind: 'rollout', environmentId: env, flagKey }]), { approved: o.approved, kind: 'rollout-start' });
+    if (!config.config.enabled)
+      throw conflict('FLAG_DISABLED', `flag ${flagKey} is disabled in ${env}; enable it before ramping it`);
+    enforceImpact(ctx.actor, await assessChange(s, projectKey, [{ kind: 'rollout', environmentId: env, flagKey }]), {
+      approved: o.approved,
+      kind: 'rollout-start',
+    });
     const record = startedRollout({
-      projectKey, environmentId: env, flagKey, policy, treatment: body.treatment, control: body.control,
-      requestedBy: o.requestedBy ?? ctx.actor, now,
+      projectKey,
+      environmentId: env,
+      flagKey,
+      policy,
+      treatment: body.treatment,
+      control: body.control,
+      requestedBy: o.requestedBy ?? ctx.actor,
+      now,
     });
     await writeConfig(s, ctx, {
-      flag, environmentId: env, expectedVersion: config.version, now: iso(now),
+      flag,
+      environmentId: env,
+      expectedVersion: config.version,
+      now: iso(now),
       config: withRamp(config.config, body.treatment, body.control, record.weightUnits),
-      action: 'rollout.start', reason: body.reason ?? `rollout with policy ${policy.name}`,
+      action: 'rollout.start',
+      reason: body.reason ?? `rollout with policy ${policy.name}`,
     });
     const id = await s.rollouts.insert(record);
     await recordRolloutEvent(s, ctx, { ...record, id }, 'started', body.reason ?? null, now);
@@ -129,11 +187,16 @@ export class RolloutService {
   async list(ctx: RequestContext, q: RolloutListQuery): Promise<RolloutRecord[]> {
     requireRole(ctx.actor, 'viewer');
     const rows = await this.uow.read((s) => s.rollouts.list(q));
-    return ctx.actor.environments === null ? rows : rows.filter((r) => ctx.actor.environments!.includes(r.environmentId));
+    return ctx.actor.environments === null
+      ? rows
+      : rows.filter((r) => ctx.actor.environments!.includes(r.environmentId));
   }
 
   /** The rollout with its full timeline: transitions and every tick's evidence. */
-  async get(ctx: RequestContext, id: number): Promise<{ rollout: RolloutRecord; events: RolloutEvent[]; ticks: TickRecord[] }> {
+  async get(
+    ctx: RequestContext,
+    id: number,
+  ): Promise<{ rollout: RolloutRecord; events: RolloutEvent[]; ticks: TickRecord[] }> {
     requireRole(ctx.actor, 'viewer');
     return this.uow.read(async (s) => {
       const rollout = await s.rollouts.get(id);
@@ -167,8 +230,19 @@ export class RolloutService {
   }
 
   /** A retry inside the caller's transaction, from an approved change request (its author asked). */
-  async retryIn(s: RolloutStores, ctx: RequestContext, id: number, version: number, reason: string | null, requestedBy: { owner: string }): Promise<RolloutRecord> {
-    return (await this.actIn(s, ctx, id, { kind: 'retry', actor: ctx.actor, reason, version, requestedBy }, this.clock(), { approved: true })).next;
+  async retryIn(
+    s: RolloutStores,
+    ctx: RequestContext,
+    id: number,
+    version: number,
+    reason: string | null,
+    requestedBy: { owner: string },
+  ): Promise<RolloutRecord> {
+    return (
+      await this.actIn(s, ctx, id, { kind: 'retry', actor: ctx.actor, reason, version, requestedBy }, this.clock(), {
+        approved: true,
+      })
+    ).next;
   }
 
   /**
@@ -184,11 +258,24 @@ export class RolloutService {
         // The record the tick was computed from; the version-guarded update refuses it if anything
         // moved since (no second read: this runs ~200 times a second at scale).
         const r = read;
-        const unpublished = waitsUntilServed(d) && await s.outbox.hasPending(r.environmentId);
+        const unpublished = waitsUntilServed(d) && (await s.outbox.hasPending(r.environmentId));
         const config = await s.configs.get(r.environmentId, r.flagKey);
-        const change = tickTransition(r, d, { now, unpublished, flagDisabled: config !== undefined && !config.config.enabled });
+        const change = tickTransition(r, d, {
+          now,
+          unpublished,
+          flagDisabled: config !== undefined && !config.config.enabled,
+        });
         if (!change) return undefined;
-        await s.rollouts.insertTick({ rolloutId: r.id, seq: r.tickSeq, at: iso(now), stepIndex: r.stepIndex, weightUnits: r.weightUnits, ...change.tick, evidence, lagMs });
+        await s.rollouts.insertTick({
+          rolloutId: r.id,
+          seq: r.tickSeq,
+          at: iso(now),
+          stepIndex: r.stepIndex,
+          weightUnits: r.weightUnits,
+          ...change.tick,
+          evidence,
+          lagMs,
+        });
         if (!(await this.commit(s, ctx, r, change, now))) throw new StaleTick();
         return change;
       });
@@ -213,9 +300,11 @@ export class RolloutService {
    * it could race a job that just finished). Adding a job that exists is a no-op.
    */
   async reconcile(o: { all: boolean; graceMs?: number } = { all: true }): Promise<number> {
-    const rows = await this.uow.read((s) => (o.all
-      ? s.rollouts.listByStatus(TICKING_STATUSES, 100_000)
-      : s.rollouts.listOverdue(iso(this.clock() - (o.graceMs ?? 15_000)), 100_000)));
+    const rows = await this.uow.read((s) =>
+      o.all
+        ? s.rollouts.listByStatus(TICKING_STATUSES, 100_000)
+        : s.rollouts.listOverdue(iso(this.clock() - (o.graceMs ?? 15_000)), 100_000),
+    );
     for (const r of rows) await this.arm(r);
     return rows.length;
   }
@@ -249,7 +338,13 @@ export class RolloutService {
    * (only if still at the version `r` has; false otherwise), the event and audit rows, the webhook
    * outbox rows. If any of them cannot be written, none is.
    */
-  private async commit(s: RolloutStores, ctx: RequestContext, r: RolloutRecord, t: RolloutTransition, now: number): Promise<boolean> {
+  private async commit(
+    s: RolloutStores,
+    ctx: RequestContext,
+    r: RolloutRecord,
+    t: RolloutTransition,
+    now: number,
+  ): Promise<boolean> {
     if (t.weightChange) await this.applyWeight(s, ctx, r, t.weightChange, now);
     if (!(await s.rollouts.update(r.id, r.version, t.patch))) return false;
     if (t.event) await recordRolloutEvent(s, ctx, t.next, t.event.kind, t.event.reason, now);
@@ -257,18 +352,34 @@ export class RolloutService {
     return true;
   }
 
-  private async applyWeight(s: RolloutStores, ctx: RequestContext, r: RolloutRecord, w: WeightChange, now: number): Promise<void> {
+  private async applyWeight(
+    s: RolloutStores,
+    ctx: RequestContext,
+    r: RolloutRecord,
+    w: WeightChange,
+    now: number,
+  ): Promise<void> {
     const flag = await requireFlag(s, r.projectKey, r.flagKey);
     const config = await s.configs.getForUpdate(r.environmentId, r.flagKey);
     if (!config) throw notFound(`config of flag ${r.flagKey} in ${r.environmentId}`);
     await writeConfig(s, ctx, {
-      flag, environmentId: r.environmentId, expectedVersion: config.version, now: iso(now),
-      config: withRamp(config.config, r.treatment, r.control, w.weightUnits), action: w.action, reason: w.reason,
+      flag,
+      environmentId: r.environmentId,
+      expectedVersion: config.version,
+      now: iso(now),
+      config: withRamp(config.config, r.treatment, r.control, w.weightUnits),
+      action: w.action,
+      reason: w.reason,
     });
   }
 
   /** A person's action in its own transaction. */
-  private async act(ctx: RequestContext, id: number, role: 'editor' | 'approver', action: HumanAction): Promise<RolloutRecord> {
+  private async act(
+    ctx: RequestContext,
+    id: number,
+    role: 'editor' | 'approver',
+    action: HumanAction,
+  ): Promise<RolloutRecord> {
     requireRole(ctx.actor, role);
     const now = this.clock();
     let t: RolloutTransition | undefined;
@@ -282,16 +393,28 @@ export class RolloutService {
   }
 
   /** A person's action in the caller's transaction: read, check access, transition, write. */
-  private async actIn(s: RolloutStores, ctx: RequestContext, id: number, action: HumanAction, now: number, o: { approved?: boolean } = {}): Promise<RolloutTransition> {
+  private async actIn(
+    s: RolloutStores,
+    ctx: RequestContext,
+    id: number,
+    action: HumanAction,
+    now: number,
+    o: { approved?: boolean } = {},
+  ): Promise<RolloutTransition> {
     const r = await s.rollouts.get(id);
     if (!r) throw notFound(`rollout ${id}`);
     requireEnvironment(ctx.actor, r.environmentId);
     const t = actionTransition(r, action, now);
     if ('refused' in t) throw t.refused;
     if (action.kind === 'retry') {
-      enforceImpact(ctx.actor, await assessChange(s, r.projectKey, [{ kind: 'rollout', environmentId: r.environmentId, flagKey: r.flagKey }]), { approved: o.approved, kind: 'rollout-retry' });
+      enforceImpact(
+        ctx.actor,
+        await assessChange(s, r.projectKey, [{ kind: 'rollout', environmentId: r.environmentId, flagKey: r.flagKey }]),
+        { approved: o.approved, kind: 'rollout-retry' },
+      );
       const active = await s.rollouts.findActive(r.environmentId, r.flagKey);
-      if (active) throw conflict('ROLLOUT_ACTIVE', `flag ${r.flagKey} already has rollout ${active.id} in ${r.environmentId}`);
+      if (active)
+        throw conflict('ROLLOUT_ACTIVE', `flag ${r.flagKey} already has rollout ${active.id} in ${r.environmentId}`);
     }
     if (!(await this.commit(s, ctx, r, t, now))) throw staleVersion(`rollout ${id}`, r.version + 1);
     return t;
@@ -299,12 +422,16 @@ export class RolloutService {
 }
 
 class StaleTick extends Error {
-  constructor() { super('stale tick'); this.name = 'StaleTick'; }
+  constructor() {
+    super('stale tick');
+    this.name = 'StaleTick';
+  }
 }
 
 /** Parses an optional version from a body field or If-Match, for rollout commands. */
 export function optionalVersion(value: unknown): number | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) throw badRequest('malformed request', [{ path: 'version', message: 'expected a positive integer' }]);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1)
+    throw badRequest('malformed request', [{ path: 'version', message: 'expected a positive integer' }]);
   return value;
 }

@@ -74,7 +74,8 @@ const TIME = 'varchar(40)';
 export function rolloutMigration(doc: ReturnType<typeof sql>): Migration {
   return {
     async up(k: Kysely<unknown>) {
-      await k.schema.createTable('rollouts')
+      await k.schema
+        .createTable('rollouts')
         .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
         .addColumn('project_key', KEY, (c) => c.notNull())
         .addColumn('environment_id', KEY, (c) => c.notNull())
@@ -97,9 +98,14 @@ export function rolloutMigration(doc: ReturnType<typeof sql>): Migration {
         .addColumn('created_at', TIME, (c) => c.notNull())
         .addColumn('updated_at', TIME, (c) => c.notNull())
         .execute();
-      await k.schema.createIndex('rollouts_env_flag_idx').on('rollouts').columns(['environment_id', 'flag_key']).execute();
+      await k.schema
+        .createIndex('rollouts_env_flag_idx')
+        .on('rollouts')
+        .columns(['environment_id', 'flag_key'])
+        .execute();
       await k.schema.createIndex('rollouts_status_idx').on('rollouts').columns(['status', 'id']).execute();
-      await k.schema.createTable('rollout_ticks')
+      await k.schema
+        .createTable('rollout_ticks')
         .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
         .addColumn('rollout_id', 'integer', (c) => c.notNull())
         .addColumn('seq', 'integer', (c) => c.notNull())
@@ -113,7 +119,8 @@ export function rolloutMigration(doc: ReturnType<typeof sql>): Migration {
         // At most one recorded tick per sequence number, whatever the workers do.
         .addUniqueConstraint('rollout_ticks_seq_uq', ['rollout_id', 'seq'])
         .execute();
-      await k.schema.createTable('rollout_events')
+      await k.schema
+        .createTable('rollout_events')
         .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
         .addColumn('rollout_id', 'integer', (c) => c.notNull())
         .addColumn('at', TIME, (c) => c.notNull())
@@ -123,8 +130,13 @@ export function rolloutMigration(doc: ReturnType<typeof sql>): Migration {
         .addColumn('weight_units', 'integer', (c) => c.notNull())
         .addColumn('reason', doc)
         .execute();
-      await k.schema.createIndex('rollout_events_rollout_idx').on('rollout_events').columns(['rollout_id', 'id']).execute();
-      await k.schema.createTable('webhooks')
+      await k.schema
+        .createIndex('rollout_events_rollout_idx')
+        .on('rollout_events')
+        .columns(['rollout_id', 'id'])
+        .execute();
+      await k.schema
+        .createTable('webhooks')
         .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
         .addColumn('url', 'varchar(2048)', (c) => c.notNull())
         .addColumn('secret', 'varchar(128)', (c) => c.notNull())

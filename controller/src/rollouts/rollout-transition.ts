@@ -11,7 +11,13 @@ import { EMPTY_COUNTERS, type Decision, type TickDecision } from './analysis/dec
 import type { Policy } from './policy/policy.ts';
 import { percentToUnits } from './ramp-config.ts';
 import type { RolloutWebhookEvent } from './rollout-events.ts';
-import { ACTIVE_STATUSES, TICKING_STATUSES, type RolloutEvent, type RolloutRecord, type RolloutStatus } from './rollout-record.ts';
+import {
+  ACTIVE_STATUSES,
+  TICKING_STATUSES,
+  type RolloutEvent,
+  type RolloutRecord,
+  type RolloutStatus,
+} from './rollout-record.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -73,7 +79,10 @@ export interface TickFacts {
 export type HumanAction =
   | { kind: 'pause' | 'resume' | 'approve' | 'abort'; actor: Actor; reason: string | null; version?: number }
   | {
-      kind: 'retry'; actor: Actor; reason: string | null; version?: number;
+      kind: 'retry';
+      actor: Actor;
+      reason: string | null;
+      version?: number;
       /** The author of the approved change request that asked for the retry; default `actor`. */
       requestedBy?: { owner: string };
     };
@@ -130,10 +139,24 @@ export function tickTransition(r: RolloutRecord, d: TickDecision, facts: TickFac
   // cannot judge the step. Hold and start the step's clock again. A rollback never waits.
   const deferred = waitsUntilServed(d) && facts.unpublished;
   const tick = deferred
-    ? { decision: 'hold' as const, reason: `held: changes of this environment are not served by the evaluators yet (${d.decision} deferred)` }
+    ? {
+        decision: 'hold' as const,
+        reason: `held: changes of this environment are not served by the evaluators yet (${d.decision} deferred)`,
+      }
     : { decision: d.decision, reason: d.reason };
-  const base = { counters: d.counters, lastReason: d.reason, tickSeq: r.tickSeq + 1, nextTickAt: iso(now + r.policy.analysis.interval), updatedAt: iso(now) };
-  const change = (patch: Partial<RolloutRecord>, kind?: RolloutEvent['kind'], notify?: [RolloutWebhookEvent, RolloutRecord], weightChange?: WeightChange): TickTransition => {
+  const base = {
+    counters: d.counters,
+    lastReason: d.reason,
+    tickSeq: r.tickSeq + 1,
+    nextTickAt: iso(now + r.policy.analysis.interval),
+    updatedAt: iso(now),
+  };
+  const change = (
+    patch: Partial<RolloutRecord>,
+    kind?: RolloutEvent['kind'],
+    notify?: [RolloutWebhookEvent, RolloutRecord],
+    weightChange?: WeightChange,
+  ): TickTransition => {
     const reason = patch.lastReason ?? d.reason;
     return {
       ...finish(r, {
@@ -147,7 +170,11 @@ export function tickTransition(r: RolloutRecord, d: TickDecision, facts: TickFac
   };
   // A kill switch overrides the rollout: stop ramping a flag someone turned off.
   if (facts.flagDisabled) {
-    return change({ ...base, status: 'paused', lastReason: 'the flag was disabled (kill switch) during the rollout' }, 'paused', ['rollout.paused', r]);
+    return change(
+      { ...base, status: 'paused', lastReason: 'the flag was disabled (kill switch) during the rollout' },
+      'paused',
+      ['rollout.paused', r],
+    );
   }
   if (deferred) return change({ ...base, stepStartedAt: iso(now), lastReason: tick.reason });
   switch (d.decision) {
@@ -155,24 +182,39 @@ export function tickTransition(r: RolloutRecord, d: TickDecision, facts: TickFac
       const stepIndex = r.stepIndex + 1;
       const weightUnits = percentToUnits(r.policy.steps[stepIndex]!.weight);
       return change(
-        { ...base, status: 'running', stepIndex, weightUnits, stepStartedAt: iso(now), counters: { ...d.counters, consecutiveFailures: {} } },
-        'advanced', ['rollout.step_completed', { ...r, stepIndex, weightUnits }],
+        {
+          ...base,
+          status: 'running',
+          stepIndex,
+          weightUnits,
+          stepStartedAt: iso(now),
+          counters: { ...d.counters, consecutiveFailures: {} },
+        },
+        'advanced',
+        ['rollout.step_completed', { ...r, stepIndex, weightUnits }],
         { weightUnits, action: 'rollout.advance', reason: weightReason(r, d.reason) },
       );
     }
     case 'complete': {
       // The last step is 100% (the schema insists), so the config already serves the treatment.
       const full = percentToUnits(100);
-      const weight = r.weightUnits !== full ? { weightUnits: full, action: 'rollout.complete', reason: weightReason(r, d.reason) } : undefined;
+      const weight =
+        r.weightUnits !== full
+          ? { weightUnits: full, action: 'rollout.complete', reason: weightReason(r, d.reason) }
+          : undefined;
       return change({ ...base, status: 'completed', weightUnits: full }, 'completed', ['rollout.completed', r], weight);
     }
     case 'rollback':
-      return change({ ...base, status: 'rolled-back', weightUnits: 0 }, 'rolled-back', ['rollout.rolled_back', r],
-        { weightUnits: 0, action: 'rollout.rollback', reason: weightReason(r, d.reason) });
+      return change({ ...base, status: 'rolled-back', weightUnits: 0 }, 'rolled-back', ['rollout.rolled_back', r], {
+        weightUnits: 0,
+        action: 'rollout.rollback',
+        reason: weightReason(r, d.reason),
+      });
     case 'pause':
       return change({ ...base, status: 'paused' }, 'paused', ['rollout.paused', r]);
     case 'await-approval':
-      if (r.status !== 'awaiting-approval') return change({ ...base, status: 'awaiting-approval' }, 'awaiting-approval', ['rollout.awaiting_approval', r]);
+      if (r.status !== 'awaiting-approval')
+        return change({ ...base, status: 'awaiting-approval' }, 'awaiting-approval', ['rollout.awaiting_approval', r]);
       return change(base);
     case 'hold':
       return change(base);
@@ -188,52 +230,106 @@ export function tickTransition(r: RolloutRecord, d: TickDecision, facts: TickFac
  * after the action.
  */
 export function actionTransition(r: RolloutRecord, a: HumanAction, now: number): RolloutTransition | Refusal {
-  if (a.version !== undefined && a.version !== r.version) return { refused: staleVersion(`rollout ${r.id}`, r.version) };
+  if (a.version !== undefined && a.version !== r.version)
+    return { refused: staleVersion(`rollout ${r.id}`, r.version) };
   const from = ACTION_FROM[a.kind];
-  if (!from.includes(r.status)) return { refused: conflict('INVALID_TRANSITION', `rollout ${r.id} is ${r.status}; this needs one of: ${from.join(', ')}`) };
+  if (!from.includes(r.status))
+    return {
+      refused: conflict('INVALID_TRANSITION', `rollout ${r.id} is ${r.status}; this needs one of: ${from.join(', ')}`),
+    };
   const { reason } = a;
-  const change = (patch: Partial<RolloutRecord>, kind: RolloutEvent['kind'], notify?: [RolloutWebhookEvent, string], weightChange?: WeightChange) => {
-    const t = finish(r, { patch: { ...patch, updatedAt: iso(now) }, event: { kind, reason }, notifications: [], ...(weightChange ? { weightChange } : {}) });
+  const change = (
+    patch: Partial<RolloutRecord>,
+    kind: RolloutEvent['kind'],
+    notify?: [RolloutWebhookEvent, string],
+    weightChange?: WeightChange,
+  ) => {
+    const t = finish(r, {
+      patch: { ...patch, updatedAt: iso(now) },
+      event: { kind, reason },
+      notifications: [],
+      ...(weightChange ? { weightChange } : {}),
+    });
     if (notify) t.notifications.push({ event: notify[0], rollout: t.next, reason: notify[1] });
     return t;
   };
   switch (a.kind) {
     case 'pause':
-      return change({ status: 'paused', lastReason: reason }, 'paused', ['rollout.paused', reason ?? `paused by ${a.actor.name}`]);
+      return change({ status: 'paused', lastReason: reason }, 'paused', [
+        'rollout.paused',
+        reason ?? `paused by ${a.actor.name}`,
+      ]);
     case 'resume':
       // A resumed step starts its clock again: the time it was paused is not evidence of health.
-      return change({
-        status: 'running', stepStartedAt: iso(now), counters: { ...r.counters, consecutiveFailures: {}, consecutiveErrors: {} },
-        tickSeq: r.tickSeq + 1, nextTickAt: iso(now + r.policy.analysis.interval), lastReason: reason,
-      }, 'resumed');
+      return change(
+        {
+          status: 'running',
+          stepStartedAt: iso(now),
+          counters: { ...r.counters, consecutiveFailures: {}, consecutiveErrors: {} },
+          tickSeq: r.tickSeq + 1,
+          nextTickAt: iso(now + r.policy.analysis.interval),
+          lastReason: reason,
+        },
+        'resumed',
+      );
     case 'approve': {
-      if (!r.policy.steps[r.stepIndex]!.approval) return { refused: conflict('NO_GATE', `step ${r.stepIndex + 1} of rollout ${r.id} has no approval gate`) };
+      if (!r.policy.steps[r.stepIndex]!.approval)
+        return { refused: conflict('NO_GATE', `step ${r.stepIndex + 1} of rollout ${r.id} has no approval gate`) };
       // The person who asked for this run may not wave its gates through, with any of their keys.
       if (r.requestedByOwner === a.actor.owner) {
-        return { refused: forbidden(`rollout ${r.id} was asked for by ${r.requestedByOwner}: someone else must approve its gates (any key of the same owner is refused)`, 'SELF_APPROVAL') };
+        return {
+          refused: forbidden(
+            `rollout ${r.id} was asked for by ${r.requestedByOwner}: someone else must approve its gates (any key of the same owner is refused)`,
+            'SELF_APPROVAL',
+          ),
+        };
       }
       // Awaiting approval, the next tick is due now; running or paused, the schedule stands.
       const ticking = r.status === 'awaiting-approval';
-      return change({ approvedStep: r.stepIndex, lastReason: reason, ...(ticking ? { status: 'running' as const, tickSeq: r.tickSeq + 1, nextTickAt: iso(now) } : {}) }, 'approved');
+      return change(
+        {
+          approvedStep: r.stepIndex,
+          lastReason: reason,
+          ...(ticking ? { status: 'running' as const, tickSeq: r.tickSeq + 1, nextTickAt: iso(now) } : {}),
+        },
+        'approved',
+      );
     }
     case 'abort':
       // Everyone back on control.
-      return change({ status: 'aborted', weightUnits: 0, lastReason: reason }, 'aborted', ['rollout.rolled_back', reason ?? 'aborted'],
-        { weightUnits: 0, action: 'rollout.abort', reason: weightReason(r, reason ?? `aborted by ${a.actor.name}`) });
+      return change(
+        { status: 'aborted', weightUnits: 0, lastReason: reason },
+        'aborted',
+        ['rollout.rolled_back', reason ?? 'aborted'],
+        { weightUnits: 0, action: 'rollout.abort', reason: weightReason(r, reason ?? `aborted by ${a.actor.name}`) },
+      );
     case 'retry': {
       // From step 1 with fresh counters; the retry's requester may not approve its gates.
       const weightUnits = percentToUnits(r.policy.steps[0]!.weight);
-      return change({
-        status: 'running', stepIndex: 0, weightUnits, stepStartedAt: iso(now), counters: EMPTY_COUNTERS, approvedStep: null,
-        tickSeq: r.tickSeq + 1, nextTickAt: iso(now + firstTickDelay(r.policy)), lastReason: reason,
-        requestedByOwner: a.requestedBy?.owner ?? a.actor.owner,
-      }, 'retried', undefined, { weightUnits, action: 'rollout.retry', reason: weightReason(r, reason ?? 'retry') });
+      return change(
+        {
+          status: 'running',
+          stepIndex: 0,
+          weightUnits,
+          stepStartedAt: iso(now),
+          counters: EMPTY_COUNTERS,
+          approvedStep: null,
+          tickSeq: r.tickSeq + 1,
+          nextTickAt: iso(now + firstTickDelay(r.policy)),
+          lastReason: reason,
+          requestedByOwner: a.requestedBy?.owner ?? a.actor.owner,
+        },
+        'retried',
+        undefined,
+        { weightUnits, action: 'rollout.retry', reason: weightReason(r, reason ?? 'retry') },
+      );
     }
   }
 }
 
 /** The wait before a run's first tick: the initial delay, at least one interval. */
-export const firstTickDelay = (policy: Policy): number => Math.max(policy.analysis.initialDelay, policy.analysis.interval);
+export const firstTickDelay = (policy: Policy): number =>
+  Math.max(policy.analysis.initialDelay, policy.analysis.interval);
 
 /** What a new run needs: where, what, which policy, and who asked. */
 export interface RolloutStart {
@@ -251,10 +347,26 @@ export interface RolloutStart {
 export function startedRollout(o: RolloutStart): Omit<RolloutRecord, 'id'> {
   const at = iso(o.now);
   return {
-    projectKey: o.projectKey, environmentId: o.environmentId, flagKey: o.flagKey, policyName: o.policy.name, policy: o.policy,
-    treatment: o.treatment, control: o.control, status: 'running', stepIndex: 0, stepStartedAt: at,
-    weightUnits: percentToUnits(o.policy.steps[0]!.weight), tickSeq: 1, nextTickAt: iso(o.now + firstTickDelay(o.policy)),
-    approvedStep: null, counters: EMPTY_COUNTERS, lastReason: null, version: 1,
-    createdBy: o.requestedBy.name, requestedByOwner: o.requestedBy.owner, createdAt: at, updatedAt: at,
+    projectKey: o.projectKey,
+    environmentId: o.environmentId,
+    flagKey: o.flagKey,
+    policyName: o.policy.name,
+    policy: o.policy,
+    treatment: o.treatment,
+    control: o.control,
+    status: 'running',
+    stepIndex: 0,
+    stepStartedAt: at,
+    weightUnits: percentToUnits(o.policy.steps[0]!.weight),
+    tickSeq: 1,
+    nextTickAt: iso(o.now + firstTickDelay(o.policy)),
+    approvedStep: null,
+    counters: EMPTY_COUNTERS,
+    lastReason: null,
+    version: 1,
+    createdBy: o.requestedBy.name,
+    requestedByOwner: o.requestedBy.owner,
+    createdAt: at,
+    updatedAt: at,
   };
 }

@@ -24,13 +24,21 @@ export class MemorySegmentStore implements SegmentStore {
   }
 
   async list(environmentId: string) {
-    return sortBy([...this.rows.values()].filter((r) => r.environmentId === environmentId), (r) => r.segment.key).map(copyOf);
+    return sortBy(
+      [...this.rows.values()].filter((r) => r.environmentId === environmentId),
+      (r) => r.segment.key,
+    ).map(copyOf);
   }
 
   async insert(r: SegmentRecord) {
     const id = pairKey(r.environmentId, r.segment.key);
     if (this.rows.has(id)) throw new DuplicateKeyError(`segment ${r.segment.key}`);
-    this.rows.set(id, { environmentId: r.environmentId, segment: stored(r.segment, r.segment.key, r.segment.version), createdAt: r.createdAt, updatedAt: r.updatedAt });
+    this.rows.set(id, {
+      environmentId: r.environmentId,
+      segment: stored(r.segment, r.segment.key, r.segment.version),
+      createdAt: r.createdAt,
+      updatedAt: r.updatedAt,
+    });
   }
 
   async update(environmentId: string, key: string, expectedVersion: number, segment: Segment, now: string) {

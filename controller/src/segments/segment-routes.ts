@@ -8,7 +8,11 @@ import { expectedVersion } from '../http/versions.ts';
 import type { SegmentService } from './segment-service.ts';
 
 const SEGMENT: Shape = {
-  key: { type: 'string' }, description: { type: 'string' }, included: { type: 'array' }, excluded: { type: 'array' }, rules: { type: 'array' },
+  key: { type: 'string' },
+  description: { type: 'string' },
+  included: { type: 'array' },
+  excluded: { type: 'array' },
+  rules: { type: 'array' },
 };
 
 const APPROVAL = 'approval-required environments: a segment change request';
@@ -16,11 +20,22 @@ const APPROVAL = 'approval-required environments: a segment change request';
 export function segmentRoutes(segments: SegmentService): Route[] {
   return [
     {
-      method: 'get', path: `${ENVIRONMENT}/segments`, summary: 'List segments', access: { role: 'viewer', scope: 'environment' }, success: 'ok',
-      handle: async ({ req }) => ({ items: (await segments.list(projectParam(req), envParam(req))).map((x) => x.segment) }),
+      method: 'get',
+      path: `${ENVIRONMENT}/segments`,
+      summary: 'List segments',
+      access: { role: 'viewer', scope: 'environment' },
+      success: 'ok',
+      handle: async ({ req }) => ({
+        items: (await segments.list(projectParam(req), envParam(req))).map((x) => x.segment),
+      }),
     },
     {
-      method: 'post', path: `${ENVIRONMENT}/segments`, summary: `Create a segment (${APPROVAL})`, access: { role: 'editor', scope: 'environment' }, body: 'json', success: 'created',
+      method: 'post',
+      path: `${ENVIRONMENT}/segments`,
+      summary: `Create a segment (${APPROVAL})`,
+      access: { role: 'editor', scope: 'environment' },
+      body: 'json',
+      success: 'created',
       handle: async ({ req, ctx, reply }) => {
         const [p, e] = [projectParam(req), envParam(req)];
         const body = jsonBody(req);
@@ -31,7 +46,11 @@ export function segmentRoutes(segments: SegmentService): Route[] {
       },
     },
     {
-      method: 'get', path: `${ENVIRONMENT}/segments/:segmentKey`, summary: 'Get a segment', access: { role: 'viewer', scope: 'environment' }, success: 'ok',
+      method: 'get',
+      path: `${ENVIRONMENT}/segments/:segmentKey`,
+      summary: 'Get a segment',
+      access: { role: 'viewer', scope: 'environment' },
+      success: 'ok',
       handle: async ({ req, reply }) => {
         const found = await segments.get(projectParam(req), envParam(req), segmentParam(req));
         reply.etag(found.segment.version);
@@ -39,12 +58,18 @@ export function segmentRoutes(segments: SegmentService): Route[] {
       },
     },
     {
-      method: 'put', path: `${ENVIRONMENT}/segments/:segmentKey`, summary: `Replace a segment (If-Match or version; ${APPROVAL})`, access: { role: 'editor', scope: 'environment' }, body: 'json', success: 'ok',
+      method: 'put',
+      path: `${ENVIRONMENT}/segments/:segmentKey`,
+      summary: `Replace a segment (If-Match or version; ${APPROVAL})`,
+      access: { role: 'editor', scope: 'environment' },
+      body: 'json',
+      success: 'ok',
       handle: async ({ req, ctx, reply }) => {
         const [p, e, key] = [projectParam(req), envParam(req), segmentParam(req)];
         const body = jsonBody(req);
         checkShape(body, { ...SEGMENT, version: { type: 'integer' } });
-        if (body.key !== undefined && body.key !== key) throw badRequest('the body key differs from the path', [{ path: 'key', message: `must be ${key}` }]);
+        if (body.key !== undefined && body.key !== key)
+          throw badRequest('the body key differs from the path', [{ path: 'key', message: `must be ${key}` }]);
         const version = expectedVersion(req, body.version);
         const { version: _v, ...segment } = body;
         const saved = await segments.update(ctx, p, e, key, version, segment);
@@ -53,7 +78,11 @@ export function segmentRoutes(segments: SegmentService): Route[] {
       },
     },
     {
-      method: 'delete', path: `${ENVIRONMENT}/segments/:segmentKey`, summary: `Delete an unused segment (${APPROVAL})`, access: { role: 'editor', scope: 'environment' }, success: 'no-content',
+      method: 'delete',
+      path: `${ENVIRONMENT}/segments/:segmentKey`,
+      summary: `Delete an unused segment (${APPROVAL})`,
+      access: { role: 'editor', scope: 'environment' },
+      success: 'no-content',
       handle: async ({ req, ctx }) => segments.delete(ctx, projectParam(req), envParam(req), segmentParam(req)),
     },
   ];

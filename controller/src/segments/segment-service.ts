@@ -14,7 +14,9 @@ import type { SegmentRecord } from './segment-store.ts';
 export async function flagsUsingSegment(s: Stores, environmentId: string, segmentKey: string): Promise<string[]> {
   const uses = (c: { conditions: Array<{ op: string; values: Array<string | number> }> }) =>
     c.conditions.some((x) => (x.op === 'inSegment' || x.op === 'notInSegment') && x.values.includes(segmentKey));
-  return (await s.configs.listByEnvironment(environmentId)).filter((c) => c.config.rules.some(uses)).map((c) => c.flagKey);
+  return (await s.configs.listByEnvironment(environmentId))
+    .filter((c) => c.config.rules.some(uses))
+    .map((c) => c.flagKey);
 }
 
 /**
@@ -25,7 +27,11 @@ export async function flagsUsingSegment(s: Stores, environmentId: string, segmen
 export function checkedSegment(key: string, input: Record<string, unknown>, version: number, prefix = ''): Segment {
   const { version: _v, ...fields } = input;
   const checked = validateSegment({ included: [], excluded: [], rules: [], ...fields, key, version });
-  if (!checked.ok) throw invalidModel(checked.problems.map((p) => ({ path: joinPath(prefix, p.path), message: p.message })), 'the segment fails validation');
+  if (!checked.ok)
+    throw invalidModel(
+      checked.problems.map((p) => ({ path: joinPath(prefix, p.path), message: p.message })),
+      'the segment fails validation',
+    );
   return checked.value;
 }
 
@@ -43,29 +49,62 @@ export interface SegmentWrite {
  * approval-required environment 409 APPROVAL_REQUIRED unless approved (change request kind
  * `segment`).
  */
-async function enforceSegmentImpact(s: Stores, ctx: RequestContext, projectKey: string, environmentId: string, segmentKey: string, o: SegmentWrite): Promise<void> {
+async function enforceSegmentImpact(
+  s: Stores,
+  ctx: RequestContext,
+  projectKey: string,
+  environmentId: string,
+  segmentKey: string,
+  o: SegmentWrite,
+): Promise<void> {
   const impact = await assessChange(s, projectKey, [{ kind: 'segment', environmentId, segmentKey }]);
   enforceImpact(ctx.actor, impact, { approved: o.approved === true, kind: 'segment' });
 }
 
 /** Inserts a validated segment (version 1) in `environmentId`, audited; 409 DUPLICATE_KEY when it exists. */
-export async function createSegmentIn(s: Stores, ctx: RequestContext, projectKey: string, environmentId: string, segment: Segment, now: string, o: SegmentWrite = {}): Promise<SegmentRecord> {
+export async function createSegmentIn(
+  s: Stores,
+  ctx: RequestContext,
+  projectKey: string,
+  environmentId: string,
+  segment: Segment,
+  now: string,
+  o: SegmentWrite = {},
+): Promise<SegmentRecord> {
   await enforceSegmentImpact(s, ctx, projectKey, environmentId, segment.key, o);
   const record: SegmentRecord = { environmentId, segment: { ...segment, version: 1 }, createdAt: now, updatedAt: now };
   try {
     await s.segments.insert(record);
   } catch (e) {
-    if (e instanceof DuplicateKeyError) throw conflict('DUPLICATE_KEY', `segment ${segment.key} already exists in ${environmentId}`);
+    if (e instanceof DuplicateKeyError)
+      throw conflict('DUPLICATE_KEY', `segment ${segment.key} already exists in ${environmentId}`);
     throw e;
   }
-  await s.audit.append(auditRecord(ctx, now, { action: 'create', entityType: 'segment', entityKey: segment.key, projectKey, environmentId, after: record.segment, reason: o.reason ?? null }));
+  await s.audit.append(
+    auditRecord(ctx, now, {
+      action: 'create',
+      entityType: 'segment',
+      entityKey: segment.key,
+      projectKey,
+      environmentId,
+      after: record.segment,
+      reason: o.reason ?? null,
+    }),
+  );
   await s.outbox.append(environmentId, 'segment', segment.key, now);
   return record;
 }
 
 /** Replaces segment `key` at `expectedVersion` with `input` (re-validated here), audited. */
 export async function updateSegmentIn(
-  s: Stores, ctx: RequestContext, projectKey: string, environmentId: string, key: string, expectedVersion: number, input: Record<string, unknown>, now: string,
+  s: Stores,
+  ctx: RequestContext,
+  projectKey: string,
+  environmentId: string,
+  key: string,
+  expectedVersion: number,
+  input: Record<string, unknown>,
+  now: string,
   o: SegmentWrite & { prefix?: string } = {},
 ): Promise<SegmentRecord> {
   await enforceSegmentImpact(s, ctx, projectKey, environmentId, key, o);
@@ -77,12 +116,35 @@ export async function updateSegmentIn(
 }
 
 /** Writes a validated segment over `before`, conditional on its version, audited (shared with imports). */
-export async function saveSegment(s: Stores, ctx: RequestContext, projectKey: string, before: SegmentRecord, segment: Segment, action: string, now: string, reason?: string): Promise<SegmentRecord> {
+export async function saveSegment(
+  s: Stores,
+  ctx: RequestContext,
+  projectKey: string,
+  before: SegmentRecord,
+  segment: Segment,
+  action: string,
+  now: string,
+  reason?: string,
+): Promise<SegmentRecord> {
   const next: Segment = { ...segment, version: before.segment.version + 1 };
   if (!(await s.segments.update(before.environmentId, before.segment.key, before.segment.version, next, now))) {
-    throw staleVersion(`segment ${before.segment.key}`, (await s.segments.get(before.environmentId, before.segment.key))?.segment.version ?? before.segment.version);
+    throw staleVersion(
+      `segment ${before.segment.key}`,
+      (await s.segments.get(before.environmentId, before.segment.key))?.segment.version ?? before.segment.version,
+    );
   }
-  await s.audit.append(auditRecord(ctx, now, { action, entityType: 'segment', entityKey: next.key, projectKey, environmentId: before.environmentId, before: before.segment, after: next, reason: reason ?? null }));
+  await s.audit.append(
+    auditRecord(ctx, now, {
+      action,
+      entityType: 'segment',
+      entityKey: next.key,
+      projectKey,
+      environmentId: before.environmentId,
+      before: before.segment,
+      after: next,
+      reason: reason ?? null,
+    }),
+  );
   await s.outbox.append(before.environmentId, 'segment', next.key, now);
   return { ...before, segment: next, updatedAt: now };
 }
@@ -92,16 +154,34 @@ export async function saveSegment(s: Stores, ctx: RequestContext, projectKey: st
  * SEGMENT_IN_USE) while a flag config of the environment uses it.
  */
 export async function deleteSegmentIn(
-  s: Stores, ctx: RequestContext, projectKey: string, environmentId: string, key: string, expectedVersion: number | undefined, now: string, o: SegmentWrite = {},
+  s: Stores,
+  ctx: RequestContext,
+  projectKey: string,
+  environmentId: string,
+  key: string,
+  expectedVersion: number | undefined,
+  now: string,
+  o: SegmentWrite = {},
 ): Promise<void> {
   await enforceSegmentImpact(s, ctx, projectKey, environmentId, key, o);
   const before = await s.segments.get(environmentId, key);
   if (!before) throw notFound(`segment ${key} in ${environmentId}`);
-  if (expectedVersion !== undefined && before.segment.version !== expectedVersion) throw staleVersion(`segment ${key}`, before.segment.version);
+  if (expectedVersion !== undefined && before.segment.version !== expectedVersion)
+    throw staleVersion(`segment ${key}`, before.segment.version);
   const users = await flagsUsingSegment(s, environmentId, key);
   if (users.length > 0) throw conflict('SEGMENT_IN_USE', `segment ${key} is used by flags: ${users.join(', ')}`);
   await s.segments.delete(environmentId, key);
-  await s.audit.append(auditRecord(ctx, now, { action: 'delete', entityType: 'segment', entityKey: key, projectKey, environmentId, before: before.segment, reason: o.reason ?? null }));
+  await s.audit.append(
+    auditRecord(ctx, now, {
+      action: 'delete',
+      entityType: 'segment',
+      entityKey: key,
+      projectKey,
+      environmentId,
+      before: before.segment,
+      reason: o.reason ?? null,
+    }),
+  );
   await s.outbox.append(environmentId, 'segment', key, now);
 }
 
@@ -110,7 +190,10 @@ export async function deleteSegmentIn(
  * environment go through a change request of kind `segment` (change-requests/).
  */
 export class SegmentService {
-  constructor(private readonly uow: UnitOfWork, private readonly now: () => string) {}
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly now: () => string,
+  ) {}
 
   async list(projectKey: string, envKey: string): Promise<SegmentRecord[]> {
     return this.uow.read(async (s) => s.segments.list((await requireEnvironmentRecord(s, projectKey, envKey)).id));
@@ -125,7 +208,12 @@ export class SegmentService {
     });
   }
 
-  async create(ctx: RequestContext, projectKey: string, envKey: string, input: Record<string, unknown>): Promise<SegmentRecord> {
+  async create(
+    ctx: RequestContext,
+    projectKey: string,
+    envKey: string,
+    input: Record<string, unknown>,
+  ): Promise<SegmentRecord> {
     const segment = checkedSegment(input.key as string, input, 1);
     return this.uow.write(async (s) => {
       const env = await requireEnvironmentRecord(s, projectKey, envKey);
@@ -133,7 +221,14 @@ export class SegmentService {
     });
   }
 
-  async update(ctx: RequestContext, projectKey: string, envKey: string, key: string, version: number, input: Record<string, unknown>): Promise<SegmentRecord> {
+  async update(
+    ctx: RequestContext,
+    projectKey: string,
+    envKey: string,
+    key: string,
+    version: number,
+    input: Record<string, unknown>,
+  ): Promise<SegmentRecord> {
     return this.uow.write(async (s) => {
       const env = await requireEnvironmentRecord(s, projectKey, envKey);
       return updateSegmentIn(s, ctx, projectKey, env.id, key, version, input, this.now());
@@ -141,7 +236,14 @@ export class SegmentService {
   }
 
   /** Writes a validated segment over `before` (shared with imports). */
-  async save(s: Stores, ctx: RequestContext, projectKey: string, before: SegmentRecord, segment: Segment, action: string): Promise<SegmentRecord> {
+  async save(
+    s: Stores,
+    ctx: RequestContext,
+    projectKey: string,
+    before: SegmentRecord,
+    segment: Segment,
+    action: string,
+  ): Promise<SegmentRecord> {
     return saveSegment(s, ctx, projectKey, before, segment, action, this.now());
   }
 

@@ -29,11 +29,19 @@ export async function readEnvironmentState(s: Stores, environmentId: string): Pr
   }
   const segments: Record<string, Segment> = {};
   for (const r of await s.segments.list(environmentId)) segments[r.segment.key] = r.segment;
-  return { snapshot: { environment: environmentId, flags, segments }, sdkKeyHashes: await s.apiKeys.activeSdkHashes(environmentId) };
+  return {
+    snapshot: { environment: environmentId, flags, segments },
+    sdkKeyHashes: await s.apiKeys.activeSdkHashes(environmentId),
+  };
 }
 
 /** Undefined when the environment does not exist (deleted: the publisher drops its snapshot). */
-export async function loadEnvironmentState(db: Kysely<Database>, environmentId: string): Promise<EnvironmentState | undefined> {
+export async function loadEnvironmentState(
+  db: Kysely<Database>,
+  environmentId: string,
+): Promise<EnvironmentState | undefined> {
   const begin = db.transaction();
-  return (dialectOf(db) === 'sqlite' ? begin.setAccessMode('read only') : begin).execute((trx) => readEnvironmentState(createKyselyStores(trx), environmentId));
+  return (dialectOf(db) === 'sqlite' ? begin.setAccessMode('read only') : begin).execute((trx) =>
+    readEnvironmentState(createKyselyStores(trx), environmentId),
+  );
 }

@@ -13,20 +13,67 @@ export function prng(seed: number): () => number {
 }
 
 const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
-const KEYS = ['key', 'type', 'variants', 'version', 'enabled', 'offVariant', 'rules', 'conditions', 'op', 'values', 'split', 'weight',
-  'variant', '__proto__', 'constructor', 'prototype', '', 'x'.repeat(300), 'reason', 'environments', 'config', 'baseVersion', 'role', 'ü→💥'];
+const KEYS = [
+  'key',
+  'type',
+  'variants',
+  'version',
+  'enabled',
+  'offVariant',
+  'rules',
+  'conditions',
+  'op',
+  'values',
+  'split',
+  'weight',
+  'variant',
+  '__proto__',
+  'constructor',
+  'prototype',
+  '',
+  'x'.repeat(300),
+  'reason',
+  'environments',
+  'config',
+  'baseVersion',
+  'role',
+  'ü→💥',
+];
 
 export function randomValue(r: () => number, depth = 0): unknown {
   const k = Math.floor(r() * (depth > 3 ? 7 : 10));
   switch (k) {
-    case 0: return null;
-    case 1: return r() < 0.5;
-    case 2: return pick(r, [0, -1, 1, 1.5, 2 ** 53, -(2 ** 63), 1e308, 100_000, 100_001]);
-    case 3: return pick(r, ['', 'on', 'off', 'boolean', 'string', 'in', 'matches', '(a+)+$', 'x'.repeat(5000), '../..', '\u0000', 'DROP TABLE flags;--', "'", '"']);
-    case 4: return Math.floor(r() * 1000);
-    case 5: return pick(r, ['p.dev', 'dev', 'viewer', 'admin', 'sdk', 'f', 's', 'beta']);
-    case 6: return 'k' + Math.floor(r() * 1e6).toString(36);
-    case 7: return Array.from({ length: Math.floor(r() * 4) }, () => randomValue(r, depth + 1));
+    case 0:
+      return null;
+    case 1:
+      return r() < 0.5;
+    case 2:
+      return pick(r, [0, -1, 1, 1.5, 2 ** 53, -(2 ** 63), 1e308, 100_000, 100_001]);
+    case 3:
+      return pick(r, [
+        '',
+        'on',
+        'off',
+        'boolean',
+        'string',
+        'in',
+        'matches',
+        '(a+)+$',
+        'x'.repeat(5000),
+        '../..',
+        '\u0000',
+        'DROP TABLE flags;--',
+        "'",
+        '"',
+      ]);
+    case 4:
+      return Math.floor(r() * 1000);
+    case 5:
+      return pick(r, ['p.dev', 'dev', 'viewer', 'admin', 'sdk', 'f', 's', 'beta']);
+    case 6:
+      return 'k' + Math.floor(r() * 1e6).toString(36);
+    case 7:
+      return Array.from({ length: Math.floor(r() * 4) }, () => randomValue(r, depth + 1));
     default: {
       const o: Record<string, unknown> = {};
       for (let i = Math.floor(r() * 4); i > 0; i--) o[pick(r, KEYS)] = randomValue(r, depth + 1);
@@ -56,7 +103,13 @@ export function mutate(r: () => number, value: unknown): unknown {
     else if (target.length > 0) target[Math.floor(r() * target.length)] = randomValue(r);
     else target.push(randomValue(r));
   } else if (op === 0 && keys.length > 0) delete target[pick(r, keys)];
-  else if (op === 1) Object.defineProperty(target, pick(r, KEYS), { value: randomValue(r), enumerable: true, configurable: true, writable: true });
+  else if (op === 1)
+    Object.defineProperty(target, pick(r, KEYS), {
+      value: randomValue(r),
+      enumerable: true,
+      configurable: true,
+      writable: true,
+    });
   else if (keys.length > 0) target[pick(r, keys)] = op === 5 ? deep(Math.floor(60 + r() * 10)) : randomValue(r);
   return copy;
 }
@@ -68,7 +121,22 @@ const deep = (n: number): unknown => {
 };
 
 /** Raw texts that are not valid JSON objects, or not JSON at all. */
-export const JUNK_TEXTS = ['{', 'null', '[]', '"x"', '1', 'true', '{"a":}', '{"a":1,}', '\u0000', '{"__proto__":{"admin":true}}', '[' .repeat(70) + ']'.repeat(70), '{"a":"\\ud800"}', '   ', '{}{}'];
+export const JUNK_TEXTS = [
+  '{',
+  'null',
+  '[]',
+  '"x"',
+  '1',
+  'true',
+  '{"a":}',
+  '{"a":1,}',
+  '\u0000',
+  '{"__proto__":{"admin":true}}',
+  '['.repeat(70) + ']'.repeat(70),
+  '{"a":"\\ud800"}',
+  '   ',
+  '{}{}',
+];
 
 /** One hostile YAML body: what kind it is (for the report) and the bytes to send. */
 export interface HostileYaml {
@@ -78,9 +146,59 @@ export interface HostileYaml {
   expect?: string[];
 }
 
-const TAGS = ['!foo', '!!binary', '!!set', '!!omap', '!!pairs', '!!timestamp', '!!python/object:os.system', '!js/function', '!<tag:example.com,2000:x>', '!!merge', '!!value'];
-const YAML_SPECIALS = ['[', ']', '{', '}', '&a ', '*a', '!x ', '|', '>', '%YAML 1.1\n', '---\n', '...\n', '\t', '#', '"', "'", ': ', '- ', '? ', ',', '\n', '  ', '<<: ', '\\', '\u0000', '\ufeff', '@', '`'];
-const INVALID_UTF8 = [[0xff], [0xfe, 0xff], [0xc3, 0x28], [0xc0, 0xaf], [0xed, 0xa0, 0x80], [0xf8, 0x88, 0x80, 0x80, 0x80], [0xe2, 0x82], [0x80]];
+const TAGS = [
+  '!foo',
+  '!!binary',
+  '!!set',
+  '!!omap',
+  '!!pairs',
+  '!!timestamp',
+  '!!python/object:os.system',
+  '!js/function',
+  '!<tag:example.com,2000:x>',
+  '!!merge',
+  '!!value',
+];
+const YAML_SPECIALS = [
+  '[',
+  ']',
+  '{',
+  '}',
+  '&a ',
+  '*a',
+  '!x ',
+  '|',
+  '>',
+  '%YAML 1.1\n',
+  '---\n',
+  '...\n',
+  '\t',
+  '#',
+  '"',
+  "'",
+  ': ',
+  '- ',
+  '? ',
+  ',',
+  '\n',
+  '  ',
+  '<<: ',
+  '\\',
+  '\u0000',
+  '\ufeff',
+  '@',
+  '`',
+];
+const INVALID_UTF8 = [
+  [0xff],
+  [0xfe, 0xff],
+  [0xc3, 0x28],
+  [0xc0, 0xaf],
+  [0xed, 0xa0, 0x80],
+  [0xf8, 0x88, 0x80, 0x80, 0x80],
+  [0xe2, 0x82],
+  [0x80],
+];
 
 const repeat = (r: () => number, unit: string, lo: number, hi: number) => unit.repeat(lo + Math.floor(r() * (hi - lo)));
 
@@ -89,10 +207,20 @@ export function hostileYaml(r: () => number, valid: string, sizeLimit: number): 
   const dice = Math.floor(r() * 100);
   const depth = r() < 0.5 ? 55 + Math.floor(r() * 20) : 100 + Math.floor(r() * 150_000);
   if (dice < 12) {
-    const [open, close] = pick(r, [['[', ']'], ['{a: ', '}'], ['[a: ', ']'], ['{', '}'], ['[[{x: ', '}]]']]);
+    const [open, close] = pick(r, [
+      ['[', ']'],
+      ['{a: ', '}'],
+      ['[a: ', ']'],
+      ['{', '}'],
+      ['[[{x: ', '}]]'],
+    ]);
     // Unclosed, a body within the pre-scan's bound is refused by the parser first: also right.
     const closed = r() < 0.5;
-    return { kind: 'deep flow', body: `flags: ${open.repeat(depth)}${closed ? close.repeat(depth) : ''}`, ...(depth > 64 ? { expect: closed ? ['TOO_DEEP'] : ['TOO_DEEP', 'INVALID_YAML'] } : {}) };
+    return {
+      kind: 'deep flow',
+      body: `flags: ${open.repeat(depth)}${closed ? close.repeat(depth) : ''}`,
+      ...(depth > 64 ? { expect: closed ? ['TOO_DEEP'] : ['TOO_DEEP', 'INVALID_YAML'] } : {}),
+    };
   }
   if (dice < 24) {
     const shape = Math.floor(r() * 4);
@@ -100,8 +228,17 @@ export function hostileYaml(r: () => number, valid: string, sizeLimit: number): 
     const expect = depth > 64 ? ['TOO_DEEP', 'BODY_TOO_LARGE'] : undefined;
     if (shape === 0) return { kind: 'deep block', body: `${'- '.repeat(depth)}x`, expect };
     if (shape === 1) return { kind: 'deep block', body: `${'? '.repeat(depth)}x`, expect };
-    if (shape === 2) return { kind: 'deep block', body: Array.from({ length: n }, (_, i) => `${' '.repeat(i)}k${i}:`).join('\n') + ' x', expect };
-    return { kind: 'deep block', body: Array.from({ length: n }, (_, i) => `${' '.repeat(2 * i)}- a:`).join('\n'), expect };
+    if (shape === 2)
+      return {
+        kind: 'deep block',
+        body: Array.from({ length: n }, (_, i) => `${' '.repeat(i)}k${i}:`).join('\n') + ' x',
+        expect,
+      };
+    return {
+      kind: 'deep block',
+      body: Array.from({ length: n }, (_, i) => `${' '.repeat(2 * i)}- a:`).join('\n'),
+      expect,
+    };
   }
   if (dice < 40) {
     const width = 2 + Math.floor(r() * 12);
@@ -109,13 +246,20 @@ export function hostileYaml(r: () => number, valid: string, sizeLimit: number): 
     const name = (i: number) => `l${i}`;
     const lol = `"${repeat(r, 'lol', 1, 30)}"`;
     let text = `flags: {}\n${name(0)}: &${name(0)} [${Array(width).fill(lol).join(', ')}]\n`;
-    for (let i = 1; i < levels; i++) text += `${name(i)}: &${name(i)} [${Array(width).fill(`*${name(i - 1)}`).join(', ')}]\n`;
+    for (let i = 1; i < levels; i++)
+      text += `${name(i)}: &${name(i)} [${Array(width)
+        .fill(`*${name(i - 1)}`)
+        .join(', ')}]\n`;
     const variant = Math.floor(r() * 4);
     if (variant === 1) text += `self: &s [1, *s]\n`;
-    if (variant === 2) text += `deep: &d ${'['.repeat(40)}${']'.repeat(40)}\nmore: ${'['.repeat(30)}*d${']'.repeat(30)}\n`;
+    if (variant === 2)
+      text += `deep: &d ${'['.repeat(40)}${']'.repeat(40)}\nmore: ${'['.repeat(30)}*d${']'.repeat(30)}\n`;
     if (variant === 3) text += `? *${name(levels - 1)}\n: key\n`;
     // The last level alone expands to width^levels scalars.
-    const expect = [...(width ** levels * (lol.length + 1) > sizeLimit ? ['ALIAS_EXPANSION'] : []), ...[[], ['RECURSIVE_ALIAS'], ['TOO_DEEP'], ['NON_SCALAR_KEY']][variant]!];
+    const expect = [
+      ...(width ** levels * (lol.length + 1) > sizeLimit ? ['ALIAS_EXPANSION'] : []),
+      ...[[], ['RECURSIVE_ALIAS'], ['TOO_DEEP'], ['NON_SCALAR_KEY']][variant]!,
+    ];
     return { kind: 'alias expansion', body: text, ...(expect.length > 0 ? { expect } : {}) };
   }
   if (dice < 52) {
@@ -134,14 +278,27 @@ export function hostileYaml(r: () => number, valid: string, sizeLimit: number): 
     const size = near ? 100_000 + Math.floor(r() * 900_000) : sizeLimit - 200 + Math.floor(r() * 400);
     const scalar = 'x'.repeat(Math.max(0, size - valid.length - 40));
     const where = Math.floor(r() * 3);
-    const body = where === 0 ? `${valid}\nextra: "${scalar}"\n` : where === 1 ? valid.replace('type: boolean', `type: ${scalar}`) : `"${scalar}": 1\n${valid}`;
-    return { kind: 'huge scalar', body, ...(Buffer.byteLength(body) > sizeLimit ? { expect: ['BODY_TOO_LARGE'] } : {}) };
+    const body =
+      where === 0
+        ? `${valid}\nextra: "${scalar}"\n`
+        : where === 1
+          ? valid.replace('type: boolean', `type: ${scalar}`)
+          : `"${scalar}": 1\n${valid}`;
+    return {
+      kind: 'huge scalar',
+      body,
+      ...(Buffer.byteLength(body) > sizeLimit ? { expect: ['BODY_TOO_LARGE'] } : {}),
+    };
   }
   if (dice < 72) {
     const bytes = Buffer.from(valid, 'utf8');
     const at = Math.floor(r() * bytes.length);
     const bad = Buffer.from(pick(r, INVALID_UTF8));
-    return { kind: 'invalid UTF-8', body: new Uint8Array(Buffer.concat([bytes.subarray(0, at), bad, bytes.subarray(at)])), expect: ['INVALID_UTF8'] };
+    return {
+      kind: 'invalid UTF-8',
+      body: new Uint8Array(Buffer.concat([bytes.subarray(0, at), bad, bytes.subarray(at)])),
+      expect: ['INVALID_UTF8'],
+    };
   }
   if (dice < 92) {
     let text = valid;

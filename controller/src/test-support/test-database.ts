@@ -46,7 +46,9 @@ export async function createTestDatabase(dialect: Dialect, options: { migrate?: 
   if (options.migrate !== false) await runMigrations(db);
   let dropped = false;
   return {
-    dialect, config, db,
+    dialect,
+    config,
+    db,
     async drop() {
       if (dropped) return;
       dropped = true;
@@ -63,7 +65,17 @@ export async function createTestDatabase(dialect: Dialect, options: { migrate?: 
 export async function databaseChecksum(db: Kysely<Database>): Promise<string> {
   const { createHash } = await import('node:crypto');
   const h = createHash('sha256');
-  const tables = ['projects', 'environments', 'flags', 'flag_configs', 'segments', 'api_keys', 'audit_log', 'outbox', 'change_requests'] as const;
+  const tables = [
+    'projects',
+    'environments',
+    'flags',
+    'flag_configs',
+    'segments',
+    'api_keys',
+    'audit_log',
+    'outbox',
+    'change_requests',
+  ] as const;
   for (const t of tables) {
     const rows = await db.selectFrom(t).selectAll().orderBy('id').execute();
     h.update(`${t}:${JSON.stringify(rows)}\n`);
@@ -78,16 +90,28 @@ export async function databaseChecksum(db: Kysely<Database>): Promise<string> {
 export async function databaseFingerprint(db: Kysely<Database>): Promise<string> {
   const { sql } = await import('kysely');
   const parts = [
-    sql`(select count(*) from projects)`, sql`(select coalesce(sum(version),0) from projects)`,
-    sql`(select count(*) from environments)`, sql`(select coalesce(sum(version),0) from environments)`,
-    sql`(select count(*) from flags)`, sql`(select coalesce(sum(version),0) from flags)`, sql`(select coalesce(sum(archived),0) from flags)`,
-    sql`(select count(*) from flag_configs)`, sql`(select coalesce(sum(version),0) from flag_configs)`,
-    sql`(select count(*) from segments)`, sql`(select coalesce(sum(version),0) from segments)`,
-    sql`(select count(*) from api_keys)`, sql`(select count(revoked_at) from api_keys)`,
-    sql`(select count(*) from audit_log)`, sql`(select coalesce(max(id),0) from audit_log)`,
-    sql`(select count(*) from outbox)`, sql`(select coalesce(max(id),0) from outbox)`,
-    sql`(select count(*) from change_requests)`, sql`(select max(updated_at) from change_requests)`,
+    sql`(select count(*) from projects)`,
+    sql`(select coalesce(sum(version),0) from projects)`,
+    sql`(select count(*) from environments)`,
+    sql`(select coalesce(sum(version),0) from environments)`,
+    sql`(select count(*) from flags)`,
+    sql`(select coalesce(sum(version),0) from flags)`,
+    sql`(select coalesce(sum(archived),0) from flags)`,
+    sql`(select count(*) from flag_configs)`,
+    sql`(select coalesce(sum(version),0) from flag_configs)`,
+    sql`(select count(*) from segments)`,
+    sql`(select coalesce(sum(version),0) from segments)`,
+    sql`(select count(*) from api_keys)`,
+    sql`(select count(revoked_at) from api_keys)`,
+    sql`(select count(*) from audit_log)`,
+    sql`(select coalesce(max(id),0) from audit_log)`,
+    sql`(select count(*) from outbox)`,
+    sql`(select coalesce(max(id),0) from outbox)`,
+    sql`(select count(*) from change_requests)`,
+    sql`(select max(updated_at) from change_requests)`,
   ];
-  const row = await sql<Record<string, unknown>>`select ${sql.join(parts.map((p, i) => sql`${p} as ${sql.ref(`c${i}`)}`))}`.execute(db);
+  const row = await sql<
+    Record<string, unknown>
+  >`select ${sql.join(parts.map((p, i) => sql`${p} as ${sql.ref(`c${i}`)}`))}`.execute(db);
   return JSON.stringify(Object.values(row.rows[0] ?? {}).map((v) => (v === null ? null : String(v))));
 }

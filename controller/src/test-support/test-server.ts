@@ -29,7 +29,12 @@ export interface TestServer {
   database: TestDatabase;
   request(method: string, path: string, options?: RequestOptions): Promise<Reply>;
   /** Creates a key through the API; returns its token and id. The owner defaults to the name. */
-  key(role: string, environments?: string[] | null, name?: string, owner?: string): Promise<{ token: string; id: string }>;
+  key(
+    role: string,
+    environments?: string[] | null,
+    name?: string,
+    owner?: string,
+  ): Promise<{ token: string; id: string }>;
   close(): Promise<void>;
 }
 
@@ -57,7 +62,10 @@ export async function startTestServer(dialect: Dialect, options: AppOptions = {}
     return { status: res.status, headers: res.headers, body: parsed, text };
   };
   return {
-    url, plane, database, request,
+    url,
+    plane,
+    database,
+    request,
     async key(role, environments = null, name = `${role}-key`, owner = name) {
       const r = await request('POST', '/api/v1/api-keys', { body: { name, owner, role, environments } });
       if (r.status !== 201) throw new Error(`cannot create key: ${r.status} ${r.text}`);
@@ -73,19 +81,33 @@ export async function startTestServer(dialect: Dialect, options: AppOptions = {}
 
 /** A boolean flag body. */
 export const booleanFlag = (key: string, extra: Record<string, unknown> = {}) => ({
-  key, type: 'boolean', variants: { on: true, off: false }, ...extra,
+  key,
+  type: 'boolean',
+  variants: { on: true, off: false },
+  ...extra,
 });
 
 /** A valid config for a boolean flag with variants on/off. */
 export const onConfig = (extra: Record<string, unknown> = {}) => ({
-  enabled: true, offVariant: 'off', prerequisites: [], targets: [], rules: [], defaultRule: { variant: 'on' }, ...extra,
+  enabled: true,
+  offVariant: 'off',
+  prerequisites: [],
+  targets: [],
+  rules: [],
+  defaultRule: { variant: 'on' },
+  ...extra,
 });
 
 /** Creates project `p` with environments and returns nothing; fails loudly. */
-export async function seedProject(t: TestServer, project: string, envs: Array<{ key: string; requireApproval?: boolean }>): Promise<void> {
+export async function seedProject(
+  t: TestServer,
+  project: string,
+  envs: Array<{ key: string; requireApproval?: boolean }>,
+): Promise<void> {
   const expectStatus = (r: Reply, s: number) => {
     if (r.status !== s) throw new Error(`seed failed: ${r.status} ${r.text}`);
   };
   expectStatus(await t.request('POST', '/api/v1/projects', { body: { key: project } }), 201);
-  for (const e of envs) expectStatus(await t.request('POST', `/api/v1/projects/${project}/environments`, { body: e }), 201);
+  for (const e of envs)
+    expectStatus(await t.request('POST', `/api/v1/projects/${project}/environments`, { body: e }), 201);
 }

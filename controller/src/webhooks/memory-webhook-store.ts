@@ -11,7 +11,14 @@ export class MemoryWebhookStore implements WebhookStore {
 
   async insert(w: Omit<WebhookRecord, 'id'>) {
     const id = this.db.nextId('webhooks');
-    this.rows.set(String(id), { id, url: w.url, secret: w.secret, events: [...w.events], createdBy: w.createdBy, createdAt: w.createdAt });
+    this.rows.set(String(id), {
+      id,
+      url: w.url,
+      secret: w.secret,
+      events: [...w.events],
+      createdBy: w.createdBy,
+      createdAt: w.createdAt,
+    });
     return id;
   }
 
@@ -45,12 +52,20 @@ export class MemoryWebhookOutboxStore implements WebhookOutboxStore {
   async append(row: WebhookOutboxRow) {
     // The id is the table's primary key: the database refuses a second row with it.
     if (this.rows.has(row.id)) throw new Error(`webhook outbox row ${row.id} already exists`);
-    this.rows.set(row.id, { id: row.id, webhookId: row.webhookId, event: row.event, payload: viaJson(row.payload), createdAt: row.createdAt });
+    this.rows.set(row.id, {
+      id: row.id,
+      webhookId: row.webhookId,
+      event: row.event,
+      payload: viaJson(row.payload),
+      createdAt: row.createdAt,
+    });
   }
 
   async list(limit: number) {
     const byId = sortBy([...this.rows.values()], (r) => r.id);
-    return sortBy(byId, (r) => r.createdAt).slice(0, limit).map(copyOf);
+    return sortBy(byId, (r) => r.createdAt)
+      .slice(0, limit)
+      .map(copyOf);
   }
 
   async delete(ids: readonly string[]) {

@@ -50,14 +50,19 @@ export class SecretBox {
 
   open(stored: string): Opened {
     const parts = stored.split('.');
-    if (parts.length !== 4 || parts[0] !== VERSION) return { ok: false, reason: 'the stored secret is not in the sealed format' };
+    if (parts.length !== 4 || parts[0] !== VERSION)
+      return { ok: false, reason: 'the stored secret is not in the sealed format' };
     const [, keyId, ivText, bodyText] = parts as [string, string, string, string];
     if (keyId !== this.keyId) {
-      return { ok: false, reason: `the secret was sealed with key ${keyId}, but this process has key ${this.keyId} (WEBHOOK_SECRET_KEY differs between processes or was changed)` };
+      return {
+        ok: false,
+        reason: `the secret was sealed with key ${keyId}, but this process has key ${this.keyId} (WEBHOOK_SECRET_KEY differs between processes or was changed)`,
+      };
     }
     const iv = Buffer.from(ivText, 'base64url');
     const body = Buffer.from(bodyText, 'base64url');
-    if (iv.length !== IV_BYTES || body.length < TAG_BYTES) return { ok: false, reason: 'the stored secret is truncated' };
+    if (iv.length !== IV_BYTES || body.length < TAG_BYTES)
+      return { ok: false, reason: 'the stored secret is truncated' };
     try {
       const decipher = createDecipheriv('aes-256-gcm', this.key, iv);
       decipher.setAAD(AAD);
@@ -65,7 +70,10 @@ export class SecretBox {
       const plain = Buffer.concat([decipher.update(body.subarray(0, body.length - TAG_BYTES)), decipher.final()]);
       return { ok: true, value: plain.toString('utf8') };
     } catch {
-      return { ok: false, reason: 'the stored secret does not authenticate under this key (altered or sealed with another key)' };
+      return {
+        ok: false,
+        reason: 'the stored secret does not authenticate under this key (altered or sealed with another key)',
+      };
     }
   }
 }

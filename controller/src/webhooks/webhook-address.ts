@@ -9,7 +9,10 @@
  */
 import { BlockList, isIP } from 'node:net';
 
-interface Range { cidr: string; why: string }
+interface Range {
+  cidr: string;
+  why: string;
+}
 
 const V4: Range[] = [
   { cidr: '0.0.0.0/8', why: 'unspecified ("this network")' },
@@ -84,7 +87,10 @@ export class WebhookAllowList {
   /** Throws with the bad entry named; config.ts turns that into a start-up error. */
   constructor(entries: readonly string[] = []) {
     for (const raw of entries) {
-      const entry = raw.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+      const entry = raw
+        .trim()
+        .toLowerCase()
+        .replace(/^\[(.*)\]$/, '$1');
       if (entry === '') continue;
       this.empty = false;
       const [net, bits, extra] = entry.split('/');
@@ -92,7 +98,8 @@ export class WebhookAllowList {
       if (bits !== undefined) {
         const max = family === 4 ? 32 : 128;
         const n = Number(bits);
-        if (family === 0 || extra !== undefined || !/^\d{1,3}$/.test(bits) || n > max) throw new Error(`"${raw}" is not a host, an IP address or a CIDR range`);
+        if (family === 0 || extra !== undefined || !/^\d{1,3}$/.test(bits) || n > max)
+          throw new Error(`"${raw}" is not a host, an IP address or a CIDR range`);
         this.ranges.addSubnet(net!, n, family === 4 ? 'ipv4' : 'ipv6');
       } else if (family !== 0) {
         this.ranges.addAddress(net!, family === 4 ? 'ipv4' : 'ipv6');
@@ -114,7 +121,12 @@ export class WebhookAllowList {
   }
 
   allowsName(hostname: string): boolean {
-    return this.names.has(hostname.toLowerCase().replace(/^\[(.*)\]$/, '$1').replace(/\.$/, ''));
+    return this.names.has(
+      hostname
+        .toLowerCase()
+        .replace(/^\[(.*)\]$/, '$1')
+        .replace(/\.$/, ''),
+    );
   }
 
   allowsAddress(ip: string): boolean {
@@ -133,7 +145,9 @@ export class WebhookAllowList {
 export function refusedAddress(hostname: string, ip: string, allow: WebhookAllowList): string | undefined {
   if (allow.allowsName(hostname) || allow.allowsAddress(ip)) return undefined;
   const why = nonPublicReason(ip);
-  return why === undefined ? undefined : `${ip} is ${why}; deliveries there are refused unless WEBHOOK_ALLOW_HOSTS lists "${hostname.replace(/^\[(.*)\]$/, '$1')}"`;
+  return why === undefined
+    ? undefined
+    : `${ip} is ${why}; deliveries there are refused unless WEBHOOK_ALLOW_HOSTS lists "${hostname.replace(/^\[(.*)\]$/, '$1')}"`;
 }
 
 /**

@@ -19,7 +19,10 @@ export interface SecretKeySource {
   file?: string;
 }
 
-export async function resolveWebhookSecretKey(o: { configured: Buffer | undefined; dataDir: string }): Promise<SecretKeySource> {
+export async function resolveWebhookSecretKey(o: {
+  configured: Buffer | undefined;
+  dataDir: string;
+}): Promise<SecretKeySource> {
   if (o.configured) return { key: o.configured, source: 'configured' };
   const file = join(o.dataDir, KEY_FILE);
   const existing = await readKeyFile(file);

@@ -18,7 +18,11 @@ import { urlHostProblem, type WebhookAllowList } from './webhook-address.ts';
 import type { WebhookRecord } from './webhook-store.ts';
 
 export const WEBHOOK_EVENTS: readonly RolloutWebhookEvent[] = [
-  'rollout.step_completed', 'rollout.paused', 'rollout.rolled_back', 'rollout.completed', 'rollout.awaiting_approval',
+  'rollout.step_completed',
+  'rollout.paused',
+  'rollout.rolled_back',
+  'rollout.completed',
+  'rollout.awaiting_approval',
 ];
 
 /** One delivery, as queued: the worker looks the secret up by id, so no secret sits in Redis. */
@@ -56,32 +60,54 @@ export interface WebhookServiceOptions {
 }
 
 export class WebhookService implements RolloutNotifier {
-  constructor(private readonly uow: WebhookUnitOfWork, private readonly o: WebhookServiceOptions) {}
+  constructor(
+    private readonly uow: WebhookUnitOfWork,
+    private readonly o: WebhookServiceOptions,
+  ) {}
 
   async create(ctx: RequestContext, body: { url: string; events?: string[]; secret?: string }): Promise<WebhookRecord> {
     requireRole(ctx.actor, 'admin');
     requireUnrestricted(ctx.actor);
     const problems = [];
     let url: URL | undefined;
-    try { url = new URL(body.url); } catch { problems.push({ path: 'url', message: 'not a URL' }); }
-    if (url && url.protocol !== 'http:' && url.protocol !== 'https:') problems.push({ path: 'url', message: 'must be http or https' });
-    else if (url && (url.username !== '' || url.password !== '')) problems.push({ path: 'url', message: 'must not contain a user or password (listed and audited in clear; the signature authenticates deliveries)' });
+    try {
+      url = new URL(body.url);
+    } catch {
+      problems.push({ path: 'url', message: 'not a URL' });
+    }
+    if (url && url.protocol !== 'http:' && url.protocol !== 'https:')
+      problems.push({ path: 'url', message: 'must be http or https' });
+    else if (url && (url.username !== '' || url.password !== ''))
+      problems.push({
+        path: 'url',
+        message:
+          'must not contain a user or password (listed and audited in clear; the signature authenticates deliveries)',
+      });
     else if (url) {
       const refused = urlHostProblem(url, this.o.allow);
       if (refused !== undefined) problems.push({ path: 'url', message: refused });
     }
     const events = body.events ?? [...WEBHOOK_EVENTS];
-    events.forEach((e, i) => { if (!WEBHOOK_EVENTS.includes(e as RolloutWebhookEvent)) problems.push({ path: `events[${i}]`, message: `unknown event "${e}"; known: ${WEBHOOK_EVENTS.join(', ')}` }); });
-    if (body.secret !== undefined && (body.secret.length < 16 || body.secret.length > 128)) problems.push({ path: 'secret', message: 'must be 16 to 128 characters' });
+    events.forEach((e, i) => {
+      if (!WEBHOOK_EVENTS.includes(e as RolloutWebhookEvent))
+        problems.push({ path: `events[${i}]`, message: `unknown event "${e}"; known: ${WEBHOOK_EVENTS.join(', ')}` });
+    });
+    if (body.secret !== undefined && (body.secret.length < 16 || body.secret.length > 128))
+      problems.push({ path: 'secret', message: 'must be 16 to 128 characters' });
     if (problems.length > 0) throw badRequest('the webhook is invalid', problems);
     const secret = body.secret ?? randomBytes(24).toString('base64url');
     const at = this.o.now();
     const record = { url: body.url, secret: this.o.box.seal(secret), events, createdBy: ctx.actor.name, createdAt: at };
     const id = await this.uow.write(async (s) => {
       const inserted = await s.webhooks.insert(record);
-      await s.audit.append(auditRecord(ctx, at, {
-        action: 'webhook.create', entityType: 'webhook', entityKey: String(inserted), after: { url: record.url, events },
-      }));
+      await s.audit.append(
+        auditRecord(ctx, at, {
+          action: 'webhook.create',
+          entityType: 'webhook',
+          entityKey: String(inserted),
+          after: { url: record.url, events },
+        }),
+      );
       return inserted;
     });
     // The caller gets the plaintext once; what is stored and listed is sealed or absent.
@@ -101,9 +127,14 @@ export class WebhookService implements RolloutNotifier {
     await this.uow.write(async (s) => {
       const before = await s.webhooks.get(id);
       if (!before || !(await s.webhooks.delete(id))) throw notFound(`webhook ${id}`);
-      await s.audit.append(auditRecord(ctx, at, {
-        action: 'webhook.delete', entityType: 'webhook', entityKey: String(id), before: { url: before.url, events: before.events },
-      }));
+      await s.audit.append(
+        auditRecord(ctx, at, {
+          action: 'webhook.delete',
+          entityType: 'webhook',
+          entityKey: String(id),
+          before: { url: before.url, events: before.events },
+        }),
+      );
     });
   }
 
@@ -114,7 +145,9 @@ export class WebhookService implements RolloutNotifier {
     // A row from before secrets were sealed (sealLegacySecrets seals it at the controller's start).
     if (!SecretBox.isSealed(hook.secret)) return { ok: true, url: hook.url, secret: hook.secret };
     const opened = this.o.box.open(hook.secret);
-    return opened.ok ? { ok: true, url: hook.url, secret: opened.value } : { ok: false, reason: `webhook ${id}: ${opened.reason}` };
+    return opened.ok
+      ? { ok: true, url: hook.url, secret: opened.value }
+      : { ok: false, reason: `webhook ${id}: ${opened.reason}` };
   }
 
   /** Seals secrets stored in plaintext before migration 0004; returns how many. Run at start. */
@@ -141,7 +174,11 @@ export class WebhookService implements RolloutNotifier {
 
   /** After COMMIT. */
   wake(): void {
-    try { this.o.wake?.(); } catch { /* a hint only: the sweep drains anyway */ }
+    try {
+      this.o.wake?.();
+    } catch {
+      /* a hint only: the sweep drains anyway */
+    }
   }
 
   /**
@@ -156,7 +193,13 @@ export class WebhookService implements RolloutNotifier {
     let failure: unknown;
     for (const row of rows) {
       try {
-        await this.o.queue.enqueue({ deliveryId: row.id, webhookId: row.webhookId, event: row.event as RolloutWebhookEvent, payload: row.payload, at: row.createdAt });
+        await this.o.queue.enqueue({
+          deliveryId: row.id,
+          webhookId: row.webhookId,
+          event: row.event as RolloutWebhookEvent,
+          payload: row.payload,
+          at: row.createdAt,
+        });
         queued.push(row.id);
       } catch (error) {
         failure = error;

@@ -27,14 +27,19 @@ export function webhookMigration(dialect: 'mysql' | 'sqlite', doc: RawBuilder<un
   return {
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a migration runs against the schema as it was then, not today's Database type
     async up(k: Kysely<any>) {
-      await k.schema.createTable('webhook_outbox')
+      await k.schema
+        .createTable('webhook_outbox')
         .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
         .addColumn('webhook_id', 'integer', (c) => c.notNull())
         .addColumn('event', 'varchar(64)', (c) => c.notNull())
         .addColumn('payload', doc, (c) => c.notNull())
         .addColumn('created_at', 'varchar(40)', (c) => c.notNull())
         .execute();
-      await k.schema.createIndex('webhook_outbox_created_idx').on('webhook_outbox').columns(['created_at', 'id']).execute();
+      await k.schema
+        .createIndex('webhook_outbox_created_idx')
+        .on('webhook_outbox')
+        .columns(['created_at', 'id'])
+        .execute();
       // A sealed 128-character secret is ~230 characters (secret-box.ts). SQLite does not enforce
       // varchar lengths; MySQL needs the column widened.
       if (dialect === 'mysql') await sql`ALTER TABLE webhooks MODIFY secret varchar(512) NOT NULL`.execute(k);

@@ -11,7 +11,8 @@ export type AttributeGetter = (context: EvaluationContext) => unknown;
 export function compileAttribute(name: string): AttributeGetter {
   // Names that Object.prototype has (`constructor`, `toString`, `__proto__`) must not read the
   // prototype; every other name is a plain property read, the fast path.
-  if (!name.includes('.')) return name in Object.prototype ? (context) => ownValue(context, name) : (context) => context[name];
+  if (!name.includes('.'))
+    return name in Object.prototype ? (context) => ownValue(context, name) : (context) => context[name];
   const path = name.split('.');
   return (context) => {
     const own = ownValue(context, name);

@@ -45,10 +45,16 @@ export interface CompiledFlag {
 const SALT_PATTERN = /^[0-9a-f]{32}$/;
 
 /** Compiles a flag; `broken` (e.g. a prerequisite cycle) makes every evaluation a GENERAL error. */
-export function compileFlag(flag: SnapshotFlag, metadata: FlagMetadata, segments: SegmentLookup, broken?: string): CompiledFlag {
+export function compileFlag(
+  flag: SnapshotFlag,
+  metadata: FlagMetadata,
+  segments: SegmentLookup,
+  broken?: string,
+): CompiledFlag {
   const key = flag.key;
   const variantValue = (name: string) => flag.variants[name];
-  const result = (variant: string, reason: Reason) => servedResult(key, variant, variantValue(variant), reason, metadata);
+  const result = (variant: string, reason: Reason) =>
+    servedResult(key, variant, variantValue(variant), reason, metadata);
   const bucketByName = flag.bucketBy ?? 'targetingKey';
   const compiled: CompiledFlag = {
     key,
@@ -63,8 +69,12 @@ export function compileFlag(flag: SnapshotFlag, metadata: FlagMetadata, segments
     sipKey: SALT_PATTERN.test(flag.salt) ? saltToKey(flag.salt) : [0, 0, 0, 0],
     bucketBy: bucketByName === 'targetingKey' ? undefined : compileAttribute(bucketByName),
     bucketByName,
-    missingBucketKey: errorResult(key, 'TARGETING_KEY_MISSING',
-      `flag "${key}" splits by "${bucketByName}", which the context lacks`, metadata),
+    missingBucketKey: errorResult(
+      key,
+      'TARGETING_KEY_MISSING',
+      `flag "${key}" splits by "${bucketByName}", which the context lacks`,
+      metadata,
+    ),
     typeMismatch: {},
   };
   if (broken !== undefined) {
@@ -79,7 +89,10 @@ export function compileFlag(flag: SnapshotFlag, metadata: FlagMetadata, segments
     if ('variant' in serve) return { split: false, result: result(serve.variant, singleReason) };
     const upper = new Int32Array(serve.split.length);
     let sum = 0;
-    serve.split.forEach((s, i) => { sum += s.weight; upper[i] = sum; });
+    serve.split.forEach((s, i) => {
+      sum += s.weight;
+      upper[i] = sum;
+    });
     return { split: true, upper, results: serve.split.map((s) => result(s.variant, 'SPLIT')) };
   };
   if (flag.targets.length > 0) {

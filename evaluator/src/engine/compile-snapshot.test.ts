@@ -6,9 +6,14 @@ import { makeFlag, makeSnapshot, prng, ramp } from './test-support.ts';
 
 describe('results are shared, not allocated per call', () => {
   it('returns the same frozen object for the same outcome', () => {
-    const engine = compileSnapshot(makeSnapshot([
-      makeFlag('r', { rules: [{ conditions: [{ attribute: 'plan', op: 'in', values: ['pro'] }], serve: { variant: 'treatment' } }], defaultRule: ramp(50_000) }),
-    ]));
+    const engine = compileSnapshot(
+      makeSnapshot([
+        makeFlag('r', {
+          rules: [{ conditions: [{ attribute: 'plan', op: 'in', values: ['pro'] }], serve: { variant: 'treatment' } }],
+          defaultRule: ramp(50_000),
+        }),
+      ]),
+    );
     const a = engine.evaluate('r', { targetingKey: 'u1', plan: 'pro' });
     expect(engine.evaluate('r', { targetingKey: 'u2', plan: 'pro' })).toBe(a);
     expect(Object.isFrozen(a)).toBe(true);
@@ -18,19 +23,23 @@ describe('results are shared, not allocated per call', () => {
 
 describe('prerequisites', () => {
   it('a cycle in an unvalidated snapshot yields GENERAL errors instead of recursing forever', () => {
-    const engine = compileSnapshot(makeSnapshot([
-      makeFlag('a', { prerequisites: [{ flag: 'b', variant: 'control' }] }),
-      makeFlag('b', { prerequisites: [{ flag: 'a', variant: 'control' }] }),
-      makeFlag('c', { prerequisites: [{ flag: 'a', variant: 'control' }] }),
-      makeFlag('d'),
-    ]));
-    for (const key of ['a', 'b', 'c']) expect(engine.evaluate(key, {})).toMatchObject({ reason: 'ERROR', errorCode: 'GENERAL' });
+    const engine = compileSnapshot(
+      makeSnapshot([
+        makeFlag('a', { prerequisites: [{ flag: 'b', variant: 'control' }] }),
+        makeFlag('b', { prerequisites: [{ flag: 'a', variant: 'control' }] }),
+        makeFlag('c', { prerequisites: [{ flag: 'a', variant: 'control' }] }),
+        makeFlag('d'),
+      ]),
+    );
+    for (const key of ['a', 'b', 'c'])
+      expect(engine.evaluate(key, {})).toMatchObject({ reason: 'ERROR', errorCode: 'GENERAL' });
     expect(engine.evaluate('d', {})).toMatchObject({ reason: 'STATIC', variant: 'control' });
   });
 
   it('refuses chains deeper than the limit, and serves the ones within it', () => {
     const flags = [makeFlag('p0')];
-    for (let i = 1; i <= MAX_PREREQUISITE_DEPTH + 1; i++) flags.push(makeFlag(`p${i}`, { prerequisites: [{ flag: `p${i - 1}`, variant: 'control' }] }));
+    for (let i = 1; i <= MAX_PREREQUISITE_DEPTH + 1; i++)
+      flags.push(makeFlag(`p${i}`, { prerequisites: [{ flag: `p${i - 1}`, variant: 'control' }] }));
     const engine = compileSnapshot(makeSnapshot(flags));
     expect(engine.evaluate(`p${MAX_PREREQUISITE_DEPTH}`, {})).toMatchObject({ reason: 'DEFAULT' });
     expect(engine.evaluate(`p${MAX_PREREQUISITE_DEPTH + 1}`, {})).toMatchObject({ errorCode: 'GENERAL' });
@@ -43,27 +52,70 @@ describe('prerequisites', () => {
 });
 
 describe('hostile contexts never throw', () => {
-  const snapshot: Snapshot = makeSnapshot([
-    makeFlag('all-ops', {
-      rules: [
-        { conditions: [{ attribute: 'a', op: 'matches', values: ['^x+y$'] }], serve: { variant: 'treatment' } },
-        { conditions: [{ attribute: 'a.b.c', op: 'semverGt', values: ['1.0.0'] }], serve: { variant: 'treatment' } },
-        { conditions: [{ attribute: 'a', op: 'after', values: ['2020-01-01T00:00:00Z'] }], serve: { variant: 'treatment' } },
-        { conditions: [{ attribute: 'a', op: 'gte', values: [3] }, { attribute: 'a', op: 'notIn', values: ['z'] }], serve: { variant: 'treatment' } },
-        { conditions: [{ attribute: '', op: 'inSegment', values: ['s'] }], serve: ramp(50_000) },
-      ],
-      defaultRule: ramp(50_000),
-      bucketBy: 'a',
-    }),
-  ], { s: { key: 's', version: 1, included: ['k'], excluded: [], rules: [{ conditions: [{ attribute: 'a', op: 'contains', values: ['q'] }] }] } });
+  const snapshot: Snapshot = makeSnapshot(
+    [
+      makeFlag('all-ops', {
+        rules: [
+          { conditions: [{ attribute: 'a', op: 'matches', values: ['^x+y$'] }], serve: { variant: 'treatment' } },
+          { conditions: [{ attribute: 'a.b.c', op: 'semverGt', values: ['1.0.0'] }], serve: { variant: 'treatment' } },
+          {
+            conditions: [{ attribute: 'a', op: 'after', values: ['2020-01-01T00:00:00Z'] }],
+            serve: { variant: 'treatment' },
+          },
+          {
+            conditions: [
+              { attribute: 'a', op: 'gte', values: [3] },
+              { attribute: 'a', op: 'notIn', values: ['z'] },
+            ],
+            serve: { variant: 'treatment' },
+          },
+          { conditions: [{ attribute: '', op: 'inSegment', values: ['s'] }], serve: ramp(50_000) },
+        ],
+        defaultRule: ramp(50_000),
+        bucketBy: 'a',
+      }),
+    ],
+    {
+      s: {
+        key: 's',
+        version: 1,
+        included: ['k'],
+        excluded: [],
+        rules: [{ conditions: [{ attribute: 'a', op: 'contains', values: ['q'] }] }],
+      },
+    },
+  );
   const engine = compileSnapshot(snapshot);
 
   it('on 10,000 random values of every JSON shape, in every attribute position', () => {
     const rnd = prng(42);
-    const values: unknown[] = [null, undefined, true, 0, -0, NaN, Infinity, 1e308, '', 'x'.repeat(100_000) + 'y', '\ud800', [], {}, [[[]]], { b: { c: '2.0.0' } }, '1.2.3-rc.1+b', '2021-02-03', Symbol.iterator];
+    const values: unknown[] = [
+      null,
+      undefined,
+      true,
+      0,
+      -0,
+      NaN,
+      Infinity,
+      1e308,
+      '',
+      'x'.repeat(100_000) + 'y',
+      '\ud800',
+      [],
+      {},
+      [[[]]],
+      { b: { c: '2.0.0' } },
+      '1.2.3-rc.1+b',
+      '2021-02-03',
+      Symbol.iterator,
+    ];
     const deep: Record<string, unknown> = {};
     let cursor = deep;
-    for (let i = 0; i < 10_000; i++) { const next: Record<string, unknown> = {}; cursor.b = next; cursor = next; }
+    for (let i = 0; i < 10_000; i++) {
+      const next: Record<string, unknown> = {};
+      cursor.b = next;
+      cursor = next;
+    }
     values.push(deep);
     let errors = 0;
     for (let i = 0; i < 10_000; i++) {
@@ -79,9 +131,15 @@ describe('hostile contexts never throw', () => {
   });
 
   it('a pathological regex in an unvalidated snapshot never runs', () => {
-    const bad = compileSnapshot(makeSnapshot([makeFlag('re', {
-      rules: [{ conditions: [{ attribute: 'a', op: 'matches', values: ['^(a+)+$'] }], serve: { variant: 'treatment' } }],
-    })]));
+    const bad = compileSnapshot(
+      makeSnapshot([
+        makeFlag('re', {
+          rules: [
+            { conditions: [{ attribute: 'a', op: 'matches', values: ['^(a+)+$'] }], serve: { variant: 'treatment' } },
+          ],
+        }),
+      ]),
+    );
     const started = performance.now();
     expect(bad.evaluate('re', { a: 'a'.repeat(40) + '!' })).toMatchObject({ reason: 'DEFAULT', variant: 'control' });
     expect(performance.now() - started).toBeLessThan(1_000);
@@ -89,8 +147,13 @@ describe('hostile contexts never throw', () => {
 
   it('non-object contexts are INVALID_CONTEXT, for one flag and in bulk', () => {
     for (const context of [null, 42, 'ctx', [1, 2]]) {
-      expect(engine.evaluate('all-ops', context as never)).toMatchObject({ reason: 'ERROR', errorCode: 'INVALID_CONTEXT' });
-      expect(engine.evaluateAll(context as never)).toEqual([expect.objectContaining({ key: 'all-ops', errorCode: 'INVALID_CONTEXT' })]);
+      expect(engine.evaluate('all-ops', context as never)).toMatchObject({
+        reason: 'ERROR',
+        errorCode: 'INVALID_CONTEXT',
+      });
+      expect(engine.evaluateAll(context as never)).toEqual([
+        expect.objectContaining({ key: 'all-ops', errorCode: 'INVALID_CONTEXT' }),
+      ]);
     }
   });
 
@@ -98,11 +161,20 @@ describe('hostile contexts never throw', () => {
     const context = JSON.parse('{"targetingKey":"k","__proto__":{"a":"xxy"},"constructor":"c"}');
     // k is in segment s, whose rule serves a ramp bucketed by `a`: `a` exists only under
     // `__proto__`, so it must read as missing, not as "xxy".
-    expect(engine.explain('all-ops', context)).toMatchObject({ ruleIndex: 4, result: { errorCode: 'TARGETING_KEY_MISSING' } });
+    expect(engine.explain('all-ops', context)).toMatchObject({
+      ruleIndex: 4,
+      result: { errorCode: 'TARGETING_KEY_MISSING' },
+    });
     expect(({} as Record<string, unknown>).a).toBeUndefined();
-    const own = compileSnapshot(makeSnapshot([makeFlag('c', {
-      rules: [{ conditions: [{ attribute: 'constructor', op: 'notIn', values: ['x'] }], serve: { variant: 'treatment' } }],
-    })]));
+    const own = compileSnapshot(
+      makeSnapshot([
+        makeFlag('c', {
+          rules: [
+            { conditions: [{ attribute: 'constructor', op: 'notIn', values: ['x'] }], serve: { variant: 'treatment' } },
+          ],
+        }),
+      ]),
+    );
     expect(own.evaluate('c', {}).variant).toBe('control');
     expect(own.evaluate('c', { constructor: 'y' }).variant).toBe('treatment');
   });
@@ -110,27 +182,48 @@ describe('hostile contexts never throw', () => {
 
 describe('explain', () => {
   it('names the rule, its conditions and the bucket', () => {
-    const engine = compileSnapshot(makeSnapshot([makeFlag('x', {
-      rules: [
-        { id: 'nl', conditions: [{ attribute: 'country', op: 'in', values: ['NL'] }, { attribute: 'age', op: 'gte', values: [18] }], serve: { variant: 'treatment' } },
-        { id: 'ramp', conditions: [{ attribute: 'country', op: 'in', values: ['DE'] }], serve: ramp(100_000) },
-      ],
-    })]));
+    const engine = compileSnapshot(
+      makeSnapshot([
+        makeFlag('x', {
+          rules: [
+            {
+              id: 'nl',
+              conditions: [
+                { attribute: 'country', op: 'in', values: ['NL'] },
+                { attribute: 'age', op: 'gte', values: [18] },
+              ],
+              serve: { variant: 'treatment' },
+            },
+            { id: 'ramp', conditions: [{ attribute: 'country', op: 'in', values: ['DE'] }], serve: ramp(100_000) },
+          ],
+        }),
+      ]),
+    );
     const e = engine.explain('x', { targetingKey: 'u', country: 'DE', age: 20 });
-    expect(e).toMatchObject({ decidedBy: 'rule', ruleIndex: 1, ruleId: 'ramp', result: { variant: 'treatment', reason: 'SPLIT' } });
+    expect(e).toMatchObject({
+      decidedBy: 'rule',
+      ruleIndex: 1,
+      ruleId: 'ramp',
+      result: { variant: 'treatment', reason: 'SPLIT' },
+    });
     expect(e.rules).toEqual([
       { index: 0, id: 'nl', matched: false, conditions: [false, true] },
       { index: 1, id: 'ramp', matched: true, conditions: [true] },
     ]);
     expect(e.bucket).toBeGreaterThanOrEqual(0);
-    expect(engine.explain('x', { country: 'FR' })).toMatchObject({ decidedBy: 'default', result: { reason: 'DEFAULT' } });
+    expect(engine.explain('x', { country: 'FR' })).toMatchObject({
+      decidedBy: 'default',
+      result: { reason: 'DEFAULT' },
+    });
     expect(engine.explain('nope', {})).toMatchObject({ decidedBy: 'error', result: { errorCode: 'FLAG_NOT_FOUND' } });
   });
 });
 
 describe('bulk', () => {
   it('evaluates every flag in key order with the same results as single evaluation', () => {
-    const engine = compileSnapshot(makeSnapshot([makeFlag('b'), makeFlag('a', { defaultRule: ramp(50_000) }), makeFlag('c', { enabled: false })]));
+    const engine = compileSnapshot(
+      makeSnapshot([makeFlag('b'), makeFlag('a', { defaultRule: ramp(50_000) }), makeFlag('c', { enabled: false })]),
+    );
     const context = { targetingKey: 'user-7' };
     const all = engine.evaluateAll(context);
     expect(all.map((r) => r.key)).toEqual(['a', 'b', 'c']);

@@ -37,7 +37,9 @@ class CompiledEngine implements Engine {
     for (const key of this.flagKeys) {
       const flag = snapshot.flags[key]!;
       const metadata: FlagMetadata = Object.freeze({
-        snapshotVersion: snapshot.version, flagVersion: flag.version, environment: snapshot.environment,
+        snapshotVersion: snapshot.version,
+        flagVersion: flag.version,
+        environment: snapshot.environment,
       });
       this.flags.set(key, compileFlag(flag, metadata, lookup, broken.get(key)));
     }
@@ -58,7 +60,10 @@ class CompiledEngine implements Engine {
     const results = new Array<EvaluationResult>(this.ordered.length);
     for (let i = 0; i < this.ordered.length; i++) {
       const flag = this.ordered[i]!;
-      results[i] = invalid === undefined ? this.run(flag, context) : errorResult(flag.key, 'INVALID_CONTEXT', invalid, flag.metadata);
+      results[i] =
+        invalid === undefined
+          ? this.run(flag, context)
+          : errorResult(flag.key, 'INVALID_CONTEXT', invalid, flag.metadata);
     }
     return results;
   }
@@ -86,7 +91,10 @@ class CompiledEngine implements Engine {
       const conditions = rule.conditions;
       let matched = true;
       for (let c = 0; c < conditions.length; c++) {
-        if (!conditions[c]!(context)) { matched = false; break; }
+        if (!conditions[c]!(context)) {
+          matched = false;
+          break;
+        }
       }
       if (matched) return serve(flag, rule.serve, context);
     }
@@ -104,22 +112,33 @@ class CompiledEngine implements Engine {
       const other = this.flags.get(p.flag);
       const got = other === undefined ? undefined : this.run(other, context);
       if (got === undefined || got.reason === 'ERROR' || got.variant !== p.variant) {
-        return { ...explanation, decidedBy: 'prerequisite', failedPrerequisite: { flag: p.flag, wanted: p.variant, got: got?.variant } };
+        return {
+          ...explanation,
+          decidedBy: 'prerequisite',
+          failedPrerequisite: { flag: p.flag, wanted: p.variant, got: got?.variant },
+        };
       }
     }
     const key = context.targetingKey;
-    if (flag.targets !== undefined && typeof key === 'string' && flag.targets.has(key)) return { ...explanation, decidedBy: 'target' };
+    if (flag.targets !== undefined && typeof key === 'string' && flag.targets.has(key))
+      return { ...explanation, decidedBy: 'target' };
     for (const rule of flag.rules) {
       const conditions = rule.conditions.map((c) => c(context));
       const matched = conditions.every(Boolean);
       explanation.rules.push({ index: rule.index, id: rule.id, matched, conditions });
       if (matched) {
         return withBucket(flag, rule.serve, context, {
-          ...explanation, decidedBy: result.reason === 'ERROR' ? 'error' : 'rule', ruleIndex: rule.index, ruleId: rule.id,
+          ...explanation,
+          decidedBy: result.reason === 'ERROR' ? 'error' : 'rule',
+          ruleIndex: rule.index,
+          ruleId: rule.id,
         });
       }
     }
-    return withBucket(flag, flag.defaultServe, context, { ...explanation, decidedBy: result.reason === 'ERROR' ? 'error' : 'default' });
+    return withBucket(flag, flag.defaultServe, context, {
+      ...explanation,
+      decidedBy: result.reason === 'ERROR' ? 'error' : 'default',
+    });
   }
 }
 
@@ -150,7 +169,12 @@ function withBucket(flag: CompiledFlag, s: CompiledServe, context: EvaluationCon
 function typeMismatch(flag: CompiledFlag, expected: FlagType): EvaluationResult {
   let r = flag.typeMismatch[expected];
   if (r === undefined) {
-    r = errorResult(flag.key, 'TYPE_MISMATCH', `flag "${flag.key}" is of type ${flag.type}, not ${expected}`, flag.metadata);
+    r = errorResult(
+      flag.key,
+      'TYPE_MISMATCH',
+      `flag "${flag.key}" is of type ${flag.type}, not ${expected}`,
+      flag.metadata,
+    );
     flag.typeMismatch[expected] = r;
   }
   return r;
@@ -179,9 +203,13 @@ function findBrokenPrerequisites(snapshot: Snapshot): Map<string, string> {
     pending.set(key, prereqs.length);
     for (const p of prereqs) {
       const list = dependents.get(p.flag);
-      if (list === undefined) dependents.set(p.flag, [key]); else list.push(key);
+      if (list === undefined) dependents.set(p.flag, [key]);
+      else list.push(key);
     }
-    if (prereqs.length === 0) { ready.push(key); depth.set(key, 0); }
+    if (prereqs.length === 0) {
+      ready.push(key);
+      depth.set(key, 0);
+    }
   }
   while (ready.length > 0) {
     const key = ready.pop()!;
@@ -195,7 +223,8 @@ function findBrokenPrerequisites(snapshot: Snapshot): Map<string, string> {
   const broken = new Map<string, string>();
   for (const key of keys) {
     if (pending.get(key)! > 0) broken.set(key, `flag "${key}" is in or behind a prerequisite cycle`);
-    else if (depth.get(key)! > MAX_PREREQUISITE_DEPTH) broken.set(key, `flag "${key}" has prerequisites nested deeper than ${MAX_PREREQUISITE_DEPTH}`);
+    else if (depth.get(key)! > MAX_PREREQUISITE_DEPTH)
+      broken.set(key, `flag "${key}" has prerequisites nested deeper than ${MAX_PREREQUISITE_DEPTH}`);
   }
   return broken;
 }

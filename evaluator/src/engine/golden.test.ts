@@ -44,11 +44,16 @@ describe('evaluation golden vectors', () => {
 
   const engine = compileSnapshot(snapshot);
   it.each(evaluation.cases.map((c) => [c.name, c] as const))('%s', (_, c) => {
-    const result = engine.evaluate(c.flag, c.context as Record<string, unknown>, (c as { expectedType?: FlagType }).expectedType);
+    const result = engine.evaluate(
+      c.flag,
+      c.context as Record<string, unknown>,
+      (c as { expectedType?: FlagType }).expectedType,
+    );
     const got: Record<string, unknown> = { reason: result.reason };
     for (const field of Object.keys(c.expect)) got[field] = (result as unknown as Record<string, unknown>)[field];
     expect(got).toEqual(c.expect);
-    if (result.reason !== 'ERROR') expect(result.flagMetadata).toMatchObject({ snapshotVersion: 7, environment: 'acme.production' });
+    if (result.reason !== 'ERROR')
+      expect(result.flagMetadata).toMatchObject({ snapshotVersion: 7, environment: 'acme.production' });
     else expect(result.value).toBeUndefined();
   });
 });

@@ -74,9 +74,12 @@ function compileValueTest(condition: Condition): ValueTest | undefined {
       const set = new Set<unknown>(values);
       return (v) => set.has(normalizeScalar(v));
     }
-    case 'startsWith': return stringTest(values, (v, s) => v.startsWith(s));
-    case 'endsWith': return stringTest(values, (v, s) => v.endsWith(s));
-    case 'contains': return stringTest(values, (v, s) => v.includes(s));
+    case 'startsWith':
+      return stringTest(values, (v, s) => v.startsWith(s));
+    case 'endsWith':
+      return stringTest(values, (v, s) => v.endsWith(s));
+    case 'contains':
+      return stringTest(values, (v, s) => v.includes(s));
     case 'matches': {
       // The same compile function and limits as save-time validation; a refused pattern (one
       // stored before RE2 syntax was required, or a hand-made snapshot) makes the condition false.
@@ -86,18 +89,30 @@ function compileValueTest(condition: Condition): ValueTest | undefined {
       const regex = compiled.regex;
       return (v) => typeof v === 'string' && regex.test(v);
     }
-    case 'lt': return numberTest(values, (v, x) => v < x);
-    case 'lte': return numberTest(values, (v, x) => v <= x);
-    case 'gt': return numberTest(values, (v, x) => v > x);
-    case 'gte': return numberTest(values, (v, x) => v >= x);
-    case 'semverEq': return semverTest(values, (c) => c === 0);
-    case 'semverLt': return semverTest(values, (c) => c < 0);
-    case 'semverLte': return semverTest(values, (c) => c <= 0);
-    case 'semverGt': return semverTest(values, (c) => c > 0);
-    case 'semverGte': return semverTest(values, (c) => c >= 0);
-    case 'before': return dateTest(values, (v, x) => v < x);
-    case 'after': return dateTest(values, (v, x) => v > x);
-    default: return undefined;
+    case 'lt':
+      return numberTest(values, (v, x) => v < x);
+    case 'lte':
+      return numberTest(values, (v, x) => v <= x);
+    case 'gt':
+      return numberTest(values, (v, x) => v > x);
+    case 'gte':
+      return numberTest(values, (v, x) => v >= x);
+    case 'semverEq':
+      return semverTest(values, (c) => c === 0);
+    case 'semverLt':
+      return semverTest(values, (c) => c < 0);
+    case 'semverLte':
+      return semverTest(values, (c) => c <= 0);
+    case 'semverGt':
+      return semverTest(values, (c) => c > 0);
+    case 'semverGte':
+      return semverTest(values, (c) => c >= 0);
+    case 'before':
+      return dateTest(values, (v, x) => v < x);
+    case 'after':
+      return dateTest(values, (v, x) => v > x);
+    default:
+      return undefined;
   }
 }
 

@@ -19,7 +19,10 @@ describe('monotone ramps', () => {
       let count = 0;
       for (let i = 0; i < N; i++) {
         const r = engine.evaluate('ramp', { targetingKey: keys[i]! });
-        if (r.variant === 'treatment') { now[i] = 1; count++; } else if (inTreatment[i] === 1) left++;
+        if (r.variant === 'treatment') {
+          now[i] = 1;
+          count++;
+        } else if (inTreatment[i] === 1) left++;
       }
       expect(left, `contexts that left the treatment at weight ${weight}`).toBe(0);
       expect(count).toBeGreaterThanOrEqual(previousCount);
@@ -39,7 +42,9 @@ describe('monotone ramps', () => {
     const engine = compileSnapshot(makeSnapshot([flag]));
     for (let i = 0; i < 10_000; i++) {
       const k = keys[i]!;
-      expect(engine.evaluate('two', { targetingKey: k, country: 'NL' }).variant).toBe(engine.evaluate('two', { targetingKey: k }).variant);
+      expect(engine.evaluate('two', { targetingKey: k, country: 'NL' }).variant).toBe(
+        engine.evaluate('two', { targetingKey: k }).variant,
+      );
     }
   });
 });
@@ -67,16 +72,24 @@ describe('uniformity', () => {
 
 describe('determinism', () => {
   it('two separately compiled engines agree on every context, and repeated calls agree', () => {
-    const snapshot = makeSnapshot([makeFlag('s', { defaultRule: { split: [
-      { variant: 'treatment', weight: 33_333 }, { variant: 'control', weight: 66_667 },
-    ] } })]);
+    const snapshot = makeSnapshot([
+      makeFlag('s', {
+        defaultRule: {
+          split: [
+            { variant: 'treatment', weight: 33_333 },
+            { variant: 'control', weight: 66_667 },
+          ],
+        },
+      }),
+    ]);
     const a = compileSnapshot(snapshot);
     const b = compileSnapshot(structuredClone(snapshot));
     let treatment = 0;
     const disagreements: string[] = [];
     for (const k of keys) {
       const ra = a.evaluate('s', { targetingKey: k });
-      if (b.evaluate('s', { targetingKey: k }).variant !== ra.variant || a.evaluate('s', { targetingKey: k }) !== ra) disagreements.push(k);
+      if (b.evaluate('s', { targetingKey: k }).variant !== ra.variant || a.evaluate('s', { targetingKey: k }) !== ra)
+        disagreements.push(k);
       if (ra.variant === 'treatment') treatment++;
     }
     expect(disagreements).toEqual([]);

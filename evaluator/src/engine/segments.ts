@@ -21,7 +21,11 @@ export function compileSegment(segment: Segment): Predicate {
     for (let r = 0; r < rules.length; r++) {
       const conditions = rules[r]!;
       let all = true;
-      for (let c = 0; c < conditions.length; c++) if (!conditions[c]!(context)) { all = false; break; }
+      for (let c = 0; c < conditions.length; c++)
+        if (!conditions[c]!(context)) {
+          all = false;
+          break;
+        }
       if (all) return true;
     }
     return false;

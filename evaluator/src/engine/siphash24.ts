@@ -26,26 +26,38 @@ function encodeUtf8(s: string, buf: Uint8Array, offset: number): number {
   let p = offset;
   for (let i = 0; i < n; i++) {
     let c = s.charCodeAt(i);
-    if (c < 0x80) { buf[p++] = c; continue; }
-    if (c < 0x800) { buf[p++] = 0xc0 | (c >> 6); buf[p++] = 0x80 | (c & 63); continue; }
+    if (c < 0x80) {
+      buf[p++] = c;
+      continue;
+    }
+    if (c < 0x800) {
+      buf[p++] = 0xc0 | (c >> 6);
+      buf[p++] = 0x80 | (c & 63);
+      continue;
+    }
     if (c >= 0xd800 && c <= 0xdfff) {
       const next = i + 1 < n ? s.charCodeAt(i + 1) : 0;
       if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
         c = 0x10000 + ((c - 0xd800) << 10) + (next - 0xdc00);
         i++;
-        buf[p++] = 0xf0 | (c >> 18); buf[p++] = 0x80 | ((c >> 12) & 63);
-        buf[p++] = 0x80 | ((c >> 6) & 63); buf[p++] = 0x80 | (c & 63);
+        buf[p++] = 0xf0 | (c >> 18);
+        buf[p++] = 0x80 | ((c >> 12) & 63);
+        buf[p++] = 0x80 | ((c >> 6) & 63);
+        buf[p++] = 0x80 | (c & 63);
         continue;
       }
       c = 0xfffd;
     }
-    buf[p++] = 0xe0 | (c >> 12); buf[p++] = 0x80 | ((c >> 6) & 63); buf[p++] = 0x80 | (c & 63);
+    buf[p++] = 0xe0 | (c >> 12);
+    buf[p++] = 0x80 | ((c >> 6) & 63);
+    buf[p++] = 0x80 | (c & 63);
   }
   return p - offset;
 }
 
 // Result of the last hash, high and low 32 bits (unsigned).
-let outHi = 0, outLo = 0;
+let outHi = 0,
+  outLo = 0;
 
 /**
  * One function with all state in locals: V8 keeps them in registers, where module-level state
@@ -55,16 +67,25 @@ function hashInto(key: SipKey, message: string): void {
   if (message.length * 3 > scratch.length) scratch = new Uint8Array(message.length * 3);
   const buf = scratch;
   const length = encodeUtf8(message, buf, 0);
-  const k0l = key[0] | 0, k0h = key[1] | 0, k1l = key[2] | 0, k1h = key[3] | 0;
-  let v0h = k0h ^ 0x736f6d65, v0l = k0l ^ 0x70736575;
-  let v1h = k1h ^ 0x646f7261, v1l = k1l ^ 0x6e646f6d;
-  let v2h = k0h ^ 0x6c796765, v2l = k0l ^ 0x6e657261;
-  let v3h = k1h ^ 0x74656462, v3l = k1l ^ 0x79746573;
+  const k0l = key[0] | 0,
+    k0h = key[1] | 0,
+    k1l = key[2] | 0,
+    k1h = key[3] | 0;
+  let v0h = k0h ^ 0x736f6d65,
+    v0l = k0l ^ 0x70736575;
+  let v1h = k1h ^ 0x646f7261,
+    v1l = k1l ^ 0x6e646f6d;
+  let v2h = k0h ^ 0x6c796765,
+    v2l = k0l ^ 0x6e657261;
+  let v3h = k1h ^ 0x74656462,
+    v3l = k1l ^ 0x79746573;
   const words = length >>> 3;
   // Words 0..words-1 are full 8-byte blocks; word `words` is the tail plus the length byte;
   // step words+1 is the finalisation (v2 ^= 0xff, then four rounds instead of two).
   for (let w = 0; w <= words + 1; w++) {
-    let mh = 0, ml = 0, rounds = 2;
+    let mh = 0,
+      ml = 0,
+      rounds = 2;
     if (w < words) {
       const p = w << 3;
       ml = buf[p]! | (buf[p + 1]! << 8) | (buf[p + 2]! << 16) | (buf[p + 3]! << 24);
@@ -72,40 +93,59 @@ function hashInto(key: SipKey, message: string): void {
     } else if (w === words) {
       const p = w << 3;
       for (let i = 0; p + i < length; i++) {
-        if (i < 4) ml |= buf[p + i]! << (i << 3); else mh |= buf[p + i]! << ((i - 4) << 3);
+        if (i < 4) ml |= buf[p + i]! << (i << 3);
+        else mh |= buf[p + i]! << ((i - 4) << 3);
       }
       mh |= (length & 0xff) << 24;
     } else {
       v2l ^= 0xff;
       rounds = 4;
     }
-    v3h ^= mh; v3l ^= ml;
+    v3h ^= mh;
+    v3l ^= ml;
     for (let r = 0; r < rounds; r++) {
       // 64-bit add as two int32 adds: the low word wrapped iff its unsigned sum is below an addend.
       // v0 += v1; v1 = rotl(v1, 13); v1 ^= v0; v0 = rotl(v0, 32)
       let s = (v0l + v1l) | 0;
-      v0h = (v0h + v1h + ((s >>> 0) < (v0l >>> 0) ? 1 : 0)) | 0; v0l = s;
-      let th = (v1h << 13) | (v1l >>> 19), tl = (v1l << 13) | (v1h >>> 19);
-      v1h = th ^ v0h; v1l = tl ^ v0l;
-      th = v0h; v0h = v0l; v0l = th;
+      v0h = (v0h + v1h + (s >>> 0 < v0l >>> 0 ? 1 : 0)) | 0;
+      v0l = s;
+      let th = (v1h << 13) | (v1l >>> 19),
+        tl = (v1l << 13) | (v1h >>> 19);
+      v1h = th ^ v0h;
+      v1l = tl ^ v0l;
+      th = v0h;
+      v0h = v0l;
+      v0l = th;
       // v2 += v3; v3 = rotl(v3, 16); v3 ^= v2
       s = (v2l + v3l) | 0;
-      v2h = (v2h + v3h + ((s >>> 0) < (v2l >>> 0) ? 1 : 0)) | 0; v2l = s;
-      th = (v3h << 16) | (v3l >>> 16); tl = (v3l << 16) | (v3h >>> 16);
-      v3h = th ^ v2h; v3l = tl ^ v2l;
+      v2h = (v2h + v3h + (s >>> 0 < v2l >>> 0 ? 1 : 0)) | 0;
+      v2l = s;
+      th = (v3h << 16) | (v3l >>> 16);
+      tl = (v3l << 16) | (v3h >>> 16);
+      v3h = th ^ v2h;
+      v3l = tl ^ v2l;
       // v0 += v3; v3 = rotl(v3, 21); v3 ^= v0
       s = (v0l + v3l) | 0;
-      v0h = (v0h + v3h + ((s >>> 0) < (v0l >>> 0) ? 1 : 0)) | 0; v0l = s;
-      th = (v3h << 21) | (v3l >>> 11); tl = (v3l << 21) | (v3h >>> 11);
-      v3h = th ^ v0h; v3l = tl ^ v0l;
+      v0h = (v0h + v3h + (s >>> 0 < v0l >>> 0 ? 1 : 0)) | 0;
+      v0l = s;
+      th = (v3h << 21) | (v3l >>> 11);
+      tl = (v3l << 21) | (v3h >>> 11);
+      v3h = th ^ v0h;
+      v3l = tl ^ v0l;
       // v2 += v1; v1 = rotl(v1, 17); v1 ^= v2; v2 = rotl(v2, 32)
       s = (v2l + v1l) | 0;
-      v2h = (v2h + v1h + ((s >>> 0) < (v2l >>> 0) ? 1 : 0)) | 0; v2l = s;
-      th = (v1h << 17) | (v1l >>> 15); tl = (v1l << 17) | (v1h >>> 15);
-      v1h = th ^ v2h; v1l = tl ^ v2l;
-      th = v2h; v2h = v2l; v2l = th;
+      v2h = (v2h + v1h + (s >>> 0 < v2l >>> 0 ? 1 : 0)) | 0;
+      v2l = s;
+      th = (v1h << 17) | (v1l >>> 15);
+      tl = (v1l << 17) | (v1h >>> 15);
+      v1h = th ^ v2h;
+      v1l = tl ^ v2l;
+      th = v2h;
+      v2h = v2l;
+      v2l = th;
     }
-    v0h ^= mh; v0l ^= ml;
+    v0h ^= mh;
+    v0l ^= ml;
   }
   outHi = (v0h ^ v1h ^ v2h ^ v3h) >>> 0;
   outLo = (v0l ^ v1l ^ v2l ^ v3l) >>> 0;

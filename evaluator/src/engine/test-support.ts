@@ -26,16 +26,23 @@ export function makeSnapshot(flags: SnapshotFlag[], segments: Snapshot['segments
 
 /** A ramp: `treatmentWeight` (units of 0.001%) to treatment, listed first, the rest to control. */
 export function ramp(treatmentWeight: number): Serve {
-  return { split: [{ variant: 'treatment', weight: treatmentWeight }, { variant: 'control', weight: 100_000 - treatmentWeight }] };
+  return {
+    split: [
+      { variant: 'treatment', weight: treatmentWeight },
+      { variant: 'control', weight: 100_000 - treatmentWeight },
+    ],
+  };
 }
 
 /** xorshift32: a seeded PRNG, so property tests are reproducible. */
 export function prng(seed: number): () => number {
   let s = seed >>> 0 || 1;
   return () => {
-    s ^= s << 13; s >>>= 0;
+    s ^= s << 13;
+    s >>>= 0;
     s ^= s >>> 17;
-    s ^= s << 5; s >>>= 0;
+    s ^= s << 5;
+    s >>>= 0;
     return s / 4294967296;
   };
 }
@@ -47,10 +54,17 @@ export function randomKeys(count: number, seed: number): string[] {
   for (let i = 0; i < count; i++) {
     const r = Math.floor(rnd() * 1e12).toString(36);
     switch (i % 4) {
-      case 0: keys.push(`user-${r}`); break;
-      case 1: keys.push(`${r}@example.com`); break;
-      case 2: keys.push(`${r.padStart(8, '0')}-${Math.floor(rnd() * 65536).toString(16)}-4${i.toString(16)}`); break;
-      default: keys.push(`ü${r}日`);
+      case 0:
+        keys.push(`user-${r}`);
+        break;
+      case 1:
+        keys.push(`${r}@example.com`);
+        break;
+      case 2:
+        keys.push(`${r.padStart(8, '0')}-${Math.floor(rnd() * 65536).toString(16)}-4${i.toString(16)}`);
+        break;
+      default:
+        keys.push(`ü${r}日`);
     }
   }
   return keys;

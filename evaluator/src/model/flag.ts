@@ -40,20 +40,47 @@ export type Serve = { variant: string } | { split: WeightedVariant[] };
 
 /** Condition operators; see docs/evaluation.md for each one's exact semantics. */
 export type Operator =
-  | 'in' | 'notIn'
-  | 'startsWith' | 'endsWith' | 'contains'
+  | 'in'
+  | 'notIn'
+  | 'startsWith'
+  | 'endsWith'
+  | 'contains'
   | 'matches'
-  | 'lt' | 'lte' | 'gt' | 'gte'
-  | 'semverEq' | 'semverLt' | 'semverLte' | 'semverGt' | 'semverGte'
-  | 'before' | 'after'
-  | 'inSegment' | 'notInSegment';
+  | 'lt'
+  | 'lte'
+  | 'gt'
+  | 'gte'
+  | 'semverEq'
+  | 'semverLt'
+  | 'semverLte'
+  | 'semverGt'
+  | 'semverGte'
+  | 'before'
+  | 'after'
+  | 'inSegment'
+  | 'notInSegment';
 
 /** All operators, in a stable order. */
 export const OPERATORS: readonly Operator[] = [
-  'in', 'notIn', 'startsWith', 'endsWith', 'contains', 'matches',
-  'lt', 'lte', 'gt', 'gte',
-  'semverEq', 'semverLt', 'semverLte', 'semverGt', 'semverGte',
-  'before', 'after', 'inSegment', 'notInSegment',
+  'in',
+  'notIn',
+  'startsWith',
+  'endsWith',
+  'contains',
+  'matches',
+  'lt',
+  'lte',
+  'gt',
+  'gte',
+  'semverEq',
+  'semverLt',
+  'semverLte',
+  'semverGt',
+  'semverGte',
+  'before',
+  'after',
+  'inSegment',
+  'notInSegment',
 ];
 
 /**

@@ -2,14 +2,7 @@
 import type { VariantValue } from './flag.ts';
 
 /** Why a value was served. OpenFeature's reasons, plus PREREQUISITE_FAILED. */
-export type Reason =
-  | 'STATIC'
-  | 'TARGETING_MATCH'
-  | 'SPLIT'
-  | 'DEFAULT'
-  | 'DISABLED'
-  | 'PREREQUISITE_FAILED'
-  | 'ERROR';
+export type Reason = 'STATIC' | 'TARGETING_MATCH' | 'SPLIT' | 'DEFAULT' | 'DISABLED' | 'PREREQUISITE_FAILED' | 'ERROR';
 
 /**
  * OpenFeature error codes, each with one meaning:
@@ -21,12 +14,7 @@ export type Reason =
  * - GENERAL: anything else, e.g. a flag that could not be compiled.
  */
 export type ErrorCode =
-  | 'FLAG_NOT_FOUND'
-  | 'TYPE_MISMATCH'
-  | 'TARGETING_KEY_MISSING'
-  | 'PARSE_ERROR'
-  | 'INVALID_CONTEXT'
-  | 'GENERAL';
+  'FLAG_NOT_FOUND' | 'TYPE_MISMATCH' | 'TARGETING_KEY_MISSING' | 'PARSE_ERROR' | 'INVALID_CONTEXT' | 'GENERAL';
 
 /** Metadata attached to every result of a flag. */
 export interface FlagMetadata {

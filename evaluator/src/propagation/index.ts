@@ -7,4 +7,11 @@
 export { DEFAULT_KEY_PREFIX, redisKeys, type RedisKeys } from './redis-keys.ts';
 export type { ChangeMessage, EmergencyKill, SnapshotEnvelope } from './protocol.ts';
 export { hashApiKey } from './api-key-hash.ts';
-export { DEFAULT_REDIS_URL, keyPrefixProblem, readRedisSettings, redisUrlProblem, RedisSettingsError, type RedisSettings } from './redis-settings.ts';
+export {
+  DEFAULT_REDIS_URL,
+  keyPrefixProblem,
+  readRedisSettings,
+  redisUrlProblem,
+  RedisSettingsError,
+  type RedisSettings,
+} from './redis-settings.ts';

@@ -7,7 +7,13 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { ROUTE_HEALTH, ROUTE_METRICS, ROUTE_OTHER, ROUTE_READY, type EvaluatorMetrics } from './observability/evaluator-metrics.ts';
+import {
+  ROUTE_HEALTH,
+  ROUTE_METRICS,
+  ROUTE_OTHER,
+  ROUTE_READY,
+  type EvaluatorMetrics,
+} from './observability/evaluator-metrics.ts';
 import type { RedisSnapshotFollower } from './snapshots/redis-snapshot-follower.ts';
 
 /** The admin listener's host: fixed, never configurable (the public port is for everyone else). */
@@ -19,7 +25,15 @@ export interface ReadinessDetail {
   redis: 'connected' | 'disconnected';
   environments: Array<
     | { environment: string; loaded: false }
-    | { environment: string; loaded: true; version: number; source: string; killedFlags: readonly string[]; ageSeconds: number; loadedSecondsAgo: number }
+    | {
+        environment: string;
+        loaded: true;
+        version: number;
+        source: string;
+        killedFlags: readonly string[];
+        ageSeconds: number;
+        loadedSecondsAgo: number;
+      }
   >;
 }
 
@@ -31,7 +45,11 @@ export function readinessDetail(store: RedisSnapshotFollower, now = Date.now()):
     return s === undefined
       ? { environment: env, loaded: false as const }
       : {
-          environment: env, loaded: true as const, version: s.version, source: s.source, killedFlags: s.killed,
+          environment: env,
+          loaded: true as const,
+          version: s.version,
+          source: s.source,
+          killedFlags: s.killed,
           ageSeconds: Math.round((now - (s.envelope.publishedAt || s.loadedAt)) / 100) / 10,
           loadedSecondsAgo: Math.round((now - s.loadedAt) / 100) / 10,
         };
@@ -40,45 +58,69 @@ export function readinessDetail(store: RedisSnapshotFollower, now = Date.now()):
 }
 
 /** Creates (does not start) the admin listener; timeouts as the public one's. */
-export function createAdminListener(o: { store: RedisSnapshotFollower; metrics: EvaluatorMetrics; requestTimeoutMs: number; onError(e: unknown, url: string | undefined): void }): Server {
+export function createAdminListener(o: {
+  store: RedisSnapshotFollower;
+  metrics: EvaluatorMetrics;
+  requestTimeoutMs: number;
+  onError(e: unknown, url: string | undefined): void;
+}): Server {
   const send = (res: ServerResponse, route: number, started: number, status: number, type: string, body: string) => {
-    res.writeHead(status, ['Content-Type', type, 'Content-Length', String(Buffer.byteLength(body)), 'Cache-Control', 'no-store']);
+    res.writeHead(status, [
+      'Content-Type',
+      type,
+      'Content-Length',
+      String(Buffer.byteLength(body)),
+      'Cache-Control',
+      'no-store',
+    ]);
     res.end(body);
     o.metrics.observe(route, status, (performance.now() - started) / 1000);
   };
   const json = 'application/json';
-  const http = createServer({ requestTimeout: o.requestTimeoutMs, headersTimeout: o.requestTimeoutMs }, (req: IncomingMessage, res: ServerResponse) => {
-    const started = performance.now();
-    const url = req.url ?? '/';
-    const q = url.indexOf('?');
-    const path = q < 0 ? url : url.slice(0, q);
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      const known = path === '/healthz' || path === '/readyz' || path === '/metrics';
-      send(res, ROUTE_OTHER, started, known ? 405 : 404, json, JSON.stringify({ error: known ? `method ${req.method} not allowed` : 'not found' }));
-      return;
-    }
-    switch (path) {
-      case '/healthz':
-        send(res, ROUTE_HEALTH, started, 200, json, '{"status":"ok"}');
-        return;
-      case '/readyz': {
-        const detail = readinessDetail(o.store);
-        send(res, ROUTE_READY, started, detail.ready ? 200 : 503, json, JSON.stringify(detail));
-        return;
-      }
-      case '/metrics':
-        o.metrics.registry.metrics().then(
-          (text) => send(res, ROUTE_METRICS, started, 200, o.metrics.registry.contentType, text),
-          (e) => {
-            o.onError(e, url);
-            if (!res.headersSent) send(res, ROUTE_METRICS, started, 500, json, '{"error":"internal error"}');
-          },
+  const http = createServer(
+    { requestTimeout: o.requestTimeoutMs, headersTimeout: o.requestTimeoutMs },
+    (req: IncomingMessage, res: ServerResponse) => {
+      const started = performance.now();
+      const url = req.url ?? '/';
+      const q = url.indexOf('?');
+      const path = q < 0 ? url : url.slice(0, q);
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        const known = path === '/healthz' || path === '/readyz' || path === '/metrics';
+        send(
+          res,
+          ROUTE_OTHER,
+          started,
+          known ? 405 : 404,
+          json,
+          JSON.stringify({ error: known ? `method ${req.method} not allowed` : 'not found' }),
         );
         return;
-      default:
-        send(res, ROUTE_OTHER, started, 404, json, '{"error":"not found"}');
-    }
+      }
+      switch (path) {
+        case '/healthz':
+          send(res, ROUTE_HEALTH, started, 200, json, '{"status":"ok"}');
+          return;
+        case '/readyz': {
+          const detail = readinessDetail(o.store);
+          send(res, ROUTE_READY, started, detail.ready ? 200 : 503, json, JSON.stringify(detail));
+          return;
+        }
+        case '/metrics':
+          o.metrics.registry.metrics().then(
+            (text) => send(res, ROUTE_METRICS, started, 200, o.metrics.registry.contentType, text),
+            (e) => {
+              o.onError(e, url);
+              if (!res.headersSent) send(res, ROUTE_METRICS, started, 500, json, '{"error":"internal error"}');
+            },
+          );
+          return;
+        default:
+          send(res, ROUTE_OTHER, started, 404, json, '{"error":"not found"}');
+      }
+    },
+  );
+  http.on('clientError', (_err, socket) => {
+    socket.destroy();
   });
-  http.on('clientError', (_err, socket) => { socket.destroy(); });
   return http;
 }

@@ -10,7 +10,15 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EvaluatorConfig } from './config.ts';
 import { createEvaluatorServer, type EvaluatorServer } from './evaluator-server.ts';
 import { silentLogger } from './logger.ts';
-import { rawConnection, redisFixture, tempDataDir, typesSnapshot, waitFor, within, type RedisFixture } from './test-support.ts';
+import {
+  rawConnection,
+  redisFixture,
+  tempDataDir,
+  typesSnapshot,
+  waitFor,
+  within,
+  type RedisFixture,
+} from './test-support.ts';
 
 let fx: RedisFixture;
 let data: { dir: string; remove(): Promise<void> };
@@ -30,14 +38,20 @@ afterEach(async () => {
 });
 
 async function start(overrides: Partial<EvaluatorConfig> = {}): Promise<EvaluatorServer> {
-  server = createEvaluatorServer({ port: 0, keyPrefix: fx.prefix, dataDir: data.dir, redisConnectTimeoutMs: 2000, ...overrides }, { logger: silentLogger });
+  server = createEvaluatorServer(
+    { port: 0, keyPrefix: fx.prefix, dataDir: data.dir, redisConnectTimeoutMs: 2000, ...overrides },
+    { logger: silentLogger },
+  );
   await server.start();
   return server;
 }
 
-const evaluate = (key = 'key-prod') => fetch(`${server!.url}/ofrep/v1/evaluate/flags/bool-flag`, {
-  method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: '{"context":{"targetingKey":"u"}}',
-});
+const evaluate = (key = 'key-prod') =>
+  fetch(`${server!.url}/ofrep/v1/evaluate/flags/bool-flag`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: '{"context":{"targetingKey":"u"}}',
+  });
 
 const adminMetrics = async () => (await fetch(`${server!.adminUrl}/metrics`)).text();
 
@@ -45,14 +59,21 @@ const adminMetrics = async () => (await fetch(`${server!.adminUrl}/metrics`)).te
 async function openStream(key: string, path = '/v1/stream') {
   const controller = new AbortController();
   streams.push(controller);
-  const res = await fetch(`${server!.url}${path}`, { headers: { authorization: `Bearer ${key}` }, signal: controller.signal });
+  const res = await fetch(`${server!.url}${path}`, {
+    headers: { authorization: `Bearer ${key}` },
+    signal: controller.signal,
+  });
   return { res, controller };
 }
 
 const readers = new WeakMap<Response, ReadableStreamDefaultReader<Uint8Array>>();
 
 /** Reads a stream (on from where the last call stopped) until `done(text)` or its end; returns the text and whether the server ended it. */
-async function readStream(res: Response, done: (text: string) => boolean, ms: number): Promise<{ text: string; ended: boolean }> {
+async function readStream(
+  res: Response,
+  done: (text: string) => boolean,
+  ms: number,
+): Promise<{ text: string; ended: boolean }> {
   let reader = readers.get(res);
   if (reader === undefined) readers.set(res, (reader = res.body!.getReader()));
   let text = '';
@@ -70,7 +91,9 @@ async function readStream(res: Response, done: (text: string) => boolean, ms: nu
 
 function busy(ms: number): void {
   const until = performance.now() + ms;
-  while (performance.now() < until) { /* the event loop lags */ }
+  while (performance.now() < until) {
+    /* the event loop lags */
+  }
 }
 
 describe('slow request bodies', () => {
@@ -80,7 +103,9 @@ describe('slow request bodies', () => {
     // Three requests (more than maxInFlight) send their headers and part of their body, then stall.
     const slow = await Promise.all([0, 1, 2].map(() => rawConnection(server!.port)));
     for (const c of slow) {
-      c.socket.write('POST /ofrep/v1/evaluate/flags/bool-flag HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer key-prod\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"context":');
+      c.socket.write(
+        'POST /ofrep/v1/evaluate/flags/bool-flag HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer key-prod\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"context":',
+      );
     }
     await new Promise((r) => setTimeout(r, 50));
     for (let i = 0; i < 5; i++) {
@@ -93,7 +118,10 @@ describe('slow request bodies', () => {
     for (const text of answers) {
       expect(text).toMatch(/^HTTP\/1\.1 408 /);
       expect(text).toContain('Connection: close');
-      expect(JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4))).toEqual({ errorCode: 'GENERAL', errorDetails: 'request not received within 600 ms' });
+      expect(JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4))).toEqual({
+        errorCode: 'GENERAL',
+        errorDetails: 'request not received within 600 ms',
+      });
     }
     expect((await evaluate()).status).toBe(200);
     expect(await adminMetrics()).toContain('evaluator_request_timeouts_total 3');
@@ -113,13 +141,21 @@ describe('load shedding', () => {
     }
     expect(server!.admission.shedding).toBe(true);
     const body = '{"context":{"targetingKey":"u"}}';
-    ofrep!.socket.write(`POST /ofrep/v1/evaluate/flags/bool-flag HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer key-prod\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+    ofrep!.socket.write(
+      `POST /ofrep/v1/evaluate/flags/bool-flag HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer key-prod\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+    );
     health!.socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
     ready!.socket.write('GET /readyz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
-    snapshot!.socket.write('GET /v1/snapshot HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer key-prod\r\nConnection: close\r\n\r\n');
+    snapshot!.socket.write(
+      'GET /v1/snapshot HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer key-prod\r\nConnection: close\r\n\r\n',
+    );
     // Still lagging when the server reads them: every lag check from now on runs >= 300 ms late.
     busy(300);
-    const [o, h, r, s] = await within(Promise.all([ofrep!.closed, health!.closed, ready!.closed, snapshot!.closed]), 5000, 'the answers');
+    const [o, h, r, s] = await within(
+      Promise.all([ofrep!.closed, health!.closed, ready!.closed, snapshot!.closed]),
+      5000,
+      'the answers',
+    );
     expect(o).toMatch(/^HTTP\/1\.1 429 /);
     expect(o).toMatch(/\r\nRetry-After: 1\r\n/i);
     expect(s).toMatch(/^HTTP\/1\.1 429 /);
@@ -147,22 +183,31 @@ describe('SSE streams', () => {
     const overKey = await openStream('key-prod');
     expect(overKey.res.status).toBe(429);
     expect(overKey.res.headers.get('retry-after')).toBe('30');
-    expect(await overKey.res.json()).toEqual({ errorCode: 'GENERAL', errorDetails: 'this SDK key has 2 open streams on this evaluator, the most it may' });
+    expect(await overKey.res.json()).toEqual({
+      errorCode: 'GENERAL',
+      errorDetails: 'this SDK key has 2 open streams on this evaluator, the most it may',
+    });
     // Another key of the same environment has its own share...
     expect((await openStream('key-prod-b')).res.status).toBe(200);
     // ...until the process's total is reached.
     const overTotal = await openStream('key-staging');
     expect(overTotal.res.status).toBe(429);
     expect(overTotal.res.headers.get('retry-after')).toBe('5');
-    expect(await overTotal.res.json()).toMatchObject({ errorDetails: 'this evaluator has 3 open streams, the most it serves' });
+    expect(await overTotal.res.json()).toMatchObject({
+      errorDetails: 'this evaluator has 3 open streams, the most it serves',
+    });
     // Evaluation is not a stream: unaffected by the caps.
     expect((await evaluate('key-staging')).status).toBe(200);
     a1.controller.abort();
-    await waitFor(async () => {
-      const again = await openStream('key-staging');
-      if (again.res.status !== 200) await again.res.text();
-      return again.res.status === 200;
-    }, 5000, 'the closed stream to free its place');
+    await waitFor(
+      async () => {
+        const again = await openStream('key-staging');
+        if (again.res.status !== 200) await again.res.text();
+        return again.res.status === 200;
+      },
+      5000,
+      'the closed stream to free its place',
+    );
     const text = await adminMetrics();
     expect(text).toContain('evaluator_sse_clients 3');
     expect(text).toMatch(/evaluator_requests_shed_total\{reason="sse_per_key"\} 1/);
@@ -172,7 +217,11 @@ describe('SSE streams', () => {
   it('HEAD on a stream path answers the stream headers and opens no stream', async () => {
     await start({ sseMaxStreamsPerKey: 1 });
     for (const path of ['/v1/stream', '/ofrep/v1/stream', '/v1/stream', '/ofrep/v1/stream']) {
-      const head = await within(fetch(`${server!.url}${path}`, { method: 'HEAD', headers: { authorization: 'Bearer key-prod' } }), 5000, `HEAD ${path}`);
+      const head = await within(
+        fetch(`${server!.url}${path}`, { method: 'HEAD', headers: { authorization: 'Bearer key-prod' } }),
+        5000,
+        `HEAD ${path}`,
+      );
       expect(head.status, path).toBe(200);
       expect(head.headers.get('content-type')).toMatch(/^text\/event-stream/);
       // A stream opened for a HEAD would never end: the answer must be complete.
@@ -194,7 +243,9 @@ describe('SSE streams', () => {
     await fx.publish(typesSnapshot('prod', 2), ['key-prod-b']);
     const end = await readStream(revoked.res, () => false, 5000);
     expect(end.ended).toBe(true);
-    expect(end.text).toContain('event: revoked\ndata: {"reason":"the SDK key of this stream was revoked","version":2}\n\n');
+    expect(end.text).toContain(
+      'event: revoked\ndata: {"reason":"the SDK key of this stream was revoked","version":2}\n\n',
+    );
     expect(end.text).not.toContain('event: snapshot');
     const other = await readStream(kept.res, (t) => t.includes('id: 2'), 5000);
     expect(other.text).toContain('refetchEvaluation');
@@ -216,7 +267,10 @@ describe('the admin listener', () => {
     expect(await publicBefore.json()).toEqual({ ready: false });
     const adminBefore = await fetch(`${server!.adminUrl}/readyz`);
     expect(adminBefore.status).toBe(503);
-    expect(await adminBefore.json()).toMatchObject({ ready: false, environments: [{ environment: 'prod', loaded: false }] });
+    expect(await adminBefore.json()).toMatchObject({
+      ready: false,
+      environments: [{ environment: 'prod', loaded: false }],
+    });
 
     await fx.publish(typesSnapshot('prod', 4), ['key-prod']);
     await waitFor(() => server!.store.isReady(), 5000, 'the snapshot');
@@ -226,8 +280,12 @@ describe('the admin listener', () => {
     expect(publicReady.status).toBe(200);
     const bare = await publicReady.text();
     expect(bare).toBe('{"ready":true}');
-    const detail = await (await fetch(`${server!.adminUrl}/readyz`)).json() as any;
-    expect(detail).toMatchObject({ ready: true, redis: 'connected', environments: [{ environment: 'prod', loaded: true, version: 4, killedFlags: ['bool-flag'] }] });
+    const detail = (await (await fetch(`${server!.adminUrl}/readyz`)).json()) as any;
+    expect(detail).toMatchObject({
+      ready: true,
+      redis: 'connected',
+      environments: [{ environment: 'prod', loaded: true, version: 4, killedFlags: ['bool-flag'] }],
+    });
 
     const publicMetrics = await fetch(`${server!.url}/metrics`);
     expect(publicMetrics.status).toBe(404);
@@ -239,7 +297,9 @@ describe('the admin listener', () => {
     expect(admin.status).toBe(200);
     expect(await admin.text()).toContain('evaluator_snapshot_version{environment="prod",source="redis"} 4');
     expect((await fetch(`${server!.adminUrl}/healthz`)).status).toBe(200);
-    expect((await fetch(`${server!.adminUrl}/ofrep/v1/evaluate/flags`, { method: 'POST', body: '{}' })).status).toBe(404);
+    expect((await fetch(`${server!.adminUrl}/ofrep/v1/evaluate/flags`, { method: 'POST', body: '{}' })).status).toBe(
+      404,
+    );
     expect((await fetch(`${server!.url}/healthz`)).status).toBe(200);
   });
 });

@@ -24,7 +24,10 @@ export class Admission {
   private lagging = false;
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly maxInFlight: number, private readonly maxEventLoopLagMs: number) {}
+  constructor(
+    private readonly maxInFlight: number,
+    private readonly maxEventLoopLagMs: number,
+  ) {}
 
   /** True while {@link tryAcquire} refuses (tests, embedders). */
   get shedding(): boolean {

@@ -6,13 +6,27 @@ import { reconnectDelay } from './snapshots/redis-snapshot-follower.ts';
 describe('readEvaluatorConfig', () => {
   it('applies the documented defaults', () => {
     expect(readEvaluatorConfig({})).toMatchObject({
-      port: 4100, host: '127.0.0.1', redisUrl: 'redis://127.0.0.1:6379', dataDir: './data/evaluator-4100', environments: [], maxBodyBytes: 65536,
+      port: 4100,
+      host: '127.0.0.1',
+      redisUrl: 'redis://127.0.0.1:6379',
+      dataDir: './data/evaluator-4100',
+      environments: [],
+      maxBodyBytes: 65536,
     });
   });
 
   it('reads the variables; the data dir follows the port', () => {
-    const c = readEvaluatorConfig({ EVALUATOR_PORT: '4200', EVALUATOR_ENVIRONMENTS: ' prod, staging ,', REDIS_URL: 'redis://r:6380/2' });
-    expect(c).toMatchObject({ port: 4200, dataDir: './data/evaluator-4200', environments: ['prod', 'staging'], redisUrl: 'redis://r:6380/2' });
+    const c = readEvaluatorConfig({
+      EVALUATOR_PORT: '4200',
+      EVALUATOR_ENVIRONMENTS: ' prod, staging ,',
+      REDIS_URL: 'redis://r:6380/2',
+    });
+    expect(c).toMatchObject({
+      port: 4200,
+      dataDir: './data/evaluator-4200',
+      environments: ['prod', 'staging'],
+      redisUrl: 'redis://r:6380/2',
+    });
   });
 
   it('refuses bad values with a message naming the variable', () => {
@@ -26,24 +40,38 @@ describe('readEvaluatorConfig', () => {
 
 describe('admission settings', () => {
   it('defaults: admin port = port + 1000 (0 with a free port), 2 s body deadline, 10,000 streams, 1,000 per key', () => {
-    expect(readEvaluatorConfig({})).toMatchObject({ adminPort: 5100, bodyTimeoutMs: 2000, sseMaxStreams: 10_000, sseMaxStreamsPerKey: 1000 });
+    expect(readEvaluatorConfig({})).toMatchObject({
+      adminPort: 5100,
+      bodyTimeoutMs: 2000,
+      sseMaxStreams: 10_000,
+      sseMaxStreamsPerKey: 1000,
+    });
     expect(readEvaluatorConfig({ EVALUATOR_PORT: '4101' }).adminPort).toBe(5101);
     expect(resolveEvaluatorConfig({ port: 0 }).adminPort).toBe(0);
   });
 
   it('reads EVALUATOR_ADMIN_PORT, EVALUATOR_BODY_TIMEOUT_MS and the stream caps', () => {
-    expect(readEvaluatorConfig({
-      EVALUATOR_ADMIN_PORT: '9464', EVALUATOR_BODY_TIMEOUT_MS: '500', EVALUATOR_SSE_MAX_STREAMS: '300', EVALUATOR_SSE_MAX_STREAMS_PER_KEY: '30',
-    })).toMatchObject({ adminPort: 9464, bodyTimeoutMs: 500, sseMaxStreams: 300, sseMaxStreamsPerKey: 30 });
+    expect(
+      readEvaluatorConfig({
+        EVALUATOR_ADMIN_PORT: '9464',
+        EVALUATOR_BODY_TIMEOUT_MS: '500',
+        EVALUATOR_SSE_MAX_STREAMS: '300',
+        EVALUATOR_SSE_MAX_STREAMS_PER_KEY: '30',
+      }),
+    ).toMatchObject({ adminPort: 9464, bodyTimeoutMs: 500, sseMaxStreams: 300, sseMaxStreamsPerKey: 30 });
   });
 
   it('refuses bad values with a message naming the variable', () => {
-    expect(() => readEvaluatorConfig({ EVALUATOR_ADMIN_PORT: '4100' })).toThrow(/EVALUATOR_ADMIN_PORT must differ from EVALUATOR_PORT/);
+    expect(() => readEvaluatorConfig({ EVALUATOR_ADMIN_PORT: '4100' })).toThrow(
+      /EVALUATOR_ADMIN_PORT must differ from EVALUATOR_PORT/,
+    );
     expect(() => readEvaluatorConfig({ EVALUATOR_ADMIN_PORT: '0' })).toThrow(/EVALUATOR_ADMIN_PORT must be 1..65535/);
     expect(() => readEvaluatorConfig({ EVALUATOR_PORT: '65000' })).toThrow(/EVALUATOR_ADMIN_PORT must be set/);
     expect(() => readEvaluatorConfig({ EVALUATOR_BODY_TIMEOUT_MS: '10' })).toThrow(/bodyTimeoutMs/);
     expect(() => readEvaluatorConfig({ EVALUATOR_SSE_MAX_STREAMS: '0' })).toThrow(/sseMaxStreams/);
-    expect(() => readEvaluatorConfig({ EVALUATOR_SSE_MAX_STREAMS_PER_KEY: 'many' })).toThrow(/EVALUATOR_SSE_MAX_STREAMS_PER_KEY/);
+    expect(() => readEvaluatorConfig({ EVALUATOR_SSE_MAX_STREAMS_PER_KEY: 'many' })).toThrow(
+      /EVALUATOR_SSE_MAX_STREAMS_PER_KEY/,
+    );
   });
 });
 

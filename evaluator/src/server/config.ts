@@ -6,7 +6,13 @@
  * too (propagation/redis-settings.ts), so the three processes accept the same values.
  */
 import {
-  DEFAULT_KEY_PREFIX, DEFAULT_REDIS_URL, keyPrefixProblem, readRedisSettings, redisUrlProblem, RedisSettingsError, type RedisSettings,
+  DEFAULT_KEY_PREFIX,
+  DEFAULT_REDIS_URL,
+  keyPrefixProblem,
+  readRedisSettings,
+  redisUrlProblem,
+  RedisSettingsError,
+  type RedisSettings,
 } from '../propagation/index.ts';
 
 /** Everything an evaluator server needs; see {@link resolveEvaluatorConfig} for the defaults. */
@@ -104,7 +110,8 @@ export function resolveEvaluatorConfig(overrides: Partial<EvaluatorConfig> = {})
   };
   int('port', 0, 65535);
   int('adminPort', 0, 65535);
-  if (config.adminPort !== 0 && config.adminPort === config.port) throw new ConfigError(`adminPort must differ from port (both ${config.port})`);
+  if (config.adminPort !== 0 && config.adminPort === config.port)
+    throw new ConfigError(`adminPort must differ from port (both ${config.port})`);
   int('maxInFlight', 1);
   int('maxEventLoopLagMs', 0);
   int('maxBodyBytes', 64);
@@ -117,7 +124,8 @@ export function resolveEvaluatorConfig(overrides: Partial<EvaluatorConfig> = {})
   int('reconnectBaseMs', 1);
   int('reconnectMaxMs', 1);
   int('sseHeartbeatMs', 10);
-  if (config.reconnectMaxMs < config.reconnectBaseMs) throw new ConfigError('reconnectMaxMs must be >= reconnectBaseMs');
+  if (config.reconnectMaxMs < config.reconnectBaseMs)
+    throw new ConfigError('reconnectMaxMs must be >= reconnectBaseMs');
   const urlProblem = redisUrlProblem(config.redisUrl);
   if (urlProblem !== undefined) throw new ConfigError(`redisUrl: ${urlProblem}`);
   const prefixProblem = keyPrefixProblem(config.keyPrefix);
@@ -125,7 +133,8 @@ export function resolveEvaluatorConfig(overrides: Partial<EvaluatorConfig> = {})
   if (config.host.length === 0) throw new ConfigError('host must not be empty');
   if (config.dataDir.length === 0) throw new ConfigError('dataDir must not be empty');
   for (const env of config.environments) {
-    if (!/^[A-Za-z0-9._-]{1,128}$/.test(env)) throw new ConfigError(`environment id ${JSON.stringify(env)} is not valid (letters, digits, . _ -)`);
+    if (!/^[A-Za-z0-9._-]{1,128}$/.test(env))
+      throw new ConfigError(`environment id ${JSON.stringify(env)} is not valid (letters, digits, . _ -)`);
   }
   return config;
 }
@@ -150,14 +159,23 @@ export function readEvaluatorConfig(env: NodeJS.ProcessEnv = process.env): Evalu
     return Number(v);
   };
   const port = integer('EVALUATOR_PORT');
-  if (port !== undefined && (port < 1 || port > 65535)) throw new ConfigError(`EVALUATOR_PORT must be 1..65535, got ${port}`);
+  if (port !== undefined && (port < 1 || port > 65535))
+    throw new ConfigError(`EVALUATOR_PORT must be 1..65535, got ${port}`);
   const adminPort = integer('EVALUATOR_ADMIN_PORT');
   const effectivePort = port ?? 4100;
-  if (adminPort === undefined && effectivePort + 1000 > 65535) throw new ConfigError(`EVALUATOR_ADMIN_PORT must be set when EVALUATOR_PORT + 1000 is above 65535 (EVALUATOR_PORT ${effectivePort})`);
-  if (adminPort !== undefined && (adminPort < 1 || adminPort > 65535)) throw new ConfigError(`EVALUATOR_ADMIN_PORT must be 1..65535, got ${adminPort}`);
-  if (adminPort !== undefined && adminPort === effectivePort) throw new ConfigError(`EVALUATOR_ADMIN_PORT must differ from EVALUATOR_PORT (both ${adminPort})`);
+  if (adminPort === undefined && effectivePort + 1000 > 65535)
+    throw new ConfigError(
+      `EVALUATOR_ADMIN_PORT must be set when EVALUATOR_PORT + 1000 is above 65535 (EVALUATOR_PORT ${effectivePort})`,
+    );
+  if (adminPort !== undefined && (adminPort < 1 || adminPort > 65535))
+    throw new ConfigError(`EVALUATOR_ADMIN_PORT must be 1..65535, got ${adminPort}`);
+  if (adminPort !== undefined && adminPort === effectivePort)
+    throw new ConfigError(`EVALUATOR_ADMIN_PORT must differ from EVALUATOR_PORT (both ${adminPort})`);
   const redis = redisSettings(env);
-  const environments = (text('EVALUATOR_ENVIRONMENTS') ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  const environments = (text('EVALUATOR_ENVIRONMENTS') ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
   try {
     return resolveEvaluatorConfig({
       port,

@@ -57,26 +57,48 @@ export interface EvaluatorServerOptions {
 }
 
 /** Creates (does not start) an evaluator server. `config` is merged over the defaults and validated. */
-export function createEvaluatorServer(config: Partial<EvaluatorConfig> = {}, options: EvaluatorServerOptions = {}): EvaluatorServer {
+export function createEvaluatorServer(
+  config: Partial<EvaluatorConfig> = {},
+  options: EvaluatorServerOptions = {},
+): EvaluatorServer {
   const cfg = resolveEvaluatorConfig(config);
   const logger = options.logger ?? jsonLogger();
   const store = new RedisSnapshotFollower({ ...cfg, logger });
-  const sse = new SseHub({ heartbeatMs: cfg.sseHeartbeatMs, maxStreams: cfg.sseMaxStreams, maxPerKey: cfg.sseMaxStreamsPerKey });
-  const metrics = new EvaluatorMetrics({ takeViews: () => store.takeViews(), all: () => store.all(), sseClients: () => sse.size(), sseRevoked: () => sse.revoked() });
+  const sse = new SseHub({
+    heartbeatMs: cfg.sseHeartbeatMs,
+    maxStreams: cfg.sseMaxStreams,
+    maxPerKey: cfg.sseMaxStreamsPerKey,
+  });
+  const metrics = new EvaluatorMetrics({
+    takeViews: () => store.takeViews(),
+    all: () => store.all(),
+    sseClients: () => sse.size(),
+    sseRevoked: () => sse.revoked(),
+  });
   const admission = new Admission(cfg.maxInFlight, cfg.maxEventLoopLagMs);
   const auth = new SdkKeyAuth(store);
   store.onSwap((state) => {
     auth.clear(); // a revoked key stops working at the swap that drops it
     metrics.swapped(state);
     sse.publish(state); // also ends the streams of keys this state no longer lists
-    logger.info('snapshot swapped in', { environment: state.environment, version: state.version, source: state.source, killed: state.killed });
+    logger.info('snapshot swapped in', {
+      environment: state.environment,
+      version: state.version,
+      source: state.source,
+      killed: state.killed,
+    });
   });
   store.onSwap(traceSwap);
 
   const replies = new Replies({ admission, metrics, logger });
   const ofrep = new OfrepHandler({
-    environments: store, auth, admission, replies,
-    maxBodyBytes: cfg.maxBodyBytes, maxContextDepth: cfg.maxContextDepth, defaultHost: `${cfg.host}:${cfg.port}`,
+    environments: store,
+    auth,
+    admission,
+    replies,
+    maxBodyBytes: cfg.maxBodyBytes,
+    maxContextDepth: cfg.maxContextDepth,
+    defaultHost: `${cfg.host}:${cfg.port}`,
   });
   const router = createRouter({
     admission,
@@ -84,7 +106,14 @@ export function createEvaluatorServer(config: Partial<EvaluatorConfig> = {}, opt
     handlers: {
       ofrep: (req) => ofrep.begin(req),
       snapshot: createSnapshotHandler({ environments: store, auth, replies }),
-      stream: createStreamHandler({ environments: store, auth, replies, sse, maxStreams: cfg.sseMaxStreams, maxStreamsPerKey: cfg.sseMaxStreamsPerKey }),
+      stream: createStreamHandler({
+        environments: store,
+        auth,
+        replies,
+        sse,
+        maxStreams: cfg.sseMaxStreams,
+        maxStreamsPerKey: cfg.sseMaxStreamsPerKey,
+      }),
       ready: () => store.isReady(),
     },
   });
@@ -94,12 +123,23 @@ export function createEvaluatorServer(config: Partial<EvaluatorConfig> = {}, opt
   // connectionsCheckingInterval; an expired request comes to 'clientError' as
   // ERR_HTTP_REQUEST_TIMEOUT (http/client-errors.ts). headersTimeout may not exceed it.
   const checkEvery = Math.max(50, Math.min(1000, Math.round(cfg.bodyTimeoutMs / 4)));
-  const http = createServer({
-    IncomingMessage: EvaluatorRequest, requestTimeout: cfg.bodyTimeoutMs, headersTimeout: cfg.bodyTimeoutMs, connectionsCheckingInterval: checkEvery,
-  }, router as never);
+  const http = createServer(
+    {
+      IncomingMessage: EvaluatorRequest,
+      requestTimeout: cfg.bodyTimeoutMs,
+      headersTimeout: cfg.bodyTimeoutMs,
+      connectionsCheckingInterval: checkEvery,
+    },
+    router as never,
+  );
   http.keepAliveTimeout = 65_000;
   http.on('clientError', clientErrorListener(cfg.bodyTimeoutMs, metrics));
-  const admin = createAdminListener({ store, metrics, requestTimeoutMs: cfg.bodyTimeoutMs, onError: (e, url) => logger.error('admin request failed', { error: (e as Error)?.stack ?? String(e), url }) });
+  const admin = createAdminListener({
+    store,
+    metrics,
+    requestTimeoutMs: cfg.bodyTimeoutMs,
+    onError: (e, url) => logger.error('admin request failed', { error: (e as Error)?.stack ?? String(e), url }),
+  });
 
   const server: EvaluatorServer = {
     config: cfg,
@@ -124,10 +164,14 @@ export function createEvaluatorServer(config: Partial<EvaluatorConfig> = {}, opt
     },
     async start() {
       await store.start();
-      const listen = (s: Server, port: number, host: string) => new Promise<void>((resolve, reject) => {
-        s.once('error', reject);
-        s.listen(port, host, () => { s.off('error', reject); resolve(); });
-      });
+      const listen = (s: Server, port: number, host: string) =>
+        new Promise<void>((resolve, reject) => {
+          s.once('error', reject);
+          s.listen(port, host, () => {
+            s.off('error', reject);
+            resolve();
+          });
+        });
       await listen(admin, cfg.adminPort, ADMIN_HOST);
       try {
         await listen(http, cfg.port, cfg.host);
@@ -136,16 +180,24 @@ export function createEvaluatorServer(config: Partial<EvaluatorConfig> = {}, opt
         throw e;
       }
       admission.start();
-      logger.info('evaluator listening', { url: server.url, adminUrl: server.adminUrl, environments: store.all().map((s) => `${s.environment}@${s.version}`) });
+      logger.info('evaluator listening', {
+        url: server.url,
+        adminUrl: server.adminUrl,
+        environments: store.all().map((s) => `${s.environment}@${s.version}`),
+      });
     },
     async close() {
       admission.stop();
       sse.close();
-      const stop = (s: Server) => new Promise<void>((resolve) => {
-        if (!s.listening) { resolve(); return; }
-        s.close(() => resolve());
-        s.closeAllConnections();
-      });
+      const stop = (s: Server) =>
+        new Promise<void>((resolve) => {
+          if (!s.listening) {
+            resolve();
+            return;
+          }
+          s.close(() => resolve());
+          s.closeAllConnections();
+        });
       await Promise.all([stop(http), stop(admin)]);
       await store.close();
     },

@@ -8,7 +8,9 @@ export interface Logger {
 /** Logs JSON lines to stderr. */
 export function jsonLogger(component = 'evaluator'): Logger {
   const line = (level: string) => (message: string, fields?: Record<string, unknown>) => {
-    process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level, component, message, ...fields })}\n`);
+    process.stderr.write(
+      `${JSON.stringify({ time: new Date().toISOString(), level, component, message, ...fields })}\n`,
+    );
   };
   return { info: line('info'), warn: line('warn'), error: line('error') };
 }

@@ -23,7 +23,9 @@ const server = createEvaluatorServer(config, { logger });
 try {
   await server.start();
 } catch (e) {
-  process.stderr.write(`evaluator: could not start on ${config.host}:${config.port}: ${maskUrlsIn((e as Error).message)}\n`);
+  process.stderr.write(
+    `evaluator: could not start on ${config.host}:${config.port}: ${maskUrlsIn((e as Error).message)}\n`,
+  );
   process.exit(1);
 }
 process.stdout.write(`evaluator listening on ${server.url} (data dir ${config.dataDir})\n`);
@@ -36,6 +38,9 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     logger.info(`${signal}: shutting down`);
     const force = setTimeout(() => process.exit(1), 5000);
     force.unref();
-    server.close().then(() => process.exit(0), () => process.exit(1));
+    server.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
   });
 }

@@ -26,7 +26,10 @@ beforeAll(async () => {
   await fx.publish(typesSnapshot('prod', 12), ['sdk-key-prod']);
   server = createEvaluatorServer({ port: 0, keyPrefix: fx.prefix, dataDir: data.dir }, { logger: silentLogger });
   await server.start();
-  await OpenFeature.setProviderAndWait('evaluator', new OFREPProvider({ baseUrl: server.url, headers: [['Authorization', 'Bearer sdk-key-prod']] }));
+  await OpenFeature.setProviderAndWait(
+    'evaluator',
+    new OFREPProvider({ baseUrl: server.url, headers: [['Authorization', 'Bearer sdk-key-prod']] }),
+  );
   client = OpenFeature.getClient('evaluator');
 });
 afterAll(async () => {
@@ -46,8 +49,14 @@ describe('official OpenFeature client over OFREP', () => {
     expect(bool.flagMetadata).toEqual({ snapshotVersion: 12, flagVersion: 1, environment: 'prod' });
     expect(await client.getStringDetails('string-flag', 'default', ctx)).toMatchObject({ value: 'on', variant: 'on' });
     expect(await client.getNumberDetails('number-flag', 0, ctx)).toMatchObject({ value: 1.5, variant: 'one' });
-    expect(await client.getObjectDetails('object-flag', {}, ctx)).toMatchObject({ value: { color: 'red', n: [1, 2] }, variant: 'a' });
-    expect(await client.getStringDetails('rules-flag', 'default', ctx)).toMatchObject({ value: 'T', reason: 'TARGETING_MATCH' });
+    expect(await client.getObjectDetails('object-flag', {}, ctx)).toMatchObject({
+      value: { color: 'red', n: [1, 2] },
+      variant: 'a',
+    });
+    expect(await client.getStringDetails('rules-flag', 'default', ctx)).toMatchObject({
+      value: 'T',
+      reason: 'TARGETING_MATCH',
+    });
     expect(await client.getStringDetails('split-flag', 'default', ctx)).toMatchObject({ reason: 'SPLIT' });
     expect(await client.getStringDetails('off-flag', 'default', ctx)).toMatchObject({ value: 'C', reason: 'DISABLED' });
     expect(await client.getBooleanValue('bool-flag', false, ctx)).toBe(true);
@@ -58,7 +67,11 @@ describe('official OpenFeature client over OFREP', () => {
       ['FLAG_NOT_FOUND', () => client.getBooleanDetails('no-such-flag', false, ctx), false],
       ['TYPE_MISMATCH', () => client.getNumberDetails('string-flag', 7, ctx), 7],
       ['TARGETING_KEY_MISSING', () => client.getStringDetails('split-flag', 'dflt', { country: 'NL' }), 'dflt'],
-      ['INVALID_CONTEXT', () => client.getStringDetails('string-flag', 'dflt', { targetingKey: 42 as unknown as string }), 'dflt'],
+      [
+        'INVALID_CONTEXT',
+        () => client.getStringDetails('string-flag', 'dflt', { targetingKey: 42 as unknown as string }),
+        'dflt',
+      ],
       ['GENERAL', () => client.getStringDetails('cycle-a', 'dflt', ctx), 'dflt'],
     ];
     for (const [code, evaluate, fallback] of cases) {
@@ -70,7 +83,10 @@ describe('official OpenFeature client over OFREP', () => {
   });
 
   it('reports an unknown SDK key as an error, not a crash', async () => {
-    await OpenFeature.setProviderAndWait('bad-key', new OFREPProvider({ baseUrl: server.url, headers: [['Authorization', 'Bearer wrong']] }));
+    await OpenFeature.setProviderAndWait(
+      'bad-key',
+      new OFREPProvider({ baseUrl: server.url, headers: [['Authorization', 'Bearer wrong']] }),
+    );
     const details = await OpenFeature.getClient('bad-key').getBooleanDetails('bool-flag', false, ctx);
     expect(details).toMatchObject({ value: false, reason: 'ERROR', errorCode: 'GENERAL' });
   });

@@ -28,12 +28,19 @@ afterEach(async () => {
 });
 
 async function start(overrides: Partial<EvaluatorConfig> = {}): Promise<EvaluatorServer> {
-  server = createEvaluatorServer({ port: 0, keyPrefix: fx.prefix, dataDir: data.dir, redisConnectTimeoutMs: 2000, ...overrides }, { logger: silentLogger });
+  server = createEvaluatorServer(
+    { port: 0, keyPrefix: fx.prefix, dataDir: data.dir, redisConnectTimeoutMs: 2000, ...overrides },
+    { logger: silentLogger },
+  );
   await server.start();
   return server;
 }
 
-async function post(path: string, body: unknown, headers: Record<string, string> = { authorization: 'Bearer key-prod' }) {
+async function post(
+  path: string,
+  body: unknown,
+  headers: Record<string, string> = { authorization: 'Bearer key-prod' },
+) {
   const res = await fetch(server!.url + path, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
@@ -64,10 +71,22 @@ describe('OFREP single-flag evaluation', () => {
       const r = await single(key);
       expect(r.status, key).toBe(200);
       expect(r.headers.get('content-type')).toMatch(/^application\/json/);
-      expect(r.json).toEqual({ key, value, variant, reason, metadata: { snapshotVersion: 3, flagVersion: 1, environment: 'prod' } });
+      expect(r.json).toEqual({
+        key,
+        value,
+        variant,
+        reason,
+        metadata: { snapshotVersion: 3, flagVersion: 1, environment: 'prod' },
+      });
     }
-    expect((await single('rules-flag', { targetingKey: 'u', country: 'NL' })).json).toMatchObject({ value: 'T', reason: 'TARGETING_MATCH' });
-    expect((await single('rules-flag', { targetingKey: 'u', country: 'DE' })).json).toMatchObject({ value: 'C', reason: 'DEFAULT' });
+    expect((await single('rules-flag', { targetingKey: 'u', country: 'NL' })).json).toMatchObject({
+      value: 'T',
+      reason: 'TARGETING_MATCH',
+    });
+    expect((await single('rules-flag', { targetingKey: 'u', country: 'DE' })).json).toMatchObject({
+      value: 'C',
+      reason: 'DEFAULT',
+    });
     expect((await single('split-flag')).json.reason).toBe('SPLIT');
   });
 
@@ -77,7 +96,12 @@ describe('OFREP single-flag evaluation', () => {
       expect(r.json).toEqual({ key, errorCode, errorDetails: expect.any(String) });
     };
     expectError(await single('no-such-flag'), 404, 'no-such-flag', 'FLAG_NOT_FOUND');
-    expectError(await post('/ofrep/v1/evaluate/flags/bool-flag?type=string', { context: { targetingKey: 'u' } }), 400, 'bool-flag', 'TYPE_MISMATCH');
+    expectError(
+      await post('/ofrep/v1/evaluate/flags/bool-flag?type=string', { context: { targetingKey: 'u' } }),
+      400,
+      'bool-flag',
+      'TYPE_MISMATCH',
+    );
     expectError(await single('split-flag', {}), 400, 'split-flag', 'TARGETING_KEY_MISSING');
     expectError(await post('/ofrep/v1/evaluate/flags/bool-flag', '{"context": {'), 400, 'bool-flag', 'PARSE_ERROR');
     expectError(await single('bool-flag', 'not-an-object'), 400, 'bool-flag', 'INVALID_CONTEXT');
@@ -101,32 +125,63 @@ describe('OFREP bulk evaluation', () => {
     const r = await post('/ofrep/v1/evaluate/flags', { context: { targetingKey: 'user-1', country: 'NL' } });
     expect(r.status).toBe(200);
     const flags = r.json.flags as Array<Record<string, unknown>>;
-    expect(flags.map((f) => f.key)).toEqual(['bool-flag', 'cycle-a', 'cycle-b', 'number-flag', 'object-flag', 'off-flag', 'rules-flag', 'split-flag', 'string-flag']);
-    expect(flags.find((f) => f.key === 'object-flag')).toMatchObject({ value: { color: 'red', n: [1, 2] }, variant: 'a' });
-    expect(flags.find((f) => f.key === 'cycle-a')).toEqual({ key: 'cycle-a', errorCode: 'GENERAL', errorDetails: expect.any(String) });
+    expect(flags.map((f) => f.key)).toEqual([
+      'bool-flag',
+      'cycle-a',
+      'cycle-b',
+      'number-flag',
+      'object-flag',
+      'off-flag',
+      'rules-flag',
+      'split-flag',
+      'string-flag',
+    ]);
+    expect(flags.find((f) => f.key === 'object-flag')).toMatchObject({
+      value: { color: 'red', n: [1, 2] },
+      variant: 'a',
+    });
+    expect(flags.find((f) => f.key === 'cycle-a')).toEqual({
+      key: 'cycle-a',
+      errorCode: 'GENERAL',
+      errorDetails: expect.any(String),
+    });
     expect(r.headers.get('etag')).toMatch(/^"[0-9a-f]{16}"$/);
     expect(Number(r.headers.get('content-length'))).toBe(Buffer.byteLength(r.text));
-    expect(r.json.eventStreams).toEqual([{ type: 'sse', url: `${server!.url}/ofrep/v1/stream`, inactivityDelaySec: 120 }]);
+    expect(r.json.eventStreams).toEqual([
+      { type: 'sse', url: `${server!.url}/ofrep/v1/stream`, inactivityDelaySec: 120 },
+    ]);
     // A context without a targetingKey: the split needs one.
     const noKey = await post('/ofrep/v1/evaluate/flags', { context: {} });
-    expect(noKey.json.flags.find((f: { key: string }) => f.key === 'split-flag')).toMatchObject({ errorCode: 'TARGETING_KEY_MISSING' });
+    expect(noKey.json.flags.find((f: { key: string }) => f.key === 'split-flag')).toMatchObject({
+      errorCode: 'TARGETING_KEY_MISSING',
+    });
   });
 
   it('answers 304 to a matching If-None-Match, and 200 with a new ETag when the results change', async () => {
     const body = { context: { targetingKey: 'user-1', country: 'NL' } };
     const first = await post('/ofrep/v1/evaluate/flags', body);
     const etag = first.headers.get('etag')!;
-    const again = await post('/ofrep/v1/evaluate/flags', body, { authorization: 'Bearer key-prod', 'if-none-match': etag });
+    const again = await post('/ofrep/v1/evaluate/flags', body, {
+      authorization: 'Bearer key-prod',
+      'if-none-match': etag,
+    });
     expect(again.status).toBe(304);
     expect(again.text).toBe('');
     expect(again.headers.get('etag')).toBe(etag);
     // Same snapshot, other context with other results: not modified is wrong.
-    const other = await post('/ofrep/v1/evaluate/flags', { context: { targetingKey: 'user-1', country: 'DE' } }, { authorization: 'Bearer key-prod', 'if-none-match': etag });
+    const other = await post(
+      '/ofrep/v1/evaluate/flags',
+      { context: { targetingKey: 'user-1', country: 'DE' } },
+      { authorization: 'Bearer key-prod', 'if-none-match': etag },
+    );
     expect(other.status).toBe(200);
     // New snapshot with a changed value: a new ETag.
     await fx.publish(typesSnapshot('prod', 4, 'changed'), ['key-prod']);
     await waitFor(() => server!.store.get('prod')?.version === 4);
-    const changed = await post('/ofrep/v1/evaluate/flags', body, { authorization: 'Bearer key-prod', 'if-none-match': etag });
+    const changed = await post('/ofrep/v1/evaluate/flags', body, {
+      authorization: 'Bearer key-prod',
+      'if-none-match': etag,
+    });
     expect(changed.status).toBe(200);
     expect(changed.headers.get('etag')).not.toBe(etag);
   });
@@ -143,13 +198,20 @@ describe('OFREP bulk evaluation', () => {
 /** A raw HTTP POST that streams `size` bytes chunked (no Content-Length). */
 function chunkedPost(url: string, size: number): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(`${url}/ofrep/v1/evaluate/flags/bool-flag`, {
-      method: 'POST', headers: { authorization: 'Bearer key-prod', 'content-type': 'application/json' },
-    }, (res) => {
-      let body = '';
-      res.on('data', (c) => { body += c; });
-      res.on('end', () => resolve({ status: res.statusCode!, body }));
-    });
+    const req = httpRequest(
+      `${url}/ofrep/v1/evaluate/flags/bool-flag`,
+      {
+        method: 'POST',
+        headers: { authorization: 'Bearer key-prod', 'content-type': 'application/json' },
+      },
+      (res) => {
+        let body = '';
+        res.on('data', (c) => {
+          body += c;
+        });
+        res.on('end', () => resolve({ status: res.statusCode!, body }));
+      },
+    );
     req.on('error', reject);
     const chunk = Buffer.alloc(16 * 1024, 'a');
     let sent = 0;
@@ -157,7 +219,10 @@ function chunkedPost(url: string, size: number): Promise<{ status: number; body:
     const pump = () => {
       while (sent < size) {
         sent += chunk.length;
-        if (!req.write(chunk)) { req.once('drain', pump); return; }
+        if (!req.write(chunk)) {
+          req.once('drain', pump);
+          return;
+        }
       }
       req.end('"}}');
     };
@@ -184,12 +249,18 @@ describe('hostile input', () => {
       ['10,000-deep context', `{"context":{"a":${'['.repeat(10_000)}${']'.repeat(10_000)}}}`, 400, 'INVALID_CONTEXT'],
       ['10,000-deep objects', `{"context":${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}}`, 400, 'INVALID_CONTEXT'],
       ['1 MB body', { context: { targetingKey: 'u', big: 'x'.repeat(1 << 20) } }, 413, 'PARSE_ERROR'],
-      ['brackets inside strings do not count as depth', { context: { targetingKey: 'u', s: '['.repeat(100) } }, 200, ''],
+      [
+        'brackets inside strings do not count as depth',
+        { context: { targetingKey: 'u', s: '['.repeat(100) } },
+        200,
+        '',
+      ],
     ];
     for (const [name, body, status, errorCode] of cases) {
       const r = await post('/ofrep/v1/evaluate/flags/bool-flag', body);
       expect(r.status, name).toBe(status);
-      if (errorCode !== '') expect(r.json, name).toEqual({ key: 'bool-flag', errorCode, errorDetails: expect.any(String) });
+      if (errorCode !== '')
+        expect(r.json, name).toEqual({ key: 'bool-flag', errorCode, errorDetails: expect.any(String) });
       const ok = await single('bool-flag');
       expect(ok.status, `still serving after ${name}`).toBe(200);
     }
@@ -206,7 +277,9 @@ describe('hostile input', () => {
     const reply = await new Promise<string>((resolve) => {
       const socket = connect(server!.port, '127.0.0.1', () => socket.write('NOT HTTP AT ALL\r\n\r\n'));
       let text = '';
-      socket.on('data', (d: Buffer) => { text += d.toString(); });
+      socket.on('data', (d: Buffer) => {
+        text += d.toString();
+      });
       socket.on('close', () => resolve(text));
       socket.on('error', () => resolve(text));
     });
@@ -232,13 +305,21 @@ describe('SDK keys', () => {
   });
 
   it('scopes each key to its own environment', async () => {
-    expect((await single('string-flag', {}, { authorization: 'Bearer key-prod' })).json).toMatchObject({ value: 'on', metadata: { environment: 'prod' } });
-    expect((await single('string-flag', {}, { authorization: 'Bearer key-staging' })).json).toMatchObject({ value: 'staging-value', metadata: { environment: 'staging' } });
+    expect((await single('string-flag', {}, { authorization: 'Bearer key-prod' })).json).toMatchObject({
+      value: 'on',
+      metadata: { environment: 'prod' },
+    });
+    expect((await single('string-flag', {}, { authorization: 'Bearer key-staging' })).json).toMatchObject({
+      value: 'staging-value',
+      metadata: { environment: 'staging' },
+    });
     // prod's key cannot see staging's flags, nor staging's snapshot
     expect((await single('staging-only', {}, { authorization: 'Bearer key-prod' })).status).toBe(404);
     const bulk = await post('/ofrep/v1/evaluate/flags', { context: {} }, { authorization: 'Bearer key-prod' });
     expect(bulk.json.flags.map((f: { key: string }) => f.key)).not.toContain('staging-only');
-    const snap = await fetch(`${server!.url}/v1/snapshot?environment=staging`, { headers: { authorization: 'Bearer key-prod' } });
+    const snap = await fetch(`${server!.url}/v1/snapshot?environment=staging`, {
+      headers: { authorization: 'Bearer key-prod' },
+    });
     expect(snap.status).toBe(403);
     const own = await fetch(`${server!.url}/v1/snapshot`, { headers: { authorization: 'Bearer key-staging' } });
     expect(((await own.json()) as any).environment).toBe('staging');
@@ -267,8 +348,12 @@ describe('operations endpoints', () => {
     expect(early.headers.get('retry-after')).toBe('1');
     await fx.publish(typesSnapshot('prod', 5), ['key-prod']);
     await waitFor(async () => (await fetch(`${server!.url}/readyz`)).status === 200);
-    const after = await (await fetch(`${server!.adminUrl}/readyz`)).json() as any;
-    expect(after).toMatchObject({ ready: true, redis: 'connected', environments: [{ environment: 'prod', loaded: true, version: 5, source: 'redis' }] });
+    const after = (await (await fetch(`${server!.adminUrl}/readyz`)).json()) as any;
+    expect(after).toMatchObject({
+      ready: true,
+      redis: 'connected',
+      environments: [{ environment: 'prod', loaded: true, version: 5, source: 'redis' }],
+    });
     expect(after.environments[0].ageSeconds).toBeGreaterThanOrEqual(0);
   });
 
@@ -284,9 +369,15 @@ describe('operations endpoints', () => {
     await single('bool-flag');
     const text = await (await fetch(`${server!.adminUrl}/metrics`)).text();
     // 2 evaluations on v2 + 1 bulk (v2) + 1 on v3: counts survive the swap
-    expect(text).toContain('evaluator_evaluations_total{environment="prod",flag="bool-flag",variant="on",reason="STATIC"} 4');
-    expect(text).toContain('evaluator_evaluations_total{environment="prod",flag="(unknown)",variant="",reason="ERROR:FLAG_NOT_FOUND"} 1');
-    expect(text).toContain('evaluator_evaluations_total{environment="prod",flag="cycle-a",variant="",reason="ERROR:GENERAL"} 1');
+    expect(text).toContain(
+      'evaluator_evaluations_total{environment="prod",flag="bool-flag",variant="on",reason="STATIC"} 4',
+    );
+    expect(text).toContain(
+      'evaluator_evaluations_total{environment="prod",flag="(unknown)",variant="",reason="ERROR:FLAG_NOT_FOUND"} 1',
+    );
+    expect(text).toContain(
+      'evaluator_evaluations_total{environment="prod",flag="cycle-a",variant="",reason="ERROR:GENERAL"} 1',
+    );
     expect(text).toMatch(/evaluator_http_request_duration_seconds_count\{route="ofrep_single",status="200"\} 3/);
     expect(text).toMatch(/evaluator_http_request_duration_seconds_count\{route="ofrep_bulk",status="200"\} 1/);
     expect(text).toContain('evaluator_snapshot_version{environment="prod",source="redis"} 3');
@@ -295,7 +386,9 @@ describe('operations endpoints', () => {
     expect(text).toMatch(/evaluator_propagation_lag_seconds_count\{environment="prod"\} 2/);
     // a second scrape does not double count
     const again = await (await fetch(`${server!.adminUrl}/metrics`)).text();
-    expect(again).toContain('evaluator_evaluations_total{environment="prod",flag="bool-flag",variant="on",reason="STATIC"} 4');
+    expect(again).toContain(
+      'evaluator_evaluations_total{environment="prod",flag="bool-flag",variant="on",reason="STATIC"} 4',
+    );
   });
 
   it('/v1/snapshot serves the snapshot with ETag "<version>" and 304', async () => {
@@ -306,8 +399,12 @@ describe('operations endpoints', () => {
     expect(r.status).toBe(200);
     expect(r.headers.get('etag')).toBe('"9"');
     expect(((await r.json()) as any).version).toBe(9);
-    expect((await fetch(`${server!.url}/v1/snapshot`, { headers: { ...auth, 'if-none-match': '"9"' } })).status).toBe(304);
-    expect((await fetch(`${server!.url}/v1/snapshot`, { headers: { ...auth, 'if-none-match': '"8"' } })).status).toBe(200);
+    expect((await fetch(`${server!.url}/v1/snapshot`, { headers: { ...auth, 'if-none-match': '"9"' } })).status).toBe(
+      304,
+    );
+    expect((await fetch(`${server!.url}/v1/snapshot`, { headers: { ...auth, 'if-none-match': '"8"' } })).status).toBe(
+      200,
+    );
     expect((await fetch(`${server!.url}/v1/snapshot`)).status).toBe(401);
   });
 
@@ -315,7 +412,10 @@ describe('operations endpoints', () => {
     await fx.publish(typesSnapshot('prod', 1), ['key-prod']);
     await start();
     const controller = new AbortController();
-    const res = await fetch(`${server!.url}/v1/stream`, { headers: { authorization: 'Bearer key-prod' }, signal: controller.signal });
+    const res = await fetch(`${server!.url}/v1/stream`, {
+      headers: { authorization: 'Bearer key-prod' },
+      signal: controller.signal,
+    });
     expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
     const reader = res.body!.getReader();
     let text = '';
@@ -328,7 +428,9 @@ describe('operations endpoints', () => {
     };
     await readUntil('"version":1');
     expect(text).toContain('event: snapshot\ndata: {"version":1');
-    await waitFor(async () => (await (await fetch(`${server!.adminUrl}/metrics`)).text()).includes('evaluator_sse_clients 1'));
+    await waitFor(async () =>
+      (await (await fetch(`${server!.adminUrl}/metrics`)).text()).includes('evaluator_sse_clients 1'),
+    );
     await fx.publish(typesSnapshot('prod', 2), ['key-prod']);
     await readUntil('"version":2');
     controller.abort();
@@ -338,7 +440,10 @@ describe('operations endpoints', () => {
     await fx.publish(typesSnapshot('prod', 1), ['key-prod']);
     await start();
     const controller = new AbortController();
-    const res = await fetch(`${server!.url}/ofrep/v1/stream`, { headers: { authorization: 'Bearer key-prod' }, signal: controller.signal });
+    const res = await fetch(`${server!.url}/ofrep/v1/stream`, {
+      headers: { authorization: 'Bearer key-prod' },
+      signal: controller.signal,
+    });
     const reader = res.body!.getReader();
     let text = '';
     await fx.publish(typesSnapshot('prod', 2), ['key-prod']);

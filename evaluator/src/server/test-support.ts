@@ -11,7 +11,14 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { makeFlag } from '../engine/test-support.ts';
 import type { Snapshot, SnapshotFlag } from '../model/flag.ts';
-import { hashApiKey, redisKeys, type ChangeMessage, type EmergencyKill, type RedisKeys, type SnapshotEnvelope } from '../propagation/index.ts';
+import {
+  hashApiKey,
+  redisKeys,
+  type ChangeMessage,
+  type EmergencyKill,
+  type RedisKeys,
+  type SnapshotEnvelope,
+} from '../propagation/index.ts';
 
 export const TEST_REDIS_URL = 'redis://127.0.0.1:6379';
 
@@ -39,7 +46,8 @@ export async function redisFixture(): Promise<RedisFixture> {
       const publishedAt = options.publishedAt ?? Date.now();
       const envelope: SnapshotEnvelope = { snapshot, sdkKeyHashes: sdkKeys.map((key) => hashApiKey(key)), publishedAt };
       const env = snapshot.environment;
-      await redis.multi()
+      await redis
+        .multi()
         .set(keys.snapshot(env), JSON.stringify(envelope))
         .set(keys.version(env), String(snapshot.version))
         .sadd(keys.environments, env)
@@ -86,15 +94,47 @@ const SALT = 'a3f1c2d4e5b60718293a4b5c6d7e8f90';
  */
 export function typesSnapshot(environment: string, version: number, stringValue = 'on'): Snapshot {
   const flags: SnapshotFlag[] = [
-    makeFlag('bool-flag', { type: 'boolean', variants: { on: true, off: false }, offVariant: 'off', defaultRule: { variant: 'on' }, salt: SALT }),
-    makeFlag('string-flag', { type: 'string', variants: { on: stringValue, off: 'off' }, offVariant: 'off', defaultRule: { variant: 'on' }, salt: SALT }),
-    makeFlag('number-flag', { type: 'number', variants: { one: 1.5, two: 2 }, offVariant: 'two', defaultRule: { variant: 'one' }, salt: SALT }),
-    makeFlag('object-flag', { type: 'object', variants: { a: { color: 'red', n: [1, 2] }, b: {} }, offVariant: 'b', defaultRule: { variant: 'a' }, salt: SALT }),
+    makeFlag('bool-flag', {
+      type: 'boolean',
+      variants: { on: true, off: false },
+      offVariant: 'off',
+      defaultRule: { variant: 'on' },
+      salt: SALT,
+    }),
+    makeFlag('string-flag', {
+      type: 'string',
+      variants: { on: stringValue, off: 'off' },
+      offVariant: 'off',
+      defaultRule: { variant: 'on' },
+      salt: SALT,
+    }),
+    makeFlag('number-flag', {
+      type: 'number',
+      variants: { one: 1.5, two: 2 },
+      offVariant: 'two',
+      defaultRule: { variant: 'one' },
+      salt: SALT,
+    }),
+    makeFlag('object-flag', {
+      type: 'object',
+      variants: { a: { color: 'red', n: [1, 2] }, b: {} },
+      offVariant: 'b',
+      defaultRule: { variant: 'a' },
+      salt: SALT,
+    }),
     makeFlag('rules-flag', {
       rules: [{ conditions: [{ attribute: 'country', op: 'in', values: ['NL'] }], serve: { variant: 'treatment' } }],
       salt: SALT,
     }),
-    makeFlag('split-flag', { defaultRule: { split: [{ variant: 'treatment', weight: 50_000 }, { variant: 'control', weight: 50_000 }] }, salt: SALT }),
+    makeFlag('split-flag', {
+      defaultRule: {
+        split: [
+          { variant: 'treatment', weight: 50_000 },
+          { variant: 'control', weight: 50_000 },
+        ],
+      },
+      salt: SALT,
+    }),
     makeFlag('off-flag', { enabled: false, defaultRule: { variant: 'treatment' }, salt: SALT }),
     makeFlag('cycle-a', { prerequisites: [{ flag: 'cycle-b', variant: 'treatment' }], salt: SALT }),
     makeFlag('cycle-b', { prerequisites: [{ flag: 'cycle-a', variant: 'treatment' }], salt: SALT }),
@@ -103,7 +143,11 @@ export function typesSnapshot(environment: string, version: number, stringValue 
 }
 
 /** Waits until `check` returns true (polling every 10 ms), or throws after `timeoutMs`. */
-export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 5000, what = 'condition'): Promise<void> {
+export async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 5000,
+  what = 'condition',
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await check()) return;
@@ -124,12 +168,19 @@ export function rawConnection(port: number): Promise<RawConnection> {
   return new Promise((resolve, reject) => {
     let text = '';
     let closedResolve: (t: string) => void = () => undefined;
-    const closed = new Promise<string>((r) => { closedResolve = r; });
+    const closed = new Promise<string>((r) => {
+      closedResolve = r;
+    });
     const socket = connect(port, '127.0.0.1', () => resolve({ socket, received: () => text, closed }));
     socket.setEncoding('latin1');
-    socket.on('data', (d: string) => { text += d; });
+    socket.on('data', (d: string) => {
+      text += d;
+    });
     socket.on('close', () => closedResolve(text));
-    socket.on('error', (e) => { reject(e); closedResolve(text); });
+    socket.on('error', (e) => {
+      reject(e);
+      closedResolve(text);
+    });
   });
 }
 
@@ -138,6 +189,8 @@ export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   return Promise.race([
     p.finally(() => clearTimeout(timer)),
-    new Promise<T>((_, reject) => { timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms); }),
+    new Promise<T>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+    }),
   ]);
 }

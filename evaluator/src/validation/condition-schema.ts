@@ -27,7 +27,12 @@ export interface ConditionContext {
 }
 
 /** Validates an array of conditions; returns clean copies when every one is valid. */
-export function readConditions(v: unknown, path: string, p: ProblemCollector, ctx: ConditionContext): Condition[] | undefined {
+export function readConditions(
+  v: unknown,
+  path: string,
+  p: ProblemCollector,
+  ctx: ConditionContext,
+): Condition[] | undefined {
   // No cap was specified per rule; MAX_CONDITION_VALUES bounds it generously.
   const list = checkArray(v, path, p, MAX_CONDITION_VALUES);
   if (list === undefined) return undefined;
@@ -132,7 +137,9 @@ function valueProblem(v: unknown, op: Operator, ctx: ConditionContext): string |
     case 'lte':
     case 'gt':
     case 'gte':
-      return typeof v === 'number' && Number.isFinite(v) ? undefined : `expected a finite number, got ${describeType(v)}`;
+      return typeof v === 'number' && Number.isFinite(v)
+        ? undefined
+        : `expected a finite number, got ${describeType(v)}`;
     case 'semverEq':
     case 'semverLt':
     case 'semverLte':
@@ -144,7 +151,8 @@ function valueProblem(v: unknown, op: Operator, ctx: ConditionContext): string |
         : `invalid semver ${quote(v)}: expected MAJOR.MINOR.PATCH[-PRERELEASE][+BUILD], e.g. "1.4.0"`;
     case 'before':
     case 'after':
-      if (typeof v !== 'string' && typeof v !== 'number') return `expected date string or epoch milliseconds, got ${describeType(v)}`;
+      if (typeof v !== 'string' && typeof v !== 'number')
+        return `expected date string or epoch milliseconds, got ${describeType(v)}`;
       if (parseDateValue(v) !== null) return undefined;
       return typeof v === 'number'
         ? `expected a finite number of epoch milliseconds, got ${v}`
@@ -157,4 +165,3 @@ function valueProblem(v: unknown, op: Operator, ctx: ConditionContext): string |
       return `unknown segment ${quote(v)}${ctx.knownSegments.size <= 1000 ? didYouMean(v, ctx.knownSegments) : ''}`;
   }
 }
-

@@ -78,7 +78,11 @@ describe('validateFlagConfig', () => {
 
   it('does not guess between equally near variants', () => {
     const twins = { ...flag, variants: { bat: true, cat: false } };
-    const r = validateFlagConfig({ ...configInput(), offVariant: 'at', targets: [], rules: [], defaultRule: { variant: 'bat' } }, twins, segments);
+    const r = validateFlagConfig(
+      { ...configInput(), offVariant: 'at', targets: [], rules: [], defaultRule: { variant: 'bat' } },
+      twins,
+      segments,
+    );
     expect(problemsOf(r)).toEqual(['offVariant: unknown variant "at"']);
   });
 
@@ -93,12 +97,19 @@ describe('validateFlagConfig', () => {
   it('lets segment operators omit the attribute', () => {
     const r = withCondition({ op: 'inSegment', values: ['staff'] });
     expect(r.ok && r.value.rules[0]!.conditions[0]).toEqual({ attribute: '', op: 'inSegment', values: ['staff'] });
-    expect(problemsOf(withCondition({ op: 'in', values: ['x'] }))).toEqual(['rules[0].conditions[0].attribute: required field is missing']);
+    expect(problemsOf(withCondition({ op: 'in', values: ['x'] }))).toEqual([
+      'rules[0].conditions[0].attribute: required field is missing',
+    ]);
   });
 
   it('requires split weights to sum to 100%', () => {
     const r = check((c) => {
-      c.defaultRule = { split: [{ variant: 'on', weight: 9_000 }, { variant: 'off', weight: 90_000 }] };
+      c.defaultRule = {
+        split: [
+          { variant: 'on', weight: 9_000 },
+          { variant: 'off', weight: 90_000 },
+        ],
+      };
     });
     expect(problemsOf(r)).toEqual(['defaultRule.split: weights sum to 99000, expected 100000 (100%)']);
     const empty = check((c) => {
@@ -152,7 +163,10 @@ describe('validateFlagConfig', () => {
 
   it('reports duplicate rule ids', () => {
     const r = check((c) => {
-      c.rules.push({ id: 'staff', conditions: [], serve: { variant: 'on' } }, { id: '', conditions: [], serve: { variant: 'on' } });
+      c.rules.push(
+        { id: 'staff', conditions: [], serve: { variant: 'on' } },
+        { id: '', conditions: [], serve: { variant: 'on' } },
+      );
     });
     expect(problemsOf(r)).toEqual([
       'rules[2].id: duplicate rule id "staff" (already in rules[0])',
@@ -177,29 +191,47 @@ describe('validateFlagConfig', () => {
       'rules[0].conditions[0].attribute: must not be empty',
       'rules[0].conditions[0].values: expected 1 to 10000 entries, got 0',
     ]);
-    expect(problemsOf(withCondition({ attribute: 'a'.repeat(257), op: 'in', values: Array(10_001).fill('x') }))).toEqual([
+    expect(
+      problemsOf(withCondition({ attribute: 'a'.repeat(257), op: 'in', values: Array(10_001).fill('x') })),
+    ).toEqual([
       'rules[0].conditions[0].attribute: too long (257 characters, at most 256)',
       'rules[0].conditions[0].values: expected 1 to 10000 entries, got 10001',
     ]);
   });
 
   it.each([
-    ['in', [true, null, {}], ['expected string or number, got boolean', 'expected string or number, got null', 'expected string or number, got object']],
+    [
+      'in',
+      [true, null, {}],
+      [
+        'expected string or number, got boolean',
+        'expected string or number, got null',
+        'expected string or number, got object',
+      ],
+    ],
     ['startsWith', [1], ['expected string, got number']],
     ['contains', [['a']], ['expected string, got array']],
     ['lt', ['5', Number.NaN], ['expected a finite number, got string', 'expected a finite number, got NaN']],
-    ['semverGte', ['v1.2.3', '1.2', '01.2.3', 1], [
-      'invalid semver "v1.2.3": expected MAJOR.MINOR.PATCH[-PRERELEASE][+BUILD], e.g. "1.4.0"',
-      'invalid semver "1.2": expected MAJOR.MINOR.PATCH[-PRERELEASE][+BUILD], e.g. "1.4.0"',
-      'invalid semver "01.2.3": expected MAJOR.MINOR.PATCH[-PRERELEASE][+BUILD], e.g. "1.4.0"',
-      'expected string, got number',
-    ]],
-    ['before', ['2024-02-30', '2024-01-01T10:00:00', 'tomorrow', true], [
-      'invalid date "2024-02-30": expected RFC 3339, e.g. "2025-01-31" or "2025-01-31T09:00:00Z" (a time needs an offset)',
-      'invalid date "2024-01-01T10:00:00": expected RFC 3339, e.g. "2025-01-31" or "2025-01-31T09:00:00Z" (a time needs an offset)',
-      'invalid date "tomorrow": expected RFC 3339, e.g. "2025-01-31" or "2025-01-31T09:00:00Z" (a time needs an offset)',
-      'expected date string or epoch milliseconds, got boolean',
-    ]],
+    [
+      'semverGte',
+      ['v1.2.3', '1.2', '01.2.3', 1],
+      [
+        'invalid semver "v1.2.3": expected MAJOR.MINOR.PATCH[-PRERELEASE][+BUILD], e.g. "1.4.0"',
+        'invalid semver "1.2": expected MAJOR.MINOR.PATCH[-PRERELEASE][+BUILD], e.g. "1.4.0"',
+        'invalid semver "01.2.3": expected MAJOR.MINOR.PATCH[-PRERELEASE][+BUILD], e.g. "1.4.0"',
+        'expected string, got number',
+      ],
+    ],
+    [
+      'before',
+      ['2024-02-30', '2024-01-01T10:00:00', 'tomorrow', true],
+      [
+        'invalid date "2024-02-30": expected RFC 3339, e.g. "2025-01-31" or "2025-01-31T09:00:00Z" (a time needs an offset)',
+        'invalid date "2024-01-01T10:00:00": expected RFC 3339, e.g. "2025-01-31" or "2025-01-31T09:00:00Z" (a time needs an offset)',
+        'invalid date "tomorrow": expected RFC 3339, e.g. "2025-01-31" or "2025-01-31T09:00:00Z" (a time needs an offset)',
+        'expected date string or epoch milliseconds, got boolean',
+      ],
+    ],
   ])('types the values of %s', (op, values, messages) => {
     const r = withCondition({ attribute: 'a', op, values });
     expect(problemsOf(r)).toEqual(messages.map((m, i) => `rules[0].conditions[0].values[${i}]: ${m}`));
@@ -231,7 +263,11 @@ describe('validateFlagConfig', () => {
   });
 
   it('reports regexes the linear engine cannot run, or not within the program-size bound', () => {
-    const r = withCondition({ attribute: 'email', op: 'matches', values: ['(?=a)b', '(a{1,5}){1,40}b', '(\\w+)\\1', 'x'.repeat(1001)] });
+    const r = withCondition({
+      attribute: 'email',
+      op: 'matches',
+      values: ['(?=a)b', '(a{1,5}){1,40}b', '(\\w+)\\1', 'x'.repeat(1001)],
+    });
     expect(problemsOf(r)).toEqual([
       'rules[0].conditions[0].values[0]: invalid regex (RE2 syntax): invalid or unsupported Perl syntax: `(?=` (lookahead and lookbehind are not supported)',
       'rules[0].conditions[0].values[1]: regex too large: its program has more than 64 instructions (98 with repeat counts cut to 8)',
@@ -253,7 +289,10 @@ describe('validateFlagConfig', () => {
   });
 
   // a{60} compiles to 62 instructions: four conditions fit the per-config budget of 256, five do not.
-  const bigRule = (attribute: string) => ({ conditions: [{ attribute, op: 'matches', values: ['a{60}'] }], serve: { variant: 'on' } });
+  const bigRule = (attribute: string) => ({
+    conditions: [{ attribute, op: 'matches', values: ['a{60}'] }],
+    serve: { variant: 'on' },
+  });
 
   it('accepts matches conditions up to the regex budget per config', () => {
     const r = check((c) => {
@@ -264,7 +303,14 @@ describe('validateFlagConfig', () => {
 
   it('bounds the regex program of all matches conditions of one config, at the condition that goes over', () => {
     const r = check((c) => {
-      c.rules = [bigRule('a'), { conditions: [{ attribute: 'plan', op: 'in', values: ['pro'] }], serve: { variant: 'on' } }, bigRule('b'), bigRule('c'), bigRule('d'), bigRule('e')];
+      c.rules = [
+        bigRule('a'),
+        { conditions: [{ attribute: 'plan', op: 'in', values: ['pro'] }], serve: { variant: 'on' } },
+        bigRule('b'),
+        bigRule('c'),
+        bigRule('d'),
+        bigRule('e'),
+      ];
     });
     expect(problemsOf(r)).toEqual([
       `rules[5].conditions[0].values: regex budget exceeded: the matches conditions of this config compile to 310 instructions up to here (at most ${MAX_REGEX_PROGRAM_PER_CONFIG} per config, since one evaluation may run them all)`,
@@ -276,7 +322,12 @@ describe('validateFlagConfig', () => {
     const r = withCondition({ attribute: 'a', op: 'matches', values: ['a{60}'] });
     expect(r.ok).toBe(true);
     const five = check((c) => {
-      c.rules = [{ conditions: ['a', 'b', 'c', 'd', 'e'].map((attribute) => ({ attribute, op: 'matches', values: ['a{60}'] })), serve: { variant: 'on' } }];
+      c.rules = [
+        {
+          conditions: ['a', 'b', 'c', 'd', 'e'].map((attribute) => ({ attribute, op: 'matches', values: ['a{60}'] })),
+          serve: { variant: 'on' },
+        },
+      ];
     });
     expect(problemsOf(five)).toEqual([
       'rules[0].conditions[4].values: regex budget exceeded: the matches conditions of this config compile to 310 instructions up to here (at most 256 per config, since one evaluation may run them all)',

@@ -1,7 +1,17 @@
 /** Validation of a flag's configuration in one environment. */
 import { compileRegex } from '../engine/runtime/regex.ts';
 import { TOTAL_WEIGHT } from '../model/flag.ts';
-import type { Condition, FailMode, Flag, FlagConfig, Prerequisite, Rule, Serve, Target, WeightedVariant } from '../model/flag.ts';
+import type {
+  Condition,
+  FailMode,
+  Flag,
+  FlagConfig,
+  Prerequisite,
+  Rule,
+  Serve,
+  Target,
+  WeightedVariant,
+} from '../model/flag.ts';
 import { readConditions } from './condition-schema.ts';
 import type { ConditionContext } from './condition-schema.ts';
 import { MAX_ATTRIBUTE_LENGTH } from './condition-schema.ts';
@@ -43,7 +53,14 @@ export const MAX_REGEX_PROGRAM_PER_CONFIG = 256;
 
 /** The fields of {@link FlagConfig}. */
 export const CONFIG_FIELDS: readonly string[] = [
-  'enabled', 'offVariant', 'prerequisites', 'targets', 'rules', 'defaultRule', 'bucketBy', 'failMode',
+  'enabled',
+  'offVariant',
+  'prerequisites',
+  'targets',
+  'rules',
+  'defaultRule',
+  'bucketBy',
+  'failMode',
 ];
 
 const PREREQUISITE_FIELDS: ReadonlySet<string> = new Set(['flag', 'variant']);
@@ -78,7 +95,11 @@ export interface ConfigParts {
  * Validates a flag's configuration in one environment against the flag (for its key and variant
  * names) and the segments that exist. Unknown fields are problems. Never throws.
  */
-export function validateFlagConfig(input: unknown, flag: Flag, knownSegments: ReadonlySet<string>): Validated<FlagConfig> {
+export function validateFlagConfig(
+  input: unknown,
+  flag: Flag,
+  knownSegments: ReadonlySet<string>,
+): Validated<FlagConfig> {
   const p = new ProblemCollector();
   const o = expectRecord(input, '', p);
   if (o === undefined) return p.result<FlagConfig>(undefined);
@@ -88,7 +109,8 @@ export function validateFlagConfig(input: unknown, flag: Flag, knownSegments: Re
   const ctx: ConfigContext = {
     flagKey: isRecord(flag) && typeof flag.key === 'string' ? flag.key : undefined,
     variantNames: isRecord(variants) ? new Set(Object.keys(variants)) : null,
-    knownSegments: typeof (knownSegments as Partial<ReadonlySet<string>> | null)?.has === 'function' ? knownSegments : new Set(),
+    knownSegments:
+      typeof (knownSegments as Partial<ReadonlySet<string>> | null)?.has === 'function' ? knownSegments : new Set(),
   };
   return p.result(readConfigFields(o, '', p, ctx).config);
 }
@@ -101,7 +123,8 @@ export function readConfigFields(o: JsonRecord, path: string, p: ProblemCollecto
   const enabled = requirePresent(o, 'enabled', path, p) ? checkBoolean(own(o, 'enabled'), at('enabled'), p) : undefined;
 
   let offVariant: string | undefined;
-  if (requirePresent(o, 'offVariant', path, p)) offVariant = readVariantRef(own(o, 'offVariant'), at('offVariant'), p, ctx);
+  if (requirePresent(o, 'offVariant', path, p))
+    offVariant = readVariantRef(own(o, 'offVariant'), at('offVariant'), p, ctx);
 
   const prerequisiteRefs: PrerequisiteRef[] = [];
   let prerequisites: Prerequisite[] | undefined;
@@ -109,9 +132,13 @@ export function readConfigFields(o: JsonRecord, path: string, p: ProblemCollecto
     prerequisites = readPrerequisites(own(o, 'prerequisites'), at('prerequisites'), p, ctx, prerequisiteRefs);
   }
 
-  const targets = requirePresent(o, 'targets', path, p) ? readTargets(own(o, 'targets'), at('targets'), p, ctx) : undefined;
+  const targets = requirePresent(o, 'targets', path, p)
+    ? readTargets(own(o, 'targets'), at('targets'), p, ctx)
+    : undefined;
   const rules = requirePresent(o, 'rules', path, p) ? readRules(own(o, 'rules'), at('rules'), p, ctx) : undefined;
-  const defaultRule = requirePresent(o, 'defaultRule', path, p) ? readServe(own(o, 'defaultRule'), at('defaultRule'), p, ctx) : undefined;
+  const defaultRule = requirePresent(o, 'defaultRule', path, p)
+    ? readServe(own(o, 'defaultRule'), at('defaultRule'), p, ctx)
+    : undefined;
 
   let bucketBy: string | undefined;
   if (Object.hasOwn(o, 'bucketBy')) {
@@ -122,7 +149,11 @@ export function readConfigFields(o: JsonRecord, path: string, p: ProblemCollecto
   if (Object.hasOwn(o, 'failMode')) {
     const raw = own(o, 'failMode');
     if (typeof raw === 'string' && (FAIL_MODES as readonly string[]).includes(raw)) failMode = raw as FailMode;
-    else p.add(at('failMode'), `expected "off" or "last", got ${typeof raw === 'string' ? quote(raw) : describeType(raw)}`);
+    else
+      p.add(
+        at('failMode'),
+        `expected "off" or "last", got ${typeof raw === 'string' ? quote(raw) : describeType(raw)}`,
+      );
   }
 
   let config: FlagConfig | undefined;
@@ -182,7 +213,9 @@ function readPrerequisites(
     if (o === undefined) continue;
     const itemBefore = p.total;
     checkUnknownFields(o, at, PREREQUISITE_FIELDS, p);
-    const flag = requirePresent(o, 'flag', at, p) ? checkKey(own(o, 'flag'), pathKey(at, 'flag'), p, 'flag key') : undefined;
+    const flag = requirePresent(o, 'flag', at, p)
+      ? checkKey(own(o, 'flag'), pathKey(at, 'flag'), p, 'flag key')
+      : undefined;
     // The variant belongs to another flag: only a snapshot can check that it exists.
     const variant = requirePresent(o, 'variant', at, p)
       ? checkString(own(o, 'variant'), pathKey(at, 'variant'), p, { nonEmpty: true })
@@ -191,7 +224,10 @@ function readPrerequisites(
       p.add(pathKey(at, 'flag'), 'a flag cannot be its own prerequisite');
     } else if (flag !== undefined && seen.has(flag)) {
       // Two requirements on one flag are either redundant or impossible to meet together.
-      p.add(pathKey(at, 'flag'), `duplicate prerequisite on flag ${quote(flag)} (already in ${pathIndex(path, seen.get(flag)!)})`);
+      p.add(
+        pathKey(at, 'flag'),
+        `duplicate prerequisite on flag ${quote(flag)} (already in ${pathIndex(path, seen.get(flag)!)})`,
+      );
     }
     if (flag !== undefined && !seen.has(flag)) seen.set(flag, i);
     if (flag !== undefined && variant !== undefined) {
@@ -214,7 +250,9 @@ function readTargets(v: unknown, path: string, p: ProblemCollector, ctx: ConfigC
     const o = expectRecord(list[i], at, p);
     if (o === undefined) continue;
     checkUnknownFields(o, at, TARGET_FIELDS, p);
-    const variant = requirePresent(o, 'variant', at, p) ? readVariantRef(own(o, 'variant'), pathKey(at, 'variant'), p, ctx) : undefined;
+    const variant = requirePresent(o, 'variant', at, p)
+      ? readVariantRef(own(o, 'variant'), pathKey(at, 'variant'), p, ctx)
+      : undefined;
     let values: string[] | undefined;
     if (requirePresent(o, 'values', at, p)) {
       const valuesPath = pathKey(at, 'values');
@@ -243,7 +281,8 @@ function readRules(v: unknown, path: string, p: ProblemCollector, ctx: ConfigCon
       id = checkString(own(o, 'id'), pathKey(at, 'id'), p, { nonEmpty: true, max: MAX_RULE_ID_LENGTH });
       if (id !== undefined) {
         const first = ids.get(id);
-        if (first !== undefined) p.add(pathKey(at, 'id'), `duplicate rule id ${quote(id)} (already in ${pathIndex(path, first)})`);
+        if (first !== undefined)
+          p.add(pathKey(at, 'id'), `duplicate rule id ${quote(id)} (already in ${pathIndex(path, first)})`);
         else ids.set(id, i);
       }
     }
@@ -254,7 +293,9 @@ function readRules(v: unknown, path: string, p: ProblemCollector, ctx: ConfigCon
     const conditions = requirePresent(o, 'conditions', at, p)
       ? readConditions(own(o, 'conditions'), pathKey(at, 'conditions'), p, conditionCtx)
       : undefined;
-    const serve = requirePresent(o, 'serve', at, p) ? readServe(own(o, 'serve'), pathKey(at, 'serve'), p, ctx) : undefined;
+    const serve = requirePresent(o, 'serve', at, p)
+      ? readServe(own(o, 'serve'), pathKey(at, 'serve'), p, ctx)
+      : undefined;
     if (conditions !== undefined && serve !== undefined) {
       out.push({
         ...(id !== undefined ? { id } : {}),
@@ -273,7 +314,12 @@ function readRules(v: unknown, path: string, p: ProblemCollector, ctx: ConfigCon
  * input's) and reports the condition that takes the total over {@link MAX_REGEX_PROGRAM_PER_CONFIG}
  * at its `values`. Returns false when it did. `what` names the budget's owner in the message.
  */
-export function checkRegexBudget(rules: ReadonlyArray<{ conditions: readonly Condition[] }>, path: string, p: ProblemCollector, what: 'config' | 'segment'): boolean {
+export function checkRegexBudget(
+  rules: ReadonlyArray<{ conditions: readonly Condition[] }>,
+  path: string,
+  p: ProblemCollector,
+  what: 'config' | 'segment',
+): boolean {
   let total = 0;
   for (let i = 0; i < rules.length; i++) {
     const conditions = rules[i]!.conditions;
@@ -331,14 +377,21 @@ function readSplit(v: unknown, path: string, p: ProblemCollector, ctx: ConfigCon
       continue;
     }
     checkUnknownFields(o, at, SPLIT_FIELDS, p);
-    const variant = requirePresent(o, 'variant', at, p) ? readVariantRef(own(o, 'variant'), pathKey(at, 'variant'), p, ctx) : undefined;
+    const variant = requirePresent(o, 'variant', at, p)
+      ? readVariantRef(own(o, 'variant'), pathKey(at, 'variant'), p, ctx)
+      : undefined;
     if (variant !== undefined) {
       const first = seen.get(variant);
       if (first !== undefined) {
-        p.add(pathKey(at, 'variant'), `duplicate variant ${quote(variant)} in split (already in ${pathIndex(path, first)})`);
+        p.add(
+          pathKey(at, 'variant'),
+          `duplicate variant ${quote(variant)} in split (already in ${pathIndex(path, first)})`,
+        );
       } else seen.set(variant, i);
     }
-    const weight = requirePresent(o, 'weight', at, p) ? checkInteger(own(o, 'weight'), pathKey(at, 'weight'), p, 0, TOTAL_WEIGHT) : undefined;
+    const weight = requirePresent(o, 'weight', at, p)
+      ? checkInteger(own(o, 'weight'), pathKey(at, 'weight'), p, 0, TOTAL_WEIGHT)
+      : undefined;
     if (weight === undefined) allWeights = false;
     else sum += weight;
     if (variant !== undefined && weight !== undefined) out.push({ variant, weight });

@@ -54,7 +54,10 @@ export function checkKey(v: unknown, path: string, p: ProblemCollector, what = '
     return undefined;
   }
   if (!KEY_PATTERN.test(v)) {
-    p.add(path, `invalid ${what} ${quote(v)}: use 1 to 128 letters, digits, ".", "_" or "-", starting with a letter or digit`);
+    p.add(
+      path,
+      `invalid ${what} ${quote(v)}: use 1 to 128 letters, digits, ".", "_" or "-", starting with a letter or digit`,
+    );
     return undefined;
   }
   return v;
@@ -69,7 +72,12 @@ export interface StringRules {
 }
 
 /** Reports a value that is not a string within the rules; returns it when it is one. */
-export function checkString(v: unknown, path: string, p: ProblemCollector, rules: StringRules = {}): string | undefined {
+export function checkString(
+  v: unknown,
+  path: string,
+  p: ProblemCollector,
+  rules: StringRules = {},
+): string | undefined {
   if (typeof v !== 'string') {
     p.add(path, `expected string, got ${describeType(v)}`);
     return undefined;
@@ -86,7 +94,13 @@ export function checkString(v: unknown, path: string, p: ProblemCollector, rules
 }
 
 /** Reports a value that is not an integer in `[min, max]`; returns it when it is one. */
-export function checkInteger(v: unknown, path: string, p: ProblemCollector, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
+export function checkInteger(
+  v: unknown,
+  path: string,
+  p: ProblemCollector,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number | undefined {
   if (typeof v !== 'number' || !Number.isFinite(v)) {
     p.add(path, `expected integer, got ${describeType(v)}`);
     return undefined;

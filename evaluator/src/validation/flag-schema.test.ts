@@ -101,9 +101,13 @@ describe('validateFlag', () => {
   });
 
   it('bounds the number of variants and tags', () => {
-    expect(problemsOf(validateFlag({ ...flagInput(), variants: {} }))).toEqual(['variants: expected 1 to 100 variants, got 0']);
+    expect(problemsOf(validateFlag({ ...flagInput(), variants: {} }))).toEqual([
+      'variants: expected 1 to 100 variants, got 0',
+    ]);
     const many = Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`v${i}`, true]));
-    expect(problemsOf(validateFlag({ ...flagInput(), variants: many }))).toEqual(['variants: expected 1 to 100 variants, got 101']);
+    expect(problemsOf(validateFlag({ ...flagInput(), variants: many }))).toEqual([
+      'variants: expected 1 to 100 variants, got 101',
+    ]);
     const tags = Array.from({ length: 51 }, (_, i) => `t${i}`);
     expect(problemsOf(validateFlag({ ...flagInput(), tags }))).toEqual(['tags: expected at most 50 entries, got 51']);
   });
@@ -120,7 +124,7 @@ describe('validateFlag', () => {
     expect(Object.hasOwn(a, '__proto__')).toBe(true);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(JSON.stringify(r.value.variants)).toBe(JSON.stringify((input as { variants: unknown }).variants));
-    expect(a.list).not.toBe(((input as { variants: { a: { list: unknown } } }).variants.a).list);
+    expect(a.list).not.toBe((input as { variants: { a: { list: unknown } } }).variants.a.list);
   });
 
   it('rejects a 10,000-deep object value without throwing, and accepts 64 levels', () => {
@@ -156,7 +160,10 @@ describe('validateFlag', () => {
     expect(r.problems).toHaveLength(MAX_PROBLEMS);
     expect(r.problems[0]).toEqual<Problem>({ path: 'junk0', message: 'unknown field' });
     expect(r.problems[MAX_PROBLEMS - 2]).toEqual<Problem>({ path: 'junk98', message: 'unknown field' });
-    expect(r.problems[MAX_PROBLEMS - 1]).toEqual<Problem>({ path: '', message: 'too many problems; only the first 99 are listed' });
+    expect(r.problems[MAX_PROBLEMS - 1]).toEqual<Problem>({
+      path: '',
+      message: 'too many problems; only the first 99 are listed',
+    });
   });
 });
 

@@ -67,7 +67,10 @@ export function readFlagFields(o: JsonRecord, path: string, p: ProblemCollector)
     const raw = own(o, 'type');
     if (typeof raw !== 'string') p.add(at('type'), `expected string, got ${describeType(raw)}`);
     else if (!(FLAG_TYPES as readonly string[]).includes(raw)) {
-      p.add(at('type'), `unknown type ${quote(raw)} (expected one of ${FLAG_TYPES.join(', ')})${didYouMean(raw, FLAG_TYPES)}`);
+      p.add(
+        at('type'),
+        `unknown type ${quote(raw)} (expected one of ${FLAG_TYPES.join(', ')})${didYouMean(raw, FLAG_TYPES)}`,
+      );
     } else type = raw as FlagType;
   }
 
@@ -123,7 +126,12 @@ function readTags(v: unknown, path: string, p: ProblemCollector): string[] | und
 }
 
 /** Variant names and values; values are only type-checked when the flag's type is known. */
-function readVariants(v: unknown, type: FlagType | undefined, path: string, p: ProblemCollector): Record<string, VariantValue> | undefined {
+function readVariants(
+  v: unknown,
+  type: FlagType | undefined,
+  path: string,
+  p: ProblemCollector,
+): Record<string, VariantValue> | undefined {
   const o = expectRecord(v, path, p);
   if (o === undefined) return undefined;
   const names = Object.keys(o);

@@ -17,8 +17,17 @@ export { generateSalt } from './salt.ts';
 // policies, API bodies) so that every problem reads the same way.
 export { ProblemCollector, pathKey, pathIndex, quote, describeType } from './problems.ts';
 export {
-  isRecord, own, expectRecord, checkUnknownFields, requirePresent, checkKey, checkString,
-  checkInteger, checkBoolean, checkArray, KEY_PATTERN,
+  isRecord,
+  own,
+  expectRecord,
+  checkUnknownFields,
+  requirePresent,
+  checkKey,
+  checkString,
+  checkInteger,
+  checkBoolean,
+  checkArray,
+  KEY_PATTERN,
 } from './fields.ts';
 export type { JsonRecord } from './fields.ts';
 export { didYouMean } from './suggest.ts';

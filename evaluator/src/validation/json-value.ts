@@ -21,7 +21,11 @@ interface Frame {
  * {@link MAX_JSON_DEPTH} (reported once, at `path`), non-finite numbers and non-JSON values.
  * Iterative with an explicit stack, so a 10,000-deep input cannot overflow the call stack.
  */
-export function copyJsonObject(root: Record<string, unknown>, path: string, p: ProblemCollector): JsonObject | undefined {
+export function copyJsonObject(
+  root: Record<string, unknown>,
+  path: string,
+  p: ProblemCollector,
+): JsonObject | undefined {
   const before = p.total;
   const out: JsonObject = {};
   const stack: Frame[] = [{ src: root as JsonObject, dst: out, depth: 1, path }];

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { findPrerequisiteCycles } from './index.ts';
 
 function graph(edges: Record<string, string[]>) {
-  return Object.fromEntries(Object.entries(edges).map(([k, to]) => [k, { prerequisites: to.map((flag) => ({ flag, variant: 'on' })) }]));
+  return Object.fromEntries(
+    Object.entries(edges).map(([k, to]) => [k, { prerequisites: to.map((flag) => ({ flag, variant: 'on' })) }]),
+  );
 }
 
 describe('findPrerequisiteCycles', () => {
@@ -18,7 +20,10 @@ describe('findPrerequisiteCycles', () => {
 
   it('names every flag of a knot of cycles', () => {
     // a <-> b and a <-> c share a: both cycles are reported.
-    expect(findPrerequisiteCycles(graph({ a: ['b', 'c'], b: ['a'], c: ['a'] }))).toEqual([['a', 'b'], ['a', 'c']]);
+    expect(findPrerequisiteCycles(graph({ a: ['b', 'c'], b: ['a'], c: ['a'] }))).toEqual([
+      ['a', 'b'],
+      ['a', 'c'],
+    ]);
   });
 
   it('handles a 30,000-long chain without recursion', () => {

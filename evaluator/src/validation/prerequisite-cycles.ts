@@ -107,7 +107,7 @@ function shortestCycleThrough(start: number, edges: number[][], members: Readonl
       if (!members.has(w)) continue;
       if (w === start) {
         const path = [v];
-        for (let u = v; u !== start; ) {
+        for (let u = v; u !== start;) {
           u = parent.get(u)!;
           path.push(u);
         }

@@ -20,7 +20,11 @@ describe('validateSegment', () => {
   });
 
   it('reports duplicates within a list and keys in both lists', () => {
-    const r = validateSegment({ ...segmentInput(), included: ['u1', 'u2', 'u1', 'u3'], excluded: ['u3', 'u4', 'u4', 7] });
+    const r = validateSegment({
+      ...segmentInput(),
+      included: ['u1', 'u2', 'u1', 'u3'],
+      excluded: ['u3', 'u4', 'u4', 7],
+    });
     expect(problemsOf(r)).toEqual([
       'included[2]: duplicate key "u1" (already in included[0])',
       'excluded[2]: duplicate key "u4" (already in excluded[1])',
@@ -43,7 +47,14 @@ describe('validateSegment', () => {
   it('forbids segment operators in segment rules', () => {
     const r = validateSegment({
       ...segmentInput(),
-      rules: [{ conditions: [{ attribute: 'x', op: 'inSegment', values: ['other'] }, { op: 'notInSegment', values: ['y'] }] }],
+      rules: [
+        {
+          conditions: [
+            { attribute: 'x', op: 'inSegment', values: ['other'] },
+            { op: 'notInSegment', values: ['y'] },
+          ],
+        },
+      ],
     });
     expect(problemsOf(r)).toEqual([
       'rules[0].conditions[0].op: segments cannot reference segments',
@@ -71,12 +82,16 @@ describe('validateSegment', () => {
       'description: expected string, got number',
       'version: expected an integer >= 1, got 0',
     ]);
-    expect(problemsOf(validateSegment({ ...segmentInput(), version: 1.5 }))).toEqual(['version: expected an integer >= 1, got 1.5']);
+    expect(problemsOf(validateSegment({ ...segmentInput(), version: 1.5 }))).toEqual([
+      'version: expected an integer >= 1, got 1.5',
+    ]);
   });
 
   it('caps each list at 100,000 keys', () => {
     const included = Array.from({ length: 100_001 }, (_, i) => `u${i}`);
-    expect(problemsOf(validateSegment({ ...segmentInput(), included }))).toEqual(['included: expected at most 100000 entries, got 100001']);
+    expect(problemsOf(validateSegment({ ...segmentInput(), included }))).toEqual([
+      'included: expected at most 100000 entries, got 100001',
+    ]);
   });
 
   it('validates a 10,000-key segment quickly and keeps every key', () => {

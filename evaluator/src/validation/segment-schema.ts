@@ -51,7 +51,9 @@ export function readSegment(input: unknown, path: string, p: ProblemCollector): 
   if (Object.hasOwn(o, 'description')) {
     description = checkString(own(o, 'description'), at('description'), p, { max: MAX_DESCRIPTION_LENGTH });
   }
-  const version = requirePresent(o, 'version', path, p) ? checkInteger(own(o, 'version'), at('version'), p, 1) : undefined;
+  const version = requirePresent(o, 'version', path, p)
+    ? checkInteger(own(o, 'version'), at('version'), p, 1)
+    : undefined;
 
   // Each map holds a list's distinct keys and where each first appears, even when the list has
   // other problems, so the two lists are compared in every case.
@@ -68,7 +70,14 @@ export function readSegment(input: unknown, path: string, p: ProblemCollector): 
 
   const rules = requirePresent(o, 'rules', path, p) ? readSegmentRules(own(o, 'rules'), at('rules'), p) : undefined;
 
-  if (p.total !== before || key === undefined || version === undefined || included === undefined || excluded === undefined || rules === undefined) {
+  if (
+    p.total !== before ||
+    key === undefined ||
+    version === undefined ||
+    included === undefined ||
+    excluded === undefined ||
+    rules === undefined
+  ) {
     return undefined;
   }
   return {
@@ -81,7 +90,13 @@ export function readSegment(input: unknown, path: string, p: ProblemCollector): 
   };
 }
 
-function readKeyList(o: JsonRecord, field: string, path: string, p: ProblemCollector, seen: Map<string, string>): string[] | undefined {
+function readKeyList(
+  o: JsonRecord,
+  field: string,
+  path: string,
+  p: ProblemCollector,
+  seen: Map<string, string>,
+): string[] | undefined {
   if (!requirePresent(o, field, path, p)) return undefined;
   const at = pathKey(path, field);
   const list = checkArray(own(o, field), at, p, MAX_SEGMENT_KEYS);
@@ -89,7 +104,11 @@ function readKeyList(o: JsonRecord, field: string, path: string, p: ProblemColle
   return checkKeyList(list, at, p, seen, (i) => pathIndex(at, i));
 }
 
-function readSegmentRules(v: unknown, path: string, p: ProblemCollector): Array<{ conditions: Condition[] }> | undefined {
+function readSegmentRules(
+  v: unknown,
+  path: string,
+  p: ProblemCollector,
+): Array<{ conditions: Condition[] }> | undefined {
   const list = checkArray(v, path, p, MAX_SEGMENT_RULES);
   if (list === undefined) return undefined;
   const before = p.total;

@@ -25,7 +25,14 @@ describe('validateSnapshot', () => {
   });
 
   it('checks the envelope', () => {
-    const r = validateSnapshot({ environment: 'prod env', version: -1, createdAt: 'yesterday', flags: [], segments: null, extra: 1 });
+    const r = validateSnapshot({
+      environment: 'prod env',
+      version: -1,
+      createdAt: 'yesterday',
+      flags: [],
+      segments: null,
+      extra: 1,
+    });
     expect(problemsOf(r)).toEqual([
       'extra: unknown field',
       'environment: invalid key "prod env": use 1 to 128 letters, digits, ".", "_" or "-", starting with a letter or digit',
@@ -53,7 +60,9 @@ describe('validateSnapshot', () => {
   it('quotes keys with dots in paths', () => {
     const f = snapshotFlag('checkout.v2');
     f.enabled = 1;
-    expect(problemsOf(validateSnapshot(withFlags(f)))).toEqual(['flags["checkout.v2"].enabled: expected boolean, got number']);
+    expect(problemsOf(validateSnapshot(withFlags(f)))).toEqual([
+      'flags["checkout.v2"].enabled: expected boolean, got number',
+    ]);
   });
 
   it('requires record keys to equal the key fields', () => {
@@ -92,7 +101,12 @@ describe('validateSnapshot', () => {
 
   it('reports a 3-cycle of prerequisites, and a self-reference once', () => {
     const r = validateSnapshot(
-      withFlags(snapshotFlag('c', ['a']), snapshotFlag('a', ['b']), snapshotFlag('b', ['c']), snapshotFlag('d', ['a', 'd'])),
+      withFlags(
+        snapshotFlag('c', ['a']),
+        snapshotFlag('a', ['b']),
+        snapshotFlag('b', ['c']),
+        snapshotFlag('d', ['a', 'd']),
+      ),
     );
     expect(problemsOf(r)).toEqual([
       'flags.d.prerequisites[1].flag: a flag cannot be its own prerequisite',
@@ -102,7 +116,10 @@ describe('validateSnapshot', () => {
 
   it('validates a 1,000-flag snapshot quickly and keeps every flag', () => {
     const flags = Array.from({ length: 1000 }, (_, i) => {
-      const f = { ...snapshotFlag(`flag-${i}`, i > 0 ? [`flag-${i - 1}`] : []), ...{ rules: (snapshotInput() as any).flags['new-checkout'].rules } };
+      const f = {
+        ...snapshotFlag(`flag-${i}`, i > 0 ? [`flag-${i - 1}`] : []),
+        ...{ rules: (snapshotInput() as any).flags['new-checkout'].rules },
+      };
       return f;
     });
     const r = validateSnapshot(withFlags(...flags));
@@ -112,7 +129,9 @@ describe('validateSnapshot', () => {
   });
 
   it('survives hostile record keys', () => {
-    const input = JSON.parse('{"environment":"e","version":1,"flags":{"__proto__":{"key":"__proto__"},"constructor":{}},"segments":{}}') as unknown;
+    const input = JSON.parse(
+      '{"environment":"e","version":1,"flags":{"__proto__":{"key":"__proto__"},"constructor":{}},"segments":{}}',
+    ) as unknown;
     const r = validateSnapshot(input);
     expect(r.ok).toBe(false);
     expect(problemsOf(r)).toContain(
@@ -129,7 +148,21 @@ describe('validateSnapshot on mutated input', () => {
       seed = (seed * 1103515245 + 12345) % 2147483648;
       return seed / 2147483648;
     };
-    const replacements = (): unknown[] => [null, [], {}, '', 'x', 0, -1, 1.5, true, Infinity, 'a'.repeat(3000), [null], { __proto__: 1 }];
+    const replacements = (): unknown[] => [
+      null,
+      [],
+      {},
+      '',
+      'x',
+      0,
+      -1,
+      1.5,
+      true,
+      Infinity,
+      'a'.repeat(3000),
+      [null],
+      { __proto__: 1 },
+    ];
     for (let round = 0; round < 300; round++) {
       const input = JSON.parse(JSON.stringify(snapshotInput())) as unknown;
       // Collect every container slot, then overwrite a few of them with junk.

@@ -32,13 +32,16 @@ export function validateSnapshot(input: unknown): Validated<Snapshot> {
   if (o === undefined) return p.result<Snapshot>(undefined);
   checkUnknownFields(o, '', SNAPSHOT_FIELDS, p);
 
-  const environment = requirePresent(o, 'environment', '', p) ? checkKey(own(o, 'environment'), 'environment', p) : undefined;
+  const environment = requirePresent(o, 'environment', '', p)
+    ? checkKey(own(o, 'environment'), 'environment', p)
+    : undefined;
   const version = requirePresent(o, 'version', '', p) ? checkInteger(own(o, 'version'), 'version', p, 0) : undefined;
   let createdAt: string | undefined;
   if (Object.hasOwn(o, 'createdAt')) {
     const raw = own(o, 'createdAt');
     if (typeof raw !== 'string') p.add('createdAt', `expected string, got ${describeType(raw)}`);
-    else if (parseDateValue(raw) === null) p.add('createdAt', `invalid date ${quote(raw)}: expected RFC 3339, e.g. "2025-01-31T09:00:00Z"`);
+    else if (parseDateValue(raw) === null)
+      p.add('createdAt', `invalid date ${quote(raw)}: expected RFC 3339, e.g. "2025-01-31T09:00:00Z"`);
     else createdAt = raw;
   }
 
@@ -117,7 +120,9 @@ function readFlags(
       variantNames: def.variantNames,
       knownSegments,
     });
-    const version = requirePresent(o, 'version', path, p) ? checkInteger(own(o, 'version'), pathKey(path, 'version'), p, 0) : undefined;
+    const version = requirePresent(o, 'version', path, p)
+      ? checkInteger(own(o, 'version'), pathKey(path, 'version'), p, 0)
+      : undefined;
     facts.set(name, { path, variantNames: def.variantNames, prerequisites: cfg.prerequisites });
     if (p.total === flagBefore && def.flag !== undefined && cfg.config !== undefined && version !== undefined) {
       out[name] = { ...def.flag, ...cfg.config, version };
@@ -128,7 +133,10 @@ function readFlags(
 
 /** Prerequisites must name existing flags and variants, and must not form cycles. */
 function checkPrerequisiteReferences(facts: Map<string, FlagFacts>, p: ProblemCollector): void {
-  const graph: Record<string, { prerequisites: Prerequisite[] }> = Object.create(null) as Record<string, { prerequisites: Prerequisite[] }>;
+  const graph: Record<string, { prerequisites: Prerequisite[] }> = Object.create(null) as Record<
+    string,
+    { prerequisites: Prerequisite[] }
+  >;
   for (const [name, fact] of facts) {
     const resolved: Prerequisite[] = [];
     for (const ref of fact.prerequisites) {
@@ -149,6 +157,9 @@ function checkPrerequisiteReferences(facts: Map<string, FlagFacts>, p: ProblemCo
     // A flag naming itself was already reported where it happens.
     if (cycle.length < 2) continue;
     const first = cycle[0]!;
-    p.add(pathKey(facts.get(first)?.path ?? 'flags', 'prerequisites'), `prerequisite cycle ${[...cycle, first].join(' -> ')}`);
+    p.add(
+      pathKey(facts.get(first)?.path ?? 'flags', 'prerequisites'),
+      `prerequisite cycle ${[...cycle, first].join(' -> ')}`,
+    );
   }
 }

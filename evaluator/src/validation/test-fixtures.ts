@@ -49,7 +49,12 @@ export function configInput(): Record<string, unknown> {
           { attribute: 'age', op: 'gte', values: [18] },
           { attribute: 'country', op: 'in', values: ['DE', 'FR', 49] },
         ],
-        serve: { split: [{ variant: 'on', weight: 25_000 }, { variant: 'off', weight: 75_000 }] },
+        serve: {
+          split: [
+            { variant: 'on', weight: 25_000 },
+            { variant: 'off', weight: 75_000 },
+          ],
+        },
       },
     ],
     defaultRule: { variant: 'off' },

@@ -7,7 +7,14 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { RedisEmergencyKill, runPropagationMigrations } from '@flagship/controller';
-import { booleanFlag, onConfig, openSqliteConnection, seedProject, startTestServer, type TestServer } from '@flagship/controller/testing';
+import {
+  booleanFlag,
+  onConfig,
+  openSqliteConnection,
+  seedProject,
+  startTestServer,
+  type TestServer,
+} from '@flagship/controller/testing';
 import { redisKeys } from '@flagship/evaluator/propagation';
 import { SnapshotPublisher } from '../publisher/snapshot-publisher.ts';
 import { eventually, testRedis, uniquePrefix } from '../test-support/fixtures.ts';
@@ -18,14 +25,20 @@ const WAIT_LIMIT_MS = 600;
 describe('kill switch on a busy SQLite database', () => {
   const cleanups: Array<() => unknown> = [];
   afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await Promise.resolve().then(c).catch(() => {});
+    for (const c of cleanups.splice(0).reverse())
+      await Promise.resolve()
+        .then(c)
+        .catch(() => {});
   });
 
   it('falls back to Redis (202) when the write lock stays taken past the bound, and is written with its audit row once it is free', async () => {
     const prefix = uniquePrefix();
     const r = testRedis(prefix);
     cleanups.push(() => r.cleanup());
-    const t: TestServer = await startTestServer('sqlite', { hooks: { busyWaitLimitMs: WAIT_LIMIT_MS }, emergencyKill: new RedisEmergencyKill(r.redis, prefix) });
+    const t: TestServer = await startTestServer('sqlite', {
+      hooks: { busyWaitLimitMs: WAIT_LIMIT_MS },
+      emergencyKill: new RedisEmergencyKill(r.redis, prefix),
+    });
     cleanups.push(() => t.close());
     const db = t.plane.db;
     await runPropagationMigrations(db);
@@ -38,7 +51,11 @@ describe('kill switch on a busy SQLite database', () => {
     // Redis must know the environment (a published snapshot) for the Redis path to kill in it.
     const publisher = new SnapshotPublisher({ db, redis: r.redis, prefix });
     await publisher.start();
-    await eventually(async () => ((await r.redis.sismember(redisKeys(prefix).environments, 'p.prod')) === 1 || undefined), 15_000, 'p.prod published');
+    await eventually(
+      async () => (await r.redis.sismember(redisKeys(prefix).environments, 'p.prod')) === 1 || undefined,
+      15_000,
+      'p.prod published',
+    );
     await publisher.stop();
 
     const other = openSqliteConnection(t.database.config.sqliteFile);
@@ -51,10 +68,18 @@ describe('kill switch on a busy SQLite database', () => {
     expect(put.status, put.text).toBe(503);
     expect(put.body.error).toMatchObject({ code: 'DATABASE_BUSY' });
     // ... but the kill goes through Redis.
-    const killed = await t.request('POST', '/api/v1/projects/p/flags/checkout/kill', { body: { environments: ['prod'], reason: 'checkout errors spiking' } });
+    const killed = await t.request('POST', '/api/v1/projects/p/flags/checkout/kill', {
+      body: { environments: ['prod'], reason: 'checkout errors spiking' },
+    });
     expect(killed.status, killed.text).toBe(202);
-    expect(killed.body).toMatchObject({ results: [{ environment: 'p.prod', killed: true, via: 'redis' }], pendingId: expect.any(String) });
-    expect(JSON.parse((await r.redis.hget(redisKeys(prefix).kills('p.prod'), 'checkout'))!)).toMatchObject({ flag: 'checkout', reason: 'checkout errors spiking' });
+    expect(killed.body).toMatchObject({
+      results: [{ environment: 'p.prod', killed: true, via: 'redis' }],
+      pendingId: expect.any(String),
+    });
+    expect(JSON.parse((await r.redis.hget(redisKeys(prefix).kills('p.prod'), 'checkout'))!)).toMatchObject({
+      flag: 'checkout',
+      reason: 'checkout errors spiking',
+    });
     const pendingKey = redisKeys(prefix).pendingKills;
     expect(await r.redis.hlen(pendingKey)).toBe(1);
     // The process kept answering.

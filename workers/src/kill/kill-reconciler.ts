@@ -9,7 +9,13 @@
  * (not JSON, or not a kill) is moved to `pending-kills:bad` with a log line and a counter (on the
  * workers' /metrics), so it never blocks the kills queued behind it.
  */
-import { type Database, isDatabaseUnavailable, parsePendingKill, type PendingKill, writePendingKill } from '@flagship/controller';
+import {
+  type Database,
+  isDatabaseUnavailable,
+  parsePendingKill,
+  type PendingKill,
+  writePendingKill,
+} from '@flagship/controller';
 import { redisKeys, type RedisKeys } from '@flagship/evaluator/propagation';
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
@@ -39,7 +45,8 @@ export class KillReconciler {
 
   constructor(options: KillReconcilerOptions) {
     this.o = { intervalMs: 1_000, logger: silentLogger, now: () => new Date(), ...options };
-    if (!Number.isInteger(this.o.intervalMs) || this.o.intervalMs < 1) throw new Error(`KillReconciler: intervalMs must be a positive integer, got ${this.o.intervalMs}`);
+    if (!Number.isInteger(this.o.intervalMs) || this.o.intervalMs < 1)
+      throw new Error(`KillReconciler: intervalMs must be a positive integer, got ${this.o.intervalMs}`);
     this.keys = redisKeys(options.prefix);
     this.lua = luaCommands(options.redis);
   }
@@ -53,7 +60,8 @@ export class KillReconciler {
           this.failing = false;
         })
         .catch((error: unknown) => {
-          if (!this.failing) this.o.logger.warn('kill reconciler: cannot write pending kills yet; will retry', { error: String(error) });
+          if (!this.failing)
+            this.o.logger.warn('kill reconciler: cannot write pending kills yet; will retry', { error: String(error) });
           this.failing = true;
         })
         .finally(() => {
@@ -101,10 +109,18 @@ export class KillReconciler {
         }
         await this.o.redis.hdel(this.keys.pendingKills, kill.id);
         this.o.onApplied?.(kill.environmentIds);
-        this.o.logger.info('kill reconciler: kill written to the database', { id: kill.id, flag: kill.flagKey, environments: kill.environmentIds, actor: kill.actor.name });
+        this.o.logger.info('kill reconciler: kill written to the database', {
+          id: kill.id,
+          flag: kill.flagKey,
+          environments: kill.environmentIds,
+          actor: kill.actor.name,
+        });
         applied++;
       }
-      if (refused.length > 0) throw new Error(`${refused.length} pending kill(s) refused by the database, kept pending (${applied} written): ${JSON.stringify(refused)}`);
+      if (refused.length > 0)
+        throw new Error(
+          `${refused.length} pending kill(s) refused by the database, kept pending (${applied} written): ${JSON.stringify(refused)}`,
+        );
       return applied;
     } finally {
       await this.lua.fsReleaseLock(this.keys.killReconcileLock, token).catch(() => {});
@@ -121,19 +137,32 @@ export class KillReconciler {
 
   /** The lengths of the pending and set-aside hashes, for the workers' gauges. */
   async queueLengths(): Promise<{ pending: number; invalid: number }> {
-    const [pending, invalid] = await Promise.all([this.o.redis.hlen(this.keys.pendingKills), this.o.redis.hlen(this.keys.invalidPendingKills)]);
+    const [pending, invalid] = await Promise.all([
+      this.o.redis.hlen(this.keys.pendingKills),
+      this.o.redis.hlen(this.keys.invalidPendingKills),
+    ]);
     return { pending, invalid };
   }
 
   // Moved, not deleted: the kill already reached the evaluators through Redis; its entry is the
   // only record of who pulled the switch, for a human to read and write into the audit log.
   private async setAside(id: string, json: string, problem: string): Promise<void> {
-    const replies = await this.o.redis.multi().hset(this.keys.invalidPendingKills, id, json).hdel(this.keys.pendingKills, id).exec();
+    const replies = await this.o.redis
+      .multi()
+      .hset(this.keys.invalidPendingKills, id, json)
+      .hdel(this.keys.pendingKills, id)
+      .exec();
     const failed = replies?.find(([error]) => error);
-    if (!replies || failed) throw new Error(`kill reconciler: could not set aside pending kill ${id}: ${String(failed?.[0] ?? 'transaction aborted')}`);
+    if (!replies || failed)
+      throw new Error(
+        `kill reconciler: could not set aside pending kill ${id}: ${String(failed?.[0] ?? 'transaction aborted')}`,
+      );
     this.invalidTotal++;
     this.o.logger.error('kill reconciler: a pending kill cannot be read; moved aside, the others go on', {
-      id, problem, movedTo: this.keys.invalidPendingKills, entry: json.length > 500 ? `${json.slice(0, 500)}...` : json,
+      id,
+      problem,
+      movedTo: this.keys.invalidPendingKills,
+      entry: json.length > 500 ? `${json.slice(0, 500)}...` : json,
     });
   }
 

@@ -12,7 +12,11 @@ describe('workers Lua scripts', () => {
   });
 
   it('loads every .lua file of the folder', () => {
-    expect([...SCRIPT_FILES].sort()).toEqual(readdirSync(dir).filter((f) => f.endsWith('.lua')).sort());
+    expect([...SCRIPT_FILES].sort()).toEqual(
+      readdirSync(dir)
+        .filter((f) => f.endsWith('.lua'))
+        .sort(),
+    );
   });
 
   // The key count in the name is what ioredis splits KEYS from ARGV by: a script that gains a key
@@ -20,7 +24,10 @@ describe('workers Lua scripts', () => {
   it.each(SCRIPT_FILES)('%s uses exactly the keys its name counts, as its header lists them', (file) => {
     const lua = readFileSync(new URL(file, dir), 'utf8');
     const { numberOfKeys } = scriptOf(file, lua);
-    const listed = /^-- KEYS: (.+)$/m.exec(lua)?.[1]?.split(',').map((k) => k.trim());
+    const listed = /^-- KEYS: (.+)$/m
+      .exec(lua)?.[1]
+      ?.split(',')
+      .map((k) => k.trim());
     expect(listed, 'a "-- KEYS: a, b" header line').toBeDefined();
     expect(listed).toHaveLength(numberOfKeys);
     const used = new Set([...lua.matchAll(/KEYS\[(\d+)\]/g)].map((m) => Number(m[1])));

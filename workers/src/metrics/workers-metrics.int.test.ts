@@ -28,7 +28,10 @@ function sample(text: string, name: string): number | undefined {
 describe('workers metrics', () => {
   const cleanups: Array<() => unknown> = [];
   afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await Promise.resolve().then(c).catch(() => {});
+    for (const c of cleanups.splice(0).reverse())
+      await Promise.resolve()
+        .then(c)
+        .catch(() => {});
   });
 
   it('the listener serves the set-aside counter and the pending-kill gauges on 127.0.0.1, and /healthz', async () => {
@@ -80,15 +83,24 @@ describe('workers metrics', () => {
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
     cleanups.push(() => testRedis(prefix).cleanup());
     const stack: LocalStack = await startLocalStack({
-      controllerPort: 0, evaluatorPorts: [], keyPrefix: prefix, dataDir: dir, adminToken: `fsk_test_${randomBytes(16).toString('hex')}`,
-      privateRedisFallback: false, supervisor: { echo: false },
+      controllerPort: 0,
+      evaluatorPorts: [],
+      keyPrefix: prefix,
+      dataDir: dir,
+      adminToken: `fsk_test_${randomBytes(16).toString('hex')}`,
+      privateRedisFallback: false,
+      supervisor: { echo: false },
     });
     cleanups.push(() => stack.stop());
     expect(stack.workersMetricsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(stack.workers.lastLines.join('\n')).toContain(`workers: metrics on ${stack.workersMetricsUrl}/metrics`);
     const second = await stack.startWorkers();
     expect(second.metricsUrl).not.toBe(stack.workersMetricsUrl);
-    await eventually(async () => ((await fetch(`${second.metricsUrl}/healthz`).catch(() => undefined))?.status === 200 || undefined), 60_000, 'the second workers process answering /healthz');
+    await eventually(
+      async () => (await fetch(`${second.metricsUrl}/healthz`).catch(() => undefined))?.status === 200 || undefined,
+      60_000,
+      'the second workers process answering /healthz',
+    );
     expect((await fetch(`${stack.workersMetricsUrl}/healthz`)).status).toBe(200);
     const scrape = async (url: string) => (await fetch(`${url}/metrics`)).text();
     const counted = async () => {
@@ -101,12 +113,19 @@ describe('workers metrics', () => {
     cleanups.push(() => r.redis.quit());
     await r.redis.hset(redisKeys(prefix).pendingKills, 'torn', '{"id":"torn","projectKey":"p","flag');
     // One of the two reconcilers (they share a lock) sets it aside; both report what is set aside now.
-    const totals = await eventually(async () => {
-      const c = await counted();
-      return c[0]! + c[1]! === 1 ? c : undefined;
-    }, 20_000, 'the set-aside kill counted on one process');
+    const totals = await eventually(
+      async () => {
+        const c = await counted();
+        return c[0]! + c[1]! === 1 ? c : undefined;
+      },
+      20_000,
+      'the set-aside kill counted on one process',
+    );
     expect(totals.sort()).toEqual([0, 1]);
-    for (const url of [stack.workersMetricsUrl, second.metricsUrl]) expect(sample(await scrape(url), 'flagship_kill_pending_invalid')).toBe(1);
-    expect(await r.redis.hget(redisKeys(prefix).invalidPendingKills, 'torn')).toBe('{"id":"torn","projectKey":"p","flag');
+    for (const url of [stack.workersMetricsUrl, second.metricsUrl])
+      expect(sample(await scrape(url), 'flagship_kill_pending_invalid')).toBe(1);
+    expect(await r.redis.hget(redisKeys(prefix).invalidPendingKills, 'torn')).toBe(
+      '{"id":"torn","projectKey":"p","flag',
+    );
   }, 180_000);
 });

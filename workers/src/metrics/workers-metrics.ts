@@ -37,7 +37,12 @@ export class WorkersMetrics {
     // The hashes are the state an operator acts on: a set-aside kill stays until a human reads it
     // (docs/operations.md), whichever process set it aside and however often the workers restarted.
     let lengths: Promise<{ pending: number; invalid: number } | undefined> | undefined;
-    const read = () => (lengths ??= this.readLengths().finally(() => { setImmediate(() => { lengths = undefined; }); }));
+    const read = () =>
+      (lengths ??= this.readLengths().finally(() => {
+        setImmediate(() => {
+          lengths = undefined;
+        });
+      }));
     new Gauge({
       name: 'flagship_kill_pending',
       help: 'Kills made through Redis while the database could not take them, waiting to be written to it (pending-kills hash; NaN: Redis did not answer).',
@@ -68,7 +73,9 @@ export class WorkersMetrics {
     const source = this.kills;
     if (!source) return undefined;
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), REDIS_READ_TIMEOUT_MS); });
+    const timeout = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), REDIS_READ_TIMEOUT_MS);
+    });
     try {
       return await Promise.race([source.queueLengths().catch(() => undefined), timeout]);
     } finally {

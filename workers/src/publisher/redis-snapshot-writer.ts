@@ -6,7 +6,13 @@
  * keys is their RedisSnapshotFollower.
  */
 import { randomBytes } from 'node:crypto';
-import { type ChangeMessage, type EmergencyKill, redisKeys, type RedisKeys, type SnapshotEnvelope } from '@flagship/evaluator/propagation';
+import {
+  type ChangeMessage,
+  type EmergencyKill,
+  redisKeys,
+  type RedisKeys,
+  type SnapshotEnvelope,
+} from '@flagship/evaluator/propagation';
 import type { Redis } from 'ioredis';
 import { type LuaCommands, luaCommands } from '../lua/lua-commands.ts';
 
@@ -21,7 +27,10 @@ export class RedisSnapshotWriter {
   readonly keys: RedisKeys;
   private readonly lua: LuaCommands;
 
-  constructor(readonly redis: Redis, readonly prefix: string) {
+  constructor(
+    readonly redis: Redis,
+    readonly prefix: string,
+  ) {
     this.keys = redisKeys(prefix);
     this.lua = luaCommands(redis);
   }
@@ -35,14 +44,27 @@ export class RedisSnapshotWriter {
     const version = envelope.snapshot.version;
     const message: ChangeMessage = { type: 'snapshot', environment: env, version, publishedAt: envelope.publishedAt };
     const r = await this.lua.fsPublishSnapshot(
-      this.keys.snapshot(env), this.keys.version(env), this.keys.environments, this.keys.changes, this.keys.kills(env),
-      String(version), JSON.stringify(envelope), env, JSON.stringify(message), ...clearKills,
+      this.keys.snapshot(env),
+      this.keys.version(env),
+      this.keys.environments,
+      this.keys.changes,
+      this.keys.kills(env),
+      String(version),
+      JSON.stringify(envelope),
+      env,
+      JSON.stringify(message),
+      ...clearKills,
     );
     return r === -1 ? { published: true } : { published: false, currentVersion: r };
   }
 
   async unpublish(environmentId: string): Promise<void> {
-    await this.lua.fsUnpublishSnapshot(this.keys.snapshot(environmentId), this.keys.version(environmentId), this.keys.environments, environmentId);
+    await this.lua.fsUnpublishSnapshot(
+      this.keys.snapshot(environmentId),
+      this.keys.version(environmentId),
+      this.keys.environments,
+      environmentId,
+    );
   }
 
   /** The version Redis holds for the environment (0 when none). */

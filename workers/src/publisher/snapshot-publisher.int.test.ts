@@ -8,9 +8,23 @@ import type { Redis } from 'ioredis';
 import type { KyselyPlugin } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runPropagationMigrations } from '@flagship/controller';
-import { createTestDatabase, DIALECTS, openSqliteConnection, type SqliteConnection, type TestDatabase } from '@flagship/controller/testing';
+import {
+  createTestDatabase,
+  DIALECTS,
+  openSqliteConnection,
+  type SqliteConnection,
+  type TestDatabase,
+} from '@flagship/controller/testing';
 import { type ChangeMessage, redisKeys, type SnapshotEnvelope } from '@flagship/evaluator/propagation';
-import { booleanFlag, changeConfig, eventually, outboxCount, seed, testRedis, uniquePrefix } from '../test-support/fixtures.ts';
+import {
+  booleanFlag,
+  changeConfig,
+  eventually,
+  outboxCount,
+  seed,
+  testRedis,
+  uniquePrefix,
+} from '../test-support/fixtures.ts';
 import { SnapshotPublisher } from './snapshot-publisher.ts';
 
 describe.each(DIALECTS)('snapshot publisher on %s', (dialect) => {
@@ -78,7 +92,10 @@ describe.each(DIALECTS)('snapshot publisher on %s', (dialect) => {
     expect(await outboxCount(t.db)).toBe(0);
     expect(await p.drainOnce()).toEqual([]);
     await eventually(() => (messages.length >= 2 ? true : undefined), 2_000, 'two change messages');
-    expect(messages.map((m) => m.type === 'snapshot' && [m.environment, m.version])).toEqual([[env, 1], [env, 2]]);
+    expect(messages.map((m) => m.type === 'snapshot' && [m.environment, m.version])).toEqual([
+      [env, 1],
+      [env, 2],
+    ]);
   });
 
   it('publishes each environment separately and only the environments with rows', async () => {
@@ -93,7 +110,13 @@ describe.each(DIALECTS)('snapshot publisher on %s', (dialect) => {
   it('a crash between the Redis write and the outbox delete loses nothing: the rows stay and the next pass republishes', async () => {
     const [env] = await seed(t.db);
     await changeConfig(t.db, env!, 'a', (c) => ({ ...c, enabled: false }));
-    const crashing = publisher({ hooks: { afterPublish: () => { throw new Error('crash after the Redis write'); } } });
+    const crashing = publisher({
+      hooks: {
+        afterPublish: () => {
+          throw new Error('crash after the Redis write');
+        },
+      },
+    });
     await expect(crashing.publishEnvironment(env!, [1])).rejects.toThrow('crash after the Redis write');
     expect((await envelope(env!))?.snapshot.version).toBe(1);
     expect(await outboxCount(t.db)).toBe(1);
@@ -107,7 +130,13 @@ describe.each(DIALECTS)('snapshot publisher on %s', (dialect) => {
   it('a crash before the Redis write burns a version but loses nothing', async () => {
     const [env] = await seed(t.db);
     await changeConfig(t.db, env!, 'a', (c) => ({ ...c, enabled: false }));
-    const crashing = publisher({ hooks: { beforePublish: () => { throw new Error('crash before the Redis write'); } } });
+    const crashing = publisher({
+      hooks: {
+        beforePublish: () => {
+          throw new Error('crash before the Redis write');
+        },
+      },
+    });
     await expect(crashing.drainOnce()).rejects.toThrow('crash before');
     expect(await envelope(env!)).toBeUndefined();
     expect(await outboxCount(t.db)).toBe(1);
@@ -121,7 +150,11 @@ describe.each(DIALECTS)('snapshot publisher on %s', (dialect) => {
     const p = publisher();
     expect(await p.drainOnce()).toEqual([{ environment: env, status: 'locked' }]);
     await p.start();
-    await eventually(async () => (await envelope(env!))?.snapshot.version === 1 || undefined, 3_000, 'publish after lock expiry');
+    await eventually(
+      async () => (await envelope(env!))?.snapshot.version === 1 || undefined,
+      3_000,
+      'publish after lock expiry',
+    );
     expect(await outboxCount(t.db)).toBe(0);
   });
 
@@ -152,10 +185,18 @@ describe.each(DIALECTS)('snapshot publisher on %s', (dialect) => {
     const N = 150;
     let last = 0;
     for (let i = 0; i < N; i++) {
-      last = await changeConfig(t.db, env!, 'a', (c) => ({ ...c, defaultRule: { variant: i % 2 === 0 ? 'off' : 'on' } }));
+      last = await changeConfig(t.db, env!, 'a', (c) => ({
+        ...c,
+        defaultRule: { variant: i % 2 === 0 ? 'off' : 'on' },
+      }));
       if (i % 10 === 0) await new Promise((res) => setTimeout(res, 3));
     }
-    await eventually(async () => ((await envelope(env!))?.snapshot.flags.a?.version === last && (await outboxCount(t.db)) === 0) || undefined, 15_000, 'the last change published');
+    await eventually(
+      async () =>
+        ((await envelope(env!))?.snapshot.flags.a?.version === last && (await outboxCount(t.db)) === 0) || undefined,
+      15_000,
+      'the last change published',
+    );
     await new Promise((res) => setTimeout(res, 100));
     const versions = messages.flatMap((m) => (m.type === 'snapshot' ? [m.version] : []));
     expect(versions.length).toBeGreaterThan(1);
@@ -165,7 +206,7 @@ describe.each(DIALECTS)('snapshot publisher on %s', (dialect) => {
     expect((await envelope(env!))?.snapshot.version).toBe(versions.at(-1));
   });
 
-  it('a Redis holding another database\'s newer versions (a reset data folder) is moved past, not trusted', async () => {
+  it("a Redis holding another database's newer versions (a reset data folder) is moved past, not trusted", async () => {
     const [env] = await seed(t.db, { envs: ['prod'], flags: [booleanFlag('a')] });
     const p = publisher();
     await changeConfig(t.db, env!, 'a', (c) => ({ ...c, defaultRule: { variant: 'off' } }));
@@ -191,7 +232,10 @@ describe.each(DIALECTS)('snapshot publisher on %s', (dialect) => {
     await p.drainOnce();
     await t.db.deleteFrom('flag_configs').execute();
     await t.db.deleteFrom('environments').execute();
-    await t.db.insertInto('outbox').values({ environment_id: env!, kind: 'environment', entity_key: null, created_at: '2025-01-01T00:00:00.000Z' }).execute();
+    await t.db
+      .insertInto('outbox')
+      .values({ environment_id: env!, kind: 'environment', entity_key: null, created_at: '2025-01-01T00:00:00.000Z' })
+      .execute();
     expect(await p.drainOnce()).toEqual([{ environment: env, status: 'unpublished', rows: 1 }]);
     expect(await envelope(env!)).toBeUndefined();
     expect(await r.redis.smembers(keys.environments)).toEqual([]);
@@ -232,13 +276,20 @@ describe('snapshot publisher and the SQLite write lock', () => {
   };
 
   it('holds no write lock while it reads the environment to build a snapshot', async () => {
-    const [env] = await seed(t.db, { envs: ['prod'], flags: Array.from({ length: 50 }, (_, i) => booleanFlag(`f${i}`)) });
+    const [env] = await seed(t.db, {
+      envs: ['prod'],
+      flags: Array.from({ length: 50 }, (_, i) => booleanFlag(`f${i}`)),
+    });
     await changeConfig(t.db, env!, 'f1', (c) => ({ ...c, enabled: false }));
     // Looks at the lock at each statement that reads the snapshot's content.
     const seen: boolean[] = [];
     const probe: KyselyPlugin = {
       transformQuery(args) {
-        if (args.node.kind === 'SelectQueryNode' && /"(flags|flag_configs|segments)"/.test(JSON.stringify(args.node.from))) seen.push(lockIsFree());
+        if (
+          args.node.kind === 'SelectQueryNode' &&
+          /"(flags|flag_configs|segments)"/.test(JSON.stringify(args.node.from))
+        )
+          seen.push(lockIsFree());
         return args.node;
       },
       transformResult: async (args) => args.result,

@@ -23,8 +23,17 @@
  * wake-up message from the controller cuts even that wait.
  */
 import {
-  createKyselyStores, currentSnapshotVersion, type Database, dialectOf, type EnvironmentState, nextSnapshotVersion, propagationDb,
-  raiseSnapshotVersion, readEnvironmentState, retryTransaction, UnitOfWork,
+  createKyselyStores,
+  currentSnapshotVersion,
+  type Database,
+  dialectOf,
+  type EnvironmentState,
+  nextSnapshotVersion,
+  propagationDb,
+  raiseSnapshotVersion,
+  readEnvironmentState,
+  retryTransaction,
+  UnitOfWork,
 } from '@flagship/controller';
 import type { SnapshotEnvelope } from '@flagship/evaluator/propagation';
 import type { Redis } from 'ioredis';
@@ -70,7 +79,8 @@ const DEFAULTS = { pollIntervalMs: 10, batchSize: 1_000, lockTtlMs: 10_000, conc
 export class SnapshotPublisher {
   readonly writer: RedisSnapshotWriter;
   private readonly uow: UnitOfWork;
-  private readonly opts: Required<Omit<SnapshotPublisherOptions, 'subscriber' | 'hooks'>> & Pick<SnapshotPublisherOptions, 'subscriber' | 'hooks'>;
+  private readonly opts: Required<Omit<SnapshotPublisherOptions, 'subscriber' | 'hooks'>> &
+    Pick<SnapshotPublisherOptions, 'subscriber' | 'hooks'>;
   private running = false;
   private loopDone: Promise<void> = Promise.resolve();
   private wake: (() => void) | undefined;
@@ -80,7 +90,8 @@ export class SnapshotPublisher {
   constructor(options: SnapshotPublisherOptions) {
     const o = { ...DEFAULTS, logger: silentLogger, now: () => new Date(), ...options };
     for (const k of ['pollIntervalMs', 'batchSize', 'lockTtlMs', 'concurrency'] as const) {
-      if (!Number.isInteger(o[k]) || o[k] < 1) throw new Error(`SnapshotPublisher: ${k} must be a positive integer, got ${o[k]}`);
+      if (!Number.isInteger(o[k]) || o[k] < 1)
+        throw new Error(`SnapshotPublisher: ${k} must be a positive integer, got ${o[k]}`);
     }
     this.opts = o;
     this.writer = new RedisSnapshotWriter(options.redis, options.prefix);
@@ -113,7 +124,10 @@ export class SnapshotPublisher {
     const sub = this.opts.subscriber;
     // Bounded: a subscriber connection waits for Redis forever, and Redis may be down right now.
     if (sub?.status === 'ready') {
-      await Promise.race([sub.unsubscribe(this.writer.keys.outboxWake).catch(() => {}), new Promise((r) => setTimeout(r, 1_000).unref())]);
+      await Promise.race([
+        sub.unsubscribe(this.writer.keys.outboxWake).catch(() => {}),
+        new Promise((r) => setTimeout(r, 1_000).unref()),
+      ]);
     }
   }
 
@@ -134,7 +148,10 @@ export class SnapshotPublisher {
         this.failing = false;
         backoff = 0;
       } catch (error) {
-        if (!this.failing) this.opts.logger.warn('publisher: pass failed; outbox rows stay and will be retried', { error: String(error) });
+        if (!this.failing)
+          this.opts.logger.warn('publisher: pass failed; outbox rows stay and will be retried', {
+            error: String(error),
+          });
         this.failing = true;
         backoff = Math.min(1_000, Math.max(20, backoff * 2));
       }
@@ -185,7 +202,8 @@ export class SnapshotPublisher {
     };
     await Promise.all(Array.from({ length: Math.min(this.opts.concurrency, queue.length) }, lane));
     if (failed && outcomes.length === 0) throw failed.error;
-    if (failed) this.opts.logger.warn('publisher: an environment failed; its rows stay', { error: String(failed.error) });
+    if (failed)
+      this.opts.logger.warn('publisher: an environment failed; its rows stay', { error: String(failed.error) });
     return outcomes;
   }
 
@@ -224,7 +242,9 @@ export class SnapshotPublisher {
         };
         const kills = await this.writer.kills(environmentId);
         // A kill entry has done its job once a snapshot carries the flag disabled.
-        const clear = [...kills.keys()].filter((flag) => envelope.snapshot.flags[flag]?.enabled === false || !envelope.snapshot.flags[flag]);
+        const clear = [...kills.keys()].filter(
+          (flag) => envelope.snapshot.flags[flag]?.enabled === false || !envelope.snapshot.flags[flag],
+        );
         const r = await this.writer.publish(envelope, clear);
         if (r.published) {
           outcome = { environment: environmentId, status: 'published', version, rows: ids.length };
@@ -234,9 +254,18 @@ export class SnapshotPublisher {
         // ours, so it holds these rows' changes too. But when this database never issued that
         // version, Redis holds another database's history (a reset data folder): move past it
         // and publish again, or these changes would never reach the evaluators.
-        if (attempt++ === 0 && (await currentSnapshotVersion(propagationDb(this.opts.db), environmentId)) < r.currentVersion) {
-          this.opts.logger.warn('publisher: Redis holds versions this database never issued; moving past them', { environment: environmentId, redis: r.currentVersion, database: version });
-          await retryTransaction(() => raiseSnapshotVersion(propagationDb(this.opts.db), environmentId, r.currentVersion, now.toISOString()));
+        if (
+          attempt++ === 0 &&
+          (await currentSnapshotVersion(propagationDb(this.opts.db), environmentId)) < r.currentVersion
+        ) {
+          this.opts.logger.warn('publisher: Redis holds versions this database never issued; moving past them', {
+            environment: environmentId,
+            redis: r.currentVersion,
+            database: version,
+          });
+          await retryTransaction(() =>
+            raiseSnapshotVersion(propagationDb(this.opts.db), environmentId, r.currentVersion, now.toISOString()),
+          );
           continue;
         }
         outcome = { environment: environmentId, status: 'superseded', version: r.currentVersion, rows: ids.length };
@@ -246,7 +275,8 @@ export class SnapshotPublisher {
       // One autocommit DELETE (not a transaction around it): the rows go as soon after the Redis
       // write as possible, with the unit of work's retry.
       if (ids.length > 0) await retryTransaction(() => this.uow.read((s) => s.outbox.delete(ids)));
-      if (outcome.status === 'published') this.opts.logger.debug('publisher: published', { environment: environmentId, version, rows: ids.length });
+      if (outcome.status === 'published')
+        this.opts.logger.debug('publisher: published', { environment: environmentId, version, rows: ids.length });
       return outcome;
     } finally {
       await lock.release();
@@ -263,15 +293,28 @@ export class SnapshotPublisher {
    * the order of contents between two publishers racing on one environment (both past the Redis
    * lock) is no longer guaranteed, and the next outbox row sets it right.
    */
-  private async takeVersionAndState(environmentId: string, now: string): Promise<{ version: number; state: EnvironmentState | undefined }> {
+  private async takeVersionAndState(
+    environmentId: string,
+    now: string,
+  ): Promise<{ version: number; state: EnvironmentState | undefined }> {
     const db = propagationDb(this.opts.db);
     if (dialectOf(this.opts.db) === 'mysql') {
-      return retryTransaction(() => db.transaction().execute(async (trx) => {
-        const version = await nextSnapshotVersion(trx, environmentId, now);
-        return { version, state: await readEnvironmentState(createKyselyStores(trx as unknown as Kysely<Database>), environmentId) };
-      }));
+      return retryTransaction(() =>
+        db.transaction().execute(async (trx) => {
+          const version = await nextSnapshotVersion(trx, environmentId, now);
+          return {
+            version,
+            state: await readEnvironmentState(createKyselyStores(trx as unknown as Kysely<Database>), environmentId),
+          };
+        }),
+      );
     }
-    const version = await retryTransaction(() => db.transaction().execute((trx) => nextSnapshotVersion(trx, environmentId, now)));
-    return { version, state: await retryTransaction(() => this.uow.readConsistent((s) => readEnvironmentState(s, environmentId))) };
+    const version = await retryTransaction(() =>
+      db.transaction().execute((trx) => nextSnapshotVersion(trx, environmentId, now)),
+    );
+    return {
+      version,
+      state: await retryTransaction(() => this.uow.readConsistent((s) => readEnvironmentState(s, environmentId))),
+    };
   }
 }

@@ -14,7 +14,11 @@ export interface DeliverOptions {
   resolve?: Resolve;
 }
 
-export async function deliverWebhook(target: { url: string; secret: string }, d: WebhookDelivery, o: DeliverOptions): Promise<number> {
+export async function deliverWebhook(
+  target: { url: string; secret: string },
+  d: WebhookDelivery,
+  o: DeliverOptions,
+): Promise<number> {
   let url: URL;
   try {
     url = new URL(target.url);
@@ -23,15 +27,22 @@ export async function deliverWebhook(target: { url: string; secret: string }, d:
   }
   const body = JSON.stringify({ id: d.deliveryId, event: d.event, at: d.at, data: d.payload });
   const timestamp = Math.floor(Date.now() / 1000);
-  const answer = await pinnedPost(url, {
-    'content-type': 'application/json',
-    'x-flagship-event': d.event,
-    'x-flagship-delivery': d.deliveryId,
-    'x-flagship-timestamp': String(timestamp),
-    'x-flagship-signature': signWebhook(target.secret, timestamp, body),
-  }, body, { allow: o.allow, timeoutMs: o.timeoutMs ?? 5_000, ...(o.resolve ? { resolve: o.resolve } : {}) });
+  const answer = await pinnedPost(
+    url,
+    {
+      'content-type': 'application/json',
+      'x-flagship-event': d.event,
+      'x-flagship-delivery': d.deliveryId,
+      'x-flagship-timestamp': String(timestamp),
+      'x-flagship-signature': signWebhook(target.secret, timestamp, body),
+    },
+    body,
+    { allow: o.allow, timeoutMs: o.timeoutMs ?? 5_000, ...(o.resolve ? { resolve: o.resolve } : {}) },
+  );
   if (answer.status < 200 || answer.status >= 300) {
-    throw new Error(`webhook ${url.origin} answered ${answer.status}: ${answer.body.slice(0, 200)}${answer.truncated ? '...' : ''}`);
+    throw new Error(
+      `webhook ${url.origin} answered ${answer.status}: ${answer.body.slice(0, 200)}${answer.truncated ? '...' : ''}`,
+    );
   }
   return answer.status;
 }

@@ -5,7 +5,14 @@
  */
 import { UnrecoverableError, Worker, type ConnectionOptions } from 'bullmq';
 import {
-  TICK_QUEUE, WEBHOOK_QUEUE, WebhookAllowList, type RolloutService, type TickJob, type TickOutcome, type WebhookDelivery, type WebhookService,
+  TICK_QUEUE,
+  WEBHOOK_QUEUE,
+  WebhookAllowList,
+  type RolloutService,
+  type TickJob,
+  type TickOutcome,
+  type WebhookDelivery,
+  type WebhookService,
 } from '@flagship/controller';
 import { RefusedDestination, type Resolve } from '../webhooks/pinned-post.ts';
 import { deliverWebhook } from './deliver-webhook.ts';
@@ -38,35 +45,60 @@ export interface RolloutWorkers {
 
 export async function startRolloutWorkers(o: RolloutWorkerOptions): Promise<RolloutWorkers> {
   const log = o.log ?? ((m: string, e?: unknown) => console.error(m, e ?? ''));
-  const ticks = new Worker<TickJob>(TICK_QUEUE, async (job) => {
-    const outcome = await runTick({ rollouts: o.rollouts, prometheusUrl: o.prometheusUrl, ...(o.secrets ? { secrets: o.secrets } : {}) }, job.data);
-    o.onTick?.(job.data, outcome);
-    return outcome.result;
-  }, {
-    connection: o.connection, prefix: o.prefix, concurrency: o.concurrency ?? 100,
-    // A tick takes at most the Prometheus timeout plus a transaction: short locks let a tick held
-    // by a killed worker be picked up again within seconds, not BullMQ's default 30 s.
-    lockDuration: 10_000, stalledInterval: 5_000,
-  });
-  const deliveries = new Worker<WebhookDelivery>(WEBHOOK_QUEUE, async (job) => {
-    const target = await o.webhooks.target(job.data.webhookId);
-    if (!target) return 'webhook deleted';
-    // A secret this process cannot open, or a refused address: retrying changes nothing, so the
-    // job fails at once with the reason (visible in BullMQ as its failedReason, and logged).
-    if (!target.ok) throw new UnrecoverableError(target.reason);
-    try {
-      return await deliverWebhook(target, job.data, { allow: o.webhookAllow ?? new WebhookAllowList(), ...(o.resolve ? { resolve: o.resolve } : {}) });
-    } catch (error) {
-      if (error instanceof RefusedDestination) throw new UnrecoverableError(error.message);
-      throw error;
-    }
-  }, { connection: o.connection, prefix: o.prefix, concurrency: 20 });
+  const ticks = new Worker<TickJob>(
+    TICK_QUEUE,
+    async (job) => {
+      const outcome = await runTick(
+        { rollouts: o.rollouts, prometheusUrl: o.prometheusUrl, ...(o.secrets ? { secrets: o.secrets } : {}) },
+        job.data,
+      );
+      o.onTick?.(job.data, outcome);
+      return outcome.result;
+    },
+    {
+      connection: o.connection,
+      prefix: o.prefix,
+      concurrency: o.concurrency ?? 100,
+      // A tick takes at most the Prometheus timeout plus a transaction: short locks let a tick held
+      // by a killed worker be picked up again within seconds, not BullMQ's default 30 s.
+      lockDuration: 10_000,
+      stalledInterval: 5_000,
+    },
+  );
+  const deliveries = new Worker<WebhookDelivery>(
+    WEBHOOK_QUEUE,
+    async (job) => {
+      const target = await o.webhooks.target(job.data.webhookId);
+      if (!target) return 'webhook deleted';
+      // A secret this process cannot open, or a refused address: retrying changes nothing, so the
+      // job fails at once with the reason (visible in BullMQ as its failedReason, and logged).
+      if (!target.ok) throw new UnrecoverableError(target.reason);
+      try {
+        return await deliverWebhook(target, job.data, {
+          allow: o.webhookAllow ?? new WebhookAllowList(),
+          ...(o.resolve ? { resolve: o.resolve } : {}),
+        });
+      } catch (error) {
+        if (error instanceof RefusedDestination) throw new UnrecoverableError(error.message);
+        throw error;
+      }
+    },
+    { connection: o.connection, prefix: o.prefix, concurrency: 20 },
+  );
   for (const w of [ticks, deliveries]) w.on('error', (error) => log(`worker ${w.name}: ${error.message}`));
   ticks.on('failed', (job, error) => log(`tick ${job?.id} failed (attempt ${job?.attemptsMade}): ${error.message}`));
-  deliveries.on('failed', (job, error) => log(`webhook delivery ${job?.id} (${job?.data.event} to webhook ${job?.data.webhookId}) failed (attempt ${job?.attemptsMade}): ${error.message}`));
+  deliveries.on('failed', (job, error) =>
+    log(
+      `webhook delivery ${job?.id} (${job?.data.event} to webhook ${job?.data.webhookId}) failed (attempt ${job?.attemptsMade}): ${error.message}`,
+    ),
+  );
 
   const reconcile = async (all: boolean) => {
-    try { await o.rollouts.reconcile({ all }); } catch (error) { log('reconciler: could not re-arm rollouts', error); }
+    try {
+      await o.rollouts.reconcile({ all });
+    } catch (error) {
+      log('reconciler: could not re-arm rollouts', error);
+    }
   };
   await reconcile(true);
   const timer = setInterval(() => void reconcile(false), o.reconcileEveryMs ?? 30_000);

@@ -4,8 +4,16 @@
  * decision with its evidence to the service, which applies it only if the rollout has not moved.
  */
 import {
-  analysisWindowMs, decideTick, plannedQueries, promDuration, queryPrometheus, renderQuery, TICKING_STATUSES,
-  type QueryEvidence, type RolloutService, type TickOutcome,
+  analysisWindowMs,
+  decideTick,
+  plannedQueries,
+  promDuration,
+  queryPrometheus,
+  renderQuery,
+  TICKING_STATUSES,
+  type QueryEvidence,
+  type RolloutService,
+  type TickOutcome,
 } from '@flagship/controller';
 import { maskUrl } from '@flagship/evaluator/mask-url';
 
@@ -18,7 +26,10 @@ export interface TickDeps {
   now?: () => number;
 }
 
-export async function runTick(deps: TickDeps, job: { rolloutId: number; tickSeq: number; dueAt: number }): Promise<{ result: TickOutcome; lagMs: number }> {
+export async function runTick(
+  deps: TickDeps,
+  job: { rolloutId: number; tickSeq: number; dueAt: number },
+): Promise<{ result: TickOutcome; lagMs: number }> {
   const now = deps.now ?? Date.now;
   const started = now();
   const lagMs = Math.max(0, started - job.dueAt);
@@ -29,19 +40,39 @@ export async function runTick(deps: TickDeps, job: { rolloutId: number; tickSeq:
   const window = promDuration(analysisWindowMs(policy, Date.parse(r.stepStartedAt), started));
   const provider = { ...policy.analysis.prometheus, address: policy.analysis.prometheus.address ?? deps.prometheusUrl };
   const planned = plannedQueries(policy, r.stepIndex);
-  const evidence = await Promise.all(planned.map(async (q): Promise<QueryEvidence> => {
-    const query = renderQuery(q.template, {
-      flag: r.flagKey, variant: q.arm === 'treatment' ? r.treatment : r.control, environment: r.environmentId, window,
-    });
-    const answer = await queryPrometheus(provider, query, started, deps.secrets);
-    return { id: q.id, arm: q.arm, query, measurement: answer.measurement, durationMs: answer.durationMs };
-  }));
+  const evidence = await Promise.all(
+    planned.map(async (q): Promise<QueryEvidence> => {
+      const query = renderQuery(q.template, {
+        flag: r.flagKey,
+        variant: q.arm === 'treatment' ? r.treatment : r.control,
+        environment: r.environmentId,
+        window,
+      });
+      const answer = await queryPrometheus(provider, query, started, deps.secrets);
+      return { id: q.id, arm: q.arm, query, measurement: answer.measurement, durationMs: answer.durationMs };
+    }),
+  );
   const decision = decideTick({
-    policy, stepIndex: r.stepIndex, stepStartedAt: Date.parse(r.stepStartedAt), now: started, counters: r.counters,
-    approvedStep: r.approvedStep ?? undefined, answers: new Map(evidence.map((e) => [e.id, e])),
+    policy,
+    stepIndex: r.stepIndex,
+    stepStartedAt: Date.parse(r.stepStartedAt),
+    now: started,
+    counters: r.counters,
+    approvedStep: r.approvedStep ?? undefined,
+    answers: new Map(evidence.map((e) => [e.id, e])),
   });
-  const result = await deps.rollouts.applyTick(r, decision, {
-    window, prometheus: maskUrl(provider.address), queries: evidence, metrics: decision.metrics, traffic: decision.traffic, srm: decision.srm ?? null,
-  }, lagMs);
+  const result = await deps.rollouts.applyTick(
+    r,
+    decision,
+    {
+      window,
+      prometheus: maskUrl(provider.address),
+      queries: evidence,
+      metrics: decision.metrics,
+      traffic: decision.traffic,
+      srm: decision.srm ?? null,
+    },
+    lagMs,
+  );
   return { result, lagMs };
 }

@@ -51,27 +51,50 @@ export class PropagationSweep {
   private readonly logger: Logger;
 
   constructor(private readonly o: PropagationSweepOptions) {
-    if (!Number.isInteger(o.intervalMs) || o.intervalMs < 100) throw new Error(`PropagationSweep: intervalMs must be an integer >= 100, got ${o.intervalMs}`);
+    if (!Number.isInteger(o.intervalMs) || o.intervalMs < 100)
+      throw new Error(`PropagationSweep: intervalMs must be an integer >= 100, got ${o.intervalMs}`);
     this.logger = o.logger ?? silentLogger;
     // BullMQ needs connections that retry forever (maxRetriesPerRequest: null).
-    this.queueConnection = new Redis(o.redisUrl, { maxRetriesPerRequest: null, retryStrategy: (t) => Math.min(2_000, 50 * 2 ** Math.min(t, 6)) });
-    this.workerConnection = new Redis(o.redisUrl, { maxRetriesPerRequest: null, retryStrategy: (t) => Math.min(2_000, 50 * 2 ** Math.min(t, 6)) });
+    this.queueConnection = new Redis(o.redisUrl, {
+      maxRetriesPerRequest: null,
+      retryStrategy: (t) => Math.min(2_000, 50 * 2 ** Math.min(t, 6)),
+    });
+    this.workerConnection = new Redis(o.redisUrl, {
+      maxRetriesPerRequest: null,
+      retryStrategy: (t) => Math.min(2_000, 50 * 2 ** Math.min(t, 6)),
+    });
   }
 
   async start(): Promise<void> {
     const prefix = redisKeys(this.o.prefix).sweepQueuePrefix;
     this.queue = new Queue(QUEUE, { connection: this.queueConnection, prefix });
     this.queue.on('error', () => {});
-    this.worker = new Worker(QUEUE, async () => {
-      const r = await sweepOnce(this.o.db, this.o.publisher);
-      if (r.republished.length > 0) this.logger.info('sweep: republished snapshots missing from Redis', { environments: r.republished });
-      return r;
-    }, { connection: this.workerConnection, prefix, concurrency: 1, removeOnComplete: { count: 10 }, removeOnFail: { count: 10 } });
+    this.worker = new Worker(
+      QUEUE,
+      async () => {
+        const r = await sweepOnce(this.o.db, this.o.publisher);
+        if (r.republished.length > 0)
+          this.logger.info('sweep: republished snapshots missing from Redis', { environments: r.republished });
+        return r;
+      },
+      {
+        connection: this.workerConnection,
+        prefix,
+        concurrency: 1,
+        removeOnComplete: { count: 10 },
+        removeOnFail: { count: 10 },
+      },
+    );
     this.worker.on('error', () => {});
-    this.worker.on('failed', (_job, error) => this.logger.warn('sweep: failed; next run retries', { error: String(error) }));
-    const declare = () => this.queue!.upsertJobScheduler(SCHEDULER, { every: this.o.intervalMs }, { name: 'sweep' })
-      .then(() => this.queue!.add('sweep', {}, { removeOnComplete: true, removeOnFail: true }))
-      .catch((error: unknown) => this.logger.warn('sweep: cannot declare the schedule yet', { error: String(error) }));
+    this.worker.on('failed', (_job, error) =>
+      this.logger.warn('sweep: failed; next run retries', { error: String(error) }),
+    );
+    const declare = () =>
+      this.queue!.upsertJobScheduler(SCHEDULER, { every: this.o.intervalMs }, { name: 'sweep' })
+        .then(() => this.queue!.add('sweep', {}, { removeOnComplete: true, removeOnFail: true }))
+        .catch((error: unknown) =>
+          this.logger.warn('sweep: cannot declare the schedule yet', { error: String(error) }),
+        );
     // On every (re)connect: declare the schedule and sweep at once, so a Redis that came back
     // empty gets its snapshots back without waiting a whole interval.
     this.queueConnection.on('ready', () => void declare());

@@ -21,7 +21,13 @@ export interface Fleet {
 }
 
 /** Starts `count` evaluator processes (or one per given data dir) and waits for /healthz. */
-export async function startEvaluators(o: { count: number; redisUrl: string; prefix: string; dataDirs: string[]; env?: Record<string, string> }): Promise<Fleet> {
+export async function startEvaluators(o: {
+  count: number;
+  redisUrl: string;
+  prefix: string;
+  dataDirs: string[];
+  env?: Record<string, string>;
+}): Promise<Fleet> {
   const supervisor = new Supervisor({ echo: false });
   const urls: string[] = [];
   const adminUrls: string[] = [];
@@ -31,10 +37,22 @@ export async function startEvaluators(o: { count: number; redisUrl: string; pref
     const adminPort = await freePort();
     urls.push(`http://127.0.0.1:${port}`);
     adminUrls.push(`http://127.0.0.1:${adminPort}`);
-    children.push(supervisor.start({
-      name: `evaluator-${port}`, file: 'evaluator/src/server/main.ts', cwd: REPO_ROOT,
-      env: { ...process.env, ...o.env, EVALUATOR_PORT: String(port), EVALUATOR_ADMIN_PORT: String(adminPort), REDIS_URL: o.redisUrl, REDIS_KEY_PREFIX: o.prefix, EVALUATOR_DATA_DIR: o.dataDirs[i] },
-    }));
+    children.push(
+      supervisor.start({
+        name: `evaluator-${port}`,
+        file: 'evaluator/src/server/main.ts',
+        cwd: REPO_ROOT,
+        env: {
+          ...process.env,
+          ...o.env,
+          EVALUATOR_PORT: String(port),
+          EVALUATOR_ADMIN_PORT: String(adminPort),
+          REDIS_URL: o.redisUrl,
+          REDIS_KEY_PREFIX: o.prefix,
+          EVALUATOR_DATA_DIR: o.dataDirs[i],
+        },
+      }),
+    );
   }
   try {
     await Promise.all(urls.map((u, i) => waitForHttp(`${u}/healthz`, 60_000, children[i])));
@@ -48,7 +66,18 @@ export async function startEvaluators(o: { count: number; redisUrl: string; pref
 /** An SDK key for one environment, inserted the way the controller stores it. */
 export async function createSdkKey(db: Kysely<Database>, environmentId: string): Promise<string> {
   const token = `fss_${randomBytes(24).toString('base64url')}`;
-  await createKyselyStores(db).apiKeys.insert({ name: 'test sdk', role: 'sdk', environments: [environmentId], tokenPrefix: token.slice(0, 8), owner: 'test', createdAt: T0, createdBy: null }, hashApiKey(token));
+  await createKyselyStores(db).apiKeys.insert(
+    {
+      name: 'test sdk',
+      role: 'sdk',
+      environments: [environmentId],
+      tokenPrefix: token.slice(0, 8),
+      owner: 'test',
+      createdAt: T0,
+      createdBy: null,
+    },
+    hashApiKey(token),
+  );
   return token;
 }
 
@@ -63,8 +92,10 @@ export interface Served {
 /** What an evaluator answers over OFREP for one flag. */
 export async function evaluate(url: string, sdkKey: string, flag: string): Promise<Served> {
   const r = await fetch(`${url}/ofrep/v1/evaluate/flags/${flag}`, {
-    method: 'POST', headers: { authorization: `Bearer ${sdkKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ context: { targetingKey: 'user-1' } }), signal: AbortSignal.timeout(5_000),
+    method: 'POST',
+    headers: { authorization: `Bearer ${sdkKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ context: { targetingKey: 'user-1' } }),
+    signal: AbortSignal.timeout(5_000),
   });
   return { status: r.status, ...((await r.json()) as object) };
 }
@@ -74,9 +105,14 @@ export async function evaluate(url: string, sdkKey: string, flag: string): Promi
  * is the evaluator's admin listener (Fleet.adminUrls, LocalStack.evaluatorAdminUrls): the public
  * port's /readyz names no environment.
  */
-export async function readyVersion(adminUrl: string, environmentId: string): Promise<{ version?: number; source?: string; killedFlags?: string[] }> {
+export async function readyVersion(
+  adminUrl: string,
+  environmentId: string,
+): Promise<{ version?: number; source?: string; killedFlags?: string[] }> {
   const r = await fetch(`${adminUrl}/readyz`, { signal: AbortSignal.timeout(5_000) });
-  const body = (await r.json()) as { environments: Array<{ environment: string; version?: number; source?: string; killedFlags?: string[] }> };
+  const body = (await r.json()) as {
+    environments: Array<{ environment: string; version?: number; source?: string; killedFlags?: string[] }>;
+  };
   const e = body.environments.find((x) => x.environment === environmentId);
   return { version: e?.version, source: e?.source, killedFlags: e?.killedFlags };
 }

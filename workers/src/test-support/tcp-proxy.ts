@@ -18,19 +18,25 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
   const port = await freePort();
   const sockets = new Set<Socket>();
   let server: Server | undefined;
-  const listen = () => new Promise<void>((resolve, reject) => {
-    server = createServer((client) => {
-      const upstream = createConnection({ host: targetHost, port: targetPort });
-      sockets.add(client);
-      sockets.add(upstream);
-      const end = () => { client.destroy(); upstream.destroy(); sockets.delete(client); sockets.delete(upstream); };
-      client.on('error', end).on('close', end);
-      upstream.on('error', end).on('close', end);
-      client.pipe(upstream).pipe(client);
+  const listen = () =>
+    new Promise<void>((resolve, reject) => {
+      server = createServer((client) => {
+        const upstream = createConnection({ host: targetHost, port: targetPort });
+        sockets.add(client);
+        sockets.add(upstream);
+        const end = () => {
+          client.destroy();
+          upstream.destroy();
+          sockets.delete(client);
+          sockets.delete(upstream);
+        };
+        client.on('error', end).on('close', end);
+        upstream.on('error', end).on('close', end);
+        client.pipe(upstream).pipe(client);
+      });
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => resolve());
     });
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve());
-  });
   const down = async () => {
     const s = server;
     server = undefined;

@@ -19,9 +19,12 @@ export const MAX_RESPONSE_BYTES = 16 * 1024;
 
 export type Resolve = (hostname: string) => Promise<LookupAddress[]>;
 
-const systemResolve: Resolve = (hostname) => new Promise((resolve, reject) => {
-  dnsLookup(hostname, { all: true, verbatim: true }, (error, addresses) => (error ? reject(error) : resolve(addresses)));
-});
+const systemResolve: Resolve = (hostname) =>
+  new Promise((resolve, reject) => {
+    dnsLookup(hostname, { all: true, verbatim: true }, (error, addresses) =>
+      error ? reject(error) : resolve(addresses),
+    );
+  });
 
 /** Refused before any byte was sent: not worth retrying (the allow list or DNS must change). */
 export class RefusedDestination extends Error {
@@ -41,7 +44,11 @@ export interface PostAnswer {
 }
 
 /** Resolves and checks; returns the address to connect to, or throws {@link RefusedDestination}. */
-export async function checkedAddress(url: URL, allow: WebhookAllowList, resolve: Resolve = systemResolve): Promise<LookupAddress> {
+export async function checkedAddress(
+  url: URL,
+  allow: WebhookAllowList,
+  resolve: Resolve = systemResolve,
+): Promise<LookupAddress> {
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
   let addresses: LookupAddress[];
   if (isIP(host) !== 0) addresses = [{ address: host, family: isIP(host) }];
@@ -50,7 +57,9 @@ export async function checkedAddress(url: URL, allow: WebhookAllowList, resolve:
       addresses = await resolve(host);
     } catch (error) {
       // Not a refusal: a DNS failure may pass; BullMQ retries it.
-      throw new Error(`cannot resolve ${host}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
+      throw new Error(`cannot resolve ${host}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, {
+        cause: error,
+      });
     }
   }
   if (addresses.length === 0) throw new Error(`${host} resolves to no address`);
@@ -62,10 +71,13 @@ export async function checkedAddress(url: URL, allow: WebhookAllowList, resolve:
 }
 
 export async function pinnedPost(
-  url: URL, headers: Record<string, string>, body: string,
+  url: URL,
+  headers: Record<string, string>,
+  body: string,
   o: { allow: WebhookAllowList; timeoutMs: number; resolve?: Resolve },
 ): Promise<PostAnswer> {
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new RefusedDestination(`refused ${url.href}: only http and https`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new RefusedDestination(`refused ${url.href}: only http and https`);
   const target = await checkedAddress(url, o.allow, o.resolve);
   const pinned: LookupFunction = (_hostname, options, callback) => {
     if ((options as { all?: boolean }).all) (callback as (e: null, a: LookupAddress[]) => void)(null, [target]);
@@ -81,31 +93,49 @@ export async function pinnedPost(
       if (error) reject(error);
       else resolve(answer!);
     };
-    const req = send(url, {
-      method: 'POST', lookup: pinned, agent: false,
-      headers: { ...headers, 'content-length': Buffer.byteLength(body) },
-    }, (res: IncomingMessage) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      let truncated = false;
-      res.on('data', (chunk: Buffer) => {
-        if (truncated) return;
-        const room = MAX_RESPONSE_BYTES - size;
-        if (chunk.length > room) {
-          chunks.push(chunk.subarray(0, room));
-          size = MAX_RESPONSE_BYTES;
-          truncated = true;
-          // The answer we need (the status) is in; the rest of an endless body is not read.
-          finish(undefined, { status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), truncated, address: target.address });
-          req.destroy();
-          return;
-        }
-        chunks.push(chunk);
-        size += chunk.length;
-      });
-      res.on('end', () => finish(undefined, { status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), truncated, address: target.address }));
-      res.on('error', (e) => finish(e));
-    });
+    const req = send(
+      url,
+      {
+        method: 'POST',
+        lookup: pinned,
+        agent: false,
+        headers: { ...headers, 'content-length': Buffer.byteLength(body) },
+      },
+      (res: IncomingMessage) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        let truncated = false;
+        res.on('data', (chunk: Buffer) => {
+          if (truncated) return;
+          const room = MAX_RESPONSE_BYTES - size;
+          if (chunk.length > room) {
+            chunks.push(chunk.subarray(0, room));
+            size = MAX_RESPONSE_BYTES;
+            truncated = true;
+            // The answer we need (the status) is in; the rest of an endless body is not read.
+            finish(undefined, {
+              status: res.statusCode ?? 0,
+              body: Buffer.concat(chunks).toString('utf8'),
+              truncated,
+              address: target.address,
+            });
+            req.destroy();
+            return;
+          }
+          chunks.push(chunk);
+          size += chunk.length;
+        });
+        res.on('end', () =>
+          finish(undefined, {
+            status: res.statusCode ?? 0,
+            body: Buffer.concat(chunks).toString('utf8'),
+            truncated,
+            address: target.address,
+          }),
+        );
+        res.on('error', (e) => finish(e));
+      },
+    );
     const timer = setTimeout(() => {
       req.destroy();
       finish(new Error(`webhook ${url.origin} did not answer within ${o.timeoutMs} ms`));

@@ -11,7 +11,13 @@ import type { Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  BullDeliveryQueue, type DeliveryQueue, MapPolicyCatalog, validatePolicy, verifyWebhook, WebhookAllowList, type WebhookDelivery,
+  BullDeliveryQueue,
+  type DeliveryQueue,
+  MapPolicyCatalog,
+  validatePolicy,
+  verifyWebhook,
+  WebhookAllowList,
+  type WebhookDelivery,
 } from '@flagship/controller';
 import { booleanFlag, onConfig, seedProject, startTestServer, type TestServer } from '@flagship/controller/testing';
 import { startRolloutWorkers, type RolloutWorkers } from '../rollouts/rollout-workers.ts';
@@ -20,25 +26,45 @@ import { eventually, testRedis, uniquePrefix } from '../test-support/fixtures.ts
 import { WebhookOutboxDrainer } from './webhook-outbox-drainer.ts';
 
 const checked = validatePolicy({
-  name: 'p', steps: [{ weight: 10, minDuration: '1m' }, { weight: 100, minDuration: '1m' }], analysis: { interval: '1h' },
-  traffic: { query: 'req{v="{{variant}}"}' }, metrics: [{ name: 'err', kind: 'threshold', query: 'err{v="{{variant}}"}', max: 0.02 }],
+  name: 'p',
+  steps: [
+    { weight: 10, minDuration: '1m' },
+    { weight: 100, minDuration: '1m' },
+  ],
+  analysis: { interval: '1h' },
+  traffic: { query: 'req{v="{{variant}}"}' },
+  metrics: [{ name: 'err', kind: 'threshold', query: 'err{v="{{variant}}"}', max: 0.02 }],
 });
 if (!checked.ok) throw new Error(JSON.stringify(checked.problems));
 
-interface Received { delivery: string; event: string; valid: boolean }
+interface Received {
+  delivery: string;
+  event: string;
+  valid: boolean;
+}
 
-function receiver(secret: string, received: Received[], handler?: (req: IncomingMessage, res: ServerResponse) => boolean): Promise<{ server: Server; port: number }> {
+function receiver(
+  secret: string,
+  received: Received[],
+  handler?: (req: IncomingMessage, res: ServerResponse) => boolean,
+): Promise<{ server: Server; port: number }> {
   const server = createServer((req, res) => {
     if (handler?.(req, res)) return;
     let body = '';
     req.on('data', (c) => (body += c));
     req.on('end', () => {
       const ts = Number(req.headers['x-flagship-timestamp']);
-      received.push({ delivery: String(req.headers['x-flagship-delivery']), event: String(req.headers['x-flagship-event']), valid: verifyWebhook(secret, ts, body, String(req.headers['x-flagship-signature'])) });
+      received.push({
+        delivery: String(req.headers['x-flagship-delivery']),
+        event: String(req.headers['x-flagship-event']),
+        valid: verifyWebhook(secret, ts, body, String(req.headers['x-flagship-signature'])),
+      });
       res.writeHead(204).end();
     });
   });
-  return new Promise((r) => server.listen(0, '127.0.0.1', () => r({ server, port: (server.address() as AddressInfo).port })));
+  return new Promise((r) =>
+    server.listen(0, '127.0.0.1', () => r({ server, port: (server.address() as AddressInfo).port })),
+  );
 }
 
 describe('webhook deliveries', () => {
@@ -59,21 +85,47 @@ describe('webhook deliveries', () => {
     hook = await receiver(secret, received);
     real = new BullDeliveryQueue({ connection, prefix });
     // "Redis down at commit", as the delivery queue sees it: every add fails while queueDown.
-    const flaky: DeliveryQueue = { enqueue: async (d) => { if (queueDown) throw new Error('Connection is closed.'); await real.enqueue(d); } };
+    const flaky: DeliveryQueue = {
+      enqueue: async (d) => {
+        if (queueDown) throw new Error('Connection is closed.');
+        await real.enqueue(d);
+      },
+    };
     t = await startTestServer('sqlite', {
-      rollouts: { policies: new MapPolicyCatalog(new Map([['p', checked.value]])), scheduler: { schedule: async () => {} }, deliveries: flaky },
+      rollouts: {
+        policies: new MapPolicyCatalog(new Map([['p', checked.value]])),
+        scheduler: { schedule: async () => {} },
+        deliveries: flaky,
+      },
       webhooks: { allow: new WebhookAllowList(['127.0.0.1']) },
     });
     await seedProject(t, 'shop', [{ key: 'prod' }]);
-    expect((await t.request('POST', '/api/v1/projects/shop/flags', { body: booleanFlag('checkout') })).status).toBe(201);
-    expect((await t.request('PUT', '/api/v1/projects/shop/environments/prod/flags/checkout', { body: { ...onConfig({ defaultRule: { variant: 'off' } }), version: 1 } })).status).toBe(200);
+    expect((await t.request('POST', '/api/v1/projects/shop/flags', { body: booleanFlag('checkout') })).status).toBe(
+      201,
+    );
+    expect(
+      (
+        await t.request('PUT', '/api/v1/projects/shop/environments/prod/flags/checkout', {
+          body: { ...onConfig({ defaultRule: { variant: 'off' } }), version: 1 },
+        })
+      ).status,
+    ).toBe(200);
     workers = await startRolloutWorkers({
-      connection, prefix, rollouts: t.plane.services.rollouts, webhooks: t.plane.services.webhooks, prometheusUrl: 'http://127.0.0.1:9',
-      webhookAllow: new WebhookAllowList(['127.0.0.1']), log: () => {},
+      connection,
+      prefix,
+      rollouts: t.plane.services.rollouts,
+      webhooks: t.plane.services.webhooks,
+      prometheusUrl: 'http://127.0.0.1:9',
+      webhookAllow: new WebhookAllowList(['127.0.0.1']),
+      log: () => {},
       // rebind.test is "attacker DNS": first 127.0.0.1 (allowed here by address), then 10.0.0.1.
       resolve: async (name) => {
         resolved.push(name);
-        if (name === 'loopback.test') return [{ address: '93.184.215.14', family: 4 }, { address: '127.0.0.2', family: 4 }];
+        if (name === 'loopback.test')
+          return [
+            { address: '93.184.215.14', family: 4 },
+            { address: '127.0.0.2', family: 4 },
+          ];
         return [{ address: resolved.filter((n) => n === name).length === 1 ? '127.0.0.1' : '10.0.0.1', family: 4 }];
       },
     });
@@ -90,12 +142,18 @@ describe('webhook deliveries', () => {
   });
 
   it('an event committed while the queue is failing is delivered once it is back, signed, once', async () => {
-    const created = await t.request('POST', '/api/v1/webhooks', { body: { url: `http://127.0.0.1:${hook.port}/hook`, secret } });
+    const created = await t.request('POST', '/api/v1/webhooks', {
+      body: { url: `http://127.0.0.1:${hook.port}/hook`, secret },
+    });
     expect(created.status).toBe(201);
-    const started = await t.request('POST', '/api/v1/projects/shop/environments/prod/flags/checkout/rollouts', { body: { policy: 'p', treatment: 'on', control: 'off' } });
+    const started = await t.request('POST', '/api/v1/projects/shop/environments/prod/flags/checkout/rollouts', {
+      body: { policy: 'p', treatment: 'on', control: 'off' },
+    });
     expect(started.status).toBe(201);
     queueDown = true;
-    const paused = await t.request('POST', `/api/v1/rollouts/${started.body.id}/pause`, { body: { reason: 'incident' } });
+    const paused = await t.request('POST', `/api/v1/rollouts/${started.body.id}/pause`, {
+      body: { reason: 'incident' },
+    });
     expect(paused.status).toBe(200);
     const drainer = new WebhookOutboxDrainer({ webhooks: t.plane.services.webhooks, sweepEveryMs: 100, log: () => {} });
     await drainer.start();
@@ -110,7 +168,10 @@ describe('webhook deliveries', () => {
     // is the row id, so BullMQ keeps one job and the receiver one delivery.
     await t.plane.db.insertInto('webhook_outbox').values(rows[0]!).execute();
     await drainer.idle();
-    await eventually(async () => expect(await t.plane.db.selectFrom('webhook_outbox').selectAll().execute()).toEqual([]), 10_000);
+    await eventually(
+      async () => expect(await t.plane.db.selectFrom('webhook_outbox').selectAll().execute()).toEqual([]),
+      10_000,
+    );
     await drainer.stop();
     await new Promise((r) => setTimeout(r, 500));
     expect(received.map((r) => r.delivery)).toEqual([rows[0]!.id]);
@@ -132,7 +193,13 @@ describe('webhook deliveries', () => {
   it('checks names after DNS and connects to the address it checked (no rebinding)', async () => {
     const hooks = await t.plane.services.webhooks.target(1);
     expect(hooks?.ok).toBe(true);
-    const d: WebhookDelivery = { deliveryId: 'rebind-1', webhookId: 1, event: 'rollout.paused', payload: {}, at: new Date().toISOString() };
+    const d: WebhookDelivery = {
+      deliveryId: 'rebind-1',
+      webhookId: 1,
+      event: 'rollout.paused',
+      payload: {},
+      at: new Date().toISOString(),
+    };
     const before = received.length;
     let calls = 0;
     const status = await deliverWebhook({ url: `http://rebind.test:${hook.port}/hook`, secret }, d, {
@@ -146,14 +213,21 @@ describe('webhook deliveries', () => {
   });
 
   it('a name resolving to a loopback address is refused at once with the reason, not retried', async () => {
-    const created = await t.request('POST', '/api/v1/webhooks', { body: { url: `http://loopback.test:${hook.port}/hook`, events: ['rollout.rolled_back'] } });
+    const created = await t.request('POST', '/api/v1/webhooks', {
+      body: { url: `http://loopback.test:${hook.port}/hook`, events: ['rollout.rolled_back'] },
+    });
     expect(created.status).toBe(201); // a name is checked at delivery: what it resolves to can change
     const id = (await t.request('GET', '/api/v1/rollouts?flag=checkout')).body.items[0].id;
     await t.request('POST', `/api/v1/rollouts/${id}/abort`, { body: { reason: 'test' } });
     await t.plane.services.webhooks.drain();
-    await eventually(async () => expect(failed.some((f) => f.job?.data.webhookId === created.body.id)).toBe(true), 20_000);
+    await eventually(
+      async () => expect(failed.some((f) => f.job?.data.webhookId === created.body.id)).toBe(true),
+      20_000,
+    );
     const f = failed.find((x) => x.job?.data.webhookId === created.body.id)!;
-    expect(f.error.message).toMatch(/127\.0\.0\.2 is loopback; deliveries there are refused unless WEBHOOK_ALLOW_HOSTS lists "loopback\.test"/);
+    expect(f.error.message).toMatch(
+      /127\.0\.0\.2 is loopback; deliveries there are refused unless WEBHOOK_ALLOW_HOSTS lists "loopback\.test"/,
+    );
     expect(f.job!.attemptsMade).toBe(1);
   }, 30_000);
 
@@ -163,14 +237,26 @@ describe('webhook deliveries', () => {
       const chunk = Buffer.alloc(64 * 1024, 120);
       // Bounded: at most ~6 GB over at most 10 minutes, stopped when the client goes away.
       let sent = 0;
-      const pump = () => { while (sent++ < 100_000 && !res.destroyed && res.write(chunk)); if (!res.destroyed && sent < 100_000) res.once('drain', pump); };
+      const pump = () => {
+        while (sent++ < 100_000 && !res.destroyed && res.write(chunk));
+        if (!res.destroyed && sent < 100_000) res.once('drain', pump);
+      };
       pump();
       return true;
     });
     try {
-      const d: WebhookDelivery = { deliveryId: 'endless-1', webhookId: 1, event: 'rollout.paused', payload: {}, at: new Date().toISOString() };
+      const d: WebhookDelivery = {
+        deliveryId: 'endless-1',
+        webhookId: 1,
+        event: 'rollout.paused',
+        payload: {},
+        at: new Date().toISOString(),
+      };
       // The deadline is far beyond the test's own timeout: only the cap can end this exchange in time.
-      const status = await deliverWebhook({ url: `http://127.0.0.1:${endless.port}/hook`, secret }, d, { allow: new WebhookAllowList(['127.0.0.1']), timeoutMs: 600_000 });
+      const status = await deliverWebhook({ url: `http://127.0.0.1:${endless.port}/hook`, secret }, d, {
+        allow: new WebhookAllowList(['127.0.0.1']),
+        timeoutMs: 600_000,
+      });
       expect(status).toBe(200);
     } finally {
       endless.server.closeAllConnections();

@@ -35,9 +35,13 @@ export class WebhookOutboxDrainer {
     if (this.o.subscriber) {
       // The channel a controller publishes on after committing webhook events.
       const channel = redisKeys(this.o.prefix ?? '').webhookOutboxWake;
-      this.o.subscriber.on('message', (c: string) => { if (c === channel) this.wake(); });
+      this.o.subscriber.on('message', (c: string) => {
+        if (c === channel) this.wake();
+      });
       // The sweep covers the time until this succeeds.
-      await this.o.subscriber.subscribe(channel).catch((e: Error) => this.log(`webhook outbox: cannot subscribe to ${channel}: ${e.message}`));
+      await this.o.subscriber
+        .subscribe(channel)
+        .catch((e: Error) => this.log(`webhook outbox: cannot subscribe to ${channel}: ${e.message}`));
     }
     this.timer = setInterval(() => this.wake(), this.o.sweepEveryMs ?? 2_000);
     this.timer.unref();
@@ -47,10 +51,16 @@ export class WebhookOutboxDrainer {
   /** Drains now, or right after the drain in progress (never two at once in one process). */
   wake(): void {
     if (this.stopped) return;
-    if (this.running) { this.again = true; return; }
+    if (this.running) {
+      this.again = true;
+      return;
+    }
     this.running = this.pass().finally(() => {
       this.running = undefined;
-      if (this.again) { this.again = false; this.wake(); }
+      if (this.again) {
+        this.again = false;
+        this.wake();
+      }
     });
   }
 

@@ -2,7 +2,16 @@
 import { describe, expect, it } from 'vitest';
 import type { Policy } from '../policy/policy.ts';
 import { validatePolicy } from '../policy/policy-schema.ts';
-import { analysisWindowMs, decideTick, EMPTY_COUNTERS, plannedQueries, queryId, type AnalysisCounters, type QueryEvidence, type TickDecision } from './decide.ts';
+import {
+  analysisWindowMs,
+  decideTick,
+  EMPTY_COUNTERS,
+  plannedQueries,
+  queryId,
+  type AnalysisCounters,
+  type QueryEvidence,
+  type TickDecision,
+} from './decide.ts';
 import { readAnswer } from './prometheus-client.ts';
 
 const checked = validatePolicy({
@@ -15,16 +24,34 @@ const checked = validatePolicy({
   analysis: { interval: '10s' },
   traffic: { query: 'req{v="{{variant}}"}' },
   metrics: [
-    { name: 'err', kind: 'threshold', query: 'ratio{v="{{variant}}"}', max: 0.02, consecutiveFailureLimit: 1, failureLimit: 2 },
-    { name: 'cmp', kind: 'comparison', errorsQuery: 'e{v="{{variant}}"}', totalQuery: 't{v="{{variant}}"}', alpha: 0.05 },
+    {
+      name: 'err',
+      kind: 'threshold',
+      query: 'ratio{v="{{variant}}"}',
+      max: 0.02,
+      consecutiveFailureLimit: 1,
+      failureLimit: 2,
+    },
+    {
+      name: 'cmp',
+      kind: 'comparison',
+      errorsQuery: 'e{v="{{variant}}"}',
+      totalQuery: 't{v="{{variant}}"}',
+      alpha: 0.05,
+    },
   ],
-  onFailure: 'rollback', onInconclusive: 'pause', onError: 'pause',
+  onFailure: 'rollback',
+  onInconclusive: 'pause',
+  onError: 'pause',
 });
 if (!checked.ok) throw new Error(JSON.stringify(checked.problems));
 const policy: Policy = checked.value;
 
 // Prometheus answers, as recorded from /api/v1/query.
-const vector = (v: string) => ({ status: 'success', data: { resultType: 'vector', result: [{ metric: {}, value: [1700000000, v] }] } });
+const vector = (v: string) => ({
+  status: 'success',
+  data: { resultType: 'vector', result: [{ metric: {}, value: [1700000000, v] }] },
+});
 const EMPTY = { status: 'success', data: { resultType: 'vector', result: [] } };
 const NAN = vector('NaN');
 const BAD = { status: 'error', errorType: 'bad_data', error: 'parse error at char 3' };
@@ -36,8 +63,10 @@ function answersFor(stepIndex: number, recorded: Recorded): Map<string, QueryEvi
     [queryId('traffic', 'treatment')]: vector(String([1000, 5000, 10000][stepIndex])),
     [queryId('traffic', 'control')]: vector(String([9000, 5000, 0][stepIndex])),
     [queryId('err', 'treatment')]: vector('0.01'),
-    [queryId('cmp.errors', 'treatment')]: vector('10'), [queryId('cmp.total', 'treatment')]: vector('1000'),
-    [queryId('cmp.errors', 'control')]: vector('90'), [queryId('cmp.total', 'control')]: vector('9000'),
+    [queryId('cmp.errors', 'treatment')]: vector('10'),
+    [queryId('cmp.total', 'treatment')]: vector('1000'),
+    [queryId('cmp.errors', 'control')]: vector('90'),
+    [queryId('cmp.total', 'control')]: vector('9000'),
   };
   const map = new Map<string, QueryEvidence>();
   for (const q of plannedQueries(policy, stepIndex)) {
@@ -51,7 +80,15 @@ function answersFor(stepIndex: number, recorded: Recorded): Map<string, QueryEvi
 function replay(series: Recorded[], stepIndex = 0, approvedStep?: number): TickDecision[] {
   let counters: AnalysisCounters = EMPTY_COUNTERS;
   return series.map((recorded, i) => {
-    const d = decideTick({ policy, stepIndex, stepStartedAt: 0, now: 10_000 * (i + 1), counters, approvedStep, answers: answersFor(stepIndex, recorded) });
+    const d = decideTick({
+      policy,
+      stepIndex,
+      stepStartedAt: 0,
+      now: 10_000 * (i + 1),
+      counters,
+      approvedStep,
+      answers: answersFor(stepIndex, recorded),
+    });
     counters = d.counters;
     return d;
   });
@@ -60,12 +97,17 @@ function replay(series: Recorded[], stepIndex = 0, approvedStep?: number): TickD
 describe('reading Prometheus answers', () => {
   it('maps vectors, scalars, empty vectors, NaN and errors', () => {
     expect(readAnswer(200, vector('0.5'))).toEqual({ kind: 'value', value: 0.5 });
-    expect(readAnswer(200, { status: 'success', data: { resultType: 'scalar', result: [1, '3'] } })).toEqual({ kind: 'value', value: 3 });
+    expect(readAnswer(200, { status: 'success', data: { resultType: 'scalar', result: [1, '3'] } })).toEqual({
+      kind: 'value',
+      value: 3,
+    });
     expect(readAnswer(200, EMPTY)).toEqual({ kind: 'nodata' });
     expect(readAnswer(200, NAN)).toEqual({ kind: 'nodata' });
     expect(readAnswer(200, vector('+Inf'))).toEqual({ kind: 'nodata' });
     expect(readAnswer(400, BAD)).toEqual({ kind: 'error', message: 'HTTP 400: bad_data: parse error at char 3' });
-    expect(readAnswer(200, { status: 'success', data: { resultType: 'matrix', result: [] } })).toMatchObject({ kind: 'error' });
+    expect(readAnswer(200, { status: 'success', data: { resultType: 'matrix', result: [] } })).toMatchObject({
+      kind: 'error',
+    });
     expect(readAnswer(200, null)).toMatchObject({ kind: 'error' });
   });
 });
@@ -91,7 +133,13 @@ describe('decideTick on recorded series', () => {
     expect(replay([bad, gap, bad]).map((x) => x.decision)).toEqual(['hold', 'hold', 'rollback']);
     // bad, pass, bad, pass, bad: never two in a row, but 3 failures > failureLimit 2.
     // (In a real rollout tick 4 advances to the next step; the replay keeps the step to count.)
-    expect(replay([bad, {}, bad, {}, bad]).map((x) => x.decision)).toEqual(['hold', 'hold', 'hold', 'advance', 'rollback']);
+    expect(replay([bad, {}, bad, {}, bad]).map((x) => x.decision)).toEqual([
+      'hold',
+      'hold',
+      'hold',
+      'advance',
+      'rollback',
+    ]);
   });
 
   it('empty vectors and NaN are inconclusive: the step holds, and pauses after maxDuration', () => {
@@ -105,8 +153,13 @@ describe('decideTick on recorded series', () => {
   });
 
   it('low traffic holds and never fails, even with a terrible error ratio', () => {
-    const quiet = { [queryId('traffic', 'treatment')]: vector('20'), [queryId('traffic', 'control')]: vector('180'), [queryId('err', 'treatment')]: vector('0.5'),
-      [queryId('cmp.errors', 'treatment')]: vector('10'), [queryId('cmp.total', 'treatment')]: vector('20') };
+    const quiet = {
+      [queryId('traffic', 'treatment')]: vector('20'),
+      [queryId('traffic', 'control')]: vector('180'),
+      [queryId('err', 'treatment')]: vector('0.5'),
+      [queryId('cmp.errors', 'treatment')]: vector('10'),
+      [queryId('cmp.total', 'treatment')]: vector('20'),
+    };
     const d = replay(Array.from({ length: 40 }, () => quiet));
     // Held for the step's maxDuration (5 min = 30 ticks), then paused, never rolled back.
     expect(d.slice(0, 30).every((x) => x.decision === 'hold')).toBe(true);
@@ -115,9 +168,25 @@ describe('decideTick on recorded series', () => {
     expect(d[0]!.metrics.map((m) => m.verdict)).toEqual(['inconclusive', 'inconclusive']);
     // Even a policy whose onInconclusive is rollback only pauses on low traffic.
     const strict: Policy = { ...policy, onInconclusive: 'rollback' };
-    const late = decideTick({ policy: strict, stepIndex: 0, stepStartedAt: 0, now: 400_000, counters: EMPTY_COUNTERS, approvedStep: undefined, answers: answersFor(0, quiet) });
+    const late = decideTick({
+      policy: strict,
+      stepIndex: 0,
+      stepStartedAt: 0,
+      now: 400_000,
+      counters: EMPTY_COUNTERS,
+      approvedStep: undefined,
+      answers: answersFor(0, quiet),
+    });
     expect(late.decision).toBe('pause');
-    const noDataLate = decideTick({ policy: strict, stepIndex: 0, stepStartedAt: 0, now: 400_000, counters: EMPTY_COUNTERS, approvedStep: undefined, answers: answersFor(0, { [queryId('err', 'treatment')]: EMPTY }) });
+    const noDataLate = decideTick({
+      policy: strict,
+      stepIndex: 0,
+      stepStartedAt: 0,
+      now: 400_000,
+      counters: EMPTY_COUNTERS,
+      approvedStep: undefined,
+      answers: answersFor(0, { [queryId('err', 'treatment')]: EMPTY }),
+    });
     expect(noDataLate.decision).toBe('rollback');
   });
 
@@ -129,7 +198,10 @@ describe('decideTick on recorded series', () => {
   });
 
   it('the comparison catches a treatment worse than control', () => {
-    const worse = { [queryId('cmp.errors', 'treatment')]: vector('60'), [queryId('err', 'treatment')]: vector('0.019') };
+    const worse = {
+      [queryId('cmp.errors', 'treatment')]: vector('60'),
+      [queryId('err', 'treatment')]: vector('0.019'),
+    };
     const d = replay([worse]);
     expect(d[0]!.decision).toBe('rollback');
     expect(d[0]!.metrics[1]).toMatchObject({ name: 'cmp', verdict: 'fail' });
@@ -137,7 +209,10 @@ describe('decideTick on recorded series', () => {
   });
 
   it('a sample-ratio mismatch pauses, once the step has settled (not on its first ticks)', () => {
-    const skewed = { [queryId('traffic', 'treatment')]: vector('1500'), [queryId('traffic', 'control')]: vector('8500') };
+    const skewed = {
+      [queryId('traffic', 'treatment')]: vector('1500'),
+      [queryId('traffic', 'control')]: vector('8500'),
+    };
     const d = replay([skewed, skewed, skewed]);
     // 10 s and 20 s into a step with a 30 s minDuration: the counters may still hold the old weight.
     expect(d.slice(0, 2).map((x) => x.decision)).toEqual(['hold', 'hold']);
@@ -166,11 +241,22 @@ describe('decideTick on recorded series', () => {
   });
 
   it('a dry-run metric is recorded but never acts', () => {
-    const dry: Policy = { ...policy, metrics: policy.metrics.map((m) => (m.name === 'err' ? { ...m, dryRun: true } : m)) };
+    const dry: Policy = {
+      ...policy,
+      metrics: policy.metrics.map((m) => (m.name === 'err' ? { ...m, dryRun: true } : m)),
+    };
     const bad = { [queryId('err', 'treatment')]: vector('0.9') };
     let counters = EMPTY_COUNTERS;
     const decisions = [1, 2, 3].map((i) => {
-      const d = decideTick({ policy: dry, stepIndex: 0, stepStartedAt: 0, now: 10_000 * i, counters, approvedStep: undefined, answers: answersFor(0, bad) });
+      const d = decideTick({
+        policy: dry,
+        stepIndex: 0,
+        stepStartedAt: 0,
+        now: 10_000 * i,
+        counters,
+        approvedStep: undefined,
+        answers: answersFor(0, bad),
+      });
       counters = d.counters;
       return d;
     });

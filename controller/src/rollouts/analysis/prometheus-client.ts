@@ -15,7 +15,10 @@ export interface ResolvedQuery {
 
 // One keep-alive agent per scheme: a busy controller sends ~1,000 queries/s to one Prometheus.
 // node:http costs a fraction of fetch per request here (measured: docs/performance.md).
-const agents = { 'http:': new HttpAgent({ keepAlive: true, maxSockets: 64 }), 'https:': new HttpsAgent({ keepAlive: true, maxSockets: 64 }) };
+const agents = {
+  'http:': new HttpAgent({ keepAlive: true, maxSockets: 64 }),
+  'https:': new HttpsAgent({ keepAlive: true, maxSockets: 64 }),
+};
 
 /** No `${env:NAME}` reference resolves (the default outside the workers). */
 const NO_SECRETS = () => undefined;
@@ -26,13 +29,19 @@ const NO_SECRETS = () => undefined;
  * environment); an unset variable is a provider error of this query, like an unreachable server.
  */
 export async function queryPrometheus(
-  provider: PrometheusProvider & { address: string }, query: string, time?: number,
+  provider: PrometheusProvider & { address: string },
+  query: string,
+  time?: number,
   secrets: (name: string) => string | undefined = NO_SECRETS,
 ): Promise<ResolvedQuery> {
   const started = performance.now();
   const form = new URLSearchParams({ query });
   if (time !== undefined) form.set('time', (time / 1000).toFixed(3));
-  const done = (measurement: Measurement): ResolvedQuery => ({ query, measurement, durationMs: Math.round(performance.now() - started) });
+  const done = (measurement: Measurement): ResolvedQuery => ({
+    query,
+    measurement,
+    durationMs: Math.round(performance.now() - started),
+  });
   let url: URL;
   try {
     url = new URL('/api/v1/query', provider.address);
@@ -44,30 +53,60 @@ export async function queryPrometheus(
   const body = form.toString();
   const answer = await new Promise<{ status: number; text: string } | { error: string }>((resolve) => {
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-    const req = send(url, {
-      method: 'POST',
-      agent: agents[url.protocol as 'http:' | 'https:'],
-      headers: { ...headers.headers, 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) },
-    }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => { clearTimeout(timer); resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }); });
-      res.on('error', (e) => { clearTimeout(timer); resolve({ error: e.message }); });
+    const req = send(
+      url,
+      {
+        method: 'POST',
+        agent: agents[url.protocol as 'http:' | 'https:'],
+        headers: {
+          ...headers.headers,
+          'content-type': 'application/x-www-form-urlencoded',
+          'content-length': Buffer.byteLength(body),
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          clearTimeout(timer);
+          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') });
+        });
+        res.on('error', (e) => {
+          clearTimeout(timer);
+          resolve({ error: e.message });
+        });
+      },
+    );
+    const timer = setTimeout(() => {
+      req.destroy();
+      resolve({ error: `timed out after ${provider.timeout} ms` });
+    }, provider.timeout);
+    req.on('error', (e) => {
+      clearTimeout(timer);
+      resolve({ error: e.message || (e as { code?: string }).code || 'connection failed' });
     });
-    const timer = setTimeout(() => { req.destroy(); resolve({ error: `timed out after ${provider.timeout} ms` }); }, provider.timeout);
-    req.on('error', (e) => { clearTimeout(timer); resolve({ error: e.message || (e as { code?: string }).code || 'connection failed' }); });
     req.end(body);
   });
   if ('error' in answer) return done({ kind: 'error', message: answer.error });
   let parsed: unknown;
-  try { parsed = JSON.parse(answer.text); } catch { return done({ kind: 'error', message: `HTTP ${answer.status}: not JSON` }); }
+  try {
+    parsed = JSON.parse(answer.text);
+  } catch {
+    return done({ kind: 'error', message: `HTTP ${answer.status}: not JSON` });
+  }
   return done(readAnswer(answer.status, parsed));
 }
 
 /** Interprets a decoded `/api/v1/query` answer. Exported for unit tests on recorded answers. */
 export function readAnswer(status: number, answer: unknown): Measurement {
-  const a = answer as { status?: string; error?: string; errorType?: string; data?: { resultType?: string; result?: unknown } };
-  if (a?.status !== 'success') return { kind: 'error', message: `HTTP ${status}: ${a?.errorType ?? 'error'}: ${a?.error ?? 'no error text'}` };
+  const a = answer as {
+    status?: string;
+    error?: string;
+    errorType?: string;
+    data?: { resultType?: string; result?: unknown };
+  };
+  if (a?.status !== 'success')
+    return { kind: 'error', message: `HTTP ${status}: ${a?.errorType ?? 'error'}: ${a?.error ?? 'no error text'}` };
   const data = a.data;
   if (data?.resultType === 'scalar') return toMeasurement((data.result as [number, string])?.[1]);
   if (data?.resultType === 'vector' && Array.isArray(data.result)) {

@@ -16,7 +16,12 @@ export interface SampleRatioResult {
  * the expected treatment share. `mismatch` when p < threshold (0.001 is the usual choice: SRM
  * checks run every tick, so they must be strict to avoid crying wolf).
  */
-export function sampleRatioMismatch(treatment: number, control: number, expectedTreatmentShare: number, threshold = 0.001): SampleRatioResult {
+export function sampleRatioMismatch(
+  treatment: number,
+  control: number,
+  expectedTreatmentShare: number,
+  threshold = 0.001,
+): SampleRatioResult {
   const total = treatment + control;
   const observedTreatmentShare = total > 0 ? treatment / total : 0;
   if (total <= 0 || expectedTreatmentShare <= 0 || expectedTreatmentShare >= 1) {
@@ -33,7 +38,21 @@ export function sampleRatioMismatch(treatment: number, control: number, expected
 export function erfc(x: number): number {
   const z = Math.abs(x);
   const t = 1 / (1 + 0.5 * z);
-  const r = t * Math.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 +
-    t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
+  const r =
+    t *
+    Math.exp(
+      -z * z -
+        1.26551223 +
+        t *
+          (1.00002368 +
+            t *
+              (0.37409196 +
+                t *
+                  (0.09678418 +
+                    t *
+                      (-0.18628806 +
+                        t *
+                          (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
+    );
   return x >= 0 ? r : 2 - r;
 }

@@ -61,7 +61,11 @@ export function confidenceSequenceRadius(n: number, sigma2: number, alpha: numbe
  * Compares treatment against control. Variances use the add-a-half estimate (e + 0.5) / (n + 1),
  * so an arm with no errors yet still has a variance and one early error cannot look certain.
  */
-export function compareProportions(treatment: ArmCounts, control: ArmCounts, options: SequentialTestOptions): SequentialTestResult {
+export function compareProportions(
+  treatment: ArmCounts,
+  control: ArmCounts,
+  options: SequentialTestOptions,
+): SequentialTestResult {
   const pt = treatment.total > 0 ? treatment.errors / treatment.total : 0;
   const pc = control.total > 0 ? control.errors / control.total : 0;
   const difference = pt - pc;
@@ -76,5 +80,12 @@ export function compareProportions(treatment: ArmCounts, control: ArmCounts, opt
   const sigma2 = variance * n;
   const radius = confidenceSequenceRadius(n, sigma2, options.alpha, mixingRho2(options.alpha, options.plannedSamples));
   const lowerBound = difference - radius;
-  return { difference, lowerBound, radius, treatmentRate: pt, controlRate: pc, verdict: lowerBound > options.maxIncrease ? 'fail' : 'pass' };
+  return {
+    difference,
+    lowerBound,
+    radius,
+    treatmentRate: pt,
+    controlRate: pc,
+    verdict: lowerBound > options.maxIncrease ? 'fail' : 'pass',
+  };
 }

@@ -5,7 +5,14 @@ import { compareProportions, type ArmCounts } from './sequential-test.ts';
 /** xorshift32, so simulations are reproducible. */
 function prng(seed: number): () => number {
   let s = seed >>> 0 || 1;
-  return () => { s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0; return s / 4294967296; };
+  return () => {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    return s / 4294967296;
+  };
 }
 function binomial(n: number, p: number, rnd: () => number): number {
   let k = 0;
@@ -13,10 +20,22 @@ function binomial(n: number, p: number, rnd: () => number): number {
   return k;
 }
 
-interface Simulation { rollouts: number; ticks: number; perTick: number; treatmentShare: number; pt: number; pc: number; alpha: number }
+interface Simulation {
+  rollouts: number;
+  ticks: number;
+  perTick: number;
+  treatmentShare: number;
+  pt: number;
+  pc: number;
+  alpha: number;
+}
 
 /** Share of simulated rollouts that fail at any tick, looking after every tick. */
-function failureRate(sim: Simulation, seed: number, test: (t: ArmCounts, c: ArmCounts) => boolean): { rate: number; meanFailTick: number } {
+function failureRate(
+  sim: Simulation,
+  seed: number,
+  test: (t: ArmCounts, c: ArmCounts) => boolean,
+): { rate: number; meanFailTick: number } {
   const rnd = prng(seed);
   let failed = 0;
   let tickSum = 0;
@@ -26,9 +45,15 @@ function failureRate(sim: Simulation, seed: number, test: (t: ArmCounts, c: ArmC
     for (let tick = 1; tick <= sim.ticks; tick++) {
       const nt = Math.round(sim.perTick * sim.treatmentShare);
       const nc = sim.perTick - nt;
-      t.total += nt; t.errors += binomial(nt, sim.pt, rnd);
-      c.total += nc; c.errors += binomial(nc, sim.pc, rnd);
-      if (test(t, c)) { failed++; tickSum += tick; break; }
+      t.total += nt;
+      t.errors += binomial(nt, sim.pt, rnd);
+      c.total += nc;
+      c.errors += binomial(nc, sim.pc, rnd);
+      if (test(t, c)) {
+        failed++;
+        tickSum += tick;
+        break;
+      }
     }
   }
   return { rate: failed / sim.rollouts, meanFailTick: failed ? tickSum / failed : NaN };
@@ -38,7 +63,15 @@ const sequential = (alpha: number, planned: number) => (t: ArmCounts, c: ArmCoun
   compareProportions(t, c, { alpha, maxIncrease: 0, plannedSamples: planned }).verdict === 'fail';
 
 describe('sequential test on simulated rollouts', () => {
-  const base: Simulation = { rollouts: 1_000, ticks: 40, perTick: 400, treatmentShare: 0.5, pt: 0.02, pc: 0.02, alpha: 0.05 };
+  const base: Simulation = {
+    rollouts: 1_000,
+    ticks: 40,
+    perTick: 400,
+    treatmentShare: 0.5,
+    pt: 0.02,
+    pc: 0.02,
+    alpha: 0.05,
+  };
 
   it('A/A: false alarms stay within alpha over 1,000 rollouts, looking every tick', () => {
     const { rate } = failureRate(base, 1, sequential(base.alpha, 8_000));
@@ -68,13 +101,23 @@ describe('sequential test on simulated rollouts', () => {
   });
 
   it('a degradation inside the allowed margin does not fail', () => {
-    const r = compareProportions({ errors: 250, total: 10_000 }, { errors: 200, total: 10_000 }, { alpha: 0.05, maxIncrease: 0.01, plannedSamples: 20_000 });
+    const r = compareProportions(
+      { errors: 250, total: 10_000 },
+      { errors: 200, total: 10_000 },
+      { alpha: 0.05, maxIncrease: 0.01, plannedSamples: 20_000 },
+    );
     expect(r.difference).toBeCloseTo(0.005);
     expect(r.verdict).toBe('pass');
   });
 
   it('an empty arm is never a failure', () => {
-    expect(compareProportions({ errors: 5, total: 5 }, { errors: 0, total: 0 }, { alpha: 0.05, maxIncrease: 0, plannedSamples: 1000 }).verdict).toBe('pass');
+    expect(
+      compareProportions(
+        { errors: 5, total: 5 },
+        { errors: 0, total: 0 },
+        { alpha: 0.05, maxIncrease: 0, plannedSamples: 1000 },
+      ).verdict,
+    ).toBe('pass');
   });
 });
 

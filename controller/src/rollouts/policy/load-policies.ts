@@ -46,7 +46,10 @@ export async function loadPolicies(dir: string): Promise<LoadedPolicies> {
       continue;
     }
     const expected = file.replace(/\.ya?ml$/, '');
-    if (checked.value.name !== expected) { problems.push(`${file}: name: must match the file name ("${expected}")`); continue; }
+    if (checked.value.name !== expected) {
+      problems.push(`${file}: name: must match the file name ("${expected}")`);
+      continue;
+    }
     policies.set(checked.value.name, checked.value);
   }
   return { policies, problems };

@@ -9,7 +9,10 @@ const POLICIES_DIR = fileURLToPath(new URL('../../../../policies/', import.meta.
 
 const valid = () => ({
   name: 'p',
-  steps: [{ weight: 10, minDuration: '1m', minSamples: 100 }, { weight: 100, minDuration: '30s' }],
+  steps: [
+    { weight: 10, minDuration: '1m', minSamples: 100 },
+    { weight: 100, minDuration: '30s' },
+  ],
   analysis: { interval: '10s' },
   traffic: { query: 'sum(increase(req{variant="{{variant}}"}[{{window}}]))' },
   metrics: [{ name: 'errors', kind: 'threshold', query: 'err{variant="{{variant}}"}', max: 0.02 }],
@@ -28,7 +31,11 @@ describe('shipped policies', () => {
     const cautious = policies.get('cautious')!;
     expect(cautious.steps.map((s) => s.weight)).toEqual([0.1, 1, 5, 10, 25, 50, 100]);
     expect(cautious.steps.filter((s) => s.approval)).toHaveLength(2);
-    expect(policies.get('standard')!.analysis).toEqual({ interval: 60_000, initialDelay: 60_000, prometheus: { timeout: 5_000, headers: {} } });
+    expect(policies.get('standard')!.analysis).toEqual({
+      interval: 60_000,
+      initialDelay: 60_000,
+      prometheus: { timeout: 5_000, headers: {} },
+    });
   });
 });
 
@@ -40,7 +47,12 @@ describe('validatePolicy', () => {
     expect(r.value.onFailure).toBe('rollback');
     expect(r.value.onError).toBe('pause');
     expect(r.value.srm).toEqual({ threshold: 0.001, action: 'pause' });
-    expect(r.value.metrics[0]).toMatchObject({ noData: 'inconclusive', dryRun: false, failureLimit: 0, consecutiveErrorLimit: 2 });
+    expect(r.value.metrics[0]).toMatchObject({
+      noData: 'inconclusive',
+      dryRun: false,
+      failureLimit: 0,
+      consecutiveErrorLimit: 2,
+    });
   });
 
   it('reports bad steps with their paths', () => {
@@ -60,7 +72,10 @@ describe('validatePolicy', () => {
 
   it('requires the last step to reach 100%', () => {
     const p = valid();
-    p.steps = [{ weight: 10, minDuration: '1m', minSamples: 0 }, { weight: 50, minDuration: '1m', minSamples: 0 }];
+    p.steps = [
+      { weight: 10, minDuration: '1m', minSamples: 0 },
+      { weight: 50, minDuration: '1m', minSamples: 0 },
+    ];
     expect(problemsOf(p)).toEqual(['steps[1].weight: the last step must reach 100, got 50']);
   });
 
@@ -71,7 +86,14 @@ describe('validatePolicy', () => {
       { name: 'b', kind: 'threshold', query: 'x{v="{{variant}}",s="{{service}}"}', max: 1 },
       { name: 'c', kind: 'threshold', query: 'x', max: 1 },
       { name: 'c', kind: 'threshold', query: 'x{v="{{variant}}"}' },
-      { name: 'd', kind: 'comparison', errorsQuery: 'e{v="{{variant}}"}', totalQuery: 't{v="{{variant}}"}', alpha: 2, noData: 'pass' },
+      {
+        name: 'd',
+        kind: 'comparison',
+        errorsQuery: 'e{v="{{variant}}"}',
+        totalQuery: 't{v="{{variant}}"}',
+        alpha: 2,
+        noData: 'pass',
+      },
     ];
     expect(problemsOf(p)).toEqual([
       'metrics[0].kind: expected "threshold" or "comparison", got "ratio"',
@@ -85,7 +107,12 @@ describe('validatePolicy', () => {
   });
 
   it('rejects unknown fields, wrong actions and a timeout longer than the interval', () => {
-    const p = { ...valid(), onFailure: 'explode', colour: 'red', analysis: { interval: '5s', prometheus: { timeout: '10s' } } };
+    const p = {
+      ...valid(),
+      onFailure: 'explode',
+      colour: 'red',
+      analysis: { interval: '5s', prometheus: { timeout: '10s' } },
+    };
     expect(problemsOf(p)).toEqual([
       'colour: unknown field',
       'onFailure: expected "rollback" or "pause", got "explode"',
@@ -94,22 +121,42 @@ describe('validatePolicy', () => {
   });
 
   it('never throws on hostile input', () => {
-    for (const input of [null, 42, 'x', [], { steps: 'x', metrics: {} }, { analysis: { prometheus: { headers: { 'bad name': 1 } } } }]) {
+    for (const input of [
+      null,
+      42,
+      'x',
+      [],
+      { steps: 'x', metrics: {} },
+      { analysis: { prometheus: { headers: { 'bad name': 1 } } } },
+    ]) {
       expect(validatePolicy(input).ok).toBe(false);
     }
   });
 
   it('refuses YAML alias bombs', () => {
-    const bomb = 'a: &a ["x","x","x","x","x","x","x","x","x"]\n' +
-      Array.from({ length: 10 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(9).fill('*' + String.fromCharCode(97 + i)).join(',')}]`).join('\n');
+    const bomb =
+      'a: &a ["x","x","x","x","x","x","x","x","x"]\n' +
+      Array.from(
+        { length: 10 },
+        (_, i) =>
+          `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(9)
+            .fill('*' + String.fromCharCode(97 + i))
+            .join(',')}]`,
+      ).join('\n');
     expect(() => parsePolicyYaml(bomb)).toThrow(/alias/i);
   });
 });
 
 describe('templates and durations', () => {
   it('renders placeholders and escapes label values', () => {
-    expect(renderQuery('x{f="{{flag}}",v="{{ variant }}",e="{{environment}}"}[{{window}}]', { flag: 'a"b', variant: 'on', environment: 'p.prod', window: '90s' }))
-      .toBe('x{f="a\\"b",v="on",e="p.prod"}[90s]');
+    expect(
+      renderQuery('x{f="{{flag}}",v="{{ variant }}",e="{{environment}}"}[{{window}}]', {
+        flag: 'a"b',
+        variant: 'on',
+        environment: 'p.prod',
+        window: '90s',
+      }),
+    ).toBe('x{f="a\\"b",v="on",e="p.prod"}[90s]');
   });
   it('parses durations', () => {
     expect(parseDuration('1h30m')).toBe(5_400_000);

@@ -80,7 +80,8 @@ export const TEMPLATE_PLACEHOLDERS = ['flag', 'variant', 'environment', 'window'
 /** Fills `{{flag}}`, `{{variant}}`, `{{environment}}` and `{{window}}`; label values are escaped for PromQL strings. */
 export function renderQuery(template: string, values: Record<(typeof TEMPLATE_PLACEHOLDERS)[number], string>): string {
   return template.replace(/\{\{\s*(flag|variant|environment|window)\s*\}\}/g, (_, name: keyof typeof values) =>
-    name === 'window' ? values.window : values[name].replace(/\\/g, '\\\\').replace(/"/g, '\\"'));
+    name === 'window' ? values.window : values[name].replace(/\\/g, '\\\\').replace(/"/g, '\\"'),
+  );
 }
 
 /** A Prometheus range-vector duration covering `ms`, in whole seconds (at least 1s). */
@@ -104,7 +105,8 @@ const CREDENTIAL_VALUE = /^(?:[A-Za-z][A-Za-z0-9-]{0,31} )?\$\{env:[A-Za-z_][A-Z
 export function headerValueProblem(name: string, value: string): string | undefined {
   if (/[\r\n]/.test(value) || value.length > 1024) return 'expected a one-line string of at most 1024 characters';
   for (const m of value.matchAll(ANY_PLACEHOLDER)) {
-    if (!new RegExp(`^${REFERENCE.source}$`).test(m[0])) return `${m[0]} is not a reference: write \${env:NAME} (letters, digits, _)`;
+    if (!new RegExp(`^${REFERENCE.source}$`).test(m[0]))
+      return `${m[0]} is not a reference: write \${env:NAME} (letters, digits, _)`;
   }
   if (CREDENTIAL_HEADER.test(name) && !CREDENTIAL_VALUE.test(value)) {
     return 'a credential header takes its value from the workers\' environment, never the policy: write e.g. "Bearer ${env:PROM_TOKEN}"';
@@ -123,7 +125,8 @@ export function headerReferences(headers: Record<string, string>): string[] {
  * sending `Bearer ` would look like a Prometheus that refuses us.
  */
 export function resolveHeaders(
-  headers: Record<string, string>, lookup: (name: string) => string | undefined,
+  headers: Record<string, string>,
+  lookup: (name: string) => string | undefined,
 ): { ok: true; headers: Record<string, string> } | { ok: false; message: string } {
   const out: Record<string, string> = {};
   for (const [name, template] of Object.entries(headers)) {
@@ -133,8 +136,16 @@ export function resolveHeaders(
       if (v === undefined || v === '') missing ??= variable;
       return v ?? '';
     });
-    if (missing !== undefined) return { ok: false, message: `analysis.prometheus.headers.${name}: environment variable ${missing} is not set in the workers` };
-    if (/[\r\n]/.test(value)) return { ok: false, message: `analysis.prometheus.headers.${name}: the value from the environment spans several lines` };
+    if (missing !== undefined)
+      return {
+        ok: false,
+        message: `analysis.prometheus.headers.${name}: environment variable ${missing} is not set in the workers`,
+      };
+    if (/[\r\n]/.test(value))
+      return {
+        ok: false,
+        message: `analysis.prometheus.headers.${name}: the value from the environment spans several lines`,
+      };
     out[name] = value;
   }
   return { ok: true, headers: out };
@@ -148,13 +159,18 @@ export function resolveHeaders(
 export function policyView(policy: Policy): Policy {
   const headers = policy.analysis.prometheus.headers;
   const shown: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers ?? {})) shown[name] = headerValueProblem(name, value) === undefined ? value : '[redacted]';
+  for (const [name, value] of Object.entries(headers ?? {}))
+    shown[name] = headerValueProblem(name, value) === undefined ? value : '[redacted]';
   const address = policy.analysis.prometheus.address;
   return {
     ...policy,
     analysis: {
       ...policy.analysis,
-      prometheus: { ...policy.analysis.prometheus, headers: shown, ...(address !== undefined ? { address: withoutUserinfo(address) } : {}) },
+      prometheus: {
+        ...policy.analysis.prometheus,
+        headers: shown,
+        ...(address !== undefined ? { address: withoutUserinfo(address) } : {}),
+      },
     },
   };
 }

@@ -3,8 +3,7 @@
 // A date, or a date-time that must carry its offset: without one, `Date.parse` reads the time in
 // the evaluating machine's zone, and the same rule would flip at different instants on
 // different servers.
-const DATE_TIME =
-  /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):(\d{2})))?$/;
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):(\d{2})))?$/;
 
 /**
  * The instant a `before` / `after` value names, in epoch milliseconds, or `null` when it is not

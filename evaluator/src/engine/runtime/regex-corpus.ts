@@ -36,13 +36,30 @@ export function rng(seed: number): () => number {
 
 const LITERALS = ['a', 'b', 'c', '0', '1', ' ', '-', '.', 'é'];
 const DIGIT: Array<[number, number]> = [[48, 57]];
-const WORD: Array<[number, number]> = [[48, 57], [65, 90], [95, 95], [97, 122]];
-const SPACE: Array<[number, number]> = [[9, 10], [12, 13], [32, 32]];
+const WORD: Array<[number, number]> = [
+  [48, 57],
+  [65, 90],
+  [95, 95],
+  [97, 122],
+];
+const SPACE: Array<[number, number]> = [
+  [9, 10],
+  [12, 13],
+  [32, 32],
+];
 const CLASSES: Array<Extract<RegexNode, { t: 'class' }>> = [
   { t: 'class', src: '[ab]', negated: false, ranges: [[97, 98]] },
   { t: 'class', src: '[a-c]', negated: false, ranges: [[97, 99]] },
   { t: 'class', src: '[^a]', negated: true, ranges: [[97, 97]] },
-  { t: 'class', src: '[0-9_]', negated: false, ranges: [[48, 57], [95, 95]] },
+  {
+    t: 'class',
+    src: '[0-9_]',
+    negated: false,
+    ranges: [
+      [48, 57],
+      [95, 95],
+    ],
+  },
   { t: 'class', src: '\\d', negated: false, ranges: DIGIT },
   { t: 'class', src: '\\w', negated: false, ranges: WORD },
   { t: 'class', src: '\\s', negated: false, ranges: SPACE },
@@ -64,7 +81,12 @@ export function generateRegex(random: () => number, depth = 4): RegexNode {
     if (d <= 0) return atom();
     const r = random();
     if (r < 0.3) return { t: 'cat', items: Array.from({ length: int(2, 4) }, () => node(d - 1)) };
-    if (r < 0.45) return { t: 'group', capture: random() < 0.5, node: { t: 'alt', items: Array.from({ length: int(2, 3) }, () => node(d - 1)) } };
+    if (r < 0.45)
+      return {
+        t: 'group',
+        capture: random() < 0.5,
+        node: { t: 'alt', items: Array.from({ length: int(2, 3) }, () => node(d - 1)) },
+      };
     if (r < 0.8) return repeat(node(d - 1));
     return atom();
   };
@@ -72,12 +94,17 @@ export function generateRegex(random: () => number, depth = 4): RegexNode {
     const lazy = random() < 0.2;
     const kind = int(0, 5);
     const [min, max, src] =
-      kind === 0 ? [0, Infinity, '*'] :
-      kind === 1 ? [1, Infinity, '+'] :
-      kind === 2 ? [0, 1, '?'] :
-      kind === 3 ? ((n: number) => [n, n, `{${n}}`] as const)(int(1, 4)) :
-      kind === 4 ? ((n: number) => [n, Infinity, `{${n},}`] as const)(int(0, 3)) :
-      ((n: number, m: number) => [n, n + m, `{${n},${n + m}}`] as const)(int(0, 3), int(0, 5));
+      kind === 0
+        ? [0, Infinity, '*']
+        : kind === 1
+          ? [1, Infinity, '+']
+          : kind === 2
+            ? [0, 1, '?']
+            : kind === 3
+              ? ((n: number) => [n, n, `{${n}}`] as const)(int(1, 4))
+              : kind === 4
+                ? ((n: number) => [n, Infinity, `{${n},}`] as const)(int(0, 3))
+                : ((n: number, m: number) => [n, n + m, `{${n},${n + m}}`] as const)(int(0, 3), int(0, 5));
     return { t: 'rep', node: inner, min, max, lazy, src: src + (lazy ? '?' : '') };
   };
   const anchoredStart = random() < 0.25;
@@ -97,18 +124,26 @@ export function printRegex(n: RegexNode): string {
       const s = String.fromCodePoint(n.cp);
       return /[\\.+*?()|[\]{}^$]/.test(s) ? `\\${s}` : s;
     }
-    case 'class': return n.src;
-    case 'any': return '.';
-    case 'bol': return '^';
-    case 'eol': return '$';
-    case 'cat': return n.items.map((x) => (x.t === 'alt' ? `(?:${printRegex(x)})` : printRegex(x))).join('');
-    case 'alt': return n.items.map(printRegex).join('|');
-    case 'group': return `${n.capture ? '(' : '(?:'}${printRegex(n.node)})`;
+    case 'class':
+      return n.src;
+    case 'any':
+      return '.';
+    case 'bol':
+      return '^';
+    case 'eol':
+      return '$';
+    case 'cat':
+      return n.items.map((x) => (x.t === 'alt' ? `(?:${printRegex(x)})` : printRegex(x))).join('');
+    case 'alt':
+      return n.items.map(printRegex).join('|');
+    case 'group':
+      return `${n.capture ? '(' : '(?:'}${printRegex(n.node)})`;
     case 'rep': {
       // A quantifier applies to one atom, and RE2 refuses a quantifier on a quantifier (`a**`).
-      const inner = n.node.t === 'char' || n.node.t === 'class' || n.node.t === 'any' || n.node.t === 'group'
-        ? printRegex(n.node)
-        : `(?:${printRegex(n.node)})`;
+      const inner =
+        n.node.t === 'char' || n.node.t === 'class' || n.node.t === 'any' || n.node.t === 'group'
+          ? printRegex(n.node)
+          : `(?:${printRegex(n.node)})`;
       return inner + n.src;
     }
   }
@@ -164,7 +199,11 @@ function ends(node: RegexNode, starts: Uint8Array, cps: number[]): Uint8Array {
       for (let k = node.min; k < node.max; k++) {
         const next = ends(node.node, result, cps);
         let grew = false;
-        for (let p = 0; p <= n; p++) if (next[p] && !result[p]) { result[p] = 1; grew = true; }
+        for (let p = 0; p <= n; p++)
+          if (next[p] && !result[p]) {
+            result[p] = 1;
+            grew = true;
+          }
         if (!grew) break;
       }
       return result;
@@ -181,18 +220,24 @@ function inRanges(ranges: ReadonlyArray<readonly [number, number]>, cp: number):
 export function sampleMatch(node: RegexNode, random: () => number): string {
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
   switch (node.t) {
-    case 'char': return String.fromCodePoint(node.cp);
+    case 'char':
+      return String.fromCodePoint(node.cp);
     case 'class': {
       if (node.negated) return pick(['é', '😀', '#']); // in no class the generator negates
       const [lo, hi] = pick(node.ranges);
       return String.fromCodePoint(lo + Math.floor(random() * (hi - lo + 1)));
     }
-    case 'any': return pick(['a', 'é', '😀', '#']);
+    case 'any':
+      return pick(['a', 'é', '😀', '#']);
     case 'bol':
-    case 'eol': return '';
-    case 'cat': return node.items.map((x) => sampleMatch(x, random)).join('');
-    case 'alt': return sampleMatch(pick(node.items), random);
-    case 'group': return sampleMatch(node.node, random);
+    case 'eol':
+      return '';
+    case 'cat':
+      return node.items.map((x) => sampleMatch(x, random)).join('');
+    case 'alt':
+      return sampleMatch(pick(node.items), random);
+    case 'group':
+      return sampleMatch(node.node, random);
     case 'rep': {
       const count = node.min + Math.floor(random() * (Math.min(node.max, node.min + 3) - node.min + 1));
       let s = '';
@@ -208,7 +253,7 @@ const ALPHABET = ['a', 'b', 'c', '0', '1', ' ', '_', '-', '.', '\n', 'é', '😀
 function fill(unit: string, max: number): string {
   if (unit === '') return '';
   let s = '';
-  for (const ch of (unit.repeat(Math.ceil(max / unit.length) + 1))) {
+  for (const ch of unit.repeat(Math.ceil(max / unit.length) + 1)) {
     if (s.length + ch.length > max) break;
     s += ch;
   }
@@ -257,12 +302,19 @@ export function hostileTexts(literals: string[], samples: string, random: () => 
 
 function collectLiterals(node: RegexNode, out: string[] = []): string[] {
   switch (node.t) {
-    case 'char': if (!out.includes(String.fromCodePoint(node.cp))) out.push(String.fromCodePoint(node.cp)); break;
+    case 'char':
+      if (!out.includes(String.fromCodePoint(node.cp))) out.push(String.fromCodePoint(node.cp));
+      break;
     case 'cat':
-    case 'alt': for (const x of node.items) collectLiterals(x, out); break;
+    case 'alt':
+      for (const x of node.items) collectLiterals(x, out);
+      break;
     case 'group':
-    case 'rep': collectLiterals(node.node, out); break;
-    default: break;
+    case 'rep':
+      collectLiterals(node.node, out);
+      break;
+    default:
+      break;
   }
   return out;
 }

@@ -26,7 +26,9 @@ describe('matches equals RE2 semantics on generated patterns', () => {
       const compiled = compileRegex([pattern]);
       if (!compiled.ok) {
         // The generator writes only valid RE2, so the one allowed refusal is the size bound.
-        expect(compiled.refusal.message, pattern).toMatch(new RegExp(`^regex too large: its program has \\d+ instructions \\(at most ${MAX_REGEX_PROGRAM}\\)$`));
+        expect(compiled.refusal.message, pattern).toMatch(
+          new RegExp(`^regex too large: its program has \\d+ instructions \\(at most ${MAX_REGEX_PROGRAM}\\)$`),
+        );
         continue;
       }
       accepted++;
@@ -40,7 +42,10 @@ describe('matches equals RE2 semantics on generated patterns', () => {
         const expected = referenceTest(tree, input);
         cases++;
         if (expected) positives++;
-        expect(compiled.regex.test(input), `seed ${SEED} pattern ${JSON.stringify(pattern)} input length ${input.length}`).toBe(expected);
+        expect(
+          compiled.regex.test(input),
+          `seed ${SEED} pattern ${JSON.stringify(pattern)} input length ${input.length}`,
+        ).toBe(expected);
       }
     }
     // The corpus must exercise both answers and mostly accepted patterns, or the test proves little.
@@ -55,13 +60,21 @@ describe('matches equals RE2 semantics on generated patterns', () => {
       const tree = generateRegex(random, 3);
       const pattern = printRegex(tree);
       if (!compileRegex([pattern]).ok) continue;
-      const engine = compileSnapshot(makeSnapshot([
-        makeFlag('f', { rules: [{ conditions: [{ attribute: 'v', op: 'matches', values: [pattern] }], serve: { variant: 'treatment' } }] }),
-      ]));
+      const engine = compileSnapshot(
+        makeSnapshot([
+          makeFlag('f', {
+            rules: [
+              { conditions: [{ attribute: 'v', op: 'matches', values: [pattern] }], serve: { variant: 'treatment' } },
+            ],
+          }),
+        ]),
+      );
       for (const input of adversarialInputs(tree, random).slice(2, 5)) {
         const expected = referenceTest(tree, input) ? 'treatment' : 'control';
         expect(engine.evaluate('f', { targetingKey: 'u', v: input }).variant, pattern).toBe(expected);
-        expect(engine.evaluate('f', { targetingKey: 'u', v: ['#', input] }).variant, pattern).toBe(referenceTest(tree, '#') ? 'treatment' : expected);
+        expect(engine.evaluate('f', { targetingKey: 'u', v: ['#', input] }).variant, pattern).toBe(
+          referenceTest(tree, '#') ? 'treatment' : expected,
+        );
       }
     }
   });
@@ -71,13 +84,20 @@ describe('matches equals RE2 semantics on generated patterns', () => {
     let probed = 0;
     for (let i = 0; i < 300; i++) {
       // Generated patterns with their repeat counts scaled up, so the capped probe has work to do.
-      const pattern = printRegex(generateRegex(random, 3)).replace(/\{(\d+)(,(\d*))?\}/g, (_, n: string, comma?: string, m?: string) => {
-        const big = (x: string) => Number(x) * (1 + Math.floor(random() * 10));
-        if (comma === undefined) return `{${big(n)}}`;
-        return m === undefined || m === '' ? `{${big(n)},}` : `{${big(n)},${big(n) + big(m)}}`;
-      });
+      const pattern = printRegex(generateRegex(random, 3)).replace(
+        /\{(\d+)(,(\d*))?\}/g,
+        (_, n: string, comma?: string, m?: string) => {
+          const big = (x: string) => Number(x) * (1 + Math.floor(random() * 10));
+          if (comma === undefined) return `{${big(n)}}`;
+          return m === undefined || m === '' ? `{${big(n)},}` : `{${big(n)},${big(n) + big(m)}}`;
+        },
+      );
       let real: number;
-      try { real = RE2JS.compile(pattern).programSize(); } catch { continue; }
+      try {
+        real = RE2JS.compile(pattern).programSize();
+      } catch {
+        continue;
+      }
       const result = compileRegex([pattern]);
       if (!result.ok && result.refusal.message.includes('repeat counts cut')) probed++;
       expect(result.ok, `${pattern} has ${real} instructions`).toBe(real <= MAX_REGEX_PROGRAM);

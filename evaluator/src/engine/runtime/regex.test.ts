@@ -15,15 +15,25 @@ function matcher(...patterns: string[]): (v: string) => boolean {
 
 /** A flag that serves treatment when `attr` matches one of `patterns`. */
 function engineFor(patterns: string[]) {
-  return compileSnapshot(makeSnapshot([
-    makeFlag('f', { rules: [{ conditions: [{ attribute: 'attr', op: 'matches', values: patterns }], serve: { variant: 'treatment' } }] }),
-  ]));
+  return compileSnapshot(
+    makeSnapshot([
+      makeFlag('f', {
+        rules: [
+          { conditions: [{ attribute: 'attr', op: 'matches', values: patterns }], serve: { variant: 'treatment' } },
+        ],
+      }),
+    ]),
+  );
 }
 
 describe('the issue 8 regression: bounded quantifiers nested in bounded quantifiers', () => {
   it('refuses (a{1,5}){1,1000}b at save time, and the engine never holds it', () => {
-    expect(regexProblem('(a{1,5}){1,1000}b')).toBe('regex too large: its program has more than 64 instructions (98 with repeat counts cut to 8)');
-    expect(regexProblem('(a{1,5}){1,40}b')).toBe('regex too large: its program has more than 64 instructions (98 with repeat counts cut to 8)');
+    expect(regexProblem('(a{1,5}){1,1000}b')).toBe(
+      'regex too large: its program has more than 64 instructions (98 with repeat counts cut to 8)',
+    );
+    expect(regexProblem('(a{1,5}){1,40}b')).toBe(
+      'regex too large: its program has more than 64 instructions (98 with repeat counts cut to 8)',
+    );
     expect(regexProblem('a{1,1000}b')).toBe('regex too large: its program has 2002 instructions (at most 64)');
     // A snapshot that bypassed validation: the condition is false, evaluation answers at once.
     const engine = engineFor(['(a{1,5}){1,1000}b']);
@@ -58,14 +68,23 @@ describe('compileRegex', () => {
   it.each([
     ['(a)\\1', 'invalid regex (RE2 syntax): invalid escape sequence: `\\1` (backreferences are not supported)'],
     ['(?<x>a)\\k<x>', 'invalid regex (RE2 syntax): invalid escape sequence: `\\k` (backreferences are not supported)'],
-    ['a(?=b)', 'invalid regex (RE2 syntax): invalid or unsupported Perl syntax: `(?=` (lookahead and lookbehind are not supported)'],
-    ['(?<!a)b', 'invalid regex (RE2 syntax): invalid named capture: `(?<!a)b` (lookahead and lookbehind are not supported)'],
+    [
+      'a(?=b)',
+      'invalid regex (RE2 syntax): invalid or unsupported Perl syntax: `(?=` (lookahead and lookbehind are not supported)',
+    ],
+    [
+      '(?<!a)b',
+      'invalid regex (RE2 syntax): invalid named capture: `(?<!a)b` (lookahead and lookbehind are not supported)',
+    ],
     ['\\u0041', 'invalid regex (RE2 syntax): invalid escape sequence: `\\u`'],
     ['a**', 'invalid regex (RE2 syntax): invalid nested repetition operator: `**`'],
     ['x{1001}', 'invalid regex (RE2 syntax): invalid repeat count: `{1001}`'],
     ['\\w{1,151}', 'regex too large: its program has 303 instructions (at most 64)'],
     // 900,000 instructions if built (about a second); refused from the capped probe instead.
-    [`(?:${'abcdefghi'.repeat(100)}){1000}`, 'regex too large: its program has more than 64 instructions (7202 with repeat counts cut to 8)'],
+    [
+      `(?:${'abcdefghi'.repeat(100)}){1000}`,
+      'regex too large: its program has more than 64 instructions (7202 with repeat counts cut to 8)',
+    ],
     ['x'.repeat(1001), 'regex too long (1001 characters, at most 1000)'],
   ])('refuses %s', (pattern, message) => {
     expect(regexProblem(pattern)).toBe(message);
@@ -74,7 +93,10 @@ describe('compileRegex', () => {
   it("bounds one condition's patterns together and names the first one too large alone", () => {
     expect(compileRegex(['a{30}', 'b{31}'])).toEqual({
       ok: false,
-      refusal: { index: undefined, message: `regexes too large together: their programs have 65 instructions (at most ${MAX_REGEX_PROGRAM} per condition)` },
+      refusal: {
+        index: undefined,
+        message: `regexes too large together: their programs have 65 instructions (at most ${MAX_REGEX_PROGRAM} per condition)`,
+      },
     });
     expect(compileRegex(['ok', '(unclosed'])).toEqual({
       ok: false,
@@ -102,14 +124,19 @@ describe('matches in the engine', () => {
   it('an array attribute matches when any of its first 100 elements does', () => {
     const engine = engineFor(['^admin@']);
     expect(engine.evaluate('f', { targetingKey: 'u', attr: ['x', 'admin@acme.com'] }).variant).toBe('treatment');
-    expect(engine.evaluate('f', { targetingKey: 'u', attr: [...Array(100).fill('x'), 'admin@acme.com'] }).variant).toBe('control');
+    expect(engine.evaluate('f', { targetingKey: 'u', attr: [...Array(100).fill('x'), 'admin@acme.com'] }).variant).toBe(
+      'control',
+    );
     expect(engine.evaluate('f', { targetingKey: 'u', attr: 42 }).variant).toBe('control');
   });
 
   it('validation and the engine use the same rule: what one refuses the other never holds', () => {
     const refused = ['(?=a)a', '\\w{1,151}'];
     for (const pattern of refused) {
-      const segment = { ...segmentInput(), rules: [{ conditions: [{ attribute: 'attr', op: 'matches', values: [pattern] }] }] };
+      const segment = {
+        ...segmentInput(),
+        rules: [{ conditions: [{ attribute: 'attr', op: 'matches', values: [pattern] }] }],
+      };
       expect(validateSegment(segment).ok, pattern).toBe(false);
       expect(engineFor([pattern]).evaluate('f', { targetingKey: 'u', attr: 'aaaa' }).variant, pattern).toBe('control');
     }

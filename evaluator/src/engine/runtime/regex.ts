@@ -44,7 +44,9 @@ export interface RegexRefusal {
  * {@link MAX_REGEX_LENGTH}, and patterns whose programs exceed {@link MAX_REGEX_PROGRAM} alone
  * or together. Never throws.
  */
-export function compileRegex(patterns: readonly string[]): { ok: true; regex: CompiledRegex } | { ok: false; refusal: RegexRefusal } {
+export function compileRegex(
+  patterns: readonly string[],
+): { ok: true; regex: CompiledRegex } | { ok: false; refusal: RegexRefusal } {
   const compiled: RE2JS[] = [];
   let total = 0;
   for (let i = 0; i < patterns.length; i++) {
@@ -99,7 +101,10 @@ function compileOne(pattern: string): { ok: true; re: RE2JS } | { ok: false; mes
   }
   const size = re.programSize();
   if (size > MAX_REGEX_PROGRAM) {
-    return { ok: false, message: `regex too large: its program has ${size} instructions (at most ${MAX_REGEX_PROGRAM})` };
+    return {
+      ok: false,
+      message: `regex too large: its program has ${size} instructions (at most ${MAX_REGEX_PROGRAM})`,
+    };
   }
   // No lazy DFA: re2js then runs the one-pass matcher or the bit-state matcher, which visits each
   // (instruction, position) pair at most once, so one match costs at most programSize x
@@ -116,11 +121,14 @@ const REPEAT_PROBE = 8;
 
 /** Program size of `pattern` with repeat counts capped at REPEAT_PROBE; undefined when that does not compile. */
 function probeSize(pattern: string): number | undefined {
-  const capped = pattern.replace(/\{(\d+)(,(\d*))?\}/g, (_, n: string, comma: string | undefined, m: string | undefined) => {
-    const cap = (x: string): number => Math.min(Number(x), REPEAT_PROBE);
-    if (comma === undefined) return `{${cap(n)}}`;
-    return m === undefined || m === '' ? `{${cap(n)},}` : `{${cap(n)},${cap(m)}}`;
-  });
+  const capped = pattern.replace(
+    /\{(\d+)(,(\d*))?\}/g,
+    (_, n: string, comma: string | undefined, m: string | undefined) => {
+      const cap = (x: string): number => Math.min(Number(x), REPEAT_PROBE);
+      if (comma === undefined) return `{${cap(n)}}`;
+      return m === undefined || m === '' ? `{${cap(n)},}` : `{${cap(n)},${cap(m)}}`;
+    },
+  );
   if (capped === pattern) return undefined; // no counts to cap: the real compile is the probe
   try {
     return RE2JS.compile(capped).programSize();

@@ -18,7 +18,10 @@ export interface SipHashWasm {
  */
 interface WebAssemblyApi {
   Module: new (code: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: { memory: { buffer: ArrayBuffer }; bucket: SipHashWasm['bucket'] } };
+  Instance: new (
+    module: object,
+    imports: object,
+  ) => { exports: { memory: { buffer: ArrayBuffer }; bucket: SipHashWasm['bucket'] } };
 }
 
 /** Compiles and instantiates the module (0.3-0.4 ms measured here); undefined where that is not possible. */

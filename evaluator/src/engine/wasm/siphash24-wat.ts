@@ -24,7 +24,8 @@ const round = [
   '(local.set $v2 (i64.rotl (local.get $v2) (i64.const 32)))',
 ].join('\n      ');
 const rounds = (n: number) => Array.from({ length: n }, () => round).join('\n      ');
-const key = (lo: string, hi: string) => `(i64.or (i64.extend_i32_u (local.get ${lo})) (i64.shl (i64.extend_i32_u (local.get ${hi})) (i64.const 32)))`;
+const key = (lo: string, hi: string) =>
+  `(i64.or (i64.extend_i32_u (local.get ${lo})) (i64.shl (i64.extend_i32_u (local.get ${hi})) (i64.const 32)))`;
 
 /** The module's text. */
 export function siphashWat(): string {

@@ -7,9 +7,17 @@ import type { Replies } from '../http/reply.ts';
 import type { SdkKeyAuth } from './sdk-key-auth.ts';
 
 /** The environment `req` may read, or undefined after answering 401, 403 or 503. */
-export function authorizeGet(req: EvaluatorRequest, query: string, auth: SdkKeyAuth, replies: Replies): string | undefined {
+export function authorizeGet(
+  req: EvaluatorRequest,
+  query: string,
+  auth: SdkKeyAuth,
+  replies: Replies,
+): string | undefined {
   const env = auth.authenticate(req);
-  if (typeof env === 'number') { replies.unauthenticated(req, env); return undefined; }
+  if (typeof env === 'number') {
+    replies.unauthenticated(req, env);
+    return undefined;
+  }
   const asked = query.length > 0 ? new URLSearchParams(query).get('environment') : null;
   if (asked !== null && asked !== env) {
     replies.json(req, 403, { error: `this SDK key is scoped to another environment than ${JSON.stringify(asked)}` });

@@ -8,8 +8,13 @@ function directory(keys: Record<string, string>, ready = true): KeyDirectory & {
   const d = {
     lookups: 0,
     ready,
-    environmentOfKeyHash(hash: string) { d.lookups++; return byHash.get(hash); },
-    isReady() { return d.ready; },
+    environmentOfKeyHash(hash: string) {
+      d.lookups++;
+      return byHash.get(hash);
+    },
+    isReady() {
+      return d.ready;
+    },
   };
   return d;
 }

@@ -58,7 +58,8 @@ export class SdkKeyAuth {
 function presentedKey(headers: IncomingHttpHeaders): string | undefined {
   const auth = headers.authorization;
   if (auth !== undefined) {
-    if (auth.length > 7 && (auth.startsWith('Bearer ') || auth.slice(0, 7).toLowerCase() === 'bearer ')) return auth.slice(7).trim();
+    if (auth.length > 7 && (auth.startsWith('Bearer ') || auth.slice(0, 7).toLowerCase() === 'bearer '))
+      return auth.slice(7).trim();
     return undefined;
   }
   const header = headers['x-api-key'];

@@ -28,7 +28,10 @@ export function createBodyReader(o: BodyReaderOptions): BodyReader {
   function onData(this: EvaluatorRequest, chunk: Buffer): void {
     if (this.done) return;
     this.size += chunk.length;
-    if (this.size > maxBodyBytes) { tooLarge(this); return; }
+    if (this.size > maxBodyBytes) {
+      tooLarge(this);
+      return;
+    }
     if (this.first === undefined) this.first = chunk;
     else if (this.chunks === undefined) this.chunks = [this.first, chunk];
     else this.chunks.push(chunk);
@@ -57,7 +60,10 @@ export function createBodyReader(o: BodyReaderOptions): BodyReader {
   return {
     read(req) {
       const length = req.headers['content-length'];
-      if (length !== undefined && Number(length) > maxBodyBytes) { tooLarge(req); return; }
+      if (length !== undefined && Number(length) > maxBodyBytes) {
+        tooLarge(req);
+        return;
+      }
       req.on('data', onData);
       req.on('end', onEnd);
       req.on('error', onError);
@@ -67,7 +73,7 @@ export function createBodyReader(o: BodyReaderOptions): BodyReader {
 
 /** The body that arrived, as one buffer (the chunks are let go). */
 export function takeBody(req: EvaluatorRequest): Buffer {
-  const body = req.chunks !== undefined ? Buffer.concat(req.chunks) : req.first ?? EMPTY;
+  const body = req.chunks !== undefined ? Buffer.concat(req.chunks) : (req.first ?? EMPTY);
   req.first = undefined;
   req.chunks = undefined;
   return body;

@@ -39,9 +39,10 @@ export class Replies {
   /** A single-flag answer or a request-level OFREP error, as built by ofrep-responses.ts. */
   ofrep(req: EvaluatorRequest, r: OfrepReply, state: ServedEnvironment | undefined): void {
     if (!this.settle(req)) return;
-    const headers = r.etag === undefined
-      ? ['Content-Type', JSON_TYPE, 'Content-Length', String(r.bytes)]
-      : ['Content-Type', JSON_TYPE, 'Content-Length', String(r.bytes), 'ETag', r.etag, 'Cache-Control', 'no-cache'];
+    const headers =
+      r.etag === undefined
+        ? ['Content-Type', JSON_TYPE, 'Content-Length', String(r.bytes)]
+        : ['Content-Type', JSON_TYPE, 'Content-Length', String(r.bytes), 'ETag', r.etag, 'Cache-Control', 'no-cache'];
     const res = req.response!;
     res.writeHead(r.status, headers);
     res.end(r.body);
@@ -52,7 +53,16 @@ export class Replies {
   bulk(req: EvaluatorRequest, body: Buffer, etag: string, state: ServedEnvironment): void {
     if (!this.settle(req)) return;
     const res = req.response!;
-    res.writeHead(200, ['Content-Type', JSON_TYPE, 'Content-Length', String(body.length), 'ETag', etag, 'Cache-Control', 'no-cache']);
+    res.writeHead(200, [
+      'Content-Type',
+      JSON_TYPE,
+      'Content-Length',
+      String(body.length),
+      'ETag',
+      etag,
+      'Cache-Control',
+      'no-cache',
+    ]);
     res.end(body);
     this.record(req, 200, state);
   }
@@ -94,7 +104,12 @@ export class Replies {
       const body = this.ofrepError(req, 'GENERAL', 'no snapshot loaded yet; retry shortly', 503);
       this.fixed(req, 503, ['Content-Type', JSON_TYPE, 'Retry-After', '1'], body);
     } else {
-      const body = this.ofrepError(req, 'GENERAL', 'missing or unknown SDK key (Authorization: Bearer <key> or X-API-Key)', status);
+      const body = this.ofrepError(
+        req,
+        'GENERAL',
+        'missing or unknown SDK key (Authorization: Bearer <key> or X-API-Key)',
+        status,
+      );
       this.fixed(req, status, ['Content-Type', JSON_TYPE, 'WWW-Authenticate', 'Bearer'], body);
     }
   }
@@ -102,7 +117,12 @@ export class Replies {
   /** 429 for a request admission refused (in-flight limit or event-loop lag). */
   shed(req: EvaluatorRequest, reason: ShedReason): void {
     this.o.metrics.shedRequest(reason);
-    this.fixed(req, 429, ['Content-Type', JSON_TYPE, 'Retry-After', '1'], '{"errorCode":"GENERAL","errorDetails":"evaluator overloaded; retry after 1 s"}');
+    this.fixed(
+      req,
+      429,
+      ['Content-Type', JSON_TYPE, 'Retry-After', '1'],
+      '{"errorCode":"GENERAL","errorDetails":"evaluator overloaded; retry after 1 s"}',
+    );
   }
 
   /** 429 for a stream over one of the stream caps. */
@@ -127,7 +147,11 @@ export class Replies {
     this.o.logger.error('request failed', { error: (e as Error)?.stack ?? String(e), url: req.url });
     if (req.done) return;
     const res = req.response!;
-    if (res.headersSent) { this.settle(req); res.destroy(); return; }
+    if (res.headersSent) {
+      this.settle(req);
+      res.destroy();
+      return;
+    }
     const body = this.ofrepError(req, 'GENERAL', 'internal error', 500);
     this.fixed(req, 500, ['Content-Type', JSON_TYPE], body);
   }

@@ -10,7 +10,13 @@ import { performance } from 'node:perf_hooks';
 import { FLAG_TYPES, type FlagType } from '../../model/flag.ts';
 import type { Admission } from '../admission.ts';
 import {
-  ROUTE_HEALTH, ROUTE_OFREP_BULK, ROUTE_OFREP_SINGLE, ROUTE_OTHER, ROUTE_READY, ROUTE_SNAPSHOT, ROUTE_STREAM,
+  ROUTE_HEALTH,
+  ROUTE_OFREP_BULK,
+  ROUTE_OFREP_SINGLE,
+  ROUTE_OTHER,
+  ROUTE_READY,
+  ROUTE_SNAPSHOT,
+  ROUTE_STREAM,
 } from '../observability/evaluator-metrics.ts';
 import type { StreamFormat } from '../stream/sse-hub.ts';
 import type { EvaluatorRequest } from './evaluator-request.ts';
@@ -47,9 +53,15 @@ export function createRouter(o: RouterOptions): (req: EvaluatorRequest, res: Ser
     try {
       const url = req.url ?? '/';
       if (req.method === 'POST' && url.startsWith(OFREP_BULK)) {
-        if (url.length === OFREP_BULK.length || url.charCodeAt(OFREP_BULK.length) === 63 /* ? */) req.route = ROUTE_OFREP_BULK;
-        else if (url.charCodeAt(OFREP_BULK.length) === 47 /* / */) { req.route = ROUTE_OFREP_SINGLE; parseFlagPath(req, url); }
-        else { replies.plain(req, 404, 'not found'); return; }
+        if (url.length === OFREP_BULK.length || url.charCodeAt(OFREP_BULK.length) === 63 /* ? */)
+          req.route = ROUTE_OFREP_BULK;
+        else if (url.charCodeAt(OFREP_BULK.length) === 47 /* / */) {
+          req.route = ROUTE_OFREP_SINGLE;
+          parseFlagPath(req, url);
+        } else {
+          replies.plain(req, 404, 'not found');
+          return;
+        }
         handlers.ofrep(req);
         return;
       }
@@ -73,7 +85,13 @@ export function createRouter(o: RouterOptions): (req: EvaluatorRequest, res: Ser
     const method = req.method;
     if (method !== 'GET' && method !== 'HEAD') {
       req.route = ROUTE_OTHER;
-      if (path.startsWith('/ofrep/') || path === '/v1/snapshot' || path === '/v1/stream' || path === '/healthz' || path === '/readyz') {
+      if (
+        path.startsWith('/ofrep/') ||
+        path === '/v1/snapshot' ||
+        path === '/v1/stream' ||
+        path === '/healthz' ||
+        path === '/readyz'
+      ) {
         replies.json(req, 405, { error: `method ${method} not allowed` });
       } else replies.plain(req, 404, 'not found');
       return;
@@ -111,7 +129,13 @@ export function createRouter(o: RouterOptions): (req: EvaluatorRequest, res: Ser
 function parseFlagPath(req: EvaluatorRequest, url: string): void {
   const q = url.indexOf('?', OFREP_SINGLE.length);
   let key = q < 0 ? url.slice(OFREP_SINGLE.length) : url.slice(OFREP_SINGLE.length, q);
-  if (key.includes('%')) { try { key = decodeURIComponent(key); } catch { /* served as not found under its raw name */ } }
+  if (key.includes('%')) {
+    try {
+      key = decodeURIComponent(key);
+    } catch {
+      /* served as not found under its raw name */
+    }
+  }
   req.flagKey = key;
   req.flagType = undefined;
   if (q >= 0) {

@@ -9,7 +9,16 @@ import { UNKNOWN_FLAG_LABEL } from '../ofrep/engine-view.ts';
 import type { ServedEnvironment } from '../snapshots/served-environment.ts';
 
 /** The routes the latency histogram distinguishes (a fixed set: never client-chosen label values). */
-export const ROUTES = ['ofrep_single', 'ofrep_bulk', 'snapshot', 'stream', 'health', 'ready', 'metrics', 'other'] as const;
+export const ROUTES = [
+  'ofrep_single',
+  'ofrep_bulk',
+  'snapshot',
+  'stream',
+  'health',
+  'ready',
+  'metrics',
+  'other',
+] as const;
 export type Route = (typeof ROUTES)[number];
 
 // Indexes into ROUTES: the hot path records a number, the label string is looked up once per child.
@@ -51,11 +60,17 @@ export class EvaluatorMetrics {
         for (const view of source.takeViews()) {
           for (const info of view.infos.values()) {
             if (info.count === 0) continue;
-            this.inc({ environment: view.environment, flag: info.flag, variant: info.variant, reason: info.reason }, info.count);
+            this.inc(
+              { environment: view.environment, flag: info.flag, variant: info.variant, reason: info.reason },
+              info.count,
+            );
             info.count = 0;
           }
           if (view.notFound > 0) {
-            this.inc({ environment: view.environment, flag: UNKNOWN_FLAG_LABEL, variant: '', reason: 'ERROR:FLAG_NOT_FOUND' }, view.notFound);
+            this.inc(
+              { environment: view.environment, flag: UNKNOWN_FLAG_LABEL, variant: '', reason: 'ERROR:FLAG_NOT_FOUND' },
+              view.notFound,
+            );
             view.notFound = 0;
           }
         }
@@ -86,7 +101,8 @@ export class EvaluatorMetrics {
       collect() {
         this.reset();
         const now = Date.now();
-        for (const s of source.all()) this.set({ environment: s.environment }, (now - (s.envelope.publishedAt || s.loadedAt)) / 1000);
+        for (const s of source.all())
+          this.set({ environment: s.environment }, (now - (s.envelope.publishedAt || s.loadedAt)) / 1000);
       },
     });
     new Gauge({
@@ -103,13 +119,18 @@ export class EvaluatorMetrics {
       name: 'evaluator_sse_clients',
       help: 'Open SSE stream connections.',
       registers,
-      collect() { this.set(source.sseClients()); },
+      collect() {
+        this.set(source.sseClients());
+      },
     });
     new Counter({
       name: 'evaluator_sse_revoked_total',
       help: 'SSE streams ended at a snapshot swap because the snapshot no longer lists their SDK key.',
       registers,
-      collect() { this.reset(); this.inc(source.sseRevoked()); },
+      collect() {
+        this.reset();
+        this.inc(source.sseRevoked());
+      },
     });
     this.propagationLag = new Histogram({
       name: 'evaluator_propagation_lag_seconds',

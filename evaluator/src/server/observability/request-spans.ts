@@ -24,16 +24,20 @@ export interface TracedRequest {
 export function startOfrepSpan(req: TracedRequest): void {
   const single = req.route === ROUTE_OFREP_SINGLE;
   const parent = propagation.extract(otelContext.active(), req.headers);
-  req.span = tracer.startSpan(single ? 'ofrep evaluate flag' : 'ofrep evaluate flags', {
-    kind: SpanKind.SERVER,
-    startTime: performance.timeOrigin + req.started,
-    attributes: {
-      'http.request.method': 'POST',
-      'http.route': single ? '/ofrep/v1/evaluate/flags/{key}' : '/ofrep/v1/evaluate/flags',
-      'feature_flag.set.id': req.environment,
-      ...(single ? { 'feature_flag.key': req.flagKey } : {}),
+  req.span = tracer.startSpan(
+    single ? 'ofrep evaluate flag' : 'ofrep evaluate flags',
+    {
+      kind: SpanKind.SERVER,
+      startTime: performance.timeOrigin + req.started,
+      attributes: {
+        'http.request.method': 'POST',
+        'http.route': single ? '/ofrep/v1/evaluate/flags/{key}' : '/ofrep/v1/evaluate/flags',
+        'feature_flag.set.id': req.environment,
+        ...(single ? { 'feature_flag.key': req.flagKey } : {}),
+      },
     },
-  }, parent);
+    parent,
+  );
 }
 
 /** Ends `req`'s span (it must have one) with the answered status and the served version. */

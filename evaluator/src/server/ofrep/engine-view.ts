@@ -31,9 +31,19 @@ export interface ResultInfo {
 /** The OFREP JSON of one result. */
 export function ofrepJson(result: EvaluationResult): string {
   if (result.reason === 'ERROR') {
-    return JSON.stringify({ key: result.key, errorCode: result.errorCode ?? 'GENERAL', errorDetails: result.errorMessage ?? '' });
+    return JSON.stringify({
+      key: result.key,
+      errorCode: result.errorCode ?? 'GENERAL',
+      errorDetails: result.errorMessage ?? '',
+    });
   }
-  return JSON.stringify({ key: result.key, value: result.value, reason: result.reason, variant: result.variant, metadata: result.flagMetadata });
+  return JSON.stringify({
+    key: result.key,
+    value: result.value,
+    reason: result.reason,
+    variant: result.variant,
+    metadata: result.flagMetadata,
+  });
 }
 
 /** Builds the info of a result (once per result object and engine view). */

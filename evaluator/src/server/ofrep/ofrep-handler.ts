@@ -43,13 +43,20 @@ export class OfrepHandler {
   private eventStreamsJson = EMPTY;
 
   constructor(private readonly o: OfrepHandlerOptions) {
-    this.body = createBodyReader({ maxBodyBytes: o.maxBodyBytes, replies: o.replies, onEnd: (req) => this.onBody(req) });
+    this.body = createBodyReader({
+      maxBodyBytes: o.maxBodyBytes,
+      replies: o.replies,
+      onEnd: (req) => this.onBody(req),
+    });
   }
 
   /** Starts a routed request (route, flag key and type set): authentication, span, body. */
   begin(req: EvaluatorRequest): void {
     const env = this.o.auth.authenticate(req);
-    if (typeof env === 'number') { this.o.replies.unauthenticated(req, env); return; }
+    if (typeof env === 'number') {
+      this.o.replies.unauthenticated(req, env);
+      return;
+    }
     req.environment = env;
     if (tracingActive(req.started)) startOfrepSpan(req);
     // No slot yet: the request is admitted (or shed) when its body has ended, in onBody.
@@ -58,7 +65,10 @@ export class OfrepHandler {
 
   private onBody(req: EvaluatorRequest): void {
     const { admission, replies } = this.o;
-    if (!admission.admit(req)) { replies.shed(req, admission.reason()); return; }
+    if (!admission.admit(req)) {
+      replies.shed(req, admission.reason());
+      return;
+    }
     this.answer(req, takeBody(req));
   }
 
@@ -104,7 +114,9 @@ export class OfrepHandler {
     if (host !== this.eventStreamsHost) {
       this.eventStreamsHost = host;
       this.eventStreamsJson = /^[A-Za-z0-9.:[\]-]+$/.test(host)
-        ? Buffer.from(`,"eventStreams":[{"type":"sse","url":${JSON.stringify(`http://${host}/ofrep/v1/stream`)},"inactivityDelaySec":120}]`)
+        ? Buffer.from(
+            `,"eventStreams":[{"type":"sse","url":${JSON.stringify(`http://${host}/ofrep/v1/stream`)},"inactivityDelaySec":120}]`,
+          )
         : EMPTY;
     }
     return this.eventStreamsJson;

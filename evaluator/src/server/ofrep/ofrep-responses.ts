@@ -17,7 +17,13 @@ export interface OfrepReply {
 }
 
 /** A single-flag evaluation: the result's fragment and status from the one error table. */
-export function evaluateSingle(view: EngineView, flagKey: string, context: EvaluationContext, type: FlagType | undefined, out: OfrepReply): void {
+export function evaluateSingle(
+  view: EngineView,
+  flagKey: string,
+  context: EvaluationContext,
+  type: FlagType | undefined,
+  out: OfrepReply,
+): void {
   const info = view.info(view.engine.evaluate(flagKey, context, type));
   info.count++;
   out.status = info.status;
@@ -74,8 +80,17 @@ function hex(n: number): string {
 }
 
 /** An OFREP error body for a request-level problem: `{key?, errorCode, errorDetails}`. */
-export function errorReply(key: string | undefined, errorCode: ErrorCode, details: string, out: OfrepReply, status = ERROR_STATUS[errorCode]): void {
-  const body = key === undefined ? JSON.stringify({ errorCode, errorDetails: details }) : JSON.stringify({ key, errorCode, errorDetails: details });
+export function errorReply(
+  key: string | undefined,
+  errorCode: ErrorCode,
+  details: string,
+  out: OfrepReply,
+  status = ERROR_STATUS[errorCode],
+): void {
+  const body =
+    key === undefined
+      ? JSON.stringify({ errorCode, errorDetails: details })
+      : JSON.stringify({ key, errorCode, errorDetails: details });
   out.status = status;
   out.body = body;
   out.bytes = Buffer.byteLength(body);

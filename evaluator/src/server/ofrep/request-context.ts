@@ -6,7 +6,10 @@ import type { ErrorCode, EvaluationContext } from '../../model/result.ts';
 
 /** A body that could not be used: the error code and a human-readable reason. */
 export class BodyProblem {
-  constructor(readonly errorCode: ErrorCode, readonly details: string) {}
+  constructor(
+    readonly errorCode: ErrorCode,
+    readonly details: string,
+  ) {}
 }
 
 /**
@@ -20,7 +23,8 @@ export function jsonDepthExceeds(bytes: Uint8Array, limit: number): boolean {
   for (let i = 0; i < bytes.length; i++) {
     const c = bytes[i]!;
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped byte (multi-byte escapes are harmless)
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped byte (multi-byte escapes are harmless)
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) {
       inString = true;
@@ -62,4 +66,3 @@ export function parseRequestContext(body: Buffer, maxDepth: number): EvaluationC
   if (key !== undefined && typeof key !== 'string') return BAD_TARGETING_KEY;
   return context as EvaluationContext;
 }
-

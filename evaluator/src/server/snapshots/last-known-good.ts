@@ -21,7 +21,10 @@ export class FileLastKnownGood {
   private readonly queued = new Map<string, SavedEnvironment>();
   private readonly writing = new Map<string, Promise<void>>();
 
-  constructor(private readonly dir: string, private readonly onError: (message: string) => void) {}
+  constructor(
+    private readonly dir: string,
+    private readonly onError: (message: string) => void,
+  ) {}
 
   private file(environment: string): string {
     return join(this.dir, `${encodeURIComponent(environment)}.json`);
@@ -38,7 +41,11 @@ export class FileLastKnownGood {
     const loop = (async () => {
       try {
         await mkdir(this.dir, { recursive: true });
-        for (let next = this.queued.get(saved.environment); next !== undefined; next = this.queued.get(saved.environment)) {
+        for (
+          let next = this.queued.get(saved.environment);
+          next !== undefined;
+          next = this.queued.get(saved.environment)
+        ) {
           this.queued.delete(saved.environment);
           const target = this.file(next.environment);
           const temp = `${target}.${process.pid}.${Date.now()}.tmp`;
@@ -47,7 +54,9 @@ export class FileLastKnownGood {
             await writeFile(temp, body);
             await rename(temp, target);
           } catch (e) {
-            this.onError(`could not save last-known-good snapshot of ${next.environment} to ${target}: ${(e as Error).message}`);
+            this.onError(
+              `could not save last-known-good snapshot of ${next.environment} to ${target}: ${(e as Error).message}`,
+            );
             await unlink(temp).catch(() => undefined);
           }
         }
@@ -70,11 +79,13 @@ export class FileLastKnownGood {
   async load(environments: readonly string[]): Promise<SavedEnvironment[]> {
     let files: string[];
     try {
-      files = environments.length > 0
-        ? environments.map((e) => `${encodeURIComponent(e)}.json`)
-        : (await readdir(this.dir)).filter((f) => f.endsWith('.json'));
+      files =
+        environments.length > 0
+          ? environments.map((e) => `${encodeURIComponent(e)}.json`)
+          : (await readdir(this.dir)).filter((f) => f.endsWith('.json'));
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') this.onError(`could not list ${this.dir}: ${(e as Error).message}`);
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT')
+        this.onError(`could not list ${this.dir}: ${(e as Error).message}`);
       return [];
     }
     const out: SavedEnvironment[] = [];
@@ -84,12 +95,23 @@ export class FileLastKnownGood {
       try {
         text = await readFile(path, 'utf8');
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') this.onError(`could not read ${path}: ${(e as Error).message}`);
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT')
+          this.onError(`could not read ${path}: ${(e as Error).message}`);
         continue;
       }
       try {
-        const parsed = JSON.parse(text) as { environment: string; savedAt: number; kills: Record<string, EmergencyKill>; envelope: unknown };
-        out.push({ environment: parsed.environment, savedAt: parsed.savedAt, kills: parsed.kills ?? {}, envelope: JSON.stringify(parsed.envelope) });
+        const parsed = JSON.parse(text) as {
+          environment: string;
+          savedAt: number;
+          kills: Record<string, EmergencyKill>;
+          envelope: unknown;
+        };
+        out.push({
+          environment: parsed.environment,
+          savedAt: parsed.savedAt,
+          kills: parsed.kills ?? {},
+          envelope: JSON.stringify(parsed.envelope),
+        });
       } catch (e) {
         this.onError(`ignoring corrupt last-known-good file ${path}: ${(e as Error).message}`);
       }

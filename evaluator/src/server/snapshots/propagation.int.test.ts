@@ -28,21 +28,40 @@ afterEach(async () => {
 });
 
 async function start(overrides: Partial<EvaluatorConfig> = {}): Promise<EvaluatorServer> {
-  const server = createEvaluatorServer({
-    port: 0, keyPrefix: fx.prefix, dataDir: data.dir, redisConnectTimeoutMs: 1500, versionCheckMs: 60_000,
-    reconnectBaseMs: 20, reconnectMaxMs: 200, ...overrides,
-  }, { logger: silentLogger });
+  const server = createEvaluatorServer(
+    {
+      port: 0,
+      keyPrefix: fx.prefix,
+      dataDir: data.dir,
+      redisConnectTimeoutMs: 1500,
+      versionCheckMs: 60_000,
+      reconnectBaseMs: 20,
+      reconnectMaxMs: 200,
+      ...overrides,
+    },
+    { logger: silentLogger },
+  );
   servers.push(server);
   await server.start();
   return server;
 }
 
-async function served(server: EvaluatorServer, key = 'string-flag'): Promise<{ status: number; value?: unknown; version?: number }> {
+async function served(
+  server: EvaluatorServer,
+  key = 'string-flag',
+): Promise<{ status: number; value?: unknown; version?: number }> {
   const res = await fetch(`${server.url}/ofrep/v1/evaluate/flags/${key}`, {
-    method: 'POST', headers: { authorization: 'Bearer key-prod' }, body: '{"context":{"targetingKey":"u"}}',
+    method: 'POST',
+    headers: { authorization: 'Bearer key-prod' },
+    body: '{"context":{"targetingKey":"u"}}',
   });
-  const json = await res.json() as any;
-  return { status: res.status, value: json.value, version: json.metadata?.snapshotVersion, ...(json.reason ? { reason: json.reason } : {}) };
+  const json = (await res.json()) as any;
+  return {
+    status: res.status,
+    value: json.value,
+    version: json.metadata?.snapshotVersion,
+    ...(json.reason ? { reason: json.reason } : {}),
+  };
 }
 
 describe('propagation from Redis', () => {
@@ -83,7 +102,10 @@ describe('propagation from Redis', () => {
     // An older envelope lands in Redis (e.g. a stale publisher), with a hint.
     await fx.publish(typesSnapshot('prod', 3, 'v3'), ['key-prod']);
     const seen: number[] = [];
-    for (let i = 0; i < 20; i++) { seen.push((await served(server)).version!); await new Promise((r) => setTimeout(r, 10)); }
+    for (let i = 0; i < 20; i++) {
+      seen.push((await served(server)).version!);
+      await new Promise((r) => setTimeout(r, 10));
+    }
     expect(new Set(seen)).toEqual(new Set([5]));
     // 200 rapid versions: what is served only ever goes up, and ends at the last one.
     const polling = (async () => {
@@ -134,14 +156,26 @@ describe('last-known-good and Redis outages', () => {
     await first.close();
     servers.splice(servers.indexOf(first), 1);
 
-    const offline = await start({ redisUrl: 'redis://127.0.0.1:1', redisConnectTimeoutMs: 300, environments: ['prod'] });
+    const offline = await start({
+      redisUrl: 'redis://127.0.0.1:1',
+      redisConnectTimeoutMs: 300,
+      environments: ['prod'],
+    });
     expect(await served(offline)).toMatchObject({ status: 200, value: 'from-redis', version: 4 });
     const ready = await (await fetch(`${offline.adminUrl}/readyz`)).json();
-    expect(ready).toMatchObject({ ready: true, redis: 'disconnected', environments: [{ environment: 'prod', version: 4, source: 'disk' }] });
+    expect(ready).toMatchObject({
+      ready: true,
+      redis: 'disconnected',
+      environments: [{ environment: 'prod', version: 4, source: 'disk' }],
+    });
   });
 
   it('with no disk copy and no Redis, is not ready and answers 503, never an empty config', async () => {
-    const offline = await start({ redisUrl: 'redis://127.0.0.1:1', redisConnectTimeoutMs: 200, environments: ['prod'] });
+    const offline = await start({
+      redisUrl: 'redis://127.0.0.1:1',
+      redisConnectTimeoutMs: 200,
+      environments: ['prod'],
+    });
     expect((await fetch(`${offline.url}/readyz`)).status).toBe(503);
     expect((await served(offline)).status).toBe(503);
   });
@@ -177,15 +211,25 @@ describe('last-known-good and Redis outages', () => {
 });
 
 /** A TCP proxy to 127.0.0.1:`target` that the test can cut (drop and refuse connections) and restore. */
-async function tcpProxy(target: number): Promise<{ port: number; cut(): void; restore(): void; close(): Promise<void> }> {
+async function tcpProxy(
+  target: number,
+): Promise<{ port: number; cut(): void; restore(): void; close(): Promise<void> }> {
   let open = true;
   const sockets = new Set<Socket>();
   const server: TcpServer = createTcpServer((client) => {
-    if (!open) { client.destroy(); return; }
+    if (!open) {
+      client.destroy();
+      return;
+    }
     const upstream = connect(target, '127.0.0.1');
     sockets.add(client).add(upstream);
     client.pipe(upstream).pipe(client);
-    const drop = () => { client.destroy(); upstream.destroy(); sockets.delete(client); sockets.delete(upstream); };
+    const drop = () => {
+      client.destroy();
+      upstream.destroy();
+      sockets.delete(client);
+      sockets.delete(upstream);
+    };
     client.on('error', drop).on('close', drop);
     upstream.on('error', drop).on('close', drop);
   });
@@ -193,8 +237,18 @@ async function tcpProxy(target: number): Promise<{ port: number; cut(): void; re
   const port = (server.address() as { port: number }).port;
   return {
     port,
-    cut() { open = false; for (const s of sockets) s.destroy(); sockets.clear(); },
-    restore() { open = true; },
-    close: () => new Promise<void>((r) => { for (const s of sockets) s.destroy(); server.close(() => r()); }),
+    cut() {
+      open = false;
+      for (const s of sockets) s.destroy();
+      sockets.clear();
+    },
+    restore() {
+      open = true;
+    },
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => r());
+      }),
   };
 }

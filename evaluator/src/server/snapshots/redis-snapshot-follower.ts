@@ -7,7 +7,13 @@
  * - never goes back to an older version, never drops a state because Redis is down.
  */
 import { Redis } from 'ioredis';
-import { redisKeys, type ChangeMessage, type EmergencyKill, type RedisKeys, type SnapshotEnvelope } from '../../propagation/index.ts';
+import {
+  redisKeys,
+  type ChangeMessage,
+  type EmergencyKill,
+  type RedisKeys,
+  type SnapshotEnvelope,
+} from '../../propagation/index.ts';
 import type { Logger } from '../logger.ts';
 import type { EngineView } from '../ofrep/engine-view.ts';
 import { envelopeProblem, ServedEnvironment, type StateSource } from './served-environment.ts';
@@ -42,7 +48,12 @@ export interface SnapshotFollowerStats {
  * [d/2, d] where d = min(max, base * 2^(attempt-1)), so a fleet that lost Redis together does
  * not reconnect in lockstep.
  */
-export function reconnectDelay(attempt: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
+export function reconnectDelay(
+  attempt: number,
+  baseMs: number,
+  maxMs: number,
+  random: () => number = Math.random,
+): number {
   const ceiling = Math.min(maxMs, baseMs * 2 ** Math.min(Math.max(attempt - 1, 0), 30));
   return Math.max(1, Math.round(ceiling / 2 + (random() * ceiling) / 2));
 }
@@ -131,10 +142,16 @@ export class RedisSnapshotFollower {
       try {
         const envelope = JSON.parse(saved.envelope) as SnapshotEnvelope;
         const problem = envelopeProblem(envelope, saved.environment);
-        if (problem !== undefined) { logger.warn(`ignoring last-known-good copy of ${saved.environment}: ${problem}`); continue; }
+        if (problem !== undefined) {
+          logger.warn(`ignoring last-known-good copy of ${saved.environment}: ${problem}`);
+          continue;
+        }
         this.install(envelope, saved.envelope, saved.kills, 'disk');
         if (!this.known.includes(saved.environment)) this.known.push(saved.environment);
-        logger.info('loaded last-known-good snapshot from disk', { environment: saved.environment, version: envelope.snapshot.version });
+        logger.info('loaded last-known-good snapshot from disk', {
+          environment: saved.environment,
+          version: envelope.snapshot.version,
+        });
       } catch (e) {
         logger.warn(`ignoring last-known-good copy of ${saved.environment}: ${(e as Error).message}`);
       }
@@ -143,12 +160,20 @@ export class RedisSnapshotFollower {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
       connectTimeout: Math.max(500, this.options.redisConnectTimeoutMs),
-      retryStrategy: (attempt: number) => reconnectDelay(attempt, this.options.reconnectBaseMs, this.options.reconnectMaxMs),
+      retryStrategy: (attempt: number) =>
+        reconnectDelay(attempt, this.options.reconnectBaseMs, this.options.reconnectMaxMs),
     };
     this.cmd = new Redis(this.options.redisUrl, redisOptions);
     // The subscriber queues its SUBSCRIBE until connected; ioredis resubscribes after reconnects.
-    this.sub = new Redis(this.options.redisUrl, { ...redisOptions, enableOfflineQueue: true, maxRetriesPerRequest: null });
-    for (const [name, client] of [['commands', this.cmd], ['subscriber', this.sub]] as const) {
+    this.sub = new Redis(this.options.redisUrl, {
+      ...redisOptions,
+      enableOfflineQueue: true,
+      maxRetriesPerRequest: null,
+    });
+    for (const [name, client] of [
+      ['commands', this.cmd],
+      ['subscriber', this.sub],
+    ] as const) {
       client.on('error', (e: Error) => {
         if (e.message !== this.lastRedisError) logger.warn(`redis ${name} connection: ${e.message}`);
         this.lastRedisError = e.message;
@@ -159,14 +184,22 @@ export class RedisSnapshotFollower {
       this.lastRedisError = '';
       void this.checkVersions();
     });
-    this.sub.on('ready', () => { void this.checkVersions(); });
+    this.sub.on('ready', () => {
+      void this.checkVersions();
+    });
     this.sub.on('message', (channel: string, message: string) => this.onMessage(channel, message));
     this.sub.subscribe(this.keys.changes).catch((e: Error) => logger.warn(`subscribe failed: ${e.message}`));
 
     const ready = new Promise<boolean>((resolve) => {
-      if (this.cmd!.status === 'ready') { resolve(true); return; }
+      if (this.cmd!.status === 'ready') {
+        resolve(true);
+        return;
+      }
       const timer = setTimeout(() => resolve(false), this.options.redisConnectTimeoutMs);
-      this.cmd!.once('ready', () => { clearTimeout(timer); resolve(true); });
+      this.cmd!.once('ready', () => {
+        clearTimeout(timer);
+        resolve(true);
+      });
     });
     if (await ready) {
       await this.checkVersions();
@@ -175,7 +208,9 @@ export class RedisSnapshotFollower {
         environments: this.all().map((s) => ({ environment: s.environment, version: s.version })),
       });
     }
-    this.timer = setInterval(() => { void this.checkVersions(); }, this.options.versionCheckMs);
+    this.timer = setInterval(() => {
+      void this.checkVersions();
+    }, this.options.versionCheckMs);
     this.timer.unref();
   }
 
@@ -227,7 +262,9 @@ export class RedisSnapshotFollower {
           if (found === undefined || found >= (this.wanted.get(env) ?? 0)) break;
         }
       } catch (e) {
-        this.options.logger.warn(`fetching snapshot of ${env} failed (the periodic check retries): ${(e as Error).message}`);
+        this.options.logger.warn(
+          `fetching snapshot of ${env} failed (the periodic check retries): ${(e as Error).message}`,
+        );
       } finally {
         this.inflight.delete(env);
       }
@@ -243,7 +280,10 @@ export class RedisSnapshotFollower {
     this.stats.fetches++;
     const replies = await cmd.pipeline().get(this.keys.snapshot(env)).hgetall(this.keys.kills(env)).exec();
     if (replies === null) return undefined;
-    const [[snapshotError, raw], [killsError, killHash]] = replies as [[Error | null, string | null], [Error | null, Record<string, string>]];
+    const [[snapshotError, raw], [killsError, killHash]] = replies as [
+      [Error | null, string | null],
+      [Error | null, Record<string, string>],
+    ];
     if (snapshotError !== null) throw snapshotError;
     if (raw === null) return undefined;
     let envelope: SnapshotEnvelope;
@@ -253,12 +293,14 @@ export class RedisSnapshotFollower {
       return this.reject(env, undefined, `envelope is not JSON: ${(e as Error).message}`);
     }
     const problem = envelopeProblem(envelope, env);
-    if (problem !== undefined) return this.reject(env, (envelope as Partial<SnapshotEnvelope>)?.snapshot?.version, problem);
+    if (problem !== undefined)
+      return this.reject(env, (envelope as Partial<SnapshotEnvelope>)?.snapshot?.version, problem);
     const version = envelope.snapshot.version;
     const current = this.states.get(env);
-    const kills = killsError === null ? parseKills(killHash, this.options.logger) : current?.kills ?? {};
+    const kills = killsError === null ? parseKills(killHash, this.options.logger) : (current?.kills ?? {});
     if (current !== undefined && version <= current.version) {
-      if (version === current.version && !current.sameKills(kills)) this.install(current.envelope, current.rawEnvelope, kills, 'redis');
+      if (version === current.version && !current.sameKills(kills))
+        this.install(current.envelope, current.rawEnvelope, kills, 'redis');
       return version;
     }
     try {
@@ -271,7 +313,9 @@ export class RedisSnapshotFollower {
 
   private reject(env: string, version: number | undefined, problem: string): number | undefined {
     if (version !== undefined) this.badVersions.set(env, version);
-    this.options.logger.error(`keeping the current snapshot of ${env}: published version ${version ?? '?'} is unusable: ${problem}`);
+    this.options.logger.error(
+      `keeping the current snapshot of ${env}: published version ${version ?? '?'} is unusable: ${problem}`,
+    );
     return version;
   }
 
@@ -315,7 +359,9 @@ export class RedisSnapshotFollower {
           const [killsError, killHash] = replies[2 * i + 1] ?? [null, {}];
           const current = this.states.get(env);
           const version = versionError === null && versionText !== null ? Number(versionText) : NaN;
-          const newer = Number.isFinite(version) ? current === undefined || version > current.version : current === undefined;
+          const newer = Number.isFinite(version)
+            ? current === undefined || version > current.version
+            : current === undefined;
           if (newer && this.badVersions.get(env) !== version) {
             work.push(this.request(env, Number.isFinite(version) ? version : 0));
           } else if (current !== undefined && killsError === null) {
@@ -327,12 +373,19 @@ export class RedisSnapshotFollower {
       } catch (e) {
         this.options.logger.warn(`version check failed: ${(e as Error).message}`);
       }
-    })().finally(() => { this.checking = undefined; });
+    })().finally(() => {
+      this.checking = undefined;
+    });
     return this.checking;
   }
 
   /** Compiles and swaps in a state; the one place states change. */
-  private install(envelope: SnapshotEnvelope, raw: string, kills: Record<string, EmergencyKill>, source: StateSource): void {
+  private install(
+    envelope: SnapshotEnvelope,
+    raw: string,
+    kills: Record<string, EmergencyKill>,
+    source: StateSource,
+  ): void {
     const env = envelope.snapshot.environment;
     const previous = this.states.get(env);
     if (previous !== undefined && envelope.snapshot.version < previous.version) return; // never go back
@@ -344,15 +397,25 @@ export class RedisSnapshotFollower {
     for (const s of this.states.values()) {
       for (const h of s.envelope.sdkKeyHashes) {
         if (!hashes.has(h)) hashes.set(h, s.environment);
-        else if (hashes.get(h) !== s.environment) this.options.logger.warn('an SDK key hash is listed by two environments; the first wins', { environments: [hashes.get(h), s.environment] });
+        else if (hashes.get(h) !== s.environment)
+          this.options.logger.warn('an SDK key hash is listed by two environments; the first wins', {
+            environments: [hashes.get(h), s.environment],
+          });
       }
     }
     this.keyHashes = hashes;
-    if (source === 'redis' && (previous === undefined || previous.rawEnvelope !== raw || previous.killed.join() !== state.killed.join())) {
+    if (
+      source === 'redis' &&
+      (previous === undefined || previous.rawEnvelope !== raw || previous.killed.join() !== state.killed.join())
+    ) {
       void this.lkg.save({ environment: env, envelope: raw, kills, savedAt: Date.now() });
     }
     for (const listener of this.listeners) {
-      try { listener(state, previous); } catch (e) { this.options.logger.error(`swap listener failed: ${(e as Error).message}`); }
+      try {
+        listener(state, previous);
+      } catch (e) {
+        this.options.logger.error(`swap listener failed: ${(e as Error).message}`);
+      }
     }
   }
 

@@ -34,7 +34,9 @@ export class ServedEnvironment {
     const snapshot = envelope.snapshot;
     this.environment = snapshot.environment;
     this.version = snapshot.version;
-    this.killed = Object.keys(kills).filter((flag) => snapshot.flags[flag]?.enabled === true).sort();
+    this.killed = Object.keys(kills)
+      .filter((flag) => snapshot.flags[flag]?.enabled === true)
+      .sort();
     this.effective = applyKills(snapshot, this.killed);
     this.view = new EngineView(compileSnapshot(this.effective), this.environment, this.version, this.killed);
   }
@@ -47,12 +49,16 @@ export class ServedEnvironment {
 
   /** Strong ETag of the effective snapshot: `"<version>"`, plus the killed flags when there are any. */
   get etag(): string {
-    return this.killed.length === 0 ? `"${this.version}"` : `"${this.version}-killed-${hashText(this.killed.join('\n'))}"`;
+    return this.killed.length === 0
+      ? `"${this.version}"`
+      : `"${this.version}-killed-${hashText(this.killed.join('\n'))}"`;
   }
 
   /** Same kills (as far as serving goes) as `kills`? */
   sameKills(kills: Readonly<Record<string, EmergencyKill>>): boolean {
-    const next = Object.keys(kills).filter((flag) => this.envelope.snapshot.flags[flag]?.enabled === true).sort();
+    const next = Object.keys(kills)
+      .filter((flag) => this.envelope.snapshot.flags[flag]?.enabled === true)
+      .sort();
     return next.length === this.killed.length && next.every((f, i) => f === this.killed[i]);
   }
 }
@@ -77,7 +83,8 @@ export function envelopeProblem(value: unknown, environment: string): string | u
   const e = value as Partial<SnapshotEnvelope>;
   const s = e.snapshot;
   if (typeof s !== 'object' || s === null) return 'envelope has no snapshot';
-  if (s.environment !== environment) return `snapshot is of environment ${JSON.stringify(s.environment)}, expected ${JSON.stringify(environment)}`;
+  if (s.environment !== environment)
+    return `snapshot is of environment ${JSON.stringify(s.environment)}, expected ${JSON.stringify(environment)}`;
   if (typeof s.version !== 'number' || !Number.isFinite(s.version)) return 'snapshot has no numeric version';
   if (typeof s.flags !== 'object' || s.flags === null) return 'snapshot has no flags object';
   if (typeof s.segments !== 'object' || s.segments === null) return 'snapshot has no segments object';

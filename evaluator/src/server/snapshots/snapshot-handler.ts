@@ -22,10 +22,21 @@ export function createSnapshotHandler(o: SnapshotHandlerOptions): (req: Evaluato
     const env = authorizeGet(req, query, o.auth, o.replies);
     if (env === undefined) return;
     const state = o.environments.get(env);
-    if (state === undefined) { o.replies.json(req, 503, { error: 'no snapshot loaded yet' }, ['Retry-After', '1']); return; }
+    if (state === undefined) {
+      o.replies.json(req, 503, { error: 'no snapshot loaded yet' }, ['Retry-After', '1']);
+      return;
+    }
     const etag = state.etag;
     const match = req.headers['if-none-match'];
-    if (match !== undefined && etagMatches(match, etag)) { o.replies.fixed(req, 304, ['ETag', etag, 'Cache-Control', 'no-cache'], undefined); return; }
-    o.replies.fixed(req, 200, ['Content-Type', JSON_TYPE, 'ETag', etag, 'Cache-Control', 'no-cache'], req.method === 'HEAD' ? undefined : state.snapshotJson);
+    if (match !== undefined && etagMatches(match, etag)) {
+      o.replies.fixed(req, 304, ['ETag', etag, 'Cache-Control', 'no-cache'], undefined);
+      return;
+    }
+    o.replies.fixed(
+      req,
+      200,
+      ['Content-Type', JSON_TYPE, 'ETag', etag, 'Cache-Control', 'no-cache'],
+      req.method === 'HEAD' ? undefined : state.snapshotJson,
+    );
   };
 }

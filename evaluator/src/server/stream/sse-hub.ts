@@ -72,7 +72,13 @@ export class SseHub {
   }
 
   /** Takes over `res` as an event stream of `environment`, starting with the current state. */
-  add(environment: string, keyHash: string, res: ServerResponse, format: StreamFormat, current: ServedEnvironment | undefined): void {
+  add(
+    environment: string,
+    keyHash: string,
+    res: ServerResponse,
+    format: StreamFormat,
+    current: ServedEnvironment | undefined,
+  ): void {
     res.writeHead(200, STREAM_HEADERS);
     res.socket?.setNoDelay(true);
     res.write('retry: 1000\n\n');
@@ -80,7 +86,9 @@ export class SseHub {
     let set = this.clients.get(environment);
     if (set === undefined) this.clients.set(environment, (set = new Set()));
     const subscriber: Subscriber = {
-      res, format, keyHash,
+      res,
+      format,
+      keyHash,
       remove: () => {
         if (!set.delete(subscriber)) return;
         this.count--;
@@ -118,7 +126,10 @@ export class SseHub {
         socket?.destroySoon();
         continue;
       }
-      const text = subscriber.format === 'ofrep' ? (ofrepText ??= eventText('ofrep', state)) : (snapshotText ??= eventText('snapshot', state));
+      const text =
+        subscriber.format === 'ofrep'
+          ? (ofrepText ??= eventText('ofrep', state))
+          : (snapshotText ??= eventText('snapshot', state));
       res.write(text);
     }
   }

@@ -23,12 +23,17 @@ export interface StreamHandlerOptions {
 }
 
 /** Opens streams for admitted stream requests; `query` is the URL's query string without `?`. */
-export function createStreamHandler(o: StreamHandlerOptions): (req: EvaluatorRequest, format: StreamFormat, query: string) => void {
+export function createStreamHandler(
+  o: StreamHandlerOptions,
+): (req: EvaluatorRequest, format: StreamFormat, query: string) => void {
   return (req, format, query) => {
     const env = authorizeGet(req, query, o.auth, o.replies);
     if (env === undefined) return;
     // HEAD learns what a stream would answer and opens none (it would never end otherwise).
-    if (req.method === 'HEAD') { o.replies.fixed(req, 200, Object.entries(STREAM_HEADERS).flat(), undefined); return; }
+    if (req.method === 'HEAD') {
+      o.replies.fixed(req, 200, Object.entries(STREAM_HEADERS).flat(), undefined);
+      return;
+    }
     const keyHash = hashApiKey(req.sdkKey);
     const refusal = o.sse.admit(keyHash);
     if (refusal !== undefined) {
