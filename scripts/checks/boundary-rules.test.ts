@@ -25,7 +25,7 @@ const manifests: Manifest[] = [
     dependencies: ['@flagship/controller', '@flagship/evaluator'],
     devDependencies: [],
   },
-  { name: '@flagship/web', dir: 'web', exports: {}, dependencies: [], devDependencies: [] },
+  { name: '@flagship/web', dir: 'web', exports: {}, dependencies: ['@flagship/evaluator'], devDependencies: [] },
 ];
 const root: Manifest = {
   name: 'flagship',
@@ -181,6 +181,17 @@ describe('boundary rules', () => {
       `scripts/start.ts:1 -> ../workers/src/main.ts (${RULES.leavesWorkspace})`,
       `scripts/start.ts:1 -> ../workers/src/main.ts (${RULES.workersWeb})`,
     ]);
+  });
+
+  it('lets the console import the engine core and nothing else of the other workspaces', () => {
+    expect(
+      violationsOf('web/app/page.tsx', { 'web/app/page.tsx': `import { x } from '@flagship/evaluator';` }),
+    ).toEqual([]);
+    expect(
+      violationsOf('web/app/flags.tsx', {
+        'web/app/flags.tsx': `import { server } from '@flagship/evaluator/server';`,
+      }),
+    ).toEqual([`1 -> @flagship/evaluator/server (${RULES.webCore})`]);
   });
 
   it('finds an import cycle, type-only imports and package exports included', () => {

@@ -67,6 +67,7 @@ export const RULES = {
   testOnly: 'test support and root tooling are for test files and test-support/ only',
   workersWeb: 'nothing imports workers/ or web/',
   controllerServer: 'controller uses the engine, not the evaluator server',
+  webCore: 'the console imports only the engine core (@flagship/evaluator), which runs in a browser',
   evaluatorApps: 'the evaluator imports no app',
   cycle: 'import cycle',
   comment: "comments cite the project's docs/..., not files outside the repository",
@@ -195,6 +196,9 @@ export function checkBoundaries(project: Project): Violation[] {
       if (own?.dir === 'controller' && target.startsWith('evaluator/src/server/'))
         flag(file.path, ref, RULES.controllerServer);
       if (own?.dir === 'evaluator' && targetSpace && targetSpace !== own) flag(file.path, ref, RULES.evaluatorApps);
+      // The console bundles what it imports for the browser: of the other workspaces, only the core.
+      if (own?.dir === 'web' && targetSpace && targetSpace !== own && !isCoreFile(target))
+        flag(file.path, ref, RULES.webCore);
     }
 
     for (const comment of file.comments) {
