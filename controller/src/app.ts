@@ -15,7 +15,7 @@ import type { Config } from './config.ts';
 import { createDatabase } from './db/create-database.ts';
 import { createKyselyStores } from './db/kysely-stores.ts';
 import type { Database } from './db/schema.ts';
-import { type TransactionHooks, UnitOfWork } from './db/unit-of-work.ts';
+import { KyselyUnitOfWork, type TransactionHooks } from './db/unit-of-work.ts';
 import { environmentRoutes } from './environments/environment-routes.ts';
 import { EnvironmentService } from './environments/environment-service.ts';
 import { type EmergencyKiller, flagRoutes } from './flags/flag-routes.ts';
@@ -102,7 +102,7 @@ export interface ControlPlane {
 export function createControlPlaneOn(db: Kysely<Database>, options: AppOptions = {}): ControlPlane {
   const now = options.now ?? (() => new Date().toISOString());
   const log = options.log ?? ((m: string, e?: unknown) => console.error(m, e ?? ''));
-  const uow = new UnitOfWork(db, createKyselyStores, options.hooks);
+  const uow = new KyselyUnitOfWork(db, createKyselyStores, options.hooks);
   const policies = options.rollouts?.policies ?? new MapPolicyCatalog(new Map());
   const webhooks = new WebhookService(uow, {
     box: new SecretBox(options.webhooks?.secretKey ?? randomBytes(32)),

@@ -11,7 +11,7 @@ export { databaseUrlProblem } from './db/database-url.ts';
 // Stores bound to a database or a transaction (the outbox among them): the publisher and test fixtures use them.
 export { createKyselyStores } from './db/kysely-stores.ts';
 // The unit of work and its one retry (SQLite busy wait, MySQL deadlock): every write of the workers goes through it.
-export { retryTransaction, UnitOfWork } from './db/unit-of-work.ts';
+export { KyselyUnitOfWork, retryTransaction, type UnitOfWork } from './db/unit-of-work.ts';
 // What one environment's snapshot is built from (the publisher's read model).
 export { readEnvironmentState, type EnvironmentState } from './snapshots/load-environment-state.ts';
 

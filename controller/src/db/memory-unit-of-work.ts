@@ -5,7 +5,7 @@ import type { TransactionHooks, UnitOfWork } from './unit-of-work.ts';
 
 /**
  * The unit of work over the memory stores, with the semantics the services rely on from the
- * kysely one (unit-of-work.ts):
+ * kysely one (KyselyUnitOfWork, unit-of-work.ts):
  *
  * - `write` runs its function on a working copy of the database and commits it only when the
  *   function (and `beforeCommit`) returned: anything thrown leaves nothing behind and is
@@ -16,7 +16,7 @@ import type { TransactionHooks, UnitOfWork } from './unit-of-work.ts';
  * Writes made directly on `createMemoryStores(db)` (test set-up) apply at once; do not make them
  * while a `write` is running: its commit replaces the rows with its working copy.
  */
-export class MemoryUnitOfWork {
+export class MemoryUnitOfWork implements UnitOfWork {
   #queue: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -48,14 +48,4 @@ export class MemoryUnitOfWork {
     this.#queue = result.catch(() => undefined);
     return result;
   }
-}
-
-/**
- * The memory unit of work where a service asks for a `UnitOfWork`. The services name the kysely
- * class, whose private members make TypeScript compare it by name, not by shape; the one cast
- * lives here, checked against the three methods services call. It goes away when services take a
- * unit-of-work interface (as RolloutUnitOfWork and WebhookUnitOfWork already are).
- */
-export function asUnitOfWork(uow: Pick<UnitOfWork, 'read' | 'readConsistent' | 'write'>): UnitOfWork {
-  return uow as UnitOfWork;
 }

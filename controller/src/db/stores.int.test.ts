@@ -6,14 +6,14 @@ import { createTestDatabase, DIALECTS } from '../test-support/test-database.ts';
 import { createKyselyStores } from './kysely-stores.ts';
 import { runMigrations } from './migrations.ts';
 import { storeContract } from '../test-support/store-contract.ts';
-import { UnitOfWork } from './unit-of-work.ts';
+import { KyselyUnitOfWork } from './unit-of-work.ts';
 
 for (const dialect of DIALECTS) {
   storeContract(dialect, async () => {
     const t = await createTestDatabase(dialect);
     return {
       stores: createKyselyStores(t.db),
-      uow: new UnitOfWork(t.db, createKyselyStores),
+      uow: new KyselyUnitOfWork(t.db, createKyselyStores),
       migrate: () => runMigrations(t.db),
       close: () => t.drop(),
     };

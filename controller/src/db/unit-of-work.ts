@@ -24,7 +24,7 @@ const MYSQL_ATTEMPTS = 5;
  * (or one autocommit statement). SQLite refused its write lock: waits its turn (busy-wait.ts)
  * until the bound, then {@link DatabaseBusyError}; MySQL chose it as a deadlock victim or timed
  * out its lock wait: runs it again at once, up to 5 attempts. Anything else is rethrown.
- * {@link UnitOfWork.write} runs through it, and so do the workers' own transactions.
+ * {@link KyselyUnitOfWork.write} runs through it, and so do the workers' own transactions.
  */
 export async function retryTransaction<T>(
   fn: () => Promise<T>,
@@ -48,10 +48,22 @@ export async function retryTransaction<T>(
 }
 
 /**
- * Services read and write through this: `write` runs a function in one transaction with stores
+ * What services read and write through: `write` runs a function in one transaction with stores
  * bound to it, so a change, its audit row and its outbox rows commit or vanish together.
+ * {@link KyselyUnitOfWork} is the database's; MemoryUnitOfWork (memory-unit-of-work.ts) the
+ * unit tests'.
  */
-export class UnitOfWork {
+export interface UnitOfWork {
+  /** Reads outside a transaction. */
+  read<T>(fn: (stores: Stores) => Promise<T>): Promise<T>;
+  /** Reads in one transaction, for a consistent view across stores; no hooks run. */
+  readConsistent<T>(fn: (stores: Stores) => Promise<T>): Promise<T>;
+  /** One transaction; anything thrown rolls it back and is rethrown. */
+  write<T>(fn: (stores: Stores) => Promise<T>): Promise<T>;
+}
+
+/** The unit of work over a kysely database (SQLite or MySQL/MariaDB). */
+export class KyselyUnitOfWork implements UnitOfWork {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly makeStores: (db: Kysely<Database>) => Stores,

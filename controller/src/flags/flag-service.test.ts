@@ -1,7 +1,7 @@
 /** FlagService on the memory stores (held to the kysely stores' contract: test-support/store-contract.ts). */
 import type { FlagConfig } from '@flagship/evaluator';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { asUnitOfWork, MemoryUnitOfWork } from '../db/memory-unit-of-work.ts';
+import { MemoryUnitOfWork } from '../db/memory-unit-of-work.ts';
 import type { RequestContext } from '../http/request-context.ts';
 import { FlagService } from './flag-service.ts';
 
@@ -36,7 +36,7 @@ describe('FlagService', () => {
     }));
   beforeEach(async () => {
     uow = new MemoryUnitOfWork();
-    flags = new FlagService(asUnitOfWork(uow), () => NOW);
+    flags = new FlagService(uow, () => NOW);
     await uow.write(async (s) => {
       await s.projects.insert({
         key: 'shop',

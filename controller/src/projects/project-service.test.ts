@@ -1,6 +1,6 @@
 /** ProjectService on the memory stores (held to the kysely stores' contract: test-support/store-contract.ts). */
 import { beforeEach, describe, expect, it } from 'vitest';
-import { asUnitOfWork, MemoryUnitOfWork } from '../db/memory-unit-of-work.ts';
+import { MemoryUnitOfWork } from '../db/memory-unit-of-work.ts';
 import type { RequestContext } from '../http/request-context.ts';
 import { ProjectService } from './project-service.ts';
 
@@ -16,7 +16,7 @@ describe('ProjectService', () => {
   const audit = () => uow.read((s) => s.audit.query({ limit: 100 }));
   beforeEach(() => {
     uow = new MemoryUnitOfWork();
-    projects = new ProjectService(asUnitOfWork(uow), () => NOW);
+    projects = new ProjectService(uow, () => NOW);
   });
 
   it('create writes the project and its audit row with the actor and request', async () => {

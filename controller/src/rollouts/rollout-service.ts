@@ -9,6 +9,7 @@
  */
 import { requireEnvironment, requireRole } from '../auth/access.ts';
 import type { Stores } from '../db/stores.ts';
+import type { UnitOfWork } from '../db/unit-of-work.ts';
 import { environmentId } from '../environments/environment-store.ts';
 import { assessChange, enforceImpact } from '../auth/change-impact.ts';
 import { badRequest, conflict, invalidModel, notFound, staleVersion } from '../errors/domain-errors.ts';
@@ -37,11 +38,8 @@ import type { RolloutListQuery, RolloutStore } from './rollout-store.ts';
 /** The stores a rollout transaction needs. */
 export type RolloutStores = Stores & { rollouts: RolloutStore };
 
-/** What the service needs of the unit of work (the controller's UnitOfWork, with rollouts wired). */
-export interface RolloutUnitOfWork {
-  read<T>(fn: (s: RolloutStores) => Promise<T>): Promise<T>;
-  write<T>(fn: (s: RolloutStores) => Promise<T>): Promise<T>;
-}
+/** What the service needs of the unit of work. */
+export type RolloutUnitOfWork = Pick<UnitOfWork, 'read' | 'write'>;
 
 /** Arms the BullMQ job for a tick; must be idempotent for the same (rollout, seq). */
 export interface TickScheduler {

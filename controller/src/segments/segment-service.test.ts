@@ -1,6 +1,6 @@
 /** SegmentService on the memory stores (held to the kysely stores' contract: test-support/store-contract.ts). */
 import { beforeEach, describe, expect, it } from 'vitest';
-import { asUnitOfWork, MemoryUnitOfWork } from '../db/memory-unit-of-work.ts';
+import { MemoryUnitOfWork } from '../db/memory-unit-of-work.ts';
 import { FlagService } from '../flags/flag-service.ts';
 import type { RequestContext } from '../http/request-context.ts';
 import { SegmentService } from './segment-service.ts';
@@ -24,8 +24,8 @@ describe('SegmentService', () => {
     }));
   beforeEach(async () => {
     uow = new MemoryUnitOfWork();
-    segments = new SegmentService(asUnitOfWork(uow), () => NOW);
-    flags = new FlagService(asUnitOfWork(uow), () => NOW);
+    segments = new SegmentService(uow, () => NOW);
+    flags = new FlagService(uow, () => NOW);
     await uow.write(async (s) => {
       await s.projects.insert({
         key: 'shop',

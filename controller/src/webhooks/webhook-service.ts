@@ -10,6 +10,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { auditRecord } from '../audit/audit-record.ts';
 import { requireRole, requireUnrestricted } from '../auth/access.ts';
 import type { Stores } from '../db/stores.ts';
+import type { UnitOfWork } from '../db/unit-of-work.ts';
 import { badRequest, notFound } from '../errors/domain-errors.ts';
 import type { RequestContext } from '../http/request-context.ts';
 import type { RolloutNotifier, RolloutWebhookEvent } from '../rollouts/rollout-service.ts';
@@ -42,10 +43,7 @@ export interface DeliveryQueue {
 }
 
 /** What the service needs of the unit of work. */
-export interface WebhookUnitOfWork {
-  read<T>(fn: (s: Stores) => Promise<T>): Promise<T>;
-  write<T>(fn: (s: Stores) => Promise<T>): Promise<T>;
-}
+export type WebhookUnitOfWork = Pick<UnitOfWork, 'read' | 'write'>;
 
 /** A webhook with its secret opened, for the delivery worker; or why it cannot be delivered. */
 export type DeliveryTarget = { ok: true; url: string; secret: string } | { ok: false; reason: string };

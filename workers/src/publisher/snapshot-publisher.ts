@@ -28,12 +28,13 @@ import {
   type Database,
   dialectOf,
   type EnvironmentState,
+  KyselyUnitOfWork,
   nextSnapshotVersion,
   propagationDb,
   raiseSnapshotVersion,
   readEnvironmentState,
   retryTransaction,
-  UnitOfWork,
+  type UnitOfWork,
 } from '@flagship/controller';
 import type { SnapshotEnvelope } from '@flagship/evaluator/propagation';
 import type { Redis } from 'ioredis';
@@ -96,7 +97,7 @@ export class SnapshotPublisher {
     this.opts = o;
     this.writer = new RedisSnapshotWriter(options.redis, options.prefix);
     // No hooks: the publisher's own writes are bookkeeping, nothing to wake anyone for.
-    this.uow = new UnitOfWork(options.db, createKyselyStores);
+    this.uow = new KyselyUnitOfWork(options.db, createKyselyStores);
   }
 
   /** Starts the poll loop (and the wake-up subscription). */
