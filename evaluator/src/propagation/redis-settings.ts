@@ -14,9 +14,12 @@ export interface RedisSettings {
   keyPrefix: string;
 }
 
-/** A bad value, with a message naming the variable. */
+/** A bad value, with a message naming the variable; `setting` says which of the two it is. */
 export class RedisSettingsError extends Error {
-  constructor(message: string) {
+  constructor(
+    readonly setting: keyof RedisSettings,
+    message: string,
+  ) {
     super(message);
     this.name = 'RedisSettingsError';
   }
@@ -47,7 +50,9 @@ export function readRedisSettings(env: Record<string, string | undefined>): Redi
   const rawUrl = env.REDIS_URL?.trim();
   const redisUrl = rawUrl === undefined || rawUrl === '' ? DEFAULT_REDIS_URL : rawUrl;
   const keyPrefix = env.REDIS_KEY_PREFIX ?? DEFAULT_KEY_PREFIX;
-  const problem = redisUrlProblem(redisUrl) ?? keyPrefixProblem(keyPrefix);
-  if (problem !== undefined) throw new RedisSettingsError(problem);
+  const urlProblem = redisUrlProblem(redisUrl);
+  if (urlProblem !== undefined) throw new RedisSettingsError('redisUrl', urlProblem);
+  const prefixProblem = keyPrefixProblem(keyPrefix);
+  if (prefixProblem !== undefined) throw new RedisSettingsError('keyPrefix', prefixProblem);
   return { redisUrl, keyPrefix };
 }

@@ -202,9 +202,7 @@ function redisSettings(env: NodeJS.ProcessEnv): RedisSettings {
     return readRedisSettings(env);
   } catch (e) {
     if (!(e instanceof RedisSettingsError)) throw e;
-    // Its messages start with the variable (REDIS_URL or REDIS_KEY_PREFIX); the fields are named
-    // as in resolveEvaluatorConfig's messages, so either entry point reports the same way.
-    const field = e.message.startsWith('REDIS_URL') ? 'redisUrl' : 'keyPrefix';
-    throw new ConfigError(`invalid evaluator configuration: ${field}: ${e.message}`);
+    // The field is named as in resolveEvaluatorConfig's messages, so either entry point reports the same way.
+    throw new ConfigError(`invalid evaluator configuration: ${e.setting}: ${e.message}`);
   }
 }
