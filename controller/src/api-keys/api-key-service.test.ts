@@ -5,12 +5,7 @@ import { EnvironmentService } from '../environments/environment-service.ts';
 import type { RequestContext } from '../http/request-context.ts';
 import { ProjectService } from '../projects/project-service.ts';
 import { ApiKeyService, BOOTSTRAP_OWNER } from './api-key-service.ts';
-
-const NOW = '2025-03-01T10:00:00.000Z';
-const admin: RequestContext = {
-  actor: { keyId: '1', name: 'admin key', owner: 'alice', role: 'admin', environments: null },
-  requestId: 'req-1',
-};
+import { admin, NOW, writtenRows } from '../test-support/service-fixtures.ts';
 
 describe('ApiKeyService', () => {
   let uow: MemoryUnitOfWork;
@@ -19,8 +14,7 @@ describe('ApiKeyService', () => {
   const state = () =>
     uow.read(async (s) => ({
       keys: await s.apiKeys.list(),
-      audit: await s.audit.query({ limit: 100 }),
-      outbox: (await s.outbox.list(100)).map((r) => [r.environmentId, r.kind, r.entityKey]),
+      ...(await writtenRows(s)),
     }));
   beforeEach(async () => {
     uow = new MemoryUnitOfWork();

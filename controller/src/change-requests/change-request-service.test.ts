@@ -1,5 +1,4 @@
 /** ChangeRequestService on the memory stores (held to the kysely stores' contract: test-support/store-contract.ts). */
-import type { FlagConfig } from '@flagship/evaluator';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { MemoryUnitOfWork } from '../db/memory-unit-of-work.ts';
 import { EnvironmentService } from '../environments/environment-service.ts';
@@ -7,8 +6,8 @@ import { FlagService } from '../flags/flag-service.ts';
 import type { RequestContext } from '../http/request-context.ts';
 import { ProjectService } from '../projects/project-service.ts';
 import { ChangeRequestService } from './change-request-service.ts';
+import { checkout, checkoutOn, NOW, writtenRows } from '../test-support/service-fixtures.ts';
 
-const NOW = '2025-03-01T10:00:00.000Z';
 const ctx = (keyId: string, owner: string, role: 'admin' | 'editor' | 'viewer' = 'admin'): RequestContext => ({
   actor: { keyId, name: `${owner}'s key`, owner, role, environments: null },
   requestId: `req-${keyId}`,
@@ -16,20 +15,6 @@ const ctx = (keyId: string, owner: string, role: 'admin' | 'editor' | 'viewer' =
 const alice = ctx('1', 'alice');
 const alicesOtherKey = ctx('2', 'alice');
 const bob = ctx('3', 'bob');
-const checkout = {
-  key: 'new-checkout',
-  type: 'boolean',
-  variants: { off: false, on: true },
-  salt: '0123456789abcdef0123456789abcdef',
-};
-const on: FlagConfig = {
-  enabled: true,
-  offVariant: 'off',
-  prerequisites: [],
-  targets: [],
-  rules: [],
-  defaultRule: { variant: 'on' },
-};
 
 describe('ChangeRequestService', () => {
   let uow: MemoryUnitOfWork;
@@ -38,11 +23,10 @@ describe('ChangeRequestService', () => {
     uow.read(async (s) => ({
       config: await s.configs.get('shop.prod', 'new-checkout'),
       requests: await s.changeRequests.list('shop.prod'),
-      audit: await s.audit.query({ limit: 100 }),
-      outbox: (await s.outbox.list(100)).map((r) => [r.environmentId, r.kind, r.entityKey]),
+      ...(await writtenRows(s)),
     }));
   const fileConfig = (who: RequestContext, baseVersion = 1) =>
-    requests.create(who, 'shop', 'prod', { kind: 'config', flag: 'new-checkout', config: on, baseVersion });
+    requests.create(who, 'shop', 'prod', { kind: 'config', flag: 'new-checkout', config: checkoutOn, baseVersion });
   beforeEach(async () => {
     uow = new MemoryUnitOfWork();
     requests = new ChangeRequestService(uow, () => NOW);
@@ -59,7 +43,7 @@ describe('ChangeRequestService', () => {
       environmentId: 'shop.prod',
       flagKey: 'new-checkout',
       kind: 'config',
-      config: on,
+      config: checkoutOn,
       baseVersion: 1,
       status: 'pending',
       author: { keyId: '1', owner: 'alice' },
@@ -105,7 +89,7 @@ describe('ChangeRequestService', () => {
       reviews: [{ keyId: '3', owner: 'bob', decision: 'approve', comment: 'lgtm', at: NOW }],
     });
     const { config, requests: stored, audit, outbox } = await state();
-    expect(config).toMatchObject({ version: 2, config: on });
+    expect(config).toMatchObject({ version: 2, config: checkoutOn });
     expect(stored).toEqual([approved]);
     expect(audit.slice(0, 2)).toMatchObject([
       { action: 'approve', entityKey: cr.id, actor: { owner: 'bob' }, after: { status: 'applied', appliedVersion: 2 } },

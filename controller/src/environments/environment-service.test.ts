@@ -2,21 +2,9 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { MemoryUnitOfWork } from '../db/memory-unit-of-work.ts';
 import { FlagService } from '../flags/flag-service.ts';
-import type { RequestContext } from '../http/request-context.ts';
 import { ProjectService } from '../projects/project-service.ts';
 import { EnvironmentService } from './environment-service.ts';
-
-const NOW = '2025-03-01T10:00:00.000Z';
-const admin: RequestContext = {
-  actor: { keyId: '1', name: 'admin key', owner: 'alice', role: 'admin', environments: null },
-  requestId: 'req-1',
-};
-const checkout = {
-  key: 'new-checkout',
-  type: 'boolean',
-  variants: { off: false, on: true },
-  salt: '0123456789abcdef0123456789abcdef',
-};
+import { admin, checkout, NOW, writtenRows } from '../test-support/service-fixtures.ts';
 
 describe('EnvironmentService', () => {
   let uow: MemoryUnitOfWork;
@@ -26,8 +14,7 @@ describe('EnvironmentService', () => {
   const state = () =>
     uow.read(async (s) => ({
       configs: await s.configs.listByFlag('shop', 'new-checkout'),
-      audit: await s.audit.query({ limit: 100 }),
-      outbox: (await s.outbox.list(100)).map((r) => [r.environmentId, r.kind, r.entityKey]),
+      ...(await writtenRows(s)),
     }));
   beforeEach(async () => {
     uow = new MemoryUnitOfWork();

@@ -1,29 +1,8 @@
 /** FlagService on the memory stores (held to the kysely stores' contract: test-support/store-contract.ts). */
-import type { FlagConfig } from '@flagship/evaluator';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { MemoryUnitOfWork } from '../db/memory-unit-of-work.ts';
-import type { RequestContext } from '../http/request-context.ts';
 import { FlagService } from './flag-service.ts';
-
-const NOW = '2025-03-01T10:00:00.000Z';
-const admin: RequestContext = {
-  actor: { keyId: '1', name: 'admin key', owner: 'alice', role: 'admin', environments: null },
-  requestId: 'req-1',
-};
-const checkout = {
-  key: 'new-checkout',
-  type: 'boolean',
-  variants: { off: false, on: true },
-  salt: '0123456789abcdef0123456789abcdef',
-};
-const on: FlagConfig = {
-  enabled: true,
-  offVariant: 'off',
-  prerequisites: [],
-  targets: [],
-  rules: [],
-  defaultRule: { variant: 'on' },
-};
+import { admin, checkout, checkoutOn, insertShop, NOW, writtenRows } from '../test-support/service-fixtures.ts';
 
 describe('FlagService', () => {
   let uow: MemoryUnitOfWork;
@@ -31,37 +10,12 @@ describe('FlagService', () => {
   const state = () =>
     uow.read(async (s) => ({
       configs: await s.configs.listByFlag('shop', 'new-checkout'),
-      audit: await s.audit.query({ limit: 100 }),
-      outbox: (await s.outbox.list(100)).map((r) => [r.environmentId, r.kind, r.entityKey]),
+      ...(await writtenRows(s)),
     }));
   beforeEach(async () => {
     uow = new MemoryUnitOfWork();
     flags = new FlagService(uow, () => NOW);
-    await uow.write(async (s) => {
-      await s.projects.insert({
-        key: 'shop',
-        name: 'Shop',
-        description: '',
-        version: 1,
-        createdAt: NOW,
-        updatedAt: NOW,
-      });
-      for (const [key, requireApproval] of [
-        ['dev', false],
-        ['prod', true],
-      ] as const) {
-        await s.environments.insert({
-          id: `shop.${key}`,
-          projectKey: 'shop',
-          key,
-          name: key,
-          requireApproval,
-          version: 1,
-          createdAt: NOW,
-          updatedAt: NOW,
-        });
-      }
-    });
+    await uow.write(insertShop);
   });
 
   it('create writes the flag, an off config per environment, its audit row and an outbox row per environment', async () => {
@@ -105,10 +59,10 @@ describe('FlagService', () => {
 
   it('putConfig writes the config at version + 1 with its audit row and a flag-config outbox row', async () => {
     await flags.create(admin, 'shop', checkout);
-    const written = await flags.putConfig(admin, 'shop', 'dev', 'new-checkout', 1, on);
-    expect(written).toMatchObject({ environmentId: 'shop.dev', version: 2, config: on, updatedAt: NOW });
+    const written = await flags.putConfig(admin, 'shop', 'dev', 'new-checkout', 1, checkoutOn);
+    expect(written).toMatchObject({ environmentId: 'shop.dev', version: 2, config: checkoutOn, updatedAt: NOW });
     const { configs, audit, outbox } = await state();
-    expect(configs[0]).toMatchObject({ version: 2, config: on });
+    expect(configs[0]).toMatchObject({ version: 2, config: checkoutOn });
     expect(audit[0]).toMatchObject({
       action: 'update',
       entityType: 'flag-config',
@@ -121,10 +75,10 @@ describe('FlagService', () => {
 
   it('a stale config version is refused with the current version and writes nothing', async () => {
     await flags.create(admin, 'shop', checkout);
-    await flags.putConfig(admin, 'shop', 'dev', 'new-checkout', 1, on);
+    await flags.putConfig(admin, 'shop', 'dev', 'new-checkout', 1, checkoutOn);
     const before = await state();
     await expect(
-      flags.putConfig(admin, 'shop', 'dev', 'new-checkout', 1, { ...on, enabled: false }),
+      flags.putConfig(admin, 'shop', 'dev', 'new-checkout', 1, { ...checkoutOn, enabled: false }),
     ).rejects.toMatchObject({
       code: 'STALE_VERSION',
       details: { currentVersion: 2 },
@@ -137,12 +91,12 @@ describe('FlagService', () => {
     await flags.create(admin, 'shop', checkout);
     const before = await state();
     await expect(
-      flags.putConfig(admin, 'shop', 'dev', 'new-checkout', 1, { ...on, defaultRule: { variant: 'maybe' } }),
+      flags.putConfig(admin, 'shop', 'dev', 'new-checkout', 1, { ...checkoutOn, defaultRule: { variant: 'maybe' } }),
     ).rejects.toMatchObject({
       code: 'VALIDATION_FAILED',
       details: { problems: [expect.objectContaining({ path: 'defaultRule.variant' })] },
     });
-    await expect(flags.putConfig(admin, 'shop', 'prod', 'new-checkout', 1, on)).rejects.toMatchObject({
+    await expect(flags.putConfig(admin, 'shop', 'prod', 'new-checkout', 1, checkoutOn)).rejects.toMatchObject({
       code: 'APPROVAL_REQUIRED',
       details: { environments: ['shop.prod'] },
     });
@@ -151,7 +105,7 @@ describe('FlagService', () => {
 
   it('kill turns the flag off where it is on, with kill outbox rows and the reason audited; no version needed', async () => {
     await flags.create(admin, 'shop', checkout);
-    await flags.putConfig(admin, 'shop', 'dev', 'new-checkout', 1, on);
+    await flags.putConfig(admin, 'shop', 'dev', 'new-checkout', 1, checkoutOn);
     expect(await flags.kill(admin, 'shop', 'new-checkout', undefined, 'errors spiking')).toEqual([
       { environment: 'shop.dev', killed: true, version: 3 },
       { environment: 'shop.prod', killed: false, version: 1 },
@@ -168,7 +122,7 @@ describe('FlagService', () => {
 
   it('kill is one transaction: an environment that fails undoes the kills before it', async () => {
     await flags.create(admin, 'shop', checkout);
-    await flags.putConfig(admin, 'shop', 'dev', 'new-checkout', 1, on);
+    await flags.putConfig(admin, 'shop', 'dev', 'new-checkout', 1, checkoutOn);
     // An environment without the flag's config (never the case through the services): the kill
     // turns dev off first, then fails on qa.
     await uow.write((s) =>
@@ -202,7 +156,7 @@ describe('FlagService', () => {
       archived: true,
       version: 2,
     });
-    await expect(flags.putConfig(admin, 'shop', 'dev', 'new-checkout', 1, on)).rejects.toMatchObject({
+    await expect(flags.putConfig(admin, 'shop', 'dev', 'new-checkout', 1, checkoutOn)).rejects.toMatchObject({
       code: 'FLAG_ARCHIVED',
       message: 'flag new-checkout is archived: unarchive it first',
     });

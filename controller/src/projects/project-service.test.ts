@@ -3,12 +3,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { MemoryUnitOfWork } from '../db/memory-unit-of-work.ts';
 import type { RequestContext } from '../http/request-context.ts';
 import { ProjectService } from './project-service.ts';
-
-const NOW = '2025-03-01T10:00:00.000Z';
-const admin: RequestContext = {
-  actor: { keyId: '1', name: 'admin key', owner: 'alice', role: 'admin', environments: null },
-  requestId: 'req-1',
-};
+import { admin, NOW } from '../test-support/service-fixtures.ts';
 
 describe('ProjectService', () => {
   let uow: MemoryUnitOfWork;

@@ -4,12 +4,8 @@ import { MemoryUnitOfWork } from '../db/memory-unit-of-work.ts';
 import { FlagService } from '../flags/flag-service.ts';
 import type { RequestContext } from '../http/request-context.ts';
 import { SegmentService } from './segment-service.ts';
+import { admin, insertShop, NOW, writtenRows } from '../test-support/service-fixtures.ts';
 
-const NOW = '2025-03-01T10:00:00.000Z';
-const admin: RequestContext = {
-  actor: { keyId: '1', name: 'admin key', owner: 'alice', role: 'admin', environments: null },
-  requestId: 'req-1',
-};
 const beta = { key: 'beta', included: ['u1', 'u2'] };
 
 describe('SegmentService', () => {
@@ -19,38 +15,13 @@ describe('SegmentService', () => {
   const state = () =>
     uow.read(async (s) => ({
       segments: [...(await s.segments.list('shop.dev')), ...(await s.segments.list('shop.prod'))],
-      audit: await s.audit.query({ limit: 100 }),
-      outbox: (await s.outbox.list(100)).map((r) => [r.environmentId, r.kind, r.entityKey]),
+      ...(await writtenRows(s)),
     }));
   beforeEach(async () => {
     uow = new MemoryUnitOfWork();
     segments = new SegmentService(uow, () => NOW);
     flags = new FlagService(uow, () => NOW);
-    await uow.write(async (s) => {
-      await s.projects.insert({
-        key: 'shop',
-        name: 'Shop',
-        description: '',
-        version: 1,
-        createdAt: NOW,
-        updatedAt: NOW,
-      });
-      for (const [key, requireApproval] of [
-        ['dev', false],
-        ['prod', true],
-      ] as const) {
-        await s.environments.insert({
-          id: `shop.${key}`,
-          projectKey: 'shop',
-          key,
-          name: key,
-          requireApproval,
-          version: 1,
-          createdAt: NOW,
-          updatedAt: NOW,
-        });
-      }
-    });
+    await uow.write(insertShop);
   });
 
   it('create stores version 1 with its audit row and a segment outbox row', async () => {
