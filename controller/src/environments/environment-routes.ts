@@ -34,8 +34,7 @@ export function environmentRoutes(envs: EnvironmentService): Route[] {
         });
         if (!SLUG.test(body.key as string)) throw invalidModel([{ path: 'key', message: `must match ${SLUG}` }]);
         const env = await envs.create(ctx, p, body as { key: string; name?: string; requireApproval?: boolean });
-        reply.etag(env.version);
-        return env;
+        return reply.versioned(env);
       },
     },
     {
@@ -46,8 +45,7 @@ export function environmentRoutes(envs: EnvironmentService): Route[] {
       success: 'ok',
       handle: async ({ req, reply }) => {
         const env = await envs.get(projectParam(req), envParam(req));
-        reply.etag(env.version);
-        return env;
+        return reply.versioned(env);
       },
     },
     {
@@ -67,8 +65,7 @@ export function environmentRoutes(envs: EnvironmentService): Route[] {
         });
         const version = expectedVersion(req, body.version);
         const env = await envs.update(ctx, p, e, version, body);
-        reply.etag(env.version);
-        return env;
+        return reply.versioned(env);
       },
     },
     {

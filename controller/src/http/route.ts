@@ -30,6 +30,8 @@ export const successStatus = (o: Outcome): number => SUCCESS_STATUS[o];
 export interface Reply {
   /** `ETag: "<version>"`. */
   etag(version: number): void;
+  /** `value` as the body, its version as the ETag: what reads and writes of a versioned resource answer. */
+  versioned<T extends { version: number }>(value: T): T;
   /** Answer with this outcome instead of the route's declared one (the kill switch's 202). */
   outcome(o: Outcome): void;
   /** Send this YAML text instead of a JSON body. */
@@ -95,6 +97,10 @@ export function routerOf(routes: readonly Route[]): Router {
       let yaml: string | undefined;
       const reply: Reply = {
         etag: (version) => void res.set('ETag', `"${version}"`),
+        versioned: (value) => {
+          res.set('ETag', `"${value.version}"`);
+          return value;
+        },
         outcome: (o) => void (outcome = o),
         yaml: (text) => void (yaml = text),
       };

@@ -33,8 +33,7 @@ export function projectRoutes(projects: ProjectService): Route[] {
         });
         if (!SLUG.test(body.key as string)) throw invalidModel([{ path: 'key', message: `must match ${SLUG}` }]);
         const p = await projects.create(ctx, body as { key: string; name?: string; description?: string });
-        reply.etag(p.version);
-        return p;
+        return reply.versioned(p);
       },
     },
     {
@@ -45,8 +44,7 @@ export function projectRoutes(projects: ProjectService): Route[] {
       success: 'ok',
       handle: async ({ req, reply }) => {
         const p = await projects.get(projectParam(req));
-        reply.etag(p.version);
-        return p;
+        return reply.versioned(p);
       },
     },
     {
@@ -66,8 +64,7 @@ export function projectRoutes(projects: ProjectService): Route[] {
         });
         const version = expectedVersion(req, body.version);
         const p = await projects.update(ctx, key, version, body);
-        reply.etag(p.version);
-        return p;
+        return reply.versioned(p);
       },
     },
     {
