@@ -8,6 +8,7 @@ export default defineConfig({
       'workers/**/*.test.ts',
       'testing/**/*.test.ts',
       'scripts/**/*.test.ts',
+      'web/**/*.test.ts',
     ],
     exclude: ['**/node_modules/**'],
     testTimeout: 60_000,

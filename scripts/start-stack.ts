@@ -28,6 +28,9 @@ if (
     `WORKERS_METRICS_PORT must be an integer 0..65535 (0: a free one), got ${JSON.stringify(env.WORKERS_METRICS_PORT)}`,
   );
 }
+const consolePort = env.CONSOLE_PORT ? Number(env.CONSOLE_PORT) : 3000;
+if (!Number.isInteger(consolePort) || consolePort < 1 || consolePort > 65535)
+  fail(`CONSOLE_PORT must be an integer 1..65535, got ${JSON.stringify(env.CONSOLE_PORT)}`);
 const evaluatorPorts = (env.EVALUATOR_PORTS || '4100,4101').split(',').map((s) => Number(s.trim()));
 if (evaluatorPorts.length < 1 || evaluatorPorts.some((p) => !Number.isInteger(p) || p < 1 || p > 65535)) {
   fail(`EVALUATOR_PORTS must be a comma list of ports, got ${JSON.stringify(env.EVALUATOR_PORTS)}`);
@@ -71,6 +74,7 @@ try {
     controllerPort: port,
     evaluatorPorts,
     workersMetricsPort,
+    consolePort,
     redisUrl: env.REDIS_URL || undefined,
     databaseUrl: env.DATABASE_URL || undefined,
     dataDir: env.DATA_DIR || undefined,
@@ -91,6 +95,7 @@ const shownToken = env.ADMIN_TOKEN ? undefined : s.adminToken;
 const lines = [
   '',
   'flagship local stack is up',
+  `  console        ${s.consoleUrl}  (sign in with an API key)`,
   `  admin API      ${s.apiUrl}`,
   ...s.evaluatorUrls.map(
     (u, i) =>

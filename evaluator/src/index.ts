@@ -13,6 +13,9 @@
 // The flag model (plain JSON-shaped data) and evaluation results, in OpenFeature's terms.
 export * from './model/flag.ts';
 export * from './model/result.ts';
+// What changed between two JSON documents (the audit log's diffs, the console's conflict and
+// change-request views).
+export * from './model/json-diff.ts';
 
 // The engine: compile a snapshot once, evaluate any number of contexts. Total: errors come back
 // as results with reason ERROR, never thrown.

@@ -34,6 +34,11 @@ export interface LocalStackOptions {
   /** Extra environment for every child. */
   env?: Record<string, string | undefined>;
   supervisor?: SupervisorOptions;
+  /**
+   * Serve the console (web/) on this port (0 = a free one); undefined: no console. It is built
+   * first when no current build exists (web/scripts/console-build.ts), which takes a while.
+   */
+  consolePort?: number;
   /** Per step (default 60 s: two cores, tsx compiling at first start). */
   startTimeoutMs?: number;
 }
@@ -55,6 +60,8 @@ export interface LocalStack {
   /** The first workers process's metrics listener: `${workersMetricsUrl}/metrics`, `/healthz` (127.0.0.1 only). */
   workersMetricsUrl: string;
   evaluators: SupervisedChild[];
+  /** The console's URL when one was asked for. */
+  consoleUrl: string | undefined;
   /** Starts another workers process with the same environment (e.g. after one was killed), its metrics listener on a free port. */
   startWorkers(): Promise<SupervisedChild & { metricsUrl: string }>;
   /** Stops every child (SIGTERM, bounded), then the private Redis. */
@@ -142,7 +149,22 @@ export async function startLocalStack(o: LocalStackOptions = {}): Promise<LocalS
     const evaluatorAdminUrls = adminPorts.map((p) => `http://127.0.0.1:${p}`);
     await waitForLine(workers, /^workers: publishing/, timeout);
     await Promise.all(evaluatorUrls.map((u, i) => waitForHttp(`${u}/healthz`, timeout, evaluators[i])));
+    let consoleUrl: string | undefined;
+    if (o.consolePort !== undefined) {
+      const consolePort = o.consolePort === 0 ? await freePort() : o.consolePort;
+      const consoleChild = supervisor.start({
+        name: 'console',
+        file: 'web/scripts/console-main.ts',
+        cwd: REPO_ROOT,
+        env: { ...common, CONSOLE_PORT: String(consolePort), CONSOLE_API_URL: controllerUrl },
+      });
+      // A first start builds the console (half a minute or more on two cores).
+      consoleUrl = (
+        await waitForLine(consoleChild, /console: listening on (http:\/\/\S+)/, Math.max(timeout, 300_000))
+      )[1];
+    }
     return {
+      consoleUrl,
       controllerUrl,
       apiUrl: `${controllerUrl}/api/v1`,
       evaluatorUrls,

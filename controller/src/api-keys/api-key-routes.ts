@@ -14,6 +14,18 @@ export function apiKeyRoutes(keys: ApiKeyService): Route[] {
   return [
     {
       method: 'get',
+      path: `${API}/me`,
+      // The console shows who is signed in and greys out what the role or scope cannot do.
+      summary: 'The calling key: its id, name, owner, role and environments (null = all)',
+      access: { role: 'viewer', scope: 'any' },
+      success: 'ok',
+      handle: async ({ ctx }) => {
+        const { keyId, name, owner, role, environments } = ctx.actor;
+        return { id: keyId, name, owner, role, environments };
+      },
+    },
+    {
+      method: 'get',
       path: `${API}/api-keys`,
       summary: 'List API keys (never tokens)',
       access: ADMIN,

@@ -1,6 +1,13 @@
 import type { RequestContext } from '../http/request-context.ts';
 import type { AuditEntry } from './audit-store.ts';
-import { AUDIT_DIFF_LIMIT, jsonDiff } from './json-diff.ts';
+import { jsonDiff } from '@flagship/evaluator';
+
+/**
+ * How many entries an audit row's diff keeps. A change of 200,000 entries (a replaced target
+ * list) diffed in full is megabytes that repeat `before`/`after` and that no reader scrolls;
+ * the first 1,000 show what kind of change it was and the count says how big (docs/api.md).
+ */
+export const AUDIT_DIFF_LIMIT = 1_000;
 
 export interface AuditFacts {
   action: string;

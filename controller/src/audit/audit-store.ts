@@ -12,7 +12,7 @@ export interface AuditEntry {
   flagKey: string | null;
   before: unknown;
   after: unknown;
-  /** Capped: a last `{path: '', omitted: n}` entry counts what was left out (audit/json-diff.ts). */
+  /** Capped: a last `{path: '', omitted: n}` entry counts what was left out (jsonDiff in the engine core, capped by audit-record.ts). */
   diff: Array<{ path: string; old?: unknown; new?: unknown; omitted?: number }>;
   reason: string | null;
   requestId: string | null;

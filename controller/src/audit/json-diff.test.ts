@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { auditRecord } from './audit-record.ts';
-import { AUDIT_DIFF_LIMIT, jsonDiff } from './json-diff.ts';
+import { AUDIT_DIFF_LIMIT, auditRecord } from './audit-record.ts';
+import { jsonDiff } from '@flagship/evaluator';
 
 describe('jsonDiff', () => {
   it('lists changed, added and removed paths as JSON pointers', () => {

@@ -10,13 +10,6 @@ export interface DiffEntry {
   omitted?: number;
 }
 
-/**
- * How many entries an audit row's diff keeps. A change of 200,000 entries (a replaced target
- * list) diffed in full is megabytes that repeat `before`/`after` and that no reader scrolls;
- * the first 1,000 show what kind of change it was and the count says how big (docs/api.md).
- */
-export const AUDIT_DIFF_LIMIT = 1_000;
-
 const escape = (k: string) => k.replace(/~/g, '~0').replace(/\//g, '~1');
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
