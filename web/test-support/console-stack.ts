@@ -23,10 +23,11 @@ export interface ConsoleStack {
   stop(): Promise<void>;
 }
 
-const LOCK = join(WEB_DIR, '.next-build-lock');
 
 /** Builds the console once for every test file of a run (the first waits, the others find it built). */
 export async function ensureConsoleBuilt(): Promise<void> {
+  // One lock per build folder: parallel sessions with their own CONSOLE_DIST_DIR do not wait on each other.
+  const LOCK = join(WEB_DIR, `${process.env.CONSOLE_DIST_DIR || '.next'}-build-lock`);
   const deadline = Date.now() + 300_000;
   for (;;) {
     if (!buildNeeded()) return;
