@@ -3,11 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accessibilityViolations, collectPageErrors, launchChromium, signIn } from '../../test-support/browser.ts';
 import { type ConsoleStack, startConsoleStack } from '../../test-support/console-stack.ts';
 
-describe('sign-in (Chromium, real stack)', () => {
+// The controller on embedded SQLite and on MariaDB: the console is the same client of both.
+describe.each(['sqlite', 'mysql'] as const)('sign-in (Chromium, real stack, %s)', (database) => {
   let s: ConsoleStack;
   let browser: Browser;
   beforeAll(async () => {
-    s = await startConsoleStack();
+    s = await startConsoleStack({ database });
     browser = await launchChromium();
   }, 240_000);
   afterAll(async () => {
