@@ -26,7 +26,7 @@ export function segmentRoutes(segments: SegmentService): Route[] {
       access: { role: 'viewer', scope: 'environment' },
       success: 'ok',
       handle: async ({ req }) => ({
-        items: (await segments.list(projectParam(req), envParam(req))).map((x) => x.segment),
+        items: (await segments.list(projectParam(req), envParam(req))).map((x) => ({ ...x.segment, usedBy: x.usedBy })),
       }),
     },
     {
@@ -54,7 +54,7 @@ export function segmentRoutes(segments: SegmentService): Route[] {
       handle: async ({ req, reply }) => {
         const found = await segments.get(projectParam(req), envParam(req), segmentParam(req));
         reply.etag(found.segment.version);
-        return found.segment;
+        return { ...found.segment, usedBy: found.usedBy };
       },
     },
     {
@@ -67,11 +67,12 @@ export function segmentRoutes(segments: SegmentService): Route[] {
       handle: async ({ req, ctx, reply }) => {
         const [p, e, key] = [projectParam(req), envParam(req), segmentParam(req)];
         const body = jsonBody(req);
-        checkShape(body, { ...SEGMENT, version: { type: 'integer' } });
+        // `usedBy` is what GET adds (read-only): accepted and dropped, so GET -> edit -> PUT round-trips.
+        checkShape(body, { ...SEGMENT, version: { type: 'integer' }, usedBy: { type: 'array' } });
         if (body.key !== undefined && body.key !== key)
           throw badRequest('the body key differs from the path', [{ path: 'key', message: `must be ${key}` }]);
         const version = expectedVersion(req, body.version);
-        const { version: _v, ...segment } = body;
+        const { version: _v, usedBy: _u, ...segment } = body;
         const saved = await segments.update(ctx, p, e, key, version, segment);
         reply.etag(saved.segment.version);
         return saved.segment;

@@ -10,14 +10,40 @@ import { joinPath } from '../http/problem-path.ts';
 import type { RequestContext } from '../http/request-context.ts';
 import type { SegmentRecord } from './segment-store.ts';
 
-/** Flags of an environment whose config names the segment. */
-export async function flagsUsingSegment(s: Stores, environmentId: string, segmentKey: string): Promise<string[]> {
-  const uses = (c: { conditions: Array<{ op: string; values: Array<string | number> }> }) =>
-    c.conditions.some((x) => (x.op === 'inSegment' || x.op === 'notInSegment') && x.values.includes(segmentKey));
-  return (await s.configs.listByEnvironment(environmentId))
-    .filter((c) => c.config.rules.some(uses))
-    .map((c) => c.flagKey);
+type Conditions = { conditions: Array<{ op: string; values: Array<string | number> }> };
+
+/** The segment keys a config's rules name in an `inSegment`/`notInSegment` condition. */
+function segmentsNamed(rules: Conditions[]): Set<string> {
+  const named = new Set<string>();
+  for (const r of rules)
+    for (const x of r.conditions)
+      if (x.op === 'inSegment' || x.op === 'notInSegment') for (const v of x.values) named.add(String(v));
+  return named;
 }
+
+/**
+ * Where each segment of an environment is used: segment key -> the flags (sorted) whose config in
+ * the environment names it in a condition. One read of the environment's configs for all segments.
+ */
+export async function segmentUsage(s: Stores, environmentId: string): Promise<Map<string, string[]>> {
+  const usage = new Map<string, string[]>();
+  for (const c of await s.configs.listByEnvironment(environmentId))
+    for (const key of segmentsNamed(c.config.rules)) {
+      const flags = usage.get(key) ?? [];
+      flags.push(c.flagKey);
+      usage.set(key, flags);
+    }
+  for (const flags of usage.values()) flags.sort();
+  return usage;
+}
+
+/** Flags of an environment whose config names the segment (what refuses a delete: SEGMENT_IN_USE). */
+export async function flagsUsingSegment(s: Stores, environmentId: string, segmentKey: string): Promise<string[]> {
+  return (await segmentUsage(s, environmentId)).get(segmentKey) ?? [];
+}
+
+/** A segment record with the flags that use it in its environment (`usedBy`, as GET answers it). */
+export type SegmentInUse = SegmentRecord & { usedBy: string[] };
 
 /**
  * A proposed segment, validated as it would be stored at `version` (1 for a new one, the base
@@ -195,16 +221,22 @@ export class SegmentService {
     private readonly now: () => string,
   ) {}
 
-  async list(projectKey: string, envKey: string): Promise<SegmentRecord[]> {
-    return this.uow.read(async (s) => s.segments.list((await requireEnvironmentRecord(s, projectKey, envKey)).id));
+  /** The environment's segments, each with the flags that use it (one read of the configs for all). */
+  async list(projectKey: string, envKey: string): Promise<SegmentInUse[]> {
+    return this.uow.read(async (s) => {
+      const env = await requireEnvironmentRecord(s, projectKey, envKey);
+      const records = await s.segments.list(env.id);
+      const usage = await segmentUsage(s, env.id);
+      return records.map((r) => ({ ...r, usedBy: usage.get(r.segment.key) ?? [] }));
+    });
   }
 
-  async get(projectKey: string, envKey: string, key: string): Promise<SegmentRecord> {
+  async get(projectKey: string, envKey: string, key: string): Promise<SegmentInUse> {
     return this.uow.read(async (s) => {
       const env = await requireEnvironmentRecord(s, projectKey, envKey);
       const r = await s.segments.get(env.id, key);
       if (!r) throw notFound(`segment ${key} in ${env.id}`);
-      return r;
+      return { ...r, usedBy: await flagsUsingSegment(s, env.id, key) };
     });
   }
 
