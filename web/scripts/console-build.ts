@@ -4,7 +4,7 @@
  * is newer than the build, so nobody serves or tests a stale console.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -47,8 +47,19 @@ export function buildNeeded(distDir?: string): string | undefined {
   return newest > built ? 'sources changed since the last build' : undefined;
 }
 
-/** Runs `next build` into `distDir`; rejects with its last lines when it fails. */
-export function buildConsole(distDir?: string, echo: (line: string) => void = () => {}): Promise<void> {
+/** Runs `next build` into `distDir`; rejects with its last lines when it fails. Leaves web/tsconfig.json as it was. */
+export async function buildConsole(distDir?: string, echo: (line: string) => void = () => {}): Promise<void> {
+  // next build adds its dist folder's type paths to tsconfig.json; a build must not edit a tracked file.
+  const tsconfig = join(WEB_DIR, 'tsconfig.json');
+  const before = readFileSync(tsconfig, 'utf8');
+  try {
+    await runNextBuild(distDir, echo);
+  } finally {
+    if (readFileSync(tsconfig, 'utf8') !== before) writeFileSync(tsconfig, before);
+  }
+}
+
+function runNextBuild(distDir: string | undefined, echo: (line: string) => void): Promise<void> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [NEXT_BIN, 'build'], {
       cwd: WEB_DIR,
