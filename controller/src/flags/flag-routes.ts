@@ -1,4 +1,4 @@
-import { requireEnvironment, requireUnrestricted } from '../auth/access.ts';
+import { canAccessEnvironment, requireEnvironment, requireUnrestricted } from '../auth/access.ts';
 import { environmentId } from '../environments/environment-store.ts';
 import { badRequest, UnavailableError } from '../errors/domain-errors.ts';
 import { ENVIRONMENT, FLAG, PROJECT } from '../http/paths.ts';
@@ -7,7 +7,7 @@ import { jsonBody } from '../http/request-body.ts';
 import type { Route } from '../http/route.ts';
 import { checkShape, type Shape } from '../http/shape.ts';
 import { expectedVersion } from '../http/versions.ts';
-import type { ConfigRecord, FlagRecord } from './flag-store.ts';
+import type { ConfigRecord, FlagListQuery, FlagRecord } from './flag-store.ts';
 import type { FlagService } from './flag-service.ts';
 import {
   EmergencyKillUnavailable,
@@ -81,11 +81,11 @@ export function flagRoutes(flags: FlagService, emergency?: EmergencyKiller): Rou
       path: `${PROJECT}/flags`,
       summary: 'List flags (filters, keyset pagination)',
       access: { role: 'viewer', scope: 'project' },
-      query: ['archived', 'tag', 'type', 'q', 'cursor', 'limit'],
+      query: ['archived', 'tag', 'type', 'q', 'cursor', 'limit', 'include'],
       success: 'ok',
-      handle: async ({ req }) => {
+      handle: async ({ req, ctx }) => {
         const p = projectParam(req);
-        const q = queryParams(req, ['archived', 'tag', 'type', 'q', 'cursor', 'limit']);
+        const q = queryParams(req, ['archived', 'tag', 'type', 'q', 'cursor', 'limit', 'include']);
         if (q.archived !== undefined && !['true', 'false', 'all'].includes(q.archived)) {
           throw badRequest(
             'malformed query',
@@ -93,14 +93,40 @@ export function flagRoutes(flags: FlagService, emergency?: EmergencyKiller): Rou
             'INVALID_PARAMETER',
           );
         }
-        const page = await flags.list(p, {
+        if (q.include !== undefined && q.include !== 'environments') {
+          throw badRequest(
+            'malformed query',
+            [{ path: 'query.include', message: 'must be environments' }],
+            'INVALID_PARAMETER',
+          );
+        }
+        const query: FlagListQuery = {
           archived: q.archived === 'all' ? 'all' : q.archived === 'true',
           limit: intParam(q.limit, 'limit', 1, 500, 100),
           ...(q.tag ? { tag: q.tag } : {}),
           ...(q.type ? { type: q.type } : {}),
           ...(q.q ? { q: q.q } : {}),
           ...(q.cursor ? { after: q.cursor } : {}),
-        });
+        };
+        if (q.include === 'environments') {
+          // Every item gets the configs of the environments the key holds, read in one query.
+          const page = await flags.listWithConfigs(p, query, (id) => canAccessEnvironment(ctx.actor, id));
+          const byFlag = new Map<string, Record<string, { enabled: boolean; version: number; config: unknown }>>();
+          for (const c of page.configs) {
+            const envs = byFlag.get(c.flagKey) ?? {};
+            envs[c.environmentId.slice(p.length + 1)] = {
+              enabled: c.config.enabled,
+              version: c.version,
+              config: c.config,
+            };
+            byFlag.set(c.flagKey, envs);
+          }
+          return {
+            items: page.items.map((f) => ({ ...flagView(f), environments: byFlag.get(f.key) ?? {} })),
+            nextCursor: page.nextCursor,
+          };
+        }
+        const page = await flags.list(p, query);
         return { items: page.items.map(flagView), nextCursor: page.nextCursor };
       },
     },

@@ -163,6 +163,30 @@ export class FlagService {
     });
   }
 
+  /**
+   * A page of flags with their configs in every environment, read in one transaction with one
+   * batched config query; configs of environments `canSee` refuses are left out.
+   */
+  async listWithConfigs(
+    projectKey: string,
+    query: FlagListQuery,
+    canSee: (environmentId: string) => boolean,
+  ): Promise<{ items: FlagRecord[]; nextCursor: string | null; configs: ConfigRecord[] }> {
+    return this.uow.read(async (s) => {
+      if (!(await s.projects.get(projectKey))) throw notFound(`project ${projectKey}`);
+      const items = await s.flags.list(projectKey, { ...query, limit: query.limit + 1 });
+      const more = items.length > query.limit;
+      const page = items.slice(0, query.limit);
+      const configs = (
+        await s.configs.configsOf(
+          projectKey,
+          page.map((f) => f.key),
+        )
+      ).filter((c) => canSee(c.environmentId));
+      return { items: page, nextCursor: more ? page[page.length - 1]!.key : null, configs };
+    });
+  }
+
   async get(projectKey: string, flagKey: string): Promise<{ flag: FlagRecord; configs: ConfigRecord[] }> {
     return this.uow.read(async (s) => {
       const flag = await requireFlag(s, projectKey, flagKey);

@@ -26,7 +26,7 @@ export interface FlagListQuery {
   archived?: boolean | 'all';
   tag?: string;
   type?: string;
-  /** Substring of the key. */
+  /** Substring of the key or of the description, case-insensitive (ASCII letters at least). */
   q?: string;
   /** Keyset pagination: keys strictly after this one. */
   after?: string;
@@ -57,6 +57,8 @@ export interface ConfigStore {
   getForUpdate(environmentId: string, flagKey: string): Promise<ConfigRecord | undefined>;
   listByEnvironment(environmentId: string): Promise<ConfigRecord[]>;
   listByFlag(projectKey: string, flagKey: string): Promise<ConfigRecord[]>;
+  /** The configs of these flags in every environment of the project, in one read (flag key, then environment id order). */
+  configsOf(projectKey: string, flagKeys: readonly string[]): Promise<ConfigRecord[]>;
   insert(config: ConfigRecord): Promise<void>;
   /** Conditional on `expectedVersion` (`UPDATE ... WHERE version = ?`); writes version + 1. */
   update(

@@ -211,6 +211,46 @@ describe.each(DIALECTS)('flags API on %s', (dialect) => {
     expect((await t.request('GET', `${P}/flags?bogus=1`)).status).toBe(400);
   });
 
+  it('q matches key or description case-insensitively; include=environments adds each env config of the page', async () => {
+    await t.request('POST', `${P}/flags`, { body: booleanFlag('s-one', { description: 'Pricing Banner for EU' }) });
+    await t.request('POST', `${P}/flags`, { body: booleanFlag('s-two-banner') });
+    const byText = await t.request('GET', `${P}/flags?q=BANNER`);
+    expect(byText.body.items.map((f: { key: string }) => f.key)).toEqual(['s-one', 's-two-banner']);
+    expect(byText.body.items[0].environments).toBeUndefined();
+    expect((await t.request('GET', `${P}/flags?q=eu`)).body.items.map((f: { key: string }) => f.key)).toEqual([
+      's-one',
+    ]);
+    await t.request('PUT', `${P}/environments/dev/flags/s-one`, { body: { ...onConfig(), version: 1 } });
+    const page = await t.request('GET', `${P}/flags?q=s-&include=environments&limit=1`);
+    expect(page.status).toBe(200);
+    expect(page.body.nextCursor).toBe('s-one');
+    expect(page.body.items).toHaveLength(1);
+    expect(page.body.items[0].environments).toEqual({
+      dev: { enabled: true, version: 2, config: { ...onConfig(), version: undefined } },
+      prod: {
+        enabled: false,
+        version: 1,
+        config: {
+          enabled: false,
+          offVariant: 'on',
+          prerequisites: [],
+          targets: [],
+          rules: [],
+          defaultRule: { variant: 'on' },
+        },
+      },
+    });
+    const next = await t.request('GET', `${P}/flags?q=s-&include=environments&cursor=s-one`);
+    expect(next.body.items.map((f: { key: string }) => f.key)).toEqual(['s-two-banner']);
+    expect(Object.keys(next.body.items[0].environments)).toEqual(['dev', 'prod']);
+    // A key limited to an environment sees only that one.
+    const limited = await t.key('viewer', ['shop.dev']);
+    const mine = await t.request('GET', `${P}/flags?q=s-one&include=environments`, { token: limited.token });
+    expect(mine.status).toBe(200);
+    expect(Object.keys(mine.body.items[0].environments)).toEqual(['dev']);
+    expect((await t.request('GET', `${P}/flags?include=rules`)).status).toBe(400);
+  });
+
   it('segments: versioned CRUD, in-use segments cannot be deleted', async () => {
     const S = `${P}/environments/dev/segments`;
     expect((await t.request('POST', S, { body: { key: 'beta', included: ['u1'] } })).status).toBe(201);

@@ -42,8 +42,21 @@ export class KyselyFlagStore implements FlagStore {
     if (q.archived !== 'all') query = query.where('archived', '=', q.archived ? 1 : 0);
     if (q.type) query = query.where('type', '=', q.type);
     if (q.after !== undefined) query = query.where('key', '>', q.after);
-    // instr() exists on both dialects and needs no LIKE escaping.
-    if (q.q) query = query.where(sql<number>`instr(${sql.ref('key')}, ${q.q})`, '>', 0);
+    // instr() exists on both dialects and needs no LIKE escaping; lower() on both sides makes it
+    // case-insensitive. The description lives in the JSON document: read with the dialect's JSON text.
+    if (q.q) {
+      const needle = q.q.toLowerCase();
+      const description =
+        dialectOf(this.db) === 'mysql'
+          ? sql`json_unquote(json_extract(${sql.ref('definition')}, '$.description'))`
+          : sql`json_extract(${sql.ref('definition')}, '$.description')`;
+      query = query.where((eb) =>
+        eb.or([
+          eb(sql<number>`instr(lower(${sql.ref('key')}), ${needle})`, '>', 0),
+          eb(sql<number>`instr(lower(coalesce(${description}, '')), ${needle})`, '>', 0),
+        ]),
+      );
+    }
     // Tags live in the JSON document: filter in memory, reading in pages until the page is full.
     if (!q.tag) return (await query.orderBy('key').limit(q.limit).execute()).map(toFlag);
     const out: FlagRecord[] = [];
@@ -157,6 +170,20 @@ export class KyselyConfigStore implements ConfigStore {
         .selectAll()
         .where('project_key', '=', projectKey)
         .where('flag_key', '=', flagKey)
+        .orderBy('environment_id')
+        .execute()
+    ).map(toConfig);
+  }
+
+  async configsOf(projectKey: string, flagKeys: readonly string[]) {
+    if (flagKeys.length === 0) return [];
+    return (
+      await this.db
+        .selectFrom('flag_configs')
+        .selectAll()
+        .where('project_key', '=', projectKey)
+        .where('flag_key', 'in', [...flagKeys])
+        .orderBy('flag_key')
         .orderBy('environment_id')
         .execute()
     ).map(toConfig);

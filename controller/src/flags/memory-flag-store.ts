@@ -3,6 +3,9 @@ import { copyOf, type MemoryDatabase, pairKey, sortBy, viaJson } from '../db/mem
 import { DuplicateKeyError } from '../db/unique-violation.ts';
 import type { ConfigRecord, ConfigStore, FlagListQuery, FlagRecord, FlagStore } from './flag-store.ts';
 
+const matchesText = (f: FlagRecord, needle: string) =>
+  f.key.toLowerCase().includes(needle) || (f.definition.description ?? '').toLowerCase().includes(needle);
+
 /** The flag store in memory; held to the kysely store's contract (test-support/store-contract.ts). */
 export class MemoryFlagStore implements FlagStore {
   constructor(private readonly db: MemoryDatabase) {}
@@ -26,11 +29,12 @@ export class MemoryFlagStore implements FlagStore {
   async list(projectKey: string, q: FlagListQuery) {
     // The same filters as the kysely store, in its order; a falsy filter value filters nothing.
     const tag = q.tag;
+    const needle = q.q?.toLowerCase();
     return this.ofProject(projectKey)
       .filter((f) => q.archived === 'all' || f.archived === Boolean(q.archived))
       .filter((f) => !q.type || f.definition.type === q.type)
       .filter((f) => q.after === undefined || f.key > q.after)
-      .filter((f) => !q.q || f.key.includes(q.q))
+      .filter((f) => !needle || matchesText(f, needle))
       .filter((f) => !tag || (f.definition.tags?.includes(tag) ?? false))
       .slice(0, q.limit)
       .map(copyOf);
@@ -109,6 +113,12 @@ export class MemoryConfigStore implements ConfigStore {
       [...this.rows.values()].filter((c) => c.projectKey === projectKey && c.flagKey === flagKey),
       (c) => c.environmentId,
     ).map(copyOf);
+  }
+
+  async configsOf(projectKey: string, flagKeys: readonly string[]) {
+    const wanted = new Set(flagKeys);
+    const rows = [...this.rows.values()].filter((c) => c.projectKey === projectKey && wanted.has(c.flagKey));
+    return sortBy(rows, (c) => `${c.flagKey}\u0000${c.environmentId}`).map(copyOf);
   }
 
   async insert(c: ConfigRecord) {

@@ -224,6 +224,45 @@ export function storeContract(label: string, open: () => Promise<StoreContractSu
       expect(await s.configs.getForUpdate('p.prod', 'b-flag')).toMatchObject({ version: 1 });
       expect((await s.configs.listByFlag('p', 'b-flag')).map((c) => c.environmentId)).toEqual(['p.dev', 'p.prod']);
       expect((await s.configs.listByEnvironment('p.dev')).map((c) => c.flagKey)).toEqual(['b-flag']);
+      // One batched read of a page's configs: only the named flags of the project, flag then environment order.
+      expect(
+        (await s.configs.configsOf('p', ['b-flag', 'a-flag', 'nope'])).map((c) => [
+          c.flagKey,
+          c.environmentId,
+          c.version,
+        ]),
+      ).toEqual([
+        ['b-flag', 'p.dev', 2],
+        ['b-flag', 'p.prod', 1],
+      ]);
+      expect(await s.configs.configsOf('p', [])).toEqual([]);
+      expect(await s.configs.configsOf('other', ['b-flag'])).toEqual([]);
+    });
+
+    it('flags: q matches the key or the description, case-insensitively', async () => {
+      for (const [k, description] of [
+        ['q-alpha', 'New Checkout page'],
+        ['q-beta', undefined],
+        ['q-checkout-x', 'other'],
+      ] as const) {
+        await s.flags.insert({
+          projectKey: 'q',
+          key: k,
+          definition: { ...flag(k), ...(description ? { description } : {}) },
+          archived: false,
+          version: 1,
+          createdAt: T0,
+          updatedAt: T0,
+        });
+      }
+      const keys = async (q: string, after?: string) =>
+        (await s.flags.list('q', { limit: 10, q, ...(after ? { after } : {}) })).map((f) => f.key).sort();
+      expect(await keys('checkout')).toEqual(['q-alpha', 'q-checkout-x']);
+      expect(await keys('CHECKOUT')).toEqual(['q-alpha', 'q-checkout-x']);
+      expect(await keys('beta')).toEqual(['q-beta']);
+      expect(await keys('page')).toEqual(['q-alpha']);
+      expect(await keys('zzz')).toEqual([]);
+      expect(await keys('q-', 'q-alpha')).toEqual(['q-beta', 'q-checkout-x']);
     });
 
     it('segments: versioned, unique per environment', async () => {
