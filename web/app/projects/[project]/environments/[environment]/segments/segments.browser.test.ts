@@ -191,6 +191,25 @@ describe('segments (Chromium, real stack)', () => {
     await link.click();
     await page.waitForURL(`${s.consoleUrl}${PROD}/change-requests/${id}`);
     expect(await page.getByTestId('cr-status').textContent()).toContain('pending');
+    // Base and proposal: from nothing (version 0, not stale) to the proposed segment.
+    expect(await page.getByTestId('stale-base').count()).toBe(0);
+    const diff = page.getByRole('table', { name: /segment vip: current \(version 0\)/ });
+    expect(await diff.textContent()).toContain('"included":["u7"]');
+    await noViolations(page);
+
+    // A viewer sees the editor with its controls disabled, and why.
+    const viewer = await s.mintKey({ name: 'tablet', owner: 'vera@example.com', role: 'viewer' });
+    await signIn(page, s.consoleUrl, viewer);
+    await page.goto(`${s.consoleUrl}${DEV}/segments`);
+    expect(await page.getByRole('link', { name: 'New segment' }).count()).toBe(0);
+    await page.goto(`${s.consoleUrl}${DEV}/segments/beta`);
+    expect(await page.getByRole('button', { name: 'Save segment' }).isDisabled()).toBe(true);
+    expect(await page.getByLabel('Included keys').isDisabled()).toBe(true);
+    expect(await page.getByRole('button', { name: 'Delete segment' }).isDisabled()).toBe(true);
+    expect(await page.locator('#seg-disabled-reason').textContent()).toBe(
+      'Your key (viewer) cannot change segments in shop.dev.',
+    );
+    await noViolations(page);
     expect(errors).toEqual([]);
     await page.close();
   });
