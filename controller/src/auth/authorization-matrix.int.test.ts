@@ -78,6 +78,7 @@ const FIXTURES: Record<string, Fixture> = {
     status: 404,
   },
   'get /api/v1/audit': { query: 'environment=p.a', status: 200 },
+  'get /api/v1/me': { status: 200 },
   'get /api/v1/api-keys': { status: 200 },
   'post /api/v1/api-keys': { body: {}, status: 400 },
   'get /api/v1/api-keys/:keyId': { status: 404 },
