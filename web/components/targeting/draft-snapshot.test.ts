@@ -145,6 +145,13 @@ describe('the draft as a snapshot', () => {
   it('says what is wrong with the context or the draft', () => {
     const compiled = compileDraft(input);
     expect(tryContext(compiled, '{')).toMatchObject({ ok: false, error: expect.stringMatching(/not JSON/) });
+    expect(compiled.missingPrerequisites).toEqual([]);
+    const unloaded = compileDraft({ ...input, otherFlags: [] });
+    expect(unloaded.missingPrerequisites).toEqual(['payments']);
+    expect(tryContext(unloaded, '{"targetingKey":"x"}')).toMatchObject({
+      ok: true,
+      explanation: { result: { reason: 'PREREQUISITE_FAILED' } },
+    });
     expect(tryContext(compiled, '[1]')).toMatchObject({ ok: false, error: expect.stringMatching(/JSON object/) });
     const bad = compileDraft({
       ...input,

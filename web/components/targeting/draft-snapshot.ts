@@ -66,18 +66,29 @@ export interface CompiledDraft {
   compileError: string | undefined;
   /** The draft's problems by the same validation the API runs on a save (empty when it would pass). */
   problems: Problem[];
+  /**
+   * Prerequisite flags the draft names that are not among the other flags given: the engine
+   * fails such a prerequisite, as the server does only when the flag really is not in the
+   * environment's snapshot (the page may simply not have loaded it).
+   */
+  missingPrerequisites: string[];
 }
 
 /** Compiles the draft's snapshot (once per draft; evaluate any number of contexts with it). */
 export function compileDraft(input: DraftSnapshotInput): CompiledDraft {
   const validated = validateFlagConfig(input.draft, input.definition, new Set(input.segments.map((s) => s.key)));
   const problems = validated.ok ? [] : validated.problems;
+  const known = new Set(input.otherFlags.map((f) => f.key));
+  const missingPrerequisites = [
+    ...new Set(input.draft.prerequisites.map((p) => p.flag).filter((k) => !known.has(k) && k !== input.definition.key)),
+  ];
   try {
     return {
       flagKey: input.definition.key,
       engine: compileSnapshot(draftSnapshot(input)),
       compileError: undefined,
       problems,
+      missingPrerequisites,
     };
   } catch (error) {
     // The engine never throws on a validated snapshot; a half-typed draft may not be one.
@@ -86,6 +97,7 @@ export function compileDraft(input: DraftSnapshotInput): CompiledDraft {
       engine: undefined,
       compileError: error instanceof Error ? error.message : String(error),
       problems,
+      missingPrerequisites,
     };
   }
 }

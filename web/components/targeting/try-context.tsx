@@ -92,6 +92,13 @@ export function TryContext(p: TryContextProps) {
             <dd data-testid="try-decided-by">{describeDecision(r!)}</dd>
           </dl>
         )}
+        {compiled.missingPrerequisites.length > 0 ? (
+          <p className="warn" data-testid="try-missing-prerequisites">
+            Not loaded here: the config of {compiled.missingPrerequisites.join(', ')} in this environment, so this
+            answer fails {compiled.missingPrerequisites.length === 1 ? 'that prerequisite' : 'those prerequisites'}.
+            Save and reload the page to evaluate {compiled.missingPrerequisites.length === 1 ? 'it' : 'them'}.
+          </p>
+        ) : null}
         {compiled.problems.length > 0 ? (
           <p className="warn" data-testid="try-draft-problems">
             The draft has {compiled.problems.length === 1 ? 'a problem' : `${compiled.problems.length} problems`} a save
