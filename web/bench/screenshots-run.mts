@@ -25,6 +25,19 @@ interface Shot {
   prepare?: (page: Page) => Promise<void>;
 }
 
+/** Fills "Context (JSON)" with a pro user from Germany; shows the top of the editor or the panel. */
+function fillContext(show: 'top' | 'panel') {
+  return async (p: Page) => {
+    const ta = p.getByLabel('Context (JSON)').first();
+    if ((await ta.count()) === 0) return;
+    await ta.fill(JSON.stringify({ targetingKey: 'rita', plan: 'pro', country: 'DE' }, null, 2));
+    await p.locator('[data-eval-ms]').first().waitFor({ timeout: 5_000 });
+    if (show === 'top') await p.evaluate('window.scrollTo(0, 0)');
+    else await p.getByRole('heading', { name: 'Try a context' }).scrollIntoViewIfNeeded();
+    await p.waitForTimeout(200);
+  };
+}
+
 mkdirSync(OUT, { recursive: true });
 const s = await startConsoleStack();
 const browser = await launchChromium();
@@ -40,24 +53,15 @@ try {
   const shots: Shot[] = [
     { name: 'projects', path: '/projects' },
     { name: 'flags', path: '/projects/shop/flags?env=dev' },
-    {
-      name: 'targeting',
-      path: `${env('dev')}/flags/checkout-v2`,
-      prepare: async (p) => {
-        const ta = p.getByLabel('Context (JSON)');
-        if ((await ta.count()) === 0) return;
-        await ta.fill(JSON.stringify({ targetingKey: 'rita', plan: 'pro', country: 'DE' }, null, 2));
-        await p.locator('[data-eval-ms]').first().waitFor({ timeout: 5_000 });
-        await p.waitForTimeout(300);
-      },
-    },
+    { name: 'targeting', path: `${env('dev')}/flags/checkout-v2`, prepare: fillContext('top') },
+    { name: 'try-context', path: `${env('dev')}/flags/checkout-v2`, prepare: fillContext('panel') },
     { name: 'segments', path: `${env('dev')}/segments` },
     { name: 'segment', path: `${env('dev')}/segments/beta-testers` },
     { name: 'change-requests', path: `${env('prod')}/change-requests` },
     ...(pendingChangeRequestId === undefined
       ? []
       : [{ name: 'change-request', path: `${env('prod')}/change-requests/${pendingChangeRequestId}` }]),
-    { name: 'audit', path: '/audit' },
+    { name: 'audit', path: '/audit?project=shop' },
     { name: 'api-keys', path: '/api-keys' },
     {
       name: 'flags-as-code',
@@ -68,26 +72,34 @@ try {
           headers: { authorization: `Bearer ${s.adminToken}` },
         });
         const yaml = (await r.text()).replace('Order value (EUR) from which shipping is free', 'Free shipping from');
-        const doc = p.getByRole('textbox').first();
+        const doc = p.getByLabel('Document (YAML or JSON)');
         if ((await doc.count()) === 0) return;
         await doc.fill(yaml);
-        const dry = p.getByRole('button', { name: /dry run|preview|check/i }).first();
-        if ((await dry.count()) === 0) return;
-        await dry.click();
-        await p.waitForLoadState('networkidle');
-        await p.waitForTimeout(500);
+        await p.getByRole('button', { name: 'Dry run' }).click();
+        const result = p.getByRole('heading', { name: /Dry run: what applying would change/ });
+        await result.waitFor({ timeout: 10_000 });
+        await result.scrollIntoViewIfNeeded();
+        await p.evaluate('window.scrollBy(0, -120)');
       },
     },
   ];
   for (const shot of shots) {
     if (ONLY && !ONLY.has(shot.name)) continue;
-    const response = await page.goto(`${s.consoleUrl}${shot.path}`, { waitUntil: 'networkidle' });
+    let response = await page.goto(`${s.consoleUrl}${shot.path}`, { waitUntil: 'networkidle' });
+    if (response && response.status() >= 500) {
+      say(`${shot.name}: ${shot.path} answered ${response.status()}; once more`);
+      response = await page.goto(`${s.consoleUrl}${shot.path}`, { waitUntil: 'networkidle' });
+    }
     if (!response || response.status() === 404) {
       say(`${shot.name}: ${shot.path} does not exist in this build (404), skipped`);
       skipped.push(shot.name);
       continue;
     }
-    if (response.status() !== 200) say(`${shot.name}: ${shot.path} answered ${response.status()}`);
+    if (response.status() !== 200) {
+      say(`${shot.name}: ${shot.path} answered ${response.status()}, skipped`);
+      skipped.push(shot.name);
+      continue;
+    }
     await shot.prepare?.(page);
     await page.mouse.move(0, 0);
     const file = join(OUT, `${shot.name}.png`);
