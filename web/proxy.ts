@@ -10,7 +10,8 @@ export function proxy(request: NextRequest) {
   const dev = process.env.NODE_ENV === 'development';
   const policy = [
     `default-src 'self'`,
-    `script-src 'self' 'nonce-${nonce}' 'strict-dynamic'${dev ? ` 'unsafe-eval'` : ''}`,
+    // 'wasm-unsafe-eval' lets the engine compile its SipHash WebAssembly module (no JS eval).
+    `script-src 'self' 'nonce-${nonce}' 'strict-dynamic' 'wasm-unsafe-eval'${dev ? ` 'unsafe-eval'` : ''}`,
     `style-src 'self' 'nonce-${nonce}'`,
     // Widths of split bars and the like are style attributes React writes; no script runs from them.
     `style-src-attr 'unsafe-inline'`,
