@@ -78,8 +78,13 @@ try {
         await p.getByRole('button', { name: 'Dry run' }).click();
         const result = p.getByRole('heading', { name: /Dry run: what applying would change/ });
         await result.waitFor({ timeout: 10_000 });
-        await result.scrollIntoViewIfNeeded();
-        await p.evaluate('window.scrollBy(0, -120)');
+        await p.evaluate(`(() => {
+          document.activeElement?.blur?.();
+          const h = [...document.querySelectorAll('h3')].find((e) => e.textContent.startsWith('Dry run'));
+          h?.scrollIntoView({ block: 'start' });
+          window.scrollBy(0, -16);
+        })()`);
+        await p.waitForTimeout(200);
       },
     },
   ];
