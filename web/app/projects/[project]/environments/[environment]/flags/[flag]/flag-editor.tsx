@@ -163,6 +163,26 @@ export function FlagEditor(p: FlagEditorProps) {
         {dirty ? ` · ${mine.length} unsaved ${mine.length === 1 ? 'change' : 'changes'}` : ' · no unsaved changes'}
       </p>
 
+      <div className="stack">
+        <div className="row">
+          <input
+            type="checkbox"
+            id={`${id}-enabled`}
+            checked={draft.enabled}
+            disabled={disabled || conflict !== null}
+            aria-describedby={`${id}-enabled-hint`}
+            onChange={(e) => {
+              setDraft({ ...draft, enabled: e.target.checked });
+              setNotice((n) => (n?.kind === 'saved' || n?.kind === 'filed' ? null : n));
+            }}
+          />
+          <label htmlFor={`${id}-enabled`}>Enabled in {p.environmentName}</label>
+        </div>
+        <p className="hint" id={`${id}-enabled-hint`}>
+          On: contexts get what the targeting below decides. Off: everyone gets the off variant.
+        </p>
+      </div>
+
       <TargetingEditor
         key={revision}
         definition={p.definition}

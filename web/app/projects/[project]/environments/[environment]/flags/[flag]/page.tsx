@@ -7,6 +7,7 @@
 import type { Flag, FlagConfig, Segment, SnapshotFlag } from '@flagship/evaluator';
 import type { Metadata } from 'next';
 import { ApiErrorPanel } from '../../../../../../../components/api-error-panel.tsx';
+import { KillSwitch } from '../../../../../../../components/flag/kill-switch.tsx';
 import { canEdit } from '../../../../../../../lib/access.ts';
 import { type ApiError, callApi, seg } from '../../../../../../../lib/admin-api.ts';
 import { requireSession } from '../../../../../../../lib/signed-in.ts';
@@ -185,6 +186,16 @@ export default async function FlagTargetingPage({
         {def.data.archived ? <span className="badge danger">archived</span> : null}
       </div>
       {definition.description ? <p data-testid="flag-description">{definition.description}</p> : null}
+      <KillSwitch
+        project={project}
+        environment={environment}
+        environmentName={env.data.name}
+        flag={definition.key}
+        enabled={cfg.data.enabled}
+        requireApproval={env.data.requireApproval}
+        canEdit={editable}
+        {...(disabledReason ? { disabledReason } : {})}
+      />
       <nav aria-label="Flag views" className="tabs">
         <a href={pagePath} aria-current="page">
           Targeting
