@@ -200,6 +200,30 @@ describe('flags list (Chromium, real stack)', () => {
     await ctx.close();
   });
 
+  it('shows an active rollout with its current weight, and paused when paused', async () => {
+    const C = '/projects/shop/environments/prod/flags/gen-001';
+    const current = await s.admin.ok<{ version: number }>('GET', C);
+    await s.admin.ok('PUT', C, { ...off, enabled: true, defaultRule: { variant: 'off' }, version: current.version });
+    const started = await s.admin.ok<{ id: number; weightPercent: number; status: string; version: number }>(
+      'POST',
+      `${C}/rollouts`,
+      { policy: 'standard', treatment: 'on', control: 'off' },
+    );
+    expect(started.status).toBe('running');
+    const ctx = await browser.newContext();
+    const page = await ctx.newPage();
+    await signIn(page, s.consoleUrl, s.adminToken);
+    await page.goto(`${base()}?q=gen-001`);
+    const cell = page.getByTestId('cell-gen-001-prod');
+    expect(await cell.textContent()).toContain(`rolling out: ${started.weightPercent}%`);
+    expect(await page.getByTestId('cell-gen-001-dev').textContent()).toContain('off (serves off)');
+    await s.admin.ok('POST', `/rollouts/${started.id}/pause`, { reason: 'look first' });
+    await page.reload();
+    expect(await cell.textContent()).toContain(`rolling out: ${started.weightPercent}% (paused)`);
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await ctx.close();
+  });
+
   it('shows the create form disabled to a viewer and to a key limited to an environment', async () => {
     for (const [role, environments, why] of [
       ['viewer', null, 'needs the editor role'],
