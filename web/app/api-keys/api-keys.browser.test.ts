@@ -117,4 +117,35 @@ describe('API keys page (Chromium, real stack)', () => {
     expect(await accessibilityViolations(page)).toEqual([]);
     await page.close();
   });
+
+  // Last: it revokes every other admin key, the stack's own included.
+  it('shows the 409 for revoking the last admin key with the API error panel', async () => {
+    const lastToken = await s.mintKey({ name: 'last one', owner: 'ada@example.com', role: 'admin' });
+    const keys = await s.admin.ok<{
+      items: { id: string; name: string; role: string; environments: unknown; revokedAt: unknown }[];
+    }>('GET', '/api-keys');
+    const last = keys.items.find((k) => k.name === 'last one')!;
+    for (const k of keys.items)
+      if (k.id !== last.id && k.role === 'admin' && k.environments === null && !k.revokedAt) {
+        const r = await fetch(`${s.stack.apiUrl}/api-keys/${k.id}/revoke`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${lastToken}` },
+        });
+        expect(r.status).toBe(200);
+      }
+    const page = await browser.newPage();
+    await signIn(page, s.consoleUrl, lastToken);
+    await page.goto(`${s.consoleUrl}/api-keys`);
+    await page.getByRole('button', { name: 'Revoke last one' }).click();
+    const dialog = page.getByRole('alertdialog');
+    expect(await dialog.textContent()).toContain('you are signed in with');
+    await dialog.getByRole('button', { name: 'Revoke key' }).click();
+    await expect.poll(() => dialog.getByRole('alert').textContent()).toContain('LAST_ADMIN');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    const panel = page.getByRole('alert').filter({ hasText: 'The key was not revoked' });
+    expect(await panel.textContent()).toContain('409');
+    expect(await accessibilityViolations(page)).toEqual([]);
+    expect((await me(lastToken)).status).toBe(200);
+    await page.close();
+  });
 });
