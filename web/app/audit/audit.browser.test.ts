@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdminClient } from '../../../scripts/stack/admin-client.ts';
@@ -10,18 +8,6 @@ interface ApiAuditPage {
   items: Array<{ id: string; action: string; diff: unknown[] }>;
   nextCursor: string | null;
 }
-
-// The kill switch lives on the flag page (another part of the console renders it); its test runs once it does.
-const FLAG_PAGE = fileURLToPath(
-  new URL('../projects/[project]/environments/[environment]/flags/[flag]/page.tsx', import.meta.url),
-);
-const flagPageHasKillSwitch = (() => {
-  try {
-    return readFileSync(FLAG_PAGE, 'utf8').includes('<KillSwitch');
-  } catch {
-    return false;
-  }
-})();
 
 /** The diff rows of an entry as text: [path, old, new]. */
 const diffRows = (entry: Locator) =>
@@ -277,68 +263,65 @@ describe('audit log, history tab and kill switch (Chromium, real stack)', () => 
     return (await r.json()) as { value?: unknown; reason?: string };
   };
 
-  it.runIf(flagPageHasKillSwitch)(
-    'kills the flag in an approval environment after reason and name; the evaluator answers DISABLED',
-    async () => {
-      await expect.poll(ofrep, { timeout: 15_000, interval: 250 }).toMatchObject({ value: true });
-      const page = await browser.newPage();
-      const errors = collectPageErrors(page);
-      await signIn(page, s.consoleUrl, editorToken);
-      await page.goto(`${s.consoleUrl}/projects/shop/environments/prod/flags/checkout`);
-      const trigger = page.getByRole('button', { name: 'Turn off (kill switch)' });
-      await trigger.waitFor();
-      await noViolations(page);
+  it('kills the flag in an approval environment after reason and name; the evaluator answers DISABLED', async () => {
+    await expect.poll(ofrep, { timeout: 15_000, interval: 250 }).toMatchObject({ value: true });
+    const page = await browser.newPage();
+    const errors = collectPageErrors(page);
+    await signIn(page, s.consoleUrl, editorToken);
+    await page.goto(`${s.consoleUrl}/projects/shop/environments/prod/flags/checkout`);
+    const trigger = page.getByRole('button', { name: 'Turn off (kill switch)' });
+    await trigger.waitFor();
+    await noViolations(page);
 
-      // Keyboard: open, Escape closes it, focus returns to the trigger.
-      await trigger.focus();
-      await page.keyboard.press('Enter');
-      const dialog = page.getByRole('alertdialog');
-      await dialog.waitFor();
-      await page.keyboard.press('Escape');
-      await expect.poll(() => dialog.isVisible()).toBe(false);
-      expect(await page.evaluate('document.activeElement?.textContent')).toBe('Turn off (kill switch)');
+    // Keyboard: open, Escape closes it, focus returns to the trigger.
+    await trigger.focus();
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('alertdialog');
+    await dialog.waitFor();
+    await page.keyboard.press('Escape');
+    await expect.poll(() => dialog.isVisible()).toBe(false);
+    expect(await page.evaluate('document.activeElement?.textContent')).toBe('Turn off (kill switch)');
 
-      await page.keyboard.press('Enter');
-      await dialog.waitFor();
-      const confirm = dialog.getByRole('button', { name: 'Turn off', exact: true });
-      await dialog.getByLabel('Reason').fill('incident 4711');
-      expect(await confirm.isDisabled()).toBe(true);
-      const typed = dialog.getByLabel(/Type Production to confirm/);
-      await typed.fill('production');
-      expect(await confirm.isDisabled()).toBe(true);
-      await typed.fill('Production');
-      expect(await confirm.isEnabled()).toBe(true);
-      await noViolations(page);
-      await confirm.click();
-      await expect.poll(() => page.getByTestId('kill-message').textContent()).toContain('Turned off in shop.prod');
-      await expect.poll(() => page.getByTestId('kill-switch').getByText('Off', { exact: true }).count()).toBe(1);
+    await page.keyboard.press('Enter');
+    await dialog.waitFor();
+    const confirm = dialog.getByRole('button', { name: 'Turn off', exact: true });
+    await dialog.getByLabel('Reason').fill('incident 4711');
+    expect(await confirm.isDisabled()).toBe(true);
+    const typed = dialog.getByLabel(/Type Production to confirm/);
+    await typed.fill('production');
+    expect(await confirm.isDisabled()).toBe(true);
+    await typed.fill('Production');
+    expect(await confirm.isEnabled()).toBe(true);
+    await noViolations(page);
+    await confirm.click();
+    await expect.poll(() => page.getByTestId('kill-message').textContent()).toContain('Turned off in shop.prod');
+    await expect.poll(() => page.getByTestId('kill-switch').getByText('Off', { exact: true }).count()).toBe(1);
 
-      await expect.poll(ofrep, { timeout: 10_000, interval: 200 }).toMatchObject({ value: false, reason: 'DISABLED' });
+    await expect.poll(ofrep, { timeout: 10_000, interval: 200 }).toMatchObject({ value: false, reason: 'DISABLED' });
 
-      await page.goto(`${s.consoleUrl}/audit?flag=checkout&action=kill`);
-      await expect.poll(() => entries(page).count()).toBe(1);
-      const kill = entries(page).first();
-      expect(await kill.getByTestId('audit-why').textContent()).toBe('incident 4711');
-      expect(await kill.getByTestId('audit-who').textContent()).toContain('erin@example.com');
-      expect(await kill.getByTestId('audit-what').textContent()).toBe('flag-config checkout in shop.prod');
-      expect(sorted(await diffRows(kill))).toEqual([
-        ['/enabled', 'true', 'false'],
-        ['/version', '2', '3'],
-      ]);
-      await noViolations(page);
-      expect(errors).toEqual([]);
-      await page.close();
+    await page.goto(`${s.consoleUrl}/audit?flag=checkout&action=kill`);
+    await expect.poll(() => entries(page).count()).toBe(1);
+    const kill = entries(page).first();
+    expect(await kill.getByTestId('audit-why').textContent()).toBe('incident 4711');
+    expect(await kill.getByTestId('audit-who').textContent()).toContain('erin@example.com');
+    expect(await kill.getByTestId('audit-what').textContent()).toBe('flag-config checkout in shop.prod');
+    expect(sorted(await diffRows(kill))).toEqual([
+      ['/enabled', 'true', 'false'],
+      ['/version', '2', '3'],
+    ]);
+    await noViolations(page);
+    expect(errors).toEqual([]);
+    await page.close();
 
-      // A viewer sees the switch disabled, with the reason.
-      const viewer = await s.mintKey({ name: 'val', owner: 'val@example.com', role: 'viewer' });
-      const view = await browser.newPage();
-      await signIn(view, s.consoleUrl, viewer);
-      await view.goto(`${s.consoleUrl}/projects/shop/environments/dev/flags/checkout`);
-      const off = view.getByRole('button', { name: 'Turn off (kill switch)' });
-      await off.waitFor();
-      expect(await off.isDisabled()).toBe(true);
-      expect(await view.getByTestId('kill-switch').locator('.hint').textContent()).toMatch(/cannot|read-only/);
-      await view.close();
-    },
-  );
+    // A viewer sees the switch disabled, with the reason.
+    const viewer = await s.mintKey({ name: 'val', owner: 'val@example.com', role: 'viewer' });
+    const view = await browser.newPage();
+    await signIn(view, s.consoleUrl, viewer);
+    await view.goto(`${s.consoleUrl}/projects/shop/environments/dev/flags/checkout`);
+    const off = view.getByRole('button', { name: 'Turn off (kill switch)' });
+    await off.waitFor();
+    expect(await off.isDisabled()).toBe(true);
+    expect(await view.getByTestId('kill-switch').locator('.hint').textContent()).toMatch(/cannot|read-only/);
+    await view.close();
+  });
 });
