@@ -4,7 +4,7 @@ import { ApiErrorPanel } from '../../../../../../components/api-error-panel.tsx'
 import { ConfirmDialog } from '../../../../../../components/confirm-dialog.tsx';
 import { importDocument } from './actions.ts';
 import styles from './flags-as-code.module.css';
-import { changeRows, type ImportOutcome, type ImportResult, MAX_IMPORT_BYTES } from './model.ts';
+import { changeRows, type ImportOutcome, type ImportRequest, type ImportResult, MAX_IMPORT_BYTES } from './model.ts';
 
 export interface ImportFormProps {
   project: string;
@@ -103,6 +103,23 @@ function Needs({ result, unrestricted }: { result: ImportResult; unrestricted: b
   );
 }
 
+/** The server action, with a failure to reach it (the console's body limit, a dropped connection) as an outcome. */
+async function send(req: ImportRequest): Promise<ImportOutcome> {
+  try {
+    return await importDocument(req);
+  } catch (e) {
+    return {
+      ok: false,
+      error: {
+        status: 0,
+        code: 'CONSOLE_REQUEST_FAILED',
+        message: `the console could not send the document to its server: ${e instanceof Error ? e.message : String(e)}`,
+        details: {},
+      },
+    };
+  }
+}
+
 /** Paste or load a document, dry-run it, see the diff, then apply it behind a dialog. */
 export function ImportForm(p: ImportFormProps) {
   const [text, setText] = useState('');
@@ -117,7 +134,7 @@ export function ImportForm(p: ImportFormProps) {
     const forText = text;
     setApplied(undefined);
     startTransition(async () => {
-      const outcome = await importDocument({ ...target, document: forText, dryRun: true });
+      const outcome = await send({ ...target, document: forText, dryRun: true });
       setDry({ outcome, forText });
     });
   };
@@ -203,7 +220,7 @@ export function ImportForm(p: ImportFormProps) {
           disabled={!canApply || pending}
           disabledReason={disabledWhy}
           action={async () => {
-            const outcome = await importDocument({ ...target, document: dry?.forText ?? text, dryRun: false });
+            const outcome = await send({ ...target, document: dry?.forText ?? text, dryRun: false });
             setApplied(outcome);
             if (outcome.ok) setDry(undefined);
             return outcome.ok
