@@ -8,6 +8,9 @@ const config: NextConfig = {
   // `npm run typecheck` and `npm run lint` check this code with the rest of the repository.
   typescript: { ignoreBuildErrors: true },
   poweredByHeader: false,
+  // Imports (flags-as-code) go through a server action; the admin API takes up to 10 MiB, the
+  // console refuses more itself, and these limits leave room for the form's encoding.
+  experimental: { serverActions: { bodySizeLimit: '11mb' }, proxyClientMaxBodySize: '11mb' },
   reactStrictMode: true,
 };
 

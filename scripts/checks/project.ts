@@ -37,7 +37,8 @@ export function readProject(rootDir: string): Project {
     for (const entry of readdirSync(join(rootDir, dir), { withFileTypes: true })) {
       const path = dir === '' ? entry.name : `${dir}/${entry.name}`;
       if (entry.isDirectory()) {
-        if (dir !== '' && !SKIPPED_DIRS.has(entry.name)) walk(path);
+        // .next-<name>: the console's builds into their own folders (CONSOLE_DIST_DIR).
+        if (dir !== '' && !SKIPPED_DIRS.has(entry.name) && !entry.name.startsWith('.next')) walk(path);
       } else if (SOURCE.test(entry.name)) {
         files.push({ path, ...readSourceFacts(path, readFileSync(join(rootDir, path), 'utf8')) });
       } else if (SCRIPT.test(entry.name)) {
