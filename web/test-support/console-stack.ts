@@ -23,7 +23,6 @@ export interface ConsoleStack {
   stop(): Promise<void>;
 }
 
-
 /** Builds the console once for every test file of a run (the first waits, the others find it built). */
 export async function ensureConsoleBuilt(): Promise<void> {
   // One lock per build folder: parallel sessions with their own CONSOLE_DIST_DIR do not wait on each other.
