@@ -6,18 +6,9 @@ import { requireSession } from '../../lib/signed-in.ts';
 import { CreateKeyForm, type EnvironmentChoice } from './create-key-form.tsx';
 import type { ListedKey } from './model.ts';
 import { RevokeKey } from './revoke-key.tsx';
+import type { EnvironmentView, ProjectView } from '../../lib/api-types.ts';
 
 export const metadata: Metadata = { title: 'API keys · Flagship' };
-
-interface Project {
-  key: string;
-  name: string;
-}
-interface Environment {
-  key: string;
-  id: string;
-  name: string;
-}
 
 const when = (iso: string) => {
   const d = new Date(iso);
@@ -44,13 +35,13 @@ export default async function ApiKeysPage() {
     );
   const [keys, projects] = await Promise.all([
     callApi<{ items: ListedKey[] }>('/api-keys'),
-    callApi<{ items: Project[] }>('/projects'),
+    callApi<{ items: ProjectView[] }>('/projects'),
   ]);
   const choices: EnvironmentChoice[] = [];
   let envError = projects.ok ? undefined : projects.error;
   if (projects.ok) {
     const envs = await Promise.all(
-      projects.data.items.map((p) => callApi<{ items: Environment[] }>(`/projects/${seg(p.key)}/environments`)),
+      projects.data.items.map((p) => callApi<{ items: EnvironmentView[] }>(`/projects/${seg(p.key)}/environments`)),
     );
     projects.data.items.forEach((p, i) => {
       const e = envs[i]!;

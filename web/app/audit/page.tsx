@@ -11,13 +11,10 @@ import { callApi, seg } from '../../lib/admin-api.ts';
 import { requireSession } from '../../lib/signed-in.ts';
 import { AuditFiltersForm, type FilterOptions, type KeyOption } from './audit-filters.tsx';
 import { apiQuery, FILTER_NAMES, pageHref, readCursor, readFilters } from './filters.ts';
+import type { ProjectView } from '../../lib/api-types.ts';
 
 export const metadata: Metadata = { title: 'Audit log · Flagship' };
 
-interface Project {
-  key: string;
-  name: string;
-}
 interface ApiKey {
   id: string;
   name: string;
@@ -39,7 +36,7 @@ export default async function AuditLogPage({
 
   const [audit, projects, keys] = await Promise.all([
     callApi<AuditPage>(`/audit?${apiQuery(filters, cursor)}`),
-    callApi<{ items: Project[] }>('/projects'),
+    callApi<{ items: ProjectView[] }>('/projects'),
     admin ? callApi<{ items: ApiKey[] }>('/api-keys') : Promise.resolve(undefined),
   ]);
   const envLists = projects.ok

@@ -2,23 +2,13 @@ import type { Metadata } from 'next';
 import { ApiErrorPanel } from '../../components/api-error-panel.tsx';
 import { callApi, seg } from '../../lib/admin-api.ts';
 import { requireSession } from '../../lib/signed-in.ts';
+import type { EnvironmentView, ProjectView } from '../../lib/api-types.ts';
 
 export const metadata: Metadata = { title: 'Projects · Flagship' };
 
-interface Project {
-  key: string;
-  name: string;
-}
-interface Environment {
-  key: string;
-  id: string;
-  name: string;
-  requireApproval: boolean;
-}
-
 export default async function ProjectsPage() {
   await requireSession();
-  const projects = await callApi<{ items: Project[] }>('/projects');
+  const projects = await callApi<{ items: ProjectView[] }>('/projects');
   if (!projects.ok)
     return (
       <main id="main">
@@ -27,7 +17,7 @@ export default async function ProjectsPage() {
       </main>
     );
   const envs = await Promise.all(
-    projects.data.items.map((p) => callApi<{ items: Environment[] }>(`/projects/${seg(p.key)}/environments`)),
+    projects.data.items.map((p) => callApi<{ items: EnvironmentView[] }>(`/projects/${seg(p.key)}/environments`)),
   );
   return (
     <main id="main">
@@ -47,7 +37,7 @@ export default async function ProjectsPage() {
                 <caption>Environments of {p.name}</caption>
                 <thead>
                   <tr>
-                    <th scope="col">Environment</th>
+                    <th scope="col">EnvironmentView</th>
                     <th scope="col">Approval</th>
                     <th scope="col">Pages</th>
                   </tr>

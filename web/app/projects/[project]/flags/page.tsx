@@ -14,17 +14,12 @@ import { requireSession } from '../../../../lib/signed-in.ts';
 import { CreateFlagForm } from './create-flag-form.tsx';
 import { ACTIVE_ROLLOUT_STATUSES, type RolloutBrief, summarize } from './flag-summary.ts';
 import styles from './flags.module.css';
+import type { EnvironmentView } from '../../../../lib/api-types.ts';
 
 export const metadata: Metadata = { title: 'Flags · Flagship' };
 
 const PAGE_SIZE = 50;
 
-interface Environment {
-  key: string;
-  id: string;
-  name: string;
-  requireApproval: boolean;
-}
 type FlagItem = Flag & {
   archived: boolean;
   version: number;
@@ -68,7 +63,7 @@ export default async function FlagsPage(props: {
   if (cursor) list.set('cursor', cursor);
   const [proj, envs, flags, ...rollouts] = await Promise.all([
     callApi<{ key: string; name: string }>(P),
-    callApi<{ items: Environment[] }>(`${P}/environments`),
+    callApi<{ items: EnvironmentView[] }>(`${P}/environments`),
     callApi<{ items: FlagItem[]; nextCursor: string | null }>(`${P}/flags?${list}`),
     ...ACTIVE_ROLLOUT_STATUSES.map((status) =>
       callApi<{ items: RolloutBrief[] }>(`/rollouts?project=${seg(project)}&status=${status}&limit=500`),

@@ -4,15 +4,9 @@ import { canEdit, unrestricted } from '../../../../../../lib/access.ts';
 import { callApi, seg } from '../../../../../../lib/admin-api.ts';
 import { requireSession } from '../../../../../../lib/signed-in.ts';
 import { ImportForm } from './import-form.tsx';
+import type { EnvironmentView } from '../../../../../../lib/api-types.ts';
 
 export const metadata: Metadata = { title: 'Flags as code · Flagship' };
-
-interface EnvironmentInfo {
-  key: string;
-  id: string;
-  name: string;
-  requireApproval: boolean;
-}
 
 export default async function FlagsAsCodePage({
   params,
@@ -22,7 +16,7 @@ export default async function FlagsAsCodePage({
   const { who } = await requireSession();
   const { project, environment } = await params;
   const base = `/projects/${seg(project)}/environments/${seg(environment)}`;
-  const env = await callApi<EnvironmentInfo>(base);
+  const env = await callApi<EnvironmentView>(base);
   const crumbs = (
     <nav aria-label="Breadcrumbs" className="breadcrumbs">
       <ol>

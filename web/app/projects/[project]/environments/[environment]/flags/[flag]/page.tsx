@@ -12,6 +12,7 @@ import { canEdit } from '../../../../../../../lib/access.ts';
 import { type ApiError, callApi, seg } from '../../../../../../../lib/admin-api.ts';
 import { requireSession } from '../../../../../../../lib/signed-in.ts';
 import { FlagEditor } from './flag-editor.tsx';
+import type { EnvironmentView } from '../../../../../../../lib/api-types.ts';
 
 export const metadata: Metadata = { title: 'Targeting · Flagship' };
 
@@ -21,12 +22,6 @@ type FlagRead = Flag & {
   environments?: Record<string, { enabled: boolean; version: number }>;
 };
 type ConfigRead = FlagConfig & { version: number };
-interface EnvironmentRead {
-  key: string;
-  id: string;
-  name: string;
-  requireApproval: boolean;
-}
 
 /** How many flags the prerequisite picker is offered (plus the ones the config already names). */
 const PICKER_FLAGS = 200;
@@ -127,7 +122,7 @@ export default async function FlagTargetingPage({
   const [def, cfg, env, segs, list] = await Promise.all([
     callApi<FlagRead>(`${projectPath}/flags/${seg(flagKey)}`),
     callApi<ConfigRead>(pagePath),
-    callApi<EnvironmentRead>(envPath),
+    callApi<EnvironmentView>(envPath),
     callApi<{ items: Array<Segment & { usedBy?: string[] }> }>(`${envPath}/segments`),
     callApi<{ items: FlagRead[]; nextCursor: string | null }>(`${projectPath}/flags?limit=${PICKER_FLAGS}`),
   ]);
