@@ -4,7 +4,7 @@
  * is newer than the build, so nobody serves or tests a stale console.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -49,13 +49,41 @@ export function buildNeeded(distDir?: string): string | undefined {
 
 /** Runs `next build` into `distDir`; rejects with its last lines when it fails. Leaves web/tsconfig.json as it was. */
 export async function buildConsole(distDir?: string, echo: (line: string) => void = () => {}): Promise<void> {
-  // next build adds its dist folder's type paths to tsconfig.json; a build must not edit a tracked file.
-  const tsconfig = join(WEB_DIR, 'tsconfig.json');
-  const before = readFileSync(tsconfig, 'utf8');
+  await withBuildLock(async () => {
+    // next build adds its dist folder's type paths to tsconfig.json; a build must not edit a tracked file.
+    const tsconfig = join(WEB_DIR, 'tsconfig.json');
+    const before = readFileSync(tsconfig, 'utf8');
+    try {
+      await runNextBuild(distDir, echo);
+    } finally {
+      if (readFileSync(tsconfig, 'utf8') !== before) writeFileSync(tsconfig, before);
+    }
+  });
+}
+
+// One build at a time per checkout, whatever the dist dir: next build refuses to run beside another
+// build of the same project, and each build rewrites web/tsconfig.json while it runs.
+const BUILD_LOCK = join(WEB_DIR, '.console-build-lock');
+const STALE_LOCK_MS = 10 * 60_000;
+
+async function withBuildLock(build: () => Promise<void>): Promise<void> {
+  const deadline = Date.now() + 15 * 60_000;
+  for (;;) {
+    try {
+      mkdirSync(BUILD_LOCK);
+      break;
+    } catch {
+      // A lock older than any build is a crashed build's.
+      if (existsSync(BUILD_LOCK) && Date.now() - statSync(BUILD_LOCK).mtimeMs > STALE_LOCK_MS)
+        rmSync(BUILD_LOCK, { recursive: true, force: true });
+      if (Date.now() > deadline) throw new Error('timed out waiting for another console build');
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
   try {
-    await runNextBuild(distDir, echo);
+    await build();
   } finally {
-    if (readFileSync(tsconfig, 'utf8') !== before) writeFileSync(tsconfig, before);
+    rmSync(BUILD_LOCK, { recursive: true, force: true });
   }
 }
 
