@@ -93,6 +93,10 @@ export class KyselyRolloutStore implements RolloutStore {
     if (q.environmentId) query = query.where('environment_id', '=', q.environmentId);
     if (q.flagKey) query = query.where('flag_key', '=', q.flagKey);
     if (q.status) query = query.where('status', '=', q.status);
+    if (q.statuses) query = query.where('status', 'in', [...q.statuses]);
+    // ISO times of one format (toISOString) compare as strings.
+    if (q.updatedFrom) query = query.where('updated_at', '>=', q.updatedFrom);
+    if (q.updatedTo) query = query.where('updated_at', '<', q.updatedTo);
     if (q.before !== undefined) query = query.where('id', '<', q.before);
     return (await query.orderBy('id', 'desc').limit(q.limit).execute()).map(toRecord);
   }

@@ -86,6 +86,9 @@ export class MemoryRolloutStore implements RolloutStore {
         (!q.environmentId || r.environmentId === q.environmentId) &&
         (!q.flagKey || r.flagKey === q.flagKey) &&
         (!q.status || r.status === q.status) &&
+        (!q.statuses || q.statuses.includes(r.status)) &&
+        (!q.updatedFrom || r.updatedAt >= q.updatedFrom) &&
+        (!q.updatedTo || r.updatedAt < q.updatedTo) &&
         (q.before === undefined || r.id < q.before),
     );
     return sortBy(rows, (r) => r.id, 'desc')

@@ -227,4 +227,35 @@ describe.each(DIALECTS)('rollouts on %s', (dialect) => {
     expect(await peek(r.body.id)).toMatchObject({ status: 'paused', stepIndex: 0 });
     expect((await peek(r.body.id)).lastReason).toMatch(/kill switch/);
   });
+
+  it('lists by several statuses and by when a rollout last changed, and names a bad filter', async () => {
+    const all = (await t.request('GET', '/api/v1/rollouts')).body.items as Array<{
+      id: number;
+      status: string;
+      updatedAt: string;
+    }>;
+    const wanted = new Set(['paused', 'rolled-back']);
+    const both = await t.request('GET', '/api/v1/rollouts?status=paused,rolled-back');
+    expect(both.status).toBe(200);
+    expect(both.body.items.map((r: { id: number }) => r.id)).toEqual(
+      all.filter((r) => wanted.has(r.status)).map((r) => r.id),
+    );
+    expect(both.body.items.length).toBeGreaterThan(0);
+    const newest = all
+      .map((r) => r.updatedAt)
+      .sort()
+      .at(-1)!;
+    const since = await t.request('GET', `/api/v1/rollouts?from=${encodeURIComponent(newest)}`);
+    expect(since.body.items.map((r: { updatedAt: string }) => r.updatedAt)).toEqual(
+      all.filter((r) => r.updatedAt >= newest).map((r) => r.updatedAt),
+    );
+    const until = await t.request('GET', `/api/v1/rollouts?to=${encodeURIComponent(newest)}`);
+    expect(until.body.items.length).toBe(all.filter((r) => r.updatedAt < newest).length);
+    const bad = await t.request('GET', '/api/v1/rollouts?from=yesterday');
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.problems[0].path).toBe('query.from');
+    const badStatus = await t.request('GET', '/api/v1/rollouts?status=paused,gone');
+    expect(badStatus.status).toBe(400);
+    expect(badStatus.body.error.problems[0].path).toBe('query.status');
+  });
 });

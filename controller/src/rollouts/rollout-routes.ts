@@ -17,6 +17,21 @@ const STATUSES: readonly RolloutStatus[] = [
   'completed',
 ];
 
+const ISO = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})?)?$/;
+
+/** `from` / `to` of the list: an ISO-8601 date or time, normalized to the stored format. */
+function timeParam(v: string | undefined, name: 'from' | 'to'): string | undefined {
+  if (v === undefined) return undefined;
+  const d = ISO.test(v) ? new Date(v) : new Date(NaN);
+  if (Number.isNaN(d.getTime()))
+    throw badRequest(
+      'malformed query',
+      [{ path: `query.${name}`, message: 'must be an ISO-8601 date or time' }],
+      'INVALID_PARAMETER',
+    );
+  return d.toISOString();
+}
+
 /** A rollout as the API shows it: percent for people, units for exactness. */
 export const rolloutView = (r: RolloutRecord) => ({
   id: r.id,
@@ -129,14 +144,16 @@ export function rolloutRoutes(rollouts: RolloutService, policies: PolicyCatalog)
       path: `${API}/rollouts`,
       summary: 'List rollouts (filters, keyset pagination)',
       access: { role: 'viewer', scope: 'any' },
-      query: ['project', 'environment', 'flag', 'status', 'cursor', 'limit'],
+      query: ['project', 'environment', 'flag', 'status', 'from', 'to', 'cursor', 'limit'],
       success: 'ok',
       handle: async ({ req, ctx }) => {
-        const q = queryParams(req, ['project', 'environment', 'flag', 'status', 'cursor', 'limit']);
-        if (q.status !== undefined && !STATUSES.includes(q.status as RolloutStatus)) {
+        const q = queryParams(req, ['project', 'environment', 'flag', 'status', 'from', 'to', 'cursor', 'limit']);
+        // `status=rolled-back,paused`: the rollback review asks for several at once.
+        const statuses = q.status === undefined ? undefined : q.status.split(',');
+        if (statuses && (statuses.length === 0 || statuses.some((x) => !STATUSES.includes(x as RolloutStatus)))) {
           throw badRequest(
             'malformed query',
-            [{ path: 'query.status', message: `must be one of ${STATUSES.join(', ')}` }],
+            [{ path: 'query.status', message: `must be one or more (comma-separated) of ${STATUSES.join(', ')}` }],
             'INVALID_PARAMETER',
           );
         }
@@ -146,6 +163,8 @@ export function rolloutRoutes(rollouts: RolloutService, policies: PolicyCatalog)
             [{ path: 'query.project', message: 'invalid project key' }],
             'INVALID_PARAMETER',
           );
+        const from = timeParam(q.from, 'from');
+        const to = timeParam(q.to, 'to');
         const limit = intParam(q.limit, 'limit', 1, 500, 100);
         const before = q.cursor === undefined ? undefined : intParam(q.cursor, 'cursor', 1, Number.MAX_SAFE_INTEGER, 1);
         const items = await rollouts.list(ctx, {
@@ -153,7 +172,9 @@ export function rolloutRoutes(rollouts: RolloutService, policies: PolicyCatalog)
           ...(q.project ? { projectKey: q.project } : {}),
           ...(q.environment ? { environmentId: q.environment } : {}),
           ...(q.flag ? { flagKey: q.flag } : {}),
-          ...(q.status ? { status: q.status as RolloutStatus } : {}),
+          ...(statuses ? { statuses: statuses as RolloutStatus[] } : {}),
+          ...(from ? { updatedFrom: from } : {}),
+          ...(to ? { updatedTo: to } : {}),
           ...(before ? { before } : {}),
         });
         return {

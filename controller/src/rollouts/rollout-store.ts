@@ -5,6 +5,11 @@ export interface RolloutListQuery {
   environmentId?: string;
   flagKey?: string;
   status?: RolloutStatus;
+  /** Any of these statuses (the rollback review asks for rolled-back and paused at once). */
+  statuses?: readonly RolloutStatus[];
+  /** Last changed at or after / before this ISO time: a rollback or a pause is the last change of its row. */
+  updatedFrom?: string;
+  updatedTo?: string;
   /** Keyset pagination: ids strictly below this one (newest first). */
   before?: number;
   limit: number;
