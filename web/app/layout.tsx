@@ -30,6 +30,9 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
                     <a href="/projects">Projects</a>
                   </li>
                   <li>
+                    <a href="/rollouts">Rollouts</a>
+                  </li>
+                  <li>
                     <a href="/audit">Audit log</a>
                   </li>
                   {isAdmin(who) ? (

@@ -106,7 +106,7 @@ function detail(over: Partial<RolloutDetail>): RolloutDetail {
     createdBy: 'eddie',
     createdAt: '2026-12-02T14:00:00.000Z',
     updatedAt: '2026-12-02T14:02:10.000Z',
-    policyDocument: policy as unknown as RolloutDetail['policyDocument'],
+    policyDocument: policy,
     timeline: [],
     ticks: [],
     ...over,

@@ -196,6 +196,7 @@ export default async function FlagTargetingPage({
           Targeting
         </a>
         <a href={`${pagePath}/history`}>History</a>
+        <a href={`${pagePath}/rollouts`}>Rollouts</a>
       </nav>
       {!segs.ok ? <ApiErrorPanel error={segs.error} title="The segments could not be read" /> : null}
       {!list.ok ? <ApiErrorPanel error={list.error} title="The project's flags could not be read" /> : null}
