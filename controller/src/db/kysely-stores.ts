@@ -4,6 +4,7 @@ import { KyselyAuditStore } from '../audit/kysely-audit-store.ts';
 import { KyselyChangeRequestStore } from '../change-requests/kysely-change-request-store.ts';
 import { KyselyEnvironmentStore } from '../environments/kysely-environment-store.ts';
 import { KyselyConfigStore, KyselyFlagStore } from '../flags/kysely-flag-store.ts';
+import { KyselyMetricStore } from '../metrics/kysely-metric-store.ts';
 import { KyselyOutboxStore } from '../outbox/kysely-outbox-store.ts';
 import { KyselyProjectStore } from '../projects/kysely-project-store.ts';
 import { KyselyRolloutStore } from '../rollouts/kysely-rollout-store.ts';
@@ -27,5 +28,6 @@ export function createKyselyStores(db: Kysely<Database>): Stores {
     rollouts: new KyselyRolloutStore(db),
     webhooks: new KyselyWebhookStore(db),
     webhookOutbox: new KyselyWebhookOutboxStore(db),
+    metrics: new KyselyMetricStore(db),
   };
 }

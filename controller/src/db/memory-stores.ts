@@ -3,6 +3,7 @@ import { MemoryAuditStore } from '../audit/memory-audit-store.ts';
 import { MemoryChangeRequestStore } from '../change-requests/memory-change-request-store.ts';
 import { MemoryEnvironmentStore } from '../environments/memory-environment-store.ts';
 import { MemoryConfigStore, MemoryFlagStore } from '../flags/memory-flag-store.ts';
+import { MemoryMetricStore } from '../metrics/memory-metric-store.ts';
 import { MemoryOutboxStore } from '../outbox/memory-outbox-store.ts';
 import { MemoryProjectStore } from '../projects/memory-project-store.ts';
 import { MemoryRolloutStore } from '../rollouts/memory-rollout-store.ts';
@@ -31,5 +32,6 @@ export function createMemoryStores(db: MemoryDatabase): Stores {
     rollouts: new MemoryRolloutStore(db),
     webhooks: new MemoryWebhookStore(db),
     webhookOutbox: new MemoryWebhookOutboxStore(db),
+    metrics: new MemoryMetricStore(db),
   };
 }

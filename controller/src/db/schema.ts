@@ -133,11 +133,12 @@ export interface ChangeRequestsTable {
   updated_at: string;
 }
 
+import type { MetricTables } from '../metrics/metric-tables.ts';
 import type { RolloutTables } from '../rollouts/rollout-tables.ts';
 import type { WebhookTables } from '../webhooks/webhook-tables.ts';
 
-/** Every table; the rollout tables are declared beside their feature. */
-export interface Database extends RolloutTables, WebhookTables {
+/** Every table; the rollout, webhook and metric tables are declared beside their feature. */
+export interface Database extends RolloutTables, WebhookTables, MetricTables {
   projects: ProjectsTable;
   environments: EnvironmentsTable;
   flags: FlagsTable;

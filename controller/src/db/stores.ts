@@ -4,6 +4,7 @@ import type { AuditStore } from '../audit/audit-store.ts';
 import type { ChangeRequestStore } from '../change-requests/change-request-store.ts';
 import type { EnvironmentStore } from '../environments/environment-store.ts';
 import type { ConfigStore, FlagStore } from '../flags/flag-store.ts';
+import type { MetricStore } from '../metrics/metric-store.ts';
 import type { OutboxStore } from '../outbox/outbox-store.ts';
 import type { ProjectStore } from '../projects/project-store.ts';
 import type { RolloutStore } from '../rollouts/rollout-store.ts';
@@ -23,4 +24,5 @@ export interface Stores {
   rollouts: RolloutStore;
   webhooks: WebhookStore;
   webhookOutbox: WebhookOutboxStore;
+  metrics: MetricStore;
 }

@@ -9,6 +9,7 @@
  */
 import type { Flag, FlagConfig } from '@flagship/evaluator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MetricDefinition } from '../metrics/metric-definition.ts';
 import type { Policy } from '../rollouts/policy/policy.ts';
 import type { RolloutRecord } from '../rollouts/rollout-record.ts';
 import type { Stores } from '../db/stores.ts';
@@ -827,6 +828,49 @@ export function storeContract(label: string, open: () => Promise<StoreContractSu
       });
       expect(await s.webhookOutbox.delete(['d-0', 'd-9'])).toBe(1);
       expect(await s.webhookOutbox.delete([])).toBe(0);
+    });
+
+    it('metric definitions: versioned, unique per project, ordered by key, optional fields round-trip', async () => {
+      const ratio: MetricDefinition = {
+        key: 'conv',
+        name: 'Conversions "per" exposure',
+        kind: 'ratio',
+        better: 'higher',
+        numerator: 'sum(increase(conv{flag="{{flag}}",variant="{{variant}}"}[{{window}}]))',
+        denominator: 'sum(increase(exp{variant="{{variant}}"}[{{window}}]))',
+        flags: ['f', 'g'],
+      };
+      const quantile: MetricDefinition = {
+        key: 'a-latency',
+        name: 'p95',
+        kind: 'quantile',
+        better: 'lower',
+        unit: 'ms',
+        description: 'é ✓',
+        query: 'histogram_quantile(0.95, x{variant="{{variant}}"})',
+      };
+      const row = (definition: MetricDefinition, projectKey = 'p') => ({
+        projectKey,
+        definition,
+        version: 1,
+        createdAt: T0,
+        updatedAt: T0,
+      });
+      await s.metrics.insert(row(ratio));
+      await s.metrics.insert(row(quantile));
+      await s.metrics.insert(row(ratio, 'q'));
+      await expect(s.metrics.insert(row(ratio))).rejects.toBeInstanceOf(DuplicateKeyError);
+      expect((await s.metrics.list('p')).map((r) => r.definition.key)).toEqual(['a-latency', 'conv']);
+      expect(await s.metrics.get('p', 'a-latency')).toEqual(row(quantile));
+      const renamed = { ...ratio, name: 'Conversion rate', flags: [] };
+      expect(await s.metrics.update('p', 'conv', 1, renamed, T1)).toBe(true);
+      expect(await s.metrics.update('p', 'conv', 1, ratio, T1)).toBe(false);
+      expect(await s.metrics.get('p', 'conv')).toEqual({ ...row(renamed), version: 2, updatedAt: T1 });
+      expect((await s.metrics.get('q', 'conv'))?.definition).toEqual(ratio);
+      expect(await s.metrics.delete('q', 'conv')).toBe(true);
+      expect(await s.metrics.delete('q', 'conv')).toBe(false);
+      expect(await s.metrics.list('q')).toEqual([]);
+      expect(await s.metrics.get('p', 'nope')).toBeUndefined();
     });
   });
 }
