@@ -23,6 +23,7 @@ class CompiledEngine implements Engine {
   readonly environment: string;
   readonly version: number;
   readonly flagKeys: readonly string[];
+  readonly exposureTracked: ReadonlySet<string>;
   private readonly flags = new Map<string, CompiledFlag>();
   private readonly ordered: CompiledFlag[];
 
@@ -44,6 +45,7 @@ class CompiledEngine implements Engine {
       this.flags.set(key, compileFlag(flag, metadata, lookup, broken.get(key)));
     }
     this.ordered = this.flagKeys.map((k) => this.flags.get(k)!);
+    this.exposureTracked = new Set(this.flagKeys.filter((k) => snapshot.flags[k]!.trackExposures === true));
   }
 
   evaluate(flagKey: string, context: EvaluationContext, expectedType?: FlagType): EvaluationResult {

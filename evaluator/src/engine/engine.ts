@@ -33,6 +33,11 @@ export interface Engine {
   explain(flagKey: string, context: EvaluationContext): Explanation;
   /** Flag keys in the snapshot, sorted. */
   readonly flagKeys: readonly string[];
+  /**
+   * Flags the snapshot marks `trackExposures: true`: servers count their evaluations per
+   * variant, every other flag's only in aggregate (docs/operations.md, "Exposure counts").
+   */
+  readonly exposureTracked: ReadonlySet<string>;
 }
 
 /** Compiles a snapshot once into an {@link Engine}. Implemented in compile-snapshot.ts. */

@@ -127,6 +127,13 @@ export interface Flag {
    * a flag's buckets never move; change it only to deliberately reshuffle everyone.
    */
   salt: string;
+  /**
+   * Count this flag's evaluations per variant in every environment (the evaluators'
+   * `evaluator_exposures_total`), for an impact dashboard, even with no rollout running. Absent or
+   * false: counted per variant only while a rollout runs (docs/operations.md, "Exposure counts").
+   * In a snapshot the field is the computed mark: true when the flag is counted per variant there.
+   */
+  trackExposures?: boolean;
 }
 
 /** How a client with no snapshot at all should answer: the off variant, or its last value. */

@@ -357,26 +357,40 @@ describe('operations endpoints', () => {
     expect(after.environments[0].ageSeconds).toBeGreaterThanOrEqual(0);
   });
 
-  it('/metrics exposes evaluations, latency, snapshot version and age, SSE clients and propagation lag', async () => {
-    await fx.publish(typesSnapshot('prod', 2), ['key-prod']);
+  it('/metrics exposes evaluations, exposures, latency, snapshot version and age, SSE clients and propagation lag', async () => {
+    // bool-flag is marked trackExposures (as the publisher marks a flag under rollout): counted per
+    // variant; every other flag only in the per-reason aggregate.
+    const tracked = (version: number) => {
+      const snapshot = typesSnapshot('prod', version);
+      snapshot.flags['bool-flag']!.trackExposures = true;
+      return snapshot;
+    };
+    await fx.publish(tracked(2), ['key-prod']);
     await start();
     await single('bool-flag');
     await single('bool-flag');
     await single('no-such-flag');
-    await post('/ofrep/v1/evaluate/flags', { context: { targetingKey: 'u' } });
-    await fx.publish(typesSnapshot('prod', 3), ['key-prod']);
+    const bulk = (await post('/ofrep/v1/evaluate/flags', { context: { targetingKey: 'u' } })).json as {
+      flags: Array<{ key: string; reason?: string; errorCode?: string }>;
+    };
+    await fx.publish(tracked(3), ['key-prod']);
     await waitFor(() => server!.store.get('prod')?.version === 3);
     await single('bool-flag');
     const text = await (await fetch(`${server!.adminUrl}/metrics`)).text();
     // 2 evaluations on v2 + 1 bulk (v2) + 1 on v3: counts survive the swap
-    expect(text).toContain(
-      'evaluator_evaluations_total{environment="prod",flag="bool-flag",variant="on",reason="STATIC"} 4',
-    );
-    expect(text).toContain(
-      'evaluator_evaluations_total{environment="prod",flag="(unknown)",variant="",reason="ERROR:FLAG_NOT_FOUND"} 1',
-    );
-    expect(text).toContain(
-      'evaluator_evaluations_total{environment="prod",flag="cycle-a",variant="",reason="ERROR:GENERAL"} 1',
+    expect(text).toContain('evaluator_exposures_total{environment="prod",flag="bool-flag",variant="on"} 4');
+    expect(text.split('\n').filter((l) => l.startsWith('evaluator_exposures_total{'))).toHaveLength(1);
+    // The aggregate: one series per reason seen, no flag or variant label, every evaluation in it.
+    const aggregate = text.split('\n').filter((l) => l.startsWith('evaluator_evaluations_total{'));
+    const expected = new Map<string, number>([['ERROR:FLAG_NOT_FOUND', 1]]);
+    const add = (reason: string) => expected.set(reason, (expected.get(reason) ?? 0) + 1);
+    ['STATIC', 'STATIC', 'STATIC'].forEach(add); // the three single bool-flag evaluations
+    for (const f of bulk.flags) add(f.errorCode ? `ERROR:${f.errorCode}` : f.reason!);
+    expect(expected.get('ERROR:GENERAL')).toBeGreaterThan(0); // the bulk's cycle flags
+    expect(aggregate.sort()).toEqual(
+      [...expected]
+        .map(([reason, n]) => `evaluator_evaluations_total{environment="prod",reason="${reason}"} ${n}`)
+        .sort(),
     );
     expect(text).toMatch(/evaluator_http_request_duration_seconds_count\{route="ofrep_single",status="200"\} 3/);
     expect(text).toMatch(/evaluator_http_request_duration_seconds_count\{route="ofrep_bulk",status="200"\} 1/);
@@ -386,9 +400,13 @@ describe('operations endpoints', () => {
     expect(text).toMatch(/evaluator_propagation_lag_seconds_count\{environment="prod"\} 2/);
     // a second scrape does not double count
     const again = await (await fetch(`${server!.adminUrl}/metrics`)).text();
-    expect(again).toContain(
-      'evaluator_evaluations_total{environment="prod",flag="bool-flag",variant="on",reason="STATIC"} 4',
-    );
+    expect(again).toContain('evaluator_exposures_total{environment="prod",flag="bool-flag",variant="on"} 4');
+    expect(
+      again
+        .split('\n')
+        .filter((l) => l.startsWith('evaluator_evaluations_total{'))
+        .sort(),
+    ).toEqual(aggregate);
   });
 
   it('/v1/snapshot serves the snapshot with ETag "<version>" and 304', async () => {

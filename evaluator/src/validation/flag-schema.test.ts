@@ -112,6 +112,16 @@ describe('validateFlag', () => {
     expect(problemsOf(validateFlag({ ...flagInput(), tags }))).toEqual(['tags: expected at most 50 entries, got 51']);
   });
 
+  it('takes trackExposures as a boolean and keeps it through a round trip', () => {
+    for (const trackExposures of [true, false]) {
+      const r = validateFlag({ ...flagInput(), trackExposures });
+      expect(r.ok && r.value.trackExposures).toBe(trackExposures);
+    }
+    expect(problemsOf(validateFlag({ ...flagInput(), trackExposures: 'yes' }))).toEqual([
+      'trackExposures: expected boolean, got string',
+    ]);
+  });
+
   it('copies object variants deeply, keeping __proto__ keys as plain data', () => {
     const input = JSON.parse(
       '{"key":"cfg","type":"object","salt":"0123456789abcdef0123456789abcdef",' +

@@ -28,7 +28,15 @@ export const MAX_TAGS = 50;
 export const MAX_TAG_LENGTH = 64;
 
 /** The fields of {@link Flag}. */
-export const FLAG_FIELDS: readonly string[] = ['key', 'type', 'description', 'tags', 'variants', 'salt'];
+export const FLAG_FIELDS: readonly string[] = [
+  'key',
+  'type',
+  'description',
+  'tags',
+  'variants',
+  'salt',
+  'trackExposures',
+];
 
 /** What reading a flag's fields yields, even when some are invalid (to check the rest against). */
 export interface FlagParts {
@@ -45,7 +53,7 @@ export interface FlagParts {
 
 /**
  * Validates a flag definition: key, type, variants (1 to 100, each of the flag's type), salt,
- * optional description and tags. Unknown fields are problems. Never throws.
+ * optional description, tags and trackExposures. Unknown fields are problems. Never throws.
  */
 export function validateFlag(input: unknown): Validated<Flag> {
   const p = new ProblemCollector();
@@ -98,6 +106,13 @@ export function readFlagFields(o: JsonRecord, path: string, p: ProblemCollector)
     else salt = raw;
   }
 
+  let trackExposures: boolean | undefined;
+  if (Object.hasOwn(o, 'trackExposures')) {
+    const raw = own(o, 'trackExposures');
+    if (typeof raw !== 'boolean') p.add(at('trackExposures'), `expected boolean, got ${describeType(raw)}`);
+    else trackExposures = raw;
+  }
+
   let flag: Flag | undefined;
   if (p.total === before && key !== undefined && type !== undefined && variants !== undefined && salt !== undefined) {
     // Optional fields only when given, so a round trip does not add `description: undefined`.
@@ -108,6 +123,7 @@ export function readFlagFields(o: JsonRecord, path: string, p: ProblemCollector)
       ...(tags !== undefined ? { tags } : {}),
       variants,
       salt,
+      ...(trackExposures !== undefined ? { trackExposures } : {}),
     };
   }
   return { flag, key, variantNames };

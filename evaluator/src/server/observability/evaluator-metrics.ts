@@ -1,12 +1,12 @@
 /**
  * Prometheus metrics of one evaluator server, in its own prom-client Registry. The hot path
- * only bumps plain integers (per-result counts in the engine views, a small array of latency
- * histogram children); the scrape's collect() callbacks turn them into series.
+ * only bumps plain numbers (per-reason and per-exposure counts in the engine views, a small array
+ * of latency histogram children); the scrape's collect() callbacks turn them into series.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { EngineView } from '../ofrep/engine-view.ts';
-import { UNKNOWN_FLAG_LABEL } from '../ofrep/engine-view.ts';
 import type { ServedEnvironment } from '../snapshots/served-environment.ts';
+import { EvaluationCounts } from './evaluation-counts.ts';
 
 /** The routes the latency histogram distinguishes (a fixed set: never client-chosen label values). */
 export const ROUTES = [
@@ -51,31 +51,7 @@ export class EvaluatorMetrics {
 
   constructor(source: MetricsSource) {
     const registers = [this.registry];
-    new Counter({
-      name: 'evaluator_evaluations_total',
-      help: 'Flag evaluations served, by environment, flag, variant and reason (ERROR:<code> for errors).',
-      labelNames: ['environment', 'flag', 'variant', 'reason'],
-      registers,
-      collect() {
-        for (const view of source.takeViews()) {
-          for (const info of view.infos.values()) {
-            if (info.count === 0) continue;
-            this.inc(
-              { environment: view.environment, flag: info.flag, variant: info.variant, reason: info.reason },
-              info.count,
-            );
-            info.count = 0;
-          }
-          if (view.notFound > 0) {
-            this.inc(
-              { environment: view.environment, flag: UNKNOWN_FLAG_LABEL, variant: '', reason: 'ERROR:FLAG_NOT_FOUND' },
-              view.notFound,
-            );
-            view.notFound = 0;
-          }
-        }
-      },
-    });
+    new EvaluationCounts(source, registers);
     this.duration = new Histogram({
       name: 'evaluator_http_request_duration_seconds',
       help: 'HTTP request handling time by route and status (to the last byte handed to the socket).',

@@ -1,12 +1,17 @@
 /**
  * An engine as the server serves it: the compiled engine plus, per frozen result it returns, the
- * result's OFREP JSON fragment, HTTP status, a content hash for bulk ETags and an evaluation
- * count. Results are shared objects (one per outcome), so a response is string concatenation and
- * counting an evaluation is one integer increment; nothing is serialised per request.
+ * result's OFREP JSON fragment, HTTP status, a content hash for bulk ETags and what counting it
+ * takes. Results are shared objects (one per outcome), so a response is string concatenation and
+ * counting an evaluation is an increment or two; nothing is serialised or allocated per request.
+ *
+ * Counts are kept so their Prometheus series stay bounded at design scale (docs/operations.md,
+ * "Exposure counts"): every evaluation in a per-view array indexed by reason label, and per
+ * variant only for the flags the snapshot marks trackExposures.
  */
 import type { Engine } from '../../engine/engine.ts';
 import type { EvaluationResult } from '../../model/result.ts';
 import { ERROR_STATUS } from './error-status.ts';
+import { REASON_LABELS, reasonIndex, reasonLabel } from './reason-labels.ts';
 
 /** What the server knows about one result object. */
 export interface ResultInfo {
@@ -24,7 +29,11 @@ export interface ResultInfo {
   readonly flag: string;
   readonly variant: string;
   readonly reason: string;
-  /** Evaluations since the metrics last harvested this info. */
+  /** Index of `reason` in {@link REASON_LABELS}. */
+  readonly reasonIndex: number;
+  /** A variant served of a flag the snapshot marks trackExposures: counted per variant in `count`. */
+  readonly exposure: boolean;
+  /** Exposures since the metrics last harvested this info (always 0 unless `exposure`). */
   count: number;
 }
 
@@ -46,8 +55,11 @@ export function ofrepJson(result: EvaluationResult): string {
   });
 }
 
-/** Builds the info of a result (once per result object and engine view). */
-export function makeResultInfo(result: EvaluationResult): ResultInfo {
+/**
+ * Builds the info of a result (once per result object and engine view); `tracked` says whether
+ * the result's flag is counted per variant.
+ */
+export function makeResultInfo(result: EvaluationResult, tracked = false): ResultInfo {
   const json = ofrepJson(result);
   let h1 = 0x811c9dc5;
   let h2 = 5381;
@@ -66,20 +78,25 @@ export function makeResultInfo(result: EvaluationResult): ResultInfo {
     h2: h2 >>> 0,
     flag: result.key,
     variant: result.variant ?? '',
-    reason: result.reason === 'ERROR' ? `ERROR:${result.errorCode ?? 'GENERAL'}` : result.reason,
+    reason: reasonLabel(result),
+    reasonIndex: reasonIndex(result),
+    // An error serves no variant: it is no exposure, whatever the flag.
+    exposure: tracked && result.reason !== 'ERROR',
     count: 0,
   };
 }
-
-/** Flag label used for evaluations of keys the snapshot lacks (client-chosen keys must not become label values). */
-export const UNKNOWN_FLAG_LABEL = '(unknown)';
 
 /** One compiled engine of one environment, with its result infos. Immutable except for counts. */
 export class EngineView {
   /** Results the engine precomputes (every success and most errors): safe to key a Map by. */
   readonly infos = new Map<EvaluationResult, ResultInfo>();
-  /** Evaluations of flags the snapshot lacks: the engine allocates those results per call. */
-  notFound = 0;
+  /** The infos of {@link infos} that count exposures: what the metrics harvest per variant. */
+  readonly exposureInfos: ResultInfo[] = [];
+  /**
+   * Evaluations since the metrics last harvested this view, indexed like {@link REASON_LABELS}:
+   * every evaluation, of a tracked flag, an untracked one or a key the snapshot lacks.
+   */
+  readonly reasonCounts = new Float64Array(REASON_LABELS.length);
 
   constructor(
     readonly engine: Engine,
@@ -93,11 +110,19 @@ export class EngineView {
   info(result: EvaluationResult): ResultInfo {
     let info = this.infos.get(result);
     if (info !== undefined) return info;
-    info = makeResultInfo(result);
+    info = makeResultInfo(result, this.engine.exposureTracked.has(result.key));
     const code = result.errorCode;
     // FLAG_NOT_FOUND and INVALID_CONTEXT results are allocated per call: caching them would leak.
-    if (code === 'FLAG_NOT_FOUND') this.notFound++;
-    else if (code !== 'INVALID_CONTEXT') this.infos.set(result, info);
+    if (code !== 'FLAG_NOT_FOUND' && code !== 'INVALID_CONTEXT') {
+      this.infos.set(result, info);
+      if (info.exposure) this.exposureInfos.push(info);
+    }
     return info;
+  }
+
+  /** Counts one evaluation that answered `info`: no allocation, whatever the flag. */
+  count(info: ResultInfo): void {
+    this.reasonCounts[info.reasonIndex]!++;
+    if (info.exposure) info.count++;
   }
 }

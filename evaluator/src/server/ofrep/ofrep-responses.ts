@@ -25,7 +25,7 @@ export function evaluateSingle(
   out: OfrepReply,
 ): void {
   const info = view.info(view.engine.evaluate(flagKey, context, type));
-  info.count++;
+  view.count(info);
   out.status = info.status;
   out.body = info.json;
   out.bytes = info.bytes;
@@ -56,7 +56,7 @@ export function evaluateBulk(view: EngineView, context: EvaluationContext, event
   let h2 = 5381;
   for (let i = 0; i < n; i++) {
     const info = view.info(results[i]!);
-    info.count++;
+    view.count(info);
     infos[i] = info;
     bytes += info.bytes;
     h1 = Math.imul(h1 ^ info.h1, 0x01000193);
