@@ -34,6 +34,11 @@ import { MapPolicyCatalog } from './rollouts/policy-catalog.ts';
 import { rolloutRoutes } from './rollouts/rollout-routes.ts';
 import { type PolicyCatalog, RolloutService, type TickScheduler } from './rollouts/rollout-service.ts';
 import { segmentRoutes } from './segments/segment-routes.ts';
+import { metricRoutes } from './metrics/metric-routes.ts';
+import { MetricService } from './metrics/metric-service.ts';
+import { impactRoutes } from './impact/impact-routes.ts';
+import { ImpactService } from './impact/impact-service.ts';
+import type { PrometheusTarget } from './impact/prometheus-range.ts';
 import { SecretBox } from './webhooks/secret-box.ts';
 import { WebhookAllowList } from './webhooks/webhook-address.ts';
 import { webhookRoutes } from './webhooks/webhook-routes.ts';
@@ -53,6 +58,8 @@ export interface AppOptions {
   revocationNotes?: RevocationNotes;
   /** Webhook secrets' key and destinations; without it: a random key for this plane only, no allowed private hosts. */
   webhooks?: WebhookWiring;
+  /** What the impact API queries (PROMETHEUS_URL); without it impact answers 503 PROMETHEUS_NOT_CONFIGURED. */
+  prometheus?: PrometheusTarget;
 }
 
 /** From WEBHOOK_SECRET_KEY (or the key file) and WEBHOOK_ALLOW_HOSTS; `wake` hints the outbox drainer. */
@@ -87,6 +94,8 @@ export interface Services {
   preview: PreviewService;
   rollouts: RolloutService;
   webhooks: WebhookService;
+  metrics: MetricService;
+  impact: ImpactService;
 }
 
 export interface ControlPlane {
@@ -133,6 +142,8 @@ export function createControlPlaneOn(db: Kysely<Database>, options: AppOptions =
       log,
     ),
     webhooks,
+    metrics: new MetricService(uow, now, policies),
+    impact: new ImpactService(uow, policies, options.prometheus, now),
   };
 
   const routes = adminRoutes(services, {
@@ -165,14 +176,19 @@ export function adminRoutes(
     ...apiKeyRoutes(services.apiKeys),
     ...rolloutRoutes(services.rollouts, wiring.policies),
     ...webhookRoutes(services.webhooks),
+    ...metricRoutes(services.metrics),
+    ...impactRoutes(services.impact),
   ];
   return routes;
 }
 
 /** From configuration: opens the database the config names. */
 export function createControlPlane(config: Config, options: AppOptions = {}): ControlPlane {
-  return createControlPlaneOn(
-    createDatabase({ databaseUrl: config.databaseUrl, sqliteFile: config.sqliteFile }),
-    options,
-  );
+  const prometheus = config.prometheusUrl
+    ? { prometheus: { url: config.prometheusUrl, timeoutMs: config.prometheusTimeoutMs } }
+    : {};
+  return createControlPlaneOn(createDatabase({ databaseUrl: config.databaseUrl, sqliteFile: config.sqliteFile }), {
+    ...prometheus,
+    ...options,
+  });
 }

@@ -18,6 +18,17 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ DATABASE_URL: 'mysql://root@127.0.0.1:3306' })).toThrow(/name a database/);
     expect(() => loadConfig({ ADMIN_TOKEN: 'short' })).toThrow(/ADMIN_TOKEN/);
   });
+  it('PROMETHEUS_URL: absent means no impact queries; a non-http(s) value or a bad timeout stops the start', () => {
+    expect(loadConfig({})).toMatchObject({ prometheusUrl: undefined, prometheusTimeoutMs: 10_000 });
+    expect(loadConfig({ PROMETHEUS_URL: 'http://127.0.0.1:9090', PROMETHEUS_TIMEOUT_MS: '2500' })).toMatchObject({
+      prometheusUrl: 'http://127.0.0.1:9090',
+      prometheusTimeoutMs: 2500,
+    });
+    expect(() => loadConfig({ PROMETHEUS_URL: 'ftp://x' })).toThrow(/PROMETHEUS_URL/);
+    expect(() => loadConfig({ PROMETHEUS_URL: 'not a url' })).toThrow(/PROMETHEUS_URL/);
+    expect(() => loadConfig({ PROMETHEUS_TIMEOUT_MS: '5' })).toThrow(/PROMETHEUS_TIMEOUT_MS/);
+    expect(() => loadConfig({ PROMETHEUS_TIMEOUT_MS: 'soon' })).toThrow(/PROMETHEUS_TIMEOUT_MS/);
+  });
   it('needs an ADMIN_TOKEN of at least 32 characters', () => {
     expect(ADMIN_TOKEN_MIN_LENGTH).toBe(32);
     expect(() => loadConfig({ ADMIN_TOKEN: 'a'.repeat(31) })).toThrow(/ADMIN_TOKEN must be 32\.\.512 characters/);

@@ -29,6 +29,10 @@ export interface Config {
   webhookSecretKey: Buffer | undefined;
   /** WEBHOOK_ALLOW_HOSTS: private destinations webhooks may reach. */
   webhookAllow: WebhookAllowList;
+  /** PROMETHEUS_URL: what the impact API queries; undefined: impact answers 503 PROMETHEUS_NOT_CONFIGURED. */
+  prometheusUrl: string | undefined;
+  /** PROMETHEUS_TIMEOUT_MS: per impact query (default 10 000). */
+  prometheusTimeoutMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -80,6 +84,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   } catch (e) {
     throw new ConfigError(`WEBHOOK_ALLOW_HOSTS: ${(e as Error).message}`);
   }
+  const prometheusUrl = env.PROMETHEUS_URL || undefined;
+  if (prometheusUrl !== undefined && !isHttpUrl(prometheusUrl))
+    throw new ConfigError('PROMETHEUS_URL must be an http(s) URL such as http://127.0.0.1:9090');
+  const prometheusTimeoutMs = env.PROMETHEUS_TIMEOUT_MS ? Number(env.PROMETHEUS_TIMEOUT_MS) : 10_000;
+  if (!Number.isInteger(prometheusTimeoutMs) || prometheusTimeoutMs < 100 || prometheusTimeoutMs > 120_000)
+    throw new ConfigError(
+      `PROMETHEUS_TIMEOUT_MS must be an integer 100..120000, got ${JSON.stringify(env.PROMETHEUS_TIMEOUT_MS)}`,
+    );
   return {
     port,
     host,
@@ -93,5 +105,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     policiesDir,
     webhookSecretKey,
     webhookAllow,
+    prometheusUrl,
+    prometheusTimeoutMs,
   };
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const u = new URL(value);
+    return u.protocol === 'http:' || u.protocol === 'https:';
+  } catch {
+    return false;
+  }
 }
