@@ -29,6 +29,7 @@ const DEFINITION: Shape = {
   tags: { type: 'array' },
   variants: { type: 'object' },
   salt: { type: 'string' },
+  trackExposures: { type: 'boolean' },
 };
 /** The top level of a FlagConfig, plus the version the write is based on. */
 export const CONFIG_SHAPE: Shape = {

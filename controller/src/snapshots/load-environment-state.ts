@@ -3,6 +3,10 @@
  * rows: the environment's snapshot content and the hashes of its SDK keys. Reads in one
  * transaction so the flags, configs and segments are consistent with each other; on SQLite a
  * read-only (deferred) one, which holds no write lock however many flags it reads.
+ *
+ * Each flag carries `trackExposures: true` when its evaluations are counted per variant in this
+ * environment (exposure-tracking.ts), and no such field otherwise: a snapshot without the field
+ * is one that tracks nothing.
  */
 import type { Segment, Snapshot, SnapshotFlag } from '@flagship/evaluator';
 import type { Kysely } from 'kysely';
@@ -10,6 +14,7 @@ import { dialectOf } from '../db/create-database.ts';
 import { createKyselyStores } from '../db/kysely-stores.ts';
 import type { Database } from '../db/schema.ts';
 import type { Stores } from '../db/stores.ts';
+import { exposureTrackedFlags } from './exposure-tracking.ts';
 
 export interface EnvironmentState {
   snapshot: Omit<Snapshot, 'version' | 'createdAt'>;
@@ -22,10 +27,18 @@ export async function readEnvironmentState(s: Stores, environmentId: string): Pr
   if (!env) return undefined;
   const flags: Record<string, SnapshotFlag> = {};
   const configs = new Map((await s.configs.listByEnvironment(environmentId)).map((c) => [c.flagKey, c]));
-  for (const flag of await s.flags.listAll(env.projectKey)) {
-    const c = configs.get(flag.key);
-    if (flag.archived || !c) continue;
-    flags[flag.key] = { ...flag.definition, ...c.config, version: c.version };
+  const served = (await s.flags.listAll(env.projectKey)).filter((f) => !f.archived && configs.has(f.key));
+  const tracked = await exposureTrackedFlags(s, env, served);
+  for (const flag of served) {
+    const c = configs.get(flag.key)!;
+    // The definition's opt-in is one input of the mark, not the mark itself.
+    const { trackExposures: _optIn, ...definition } = flag.definition;
+    flags[flag.key] = {
+      ...definition,
+      ...c.config,
+      version: c.version,
+      ...(tracked.has(flag.key) ? { trackExposures: true } : {}),
+    };
   }
   const segments: Record<string, Segment> = {};
   for (const r of await s.segments.list(environmentId)) segments[r.segment.key] = r.segment;
