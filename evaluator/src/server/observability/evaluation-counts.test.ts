@@ -2,7 +2,8 @@
  * The evaluation counters on real engine views and a real prom-client registry: per variant only
  * for tracked flags, everything else in a bounded aggregate, and exposure series of a flag whose
  * tracking ended dropped once every scrape has seen their final value. The same path through the
- * running server is in ofrep.int.test.ts and, from a rollout start through the whole stack, controller/src/snapshots/exposure-tracking.int.test.ts.
+ * running server is in ofrep.int.test.ts and, from a rollout start through the whole stack, in
+ * controller/src/snapshots/exposure-tracking.int.test.ts.
  */
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
