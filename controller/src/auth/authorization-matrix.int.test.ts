@@ -96,6 +96,16 @@ const FIXTURES: Record<string, Fixture> = {
   'get /api/v1/webhooks': { status: 200 },
   'post /api/v1/webhooks': { body: {}, status: 400 },
   'delete /api/v1/webhooks/:webhookId': { status: 404 },
+  'get /api/v1/projects/:projectKey/metrics': { status: 200 },
+  'post /api/v1/projects/:projectKey/metrics': { body: {}, status: 400 },
+  'get /api/v1/projects/:projectKey/metrics/:metricKey': { status: 404 },
+  'put /api/v1/projects/:projectKey/metrics/:metricKey': { body: BAD, status: 400 },
+  'delete /api/v1/projects/:projectKey/metrics/:metricKey': { status: 404 },
+  // Stops at the parameter check: no Prometheus is asked (none is configured here).
+  'get /api/v1/projects/:projectKey/environments/:environmentKey/flags/:flagKey/impact': {
+    query: 'step=0',
+    status: 400,
+  },
 };
 const DEFAULT_PARAMS: Record<string, string> = {
   projectKey: 'p',
@@ -106,6 +116,7 @@ const DEFAULT_PARAMS: Record<string, string> = {
   keyId: '999999',
   rolloutId: '999999',
   webhookId: '999999',
+  metricKey: 'nope',
 };
 
 function expected(op: Route, role: string, reach: Reach): number {
