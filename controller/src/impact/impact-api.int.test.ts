@@ -28,17 +28,19 @@ function startExporter(): Promise<Server> {
     scrapes++;
     const line = (name: string, variant: string, value: number) =>
       `${name}{environment="${ENV}",flag="${FLAG}",variant="${variant}"} ${value}`;
-    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(
-      [
-        '# TYPE evaluator_exposures_total counter',
-        line('evaluator_exposures_total', 'on', 10 * scrapes),
-        line('evaluator_exposures_total', 'off', 30 * scrapes),
-        '# TYPE checkout_total counter',
-        line('checkout_total', 'on', 2 * scrapes),
-        line('checkout_total', 'off', 3 * scrapes),
-        '',
-      ].join('\n'),
-    );
+    res
+      .writeHead(200, { 'content-type': 'text/plain; version=0.0.4' })
+      .end(
+        [
+          '# TYPE evaluator_exposures_total counter',
+          line('evaluator_exposures_total', 'on', 10 * scrapes),
+          line('evaluator_exposures_total', 'off', 30 * scrapes),
+          '# TYPE checkout_total counter',
+          line('checkout_total', 'on', 2 * scrapes),
+          line('checkout_total', 'off', 3 * scrapes),
+          '',
+        ].join('\n'),
+      );
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
@@ -64,7 +66,10 @@ describe('impact API against a real Prometheus', () => {
     prometheus = await startPrometheus({ targets: [`127.0.0.1:${(exporter.address() as AddressInfo).port}`] });
     const policy = validatePolicy({
       name: 'safe',
-      steps: [{ weight: 50, minDuration: '1h' }, { weight: 100, minDuration: '1m' }],
+      steps: [
+        { weight: 50, minDuration: '1h' },
+        { weight: 100, minDuration: '1m' },
+      ],
       analysis: { interval: '10s' },
       traffic: { query: 'sum(evaluator_exposures_total{variant="{{variant}}"})' },
       metrics: [{ name: 'p', kind: 'threshold', query: 'vector(1) + 0*absent(x{v="{{variant}}"})', max: 2 }],
@@ -84,7 +89,12 @@ describe('impact API against a real Prometheus', () => {
       if (r.status !== s) throw new Error(`${r.status} ${r.text}`);
     };
     ok(await t.request('POST', '/api/v1/projects/shop/flags', { body: booleanFlag(FLAG) }), 201);
-    ok(await t.request('PUT', `/api/v1/projects/shop/environments/prod/flags/${FLAG}`, { body: { ...onConfig(), version: 1 } }), 200);
+    ok(
+      await t.request('PUT', `/api/v1/projects/shop/environments/prod/flags/${FLAG}`, {
+        body: { ...onConfig(), version: 1 },
+      }),
+      200,
+    );
     ok(
       await t.request('POST', '/api/v1/projects/shop/metrics', {
         body: {
@@ -93,7 +103,8 @@ describe('impact API against a real Prometheus', () => {
           kind: 'ratio',
           better: 'higher',
           unit: '%',
-          numerator: 'sum(increase(checkout_total{environment="{{environment}}",flag="{{flag}}",variant="{{variant}}"}[{{window}}]))',
+          numerator:
+            'sum(increase(checkout_total{environment="{{environment}}",flag="{{flag}}",variant="{{variant}}"}[{{window}}]))',
           denominator:
             'sum(increase(evaluator_exposures_total{environment="{{environment}}",flag="{{flag}}",variant="{{variant}}"}[{{window}}]))',
         },
@@ -102,7 +113,13 @@ describe('impact API against a real Prometheus', () => {
     );
     ok(
       await t.request('POST', '/api/v1/projects/shop/metrics', {
-        body: { key: 'broken', name: 'Broken', kind: 'quantile', better: 'lower', query: 'sum(rate(x{v="{{variant}}"}[{{window}}]' },
+        body: {
+          key: 'broken',
+          name: 'Broken',
+          kind: 'quantile',
+          better: 'lower',
+          query: 'sum(rate(x{v="{{variant}}"}[{{window}}]',
+        },
       }),
       201,
     );
@@ -160,7 +177,13 @@ describe('impact API against a real Prometheus', () => {
     expect(a.exposures.off.shares[i]).toBeCloseTo(0.75, 6);
 
     const [conversion, broken] = a.metrics;
-    expect(conversion).toMatchObject({ key: 'conversion', kind: 'ratio', better: 'higher', unit: '%', source: 'project' });
+    expect(conversion).toMatchObject({
+      key: 'conversion',
+      kind: 'ratio',
+      better: 'higher',
+      unit: '%',
+      source: 'project',
+    });
     expect(conversion.queries.on.numerator).toBe(
       `sum(increase(checkout_total{environment="${ENV}",flag="${FLAG}",variant="on"}[2s]))`,
     );

@@ -76,19 +76,38 @@ describe('impact range', () => {
 describe('series arithmetic', () => {
   it('aligns samples by time, sums series, and reads NaN/Inf as no data (null, never 0)', () => {
     const series = [
-      { metric: { a: '1' }, values: [[100, '1'], [110, 'NaN'], [130, '+Inf']] as Array<[number, string]> },
-      { metric: { a: '2' }, values: [[100, '2'], [120, '5']] as Array<[number, string]> },
+      {
+        metric: { a: '1' },
+        values: [
+          [100, '1'],
+          [110, 'NaN'],
+          [130, '+Inf'],
+        ] as Array<[number, string]>,
+      },
+      {
+        metric: { a: '2' },
+        values: [
+          [100, '2'],
+          [120, '5'],
+        ] as Array<[number, string]>,
+      },
     ];
     expect(alignSeries(series, 100, 10, 4)).toEqual([3, null, 5, null]);
     expect(sampleValue('-Inf')).toBeNull();
     expect(sampleValue('0')).toBe(0);
   });
   it('shares are of the point total; a point without exposures has no shares', () => {
-    expect(sharesOf({ on: [1, null, 0], off: [3, null, 0] }, 3)).toEqual({ on: [0.25, null, null], off: [0.75, null, null] });
+    expect(sharesOf({ on: [1, null, 0], off: [3, null, 0] }, 3)).toEqual({
+      on: [0.25, null, null],
+      off: [0.75, null, null],
+    });
     expect(ratioOf([1, 2, null, 1], [4, 0, 3, null])).toEqual([0.25, null, null, null]);
   });
   it('the difference has a symmetric interval that narrows with samples, and none for a non-proportion', () => {
-    const d = differenceOf({ num: [10, 100, 30, null], den: [100, 1000, 10, 5] }, { num: [5, 50, 5, 1], den: [100, 1000, 10, 5] });
+    const d = differenceOf(
+      { num: [10, 100, 30, null], den: [100, 1000, 10, 5] },
+      { num: [5, 50, 5, 1], den: [100, 1000, 10, 5] },
+    );
     expect(d.estimate[0]).toBeCloseTo(0.05);
     expect(d.estimate[1]).toBeCloseTo(0.05);
     expect(d.lower[0]! < 0.05 && d.upper[0]! > 0.05).toBe(true);

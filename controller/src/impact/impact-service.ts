@@ -186,8 +186,7 @@ export class ImpactService {
       ...policyMetricDefinitions(this.policies),
     ];
     const chosen = chooseMetrics(offered, flagKey, q.metrics);
-    const queryCount =
-      1 + chosen.reduce((n, d) => n + variants.length * Object.keys(templatesOf(d)).length, 0);
+    const queryCount = 1 + chosen.reduce((n, d) => n + variants.length * Object.keys(templatesOf(d)).length, 0);
     if (queryCount > MAX_QUERIES)
       throw refuse('metrics', `would send ${queryCount} Prometheus queries (at most ${MAX_QUERIES}): ask for fewer`);
     if (!this.prometheus)
@@ -200,8 +199,7 @@ export class ImpactService {
     const points = pointCount(range);
     const window = `${range.step}s`;
     const base = { flag: flagKey, environment: facts.env.id, window };
-    const ask = (query: string) =>
-      queryRange(target, query, { start: range.from, end: range.to, step: range.step });
+    const ask = (query: string) => queryRange(target, query, { start: range.from, end: range.to, step: range.step });
 
     const exposureQuery = resolveTemplate(EXPOSURES_QUERY, base);
     const perMetric = chosen.map((d) => {
@@ -222,7 +220,10 @@ export class ImpactService {
 
     const exposureAnswer = answers[0]!;
     if (!exposureAnswer.ok)
-      throw new PrometheusUnavailableError('PROMETHEUS_ERROR', `Prometheus refused the exposure query: ${exposureAnswer.message}`);
+      throw new PrometheusUnavailableError(
+        'PROMETHEUS_ERROR',
+        `Prometheus refused the exposure query: ${exposureAnswer.message}`,
+      );
     const counts: Record<string, Series> = {};
     for (const v of variants) counts[v] = new Array<number | null>(points).fill(null);
     const byVariant = new Map<string, typeof exposureAnswer.series>();
@@ -232,7 +233,9 @@ export class ImpactService {
     }
     for (const [v, series] of byVariant) counts[v] = alignSeries(series, range.from, range.step, points);
     const shares = sharesOf(counts, points);
-    const exposures = Object.fromEntries(Object.keys(counts).map((v) => [v, { counts: counts[v]!, shares: shares[v]! }]));
+    const exposures = Object.fromEntries(
+      Object.keys(counts).map((v) => [v, { counts: counts[v]!, shares: shares[v]! }]),
+    );
 
     let cursor = 1;
     const metrics = perMetric.map(({ d, queries }): ImpactMetric => {
@@ -272,10 +275,9 @@ export class ImpactService {
       return out;
     });
 
-    const markers = [
-      ...facts.audit.map(auditMarker),
-      ...facts.events.slice(-MAX_MARKERS).map(rolloutMarker),
-    ].sort((a, b) => a.at - b.at);
+    const markers = [...facts.audit.map(auditMarker), ...facts.events.slice(-MAX_MARKERS).map(rolloutMarker)].sort(
+      (a, b) => a.at - b.at,
+    );
     return {
       project: projectKey,
       environment: facts.env.id,
@@ -294,4 +296,3 @@ export class ImpactService {
     };
   }
 }
-

@@ -19,7 +19,10 @@ export type Series = (number | null)[];
 export function sharesOf(counts: Record<string, Series>, points: number): Record<string, Series> {
   const totals: Series = Array.from({ length: points }, (_, i) => {
     let sum: number | null = null;
-    for (const c of Object.values(counts)) if (c[i] !== null && c[i] !== undefined) sum = (sum ?? 0) + c[i]!;
+    for (const c of Object.values(counts)) {
+      const v = c[i];
+      if (v !== null && v !== undefined) sum = (sum ?? 0) + v;
+    }
     return sum;
   });
   return Object.fromEntries(

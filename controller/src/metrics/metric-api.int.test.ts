@@ -88,10 +88,17 @@ describe.each(DIALECTS)('metric definitions API on %s', (dialect) => {
       body: { ...conversion, key: 'Bad Key', numerator: 'x{{team}}', kind: 'ratio', better: 'more' },
     });
     expect(invalid.status).toBe(422);
-    expect(invalid.body.error.problems.map((p: { path: string }) => p.path)).toEqual(['key', 'better', 'numerator', 'numerator']);
+    expect(invalid.body.error.problems.map((p: { path: string }) => p.path)).toEqual([
+      'key',
+      'better',
+      'numerator',
+      'numerator',
+    ]);
     expect((await t.request('POST', '/api/v1/projects/nope/metrics', { body: conversion })).status).toBe(404);
     // Nothing was written by the refusals.
-    expect((await t.request('GET', API)).body.items.filter((m: { source: string }) => m.source === 'project')).toEqual([]);
+    expect((await t.request('GET', API)).body.items.filter((m: { source: string }) => m.source === 'project')).toEqual(
+      [],
+    );
   });
 
   it("lists the policies' metrics read-only, mapped to the same shape", async () => {

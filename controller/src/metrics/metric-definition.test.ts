@@ -18,7 +18,8 @@ describe('metric definitions', () => {
     const r = validateMetricDefinition('conv', { ...ratio, name: ' Conversion ', flags: ['f'], unit: '%' });
     expect(r).toEqual({ ok: true, value: { key: 'conv', ...ratio, flags: ['f'], unit: '%' } });
     expect(
-      validateMetricDefinition('p95', { name: 'p95', kind: 'quantile', better: 'lower', query: 'q{v="{{variant}}"}' }).ok,
+      validateMetricDefinition('p95', { name: 'p95', kind: 'quantile', better: 'lower', query: 'q{v="{{variant}}"}' })
+        .ok,
     ).toBe(true);
   });
   it('reports every problem by path', () => {

@@ -62,10 +62,7 @@ export class MetricService {
       await requireProject(s, projectKey);
       return s.metrics.list(projectKey);
     });
-    return [
-      ...own.map(metricView),
-      ...policyMetricDefinitions(this.policies).map((d) => ({ ...d, readOnly: true })),
-    ];
+    return [...own.map(metricView), ...policyMetricDefinitions(this.policies).map((d) => ({ ...d, readOnly: true }))];
   }
 
   /** One definition of the project's own, or a policy's by its `policy:<name>:<metric>` key. */
