@@ -75,6 +75,7 @@ export async function databaseChecksum(db: Kysely<Database>): Promise<string> {
     'audit_log',
     'outbox',
     'change_requests',
+    'metric_definitions',
   ] as const;
   for (const t of tables) {
     const rows = await db.selectFrom(t).selectAll().orderBy('id').execute();
@@ -109,6 +110,8 @@ export async function databaseFingerprint(db: Kysely<Database>): Promise<string>
     sql`(select coalesce(max(id),0) from outbox)`,
     sql`(select count(*) from change_requests)`,
     sql`(select max(updated_at) from change_requests)`,
+    sql`(select count(*) from metric_definitions)`,
+    sql`(select coalesce(sum(version),0) from metric_definitions)`,
   ];
   const row = await sql<
     Record<string, unknown>
