@@ -164,12 +164,14 @@ export class ImpactService {
         to: iso(range.to),
         limit: MAX_MARKERS,
       });
+      // The flag's last 50 rollouts in the environment: older ones ended before any range a chart shows.
       const events: RolloutEvent[] = [];
       for (const r of await s.rollouts.list({ environmentId: env.id, flagKey, limit: 50 }))
         for (const e of await s.rollouts.events(r.id)) {
           const at = Date.parse(e.at) / 1000;
           if (at >= range.from && at <= range.to) events.push(e);
         }
+      events.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
       return { env, flag, own, active, audit, events };
     });
     const variants = Object.keys(facts.flag.definition.variants);
