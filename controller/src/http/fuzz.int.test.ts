@@ -30,8 +30,26 @@ const PARAMS: Record<string, string> = {
   changeRequestId: '1',
   keyId: '2',
   rolloutId: '1',
+  metricKey: 'm',
 };
 const SEEDS: Record<string, unknown> = {
+  'post /api/v1/projects/:projectKey/metrics': {
+    key: 'nm',
+    name: 'M',
+    kind: 'ratio',
+    better: 'higher',
+    numerator: 'sum(c{v="{{variant}}"})',
+    denominator: 'sum(e{v="{{variant}}"})',
+    flags: ['f'],
+  },
+  'put /api/v1/projects/:projectKey/metrics/:metricKey': {
+    name: 'M2',
+    kind: 'quantile',
+    better: 'lower',
+    query: 'q{v="{{variant}}"}[{{window}}]',
+    unit: 'ms',
+    version: 1,
+  },
   'post /api/v1/projects': { key: 'np', name: 'N', description: 'd' },
   'put /api/v1/projects/:projectKey': { name: 'P', description: 'd', version: 1 },
   'post /api/v1/projects/:projectKey/environments': { key: 'ne', name: 'E', requireApproval: false },
@@ -148,6 +166,9 @@ describe.each(DIALECTS)('fuzzing write routes on %s', (dialect) => {
     });
     if (rollout.status !== 201) throw new Error(`cannot start the fuzz rollout: ${rollout.text}`);
     await t.request('POST', '/api/v1/projects/p/environments/dev/segments', { body: { key: 's' } });
+    await t.request('POST', '/api/v1/projects/p/metrics', {
+      body: { key: 'm', name: 'M', kind: 'quantile', better: 'lower', query: 'q{v="{{variant}}"}' },
+    });
   });
   afterAll(async () => t?.close());
 

@@ -40,6 +40,26 @@ function refusePolicyKey(key: string): void {
     throw conflict('METRIC_READ_ONLY', `metric ${key} comes from a ramp policy: change the policy file instead`);
 }
 
+/**
+ * A definition that names flags makes the evaluators count them per variant (the snapshot's
+ * `trackExposures`, controller/src/snapshots/exposure-tracking.ts): when that set changes, the
+ * project's environments are republished, in the same transaction as the change.
+ */
+async function republishTracking(
+  s: Stores,
+  projectKey: string,
+  before: MetricDefinition | undefined,
+  after: MetricDefinition | undefined,
+  now: string,
+): Promise<void> {
+  const was = new Set(before?.flags ?? []);
+  const is = new Set(after?.flags ?? []);
+  const changed = [...new Set([...was, ...is])].filter((k) => was.has(k) !== is.has(k));
+  if (changed.length === 0) return;
+  for (const env of await s.environments.listByProject(projectKey))
+    for (const flag of changed) await s.outbox.append(env.id, 'flag', flag, now);
+}
+
 async function requireProject(s: Stores, projectKey: string): Promise<void> {
   if (!(await s.projects.get(projectKey))) throw notFound(`project ${projectKey}`);
 }
@@ -99,6 +119,7 @@ export class MetricService {
           after: { ...definition, version: 1 },
         }),
       );
+      await republishTracking(s, projectKey, undefined, definition, now);
       return record;
     });
   }
@@ -132,6 +153,7 @@ export class MetricService {
           after: { ...definition, version: after.version },
         }),
       );
+      await republishTracking(s, projectKey, before.definition, definition, now);
       return after;
     });
   }
@@ -143,8 +165,10 @@ export class MetricService {
       const before = await s.metrics.get(projectKey, key);
       if (!before) throw notFound(`metric ${key} of project ${projectKey}`);
       await s.metrics.delete(projectKey, key);
+      const now = this.now();
+      await republishTracking(s, projectKey, before.definition, undefined, now);
       await s.audit.append(
-        auditRecord(ctx, this.now(), {
+        auditRecord(ctx, now, {
           action: 'metric.delete',
           entityType: 'metric',
           entityKey: key,

@@ -90,8 +90,13 @@ export class ProjectService {
     await this.uow.write(async (s) => {
       const before = await s.projects.get(key);
       if (!before) throw notFound(`project ${key}`);
-      if ((await s.environments.listByProject(key)).length > 0 || (await s.flags.countByProject(key)) > 0) {
-        throw conflict('PROJECT_NOT_EMPTY', `project ${key} still has environments or flags`);
+      // Metric definitions too: a new project with the same key must not inherit them unaudited.
+      if (
+        (await s.environments.listByProject(key)).length > 0 ||
+        (await s.flags.countByProject(key)) > 0 ||
+        (await s.metrics.list(key)).length > 0
+      ) {
+        throw conflict('PROJECT_NOT_EMPTY', `project ${key} still has environments, flags or metric definitions`);
       }
       await s.projects.delete(key);
       await s.audit.append(

@@ -4,7 +4,7 @@
  * starting a rollout republishes the environment with the flag marked trackExposures, and the
  * evaluator then counts it per variant in `evaluator_exposures_total`; a flag without a rollout
  * or an opt-in stays out of it (counted only in the per-reason aggregate); aborting the rollout
- * takes the mark away again.
+ * takes the mark away again; a metric definition naming a flag marks it too.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -162,5 +162,24 @@ describe('exposure tracking', () => {
     await admin.ok('POST', `/rollouts/${rollout.id}/abort`, { reason: 'test over' });
     const after = await servedFlags((f) => f.ramped?.trackExposures === undefined);
     expect(after.opted!.trackExposures).toBe(true);
+
+    // A metric definition that names a flag makes it counted per variant; deleting it ends that.
+    await admin.ok('POST', '/projects/shop/metrics', {
+      key: 'plain-conversion',
+      name: 'Conversion',
+      kind: 'ratio',
+      better: 'higher',
+      numerator: 'sum(increase(app_conversions_total{variant="{{variant}}"}[{{window}}]))',
+      denominator: 'sum(increase(app_visits_total{variant="{{variant}}"}[{{window}}]))',
+      flags: ['plain', 'no-such-flag'],
+    });
+    const named = await servedFlags((f) => f.plain?.trackExposures === true);
+    expect(Object.keys(named)).not.toContain('no-such-flag');
+    await evaluateAll('plain', 7);
+    expect((await exposures()).of('plain')).toEqual([
+      'evaluator_exposures_total{environment="shop.prod",flag="plain",variant="on"} 7',
+    ]);
+    await admin.ok('DELETE', '/projects/shop/metrics/plain-conversion');
+    await servedFlags((f) => f.plain?.trackExposures === undefined);
   }, 120_000);
 });

@@ -2,8 +2,7 @@
  * Which flags an environment's snapshot marks `trackExposures: true`, so its evaluators count
  * them per variant (`evaluator_exposures_total`) and every other flag only in an aggregate per
  * reason: per-variant series for every flag would be millions at design scale (docs/operations.md,
- * "Exposure counts"). Each source is one line below; another (e.g. flags named by a project's
- * impact metric definitions) is one more.
+ * "Exposure counts"). Each source is one line below.
  */
 import type { Stores } from '../db/stores.ts';
 import type { EnvironmentRecord } from '../environments/environment-store.ts';
@@ -16,7 +15,8 @@ const ROLLOUT_PAGE = 500;
 /**
  * The keys of `flags` (the environment's project's flags the snapshot carries) to count per
  * variant in `env`: a flag with an active (running, awaiting-approval or paused) rollout there,
- * or one whose definition opts in.
+ * one whose definition opts in, or one a metric definition of the project names in its `flags`
+ * (a definition without that list is offered for every flag and tracks none: it would track all).
  */
 export async function exposureTrackedFlags(
   s: Stores,
@@ -26,7 +26,10 @@ export async function exposureTrackedFlags(
   const tracked = new Set<string>();
   for (const f of flags) if (f.definition.trackExposures === true) tracked.add(f.key);
   for (const key of await activeRolloutFlags(s, env.id)) tracked.add(key);
-  return tracked;
+  for (const m of await s.metrics.list(env.projectKey)) for (const key of m.definition.flags ?? []) tracked.add(key);
+  // Only the flags the snapshot carries: a definition may name a flag that is archived or gone.
+  const carried = new Set(flags.map((f) => f.key));
+  return new Set([...tracked].filter((k) => carried.has(k)));
 }
 
 /** Flags with an active rollout in the environment (every page: there is no cap on rollouts). */
