@@ -17,7 +17,7 @@ import { queryRange } from './prometheus-range.ts';
 const ENV = 'shop.prod';
 const FLAG = 'checkout';
 const IMPACT = `/api/v1/projects/shop/environments/prod/flags/${FLAG}/impact`;
-/** Until domain-errors has a 502 class (see the report): Prometheus unavailable is an UnavailableError. */
+/** Prometheus unavailable is an UnavailableError: the impact endpoint answers 503 (docs/api.md). */
 const PROMETHEUS_DOWN_STATUS = 503;
 
 /** Counters that grow by a fixed amount per scrape: on gets 10 exposures and 2 checkouts, off 30 and 3. */
