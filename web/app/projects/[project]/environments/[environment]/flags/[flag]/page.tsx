@@ -13,6 +13,7 @@ import { type ApiError, callApi, seg } from '../../../../../../../lib/admin-api.
 import { requireSession } from '../../../../../../../lib/signed-in.ts';
 import { FlagEditor } from './flag-editor.tsx';
 import type { EnvironmentView } from '../../../../../../../lib/api-types.ts';
+import { FlagTabs } from '../../../../../../../components/flag/flag-tabs.tsx';
 
 export const metadata: Metadata = { title: 'Targeting · Flagship' };
 
@@ -191,13 +192,7 @@ export default async function FlagTargetingPage({
         canEdit={editable}
         {...(disabledReason ? { disabledReason } : {})}
       />
-      <nav aria-label="Flag views" className="tabs">
-        <a href={pagePath} aria-current="page">
-          Targeting
-        </a>
-        <a href={`${pagePath}/history`}>History</a>
-        <a href={`${pagePath}/rollouts`}>Rollouts</a>
-      </nav>
+      <FlagTabs flagPath={pagePath} current="targeting" />
       {!segs.ok ? <ApiErrorPanel error={segs.error} title="The segments could not be read" /> : null}
       {!list.ok ? <ApiErrorPanel error={list.error} title="The project's flags could not be read" /> : null}
       <FlagEditor

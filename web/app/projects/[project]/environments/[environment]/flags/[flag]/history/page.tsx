@@ -8,6 +8,7 @@ import { ApiErrorPanel } from '../../../../../../../../components/api-error-pane
 import { type AuditPage, AuditEntries } from '../../../../../../../../components/audit/audit-entry.tsx';
 import { callApi, seg } from '../../../../../../../../lib/admin-api.ts';
 import { requireSession } from '../../../../../../../../lib/signed-in.ts';
+import { FlagTabs } from '../../../../../../../../components/flag/flag-tabs.tsx';
 
 export const metadata: Metadata = { title: 'History · Flagship' };
 
@@ -64,12 +65,7 @@ export default async function FlagHistoryPage({
       <h1>
         History of <code>{flag}</code> <span className="muted">in {environmentId}</span>
       </h1>
-      <nav aria-label="Flag views" className="tabs">
-        <a href={flagPath}>Targeting</a>
-        <a href={historyPath} aria-current="page">
-          History
-        </a>
-      </nav>
+      <FlagTabs flagPath={flagPath} current="history" />
       {!audit.ok ? (
         <ApiErrorPanel error={audit.error} />
       ) : (

@@ -23,6 +23,7 @@ import type { ImpactView, MetricDefinitionView } from '../../../../../../../../l
 import { consolePrometheusUrl, prometheusGraphLink } from '../../../../../../../../lib/rollout-links.ts';
 import { requireSession } from '../../../../../../../../lib/signed-in.ts';
 import { readTimeRange } from '../../../../../../../../lib/time-range.ts';
+import { FlagTabs } from '../../../../../../../../components/flag/flag-tabs.tsx';
 
 export const metadata: Metadata = { title: 'Impact · Flagship' };
 
@@ -123,14 +124,7 @@ export default async function FlagImpactPage({
       <h1>
         Impact of <code>{flag}</code> <span className="muted">in {env.ok ? env.data.name : environment}</span>
       </h1>
-      <nav aria-label="Flag views" className="tabs">
-        <a href={flagPath}>Targeting</a>
-        <a href={`${flagPath}/history`}>History</a>
-        <a href={`${flagPath}/rollouts`}>Rollouts</a>
-        <a href={impactPath} aria-current="page">
-          Impact
-        </a>
-      </nav>
+      <FlagTabs flagPath={flagPath} current="impact" />
       {!def.ok ? <ApiErrorPanel error={def.error} /> : null}
       {!env.ok ? <ApiErrorPanel error={env.error} /> : null}
 
