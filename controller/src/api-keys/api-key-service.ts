@@ -5,7 +5,7 @@ import type { UnitOfWork } from '../db/unit-of-work.ts';
 import { conflict, invalidModel, notFound } from '../errors/domain-errors.ts';
 import type { Actor, RequestContext } from '../http/request-context.ts';
 import type { KeyRevocations } from '../auth/verified-key-cache.ts';
-import type { ApiKeyRecord, Role } from './api-key-store.ts';
+import { isEvaluatorRole, type ApiKeyRecord, type Role } from './api-key-store.ts';
 import { hashApiKey } from '@flagship/evaluator/propagation';
 import { generateApiToken } from './api-token.ts';
 
@@ -58,8 +58,8 @@ export class ApiKeyService {
         path: 'owner',
         message: 'must name the person the key belongs to (a name or an email), not be blank',
       });
-    if (input.role === 'sdk' && (environments === null || environments.length !== 1)) {
-      problems.push({ path: 'environments', message: 'an sdk key names exactly one environment' });
+    if (isEvaluatorRole(input.role) && (environments === null || environments.length !== 1)) {
+      problems.push({ path: 'environments', message: `${articled(input.role)} key names exactly one environment` });
     }
     if (environments !== null && new Set(environments).size !== environments.length) {
       problems.push({ path: 'environments', message: 'lists an environment twice' });
@@ -75,7 +75,7 @@ export class ApiKeyService {
           problems.push({ path: `environments[${i}]`, message: `unknown environment ${e}` });
       }
       if (problems.length > 0) throw invalidModel(problems, 'the key cannot be created');
-      const token = generateApiToken(input.role === 'sdk' ? 'sdk' : 'admin');
+      const token = generateApiToken(isEvaluatorRole(input.role) ? input.role : 'admin');
       const now = this.now();
       const record = {
         name: input.name,
@@ -91,7 +91,8 @@ export class ApiKeyService {
       await s.audit.append(
         auditRecord(ctx, now, { action: 'key.create', entityType: 'api-key', entityKey: id, after: stored }),
       );
-      if (input.role === 'sdk') await s.outbox.append(environments![0]!, 'sdk-key', id, now);
+      // The snapshot lists the key's hash: the evaluators accept it from the next publish.
+      if (isEvaluatorRole(input.role)) await s.outbox.append(environments![0]!, 'sdk-key', id, now);
       return { ...stored, token };
     });
   }
@@ -111,7 +112,8 @@ export class ApiKeyService {
       await s.audit.append(
         auditRecord(ctx, now, { action: 'key.revoke', entityType: 'api-key', entityKey: id, before: key, after }),
       );
-      for (const e of key.role === 'sdk' ? (key.environments ?? []) : []) await s.outbox.append(e, 'sdk-key', id, now);
+      for (const e of isEvaluatorRole(key.role) ? (key.environments ?? []) : [])
+        await s.outbox.append(e, 'sdk-key', id, now);
       return after;
     });
     await this.revocations.revoked([id]);
@@ -183,4 +185,8 @@ export class ApiKeyService {
       return { createdToken: token };
     });
   }
+}
+
+function articled(role: 'sdk' | 'client'): string {
+  return role === 'sdk' ? 'an sdk' : 'a client';
 }

@@ -1,6 +1,17 @@
-/** Roles, weakest first; `sdk` is outside the ladder (evaluator only). */
-export type Role = 'viewer' | 'editor' | 'approver' | 'admin' | 'sdk';
-export const ROLES: readonly Role[] = ['viewer', 'editor', 'approver', 'admin', 'sdk'];
+/**
+ * Roles, weakest first; `sdk` and `client` are outside the ladder (evaluator only): an `sdk` key
+ * reads its environment's snapshot (server-side SDKs), a `client` key may only evaluate flags of
+ * its environment over OFREP (browsers and mobile apps, where the key is public).
+ */
+export type Role = 'viewer' | 'editor' | 'approver' | 'admin' | 'sdk' | 'client';
+export const ROLES: readonly Role[] = ['viewer', 'editor', 'approver', 'admin', 'sdk', 'client'];
+
+/** The roles the evaluator serves and the admin API refuses; each names exactly one environment. */
+export type EvaluatorRole = 'sdk' | 'client';
+
+export function isEvaluatorRole(role: Role): role is EvaluatorRole {
+  return role === 'sdk' || role === 'client';
+}
 
 /** An API key as stored: never the token, only its hash. */
 export interface ApiKeyRecord {
@@ -30,6 +41,8 @@ export interface ApiKeyStore {
   setEnvironments(id: string, environments: string[]): Promise<boolean>;
   /** Unrevoked SDK-key hashes of one environment (for snapshots). */
   activeSdkHashes(environmentId: string): Promise<string[]>;
+  /** Unrevoked client-key hashes of one environment (for snapshots, apart from the SDK keys'). */
+  activeClientHashes(environmentId: string): Promise<string[]>;
   /** Unrevoked admin keys without an environment list: the ones that can manage keys. */
   countActiveAdmins(): Promise<number>;
 }

@@ -2,7 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { ApiKeysTable, Database } from '../db/schema.ts';
 import { dialectOf } from '../db/create-database.ts';
 import { insertUnique } from '../db/unique-violation.ts';
-import type { ApiKeyRecord, ApiKeyStore, Role } from './api-key-store.ts';
+import type { ApiKeyRecord, ApiKeyStore, EvaluatorRole, Role } from './api-key-store.ts';
 
 const toRecord = (r: Selectable<ApiKeysTable>): ApiKeyRecord => ({
   id: String(r.id),
@@ -87,10 +87,18 @@ export class KyselyApiKeyStore implements ApiKeyStore {
   }
 
   async activeSdkHashes(environmentId: string) {
+    return this.activeHashes(environmentId, 'sdk');
+  }
+
+  async activeClientHashes(environmentId: string) {
+    return this.activeHashes(environmentId, 'client');
+  }
+
+  private async activeHashes(environmentId: string, role: EvaluatorRole) {
     const rows = await this.db
       .selectFrom('api_keys')
       .select(['token_hash', 'environments'])
-      .where('role', '=', 'sdk')
+      .where('role', '=', role)
       .where('revoked_at', 'is', null)
       .orderBy('id')
       .execute();

@@ -1,6 +1,6 @@
 import { copyOf, type MemoryDatabase, sortBy } from '../db/memory-database.ts';
 import { DuplicateKeyError } from '../db/unique-violation.ts';
-import type { ApiKeyRecord, ApiKeyStore } from './api-key-store.ts';
+import type { ApiKeyRecord, ApiKeyStore, EvaluatorRole } from './api-key-store.ts';
 
 type Row = ApiKeyRecord & { tokenHash: string };
 
@@ -69,8 +69,16 @@ export class MemoryApiKeyStore implements ApiKeyStore {
   }
 
   async activeSdkHashes(environmentId: string) {
+    return this.activeHashes(environmentId, 'sdk');
+  }
+
+  async activeClientHashes(environmentId: string) {
+    return this.activeHashes(environmentId, 'client');
+  }
+
+  private activeHashes(environmentId: string, role: EvaluatorRole) {
     return this.active()
-      .filter((k) => k.role === 'sdk' && k.environments !== null && k.environments.includes(environmentId))
+      .filter((k) => k.role === role && k.environments !== null && k.environments.includes(environmentId))
       .map((k) => k.tokenHash);
   }
 

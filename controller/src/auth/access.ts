@@ -2,19 +2,20 @@
  * Who may do what. Roles form a ladder, each including the ones below it:
  * viewer (read) < editor (change flags, segments, configs; file change requests)
  * < approver (also approve or reject change requests) < admin (also keys, projects, environments).
- * `sdk` keys are outside the ladder: the admin API refuses them everywhere.
+ * `sdk` and `client` keys are outside the ladder (they belong to the evaluator): the admin API
+ * refuses them everywhere.
  * A key with an environment list may only touch those environments; project-wide writes
  * (which affect every environment of a project) need a key without a list.
  */
-import type { Role } from '../api-keys/api-key-store.ts';
+import { isEvaluatorRole, type EvaluatorRole, type Role } from '../api-keys/api-key-store.ts';
 import { forbidden } from '../errors/domain-errors.ts';
 import type { Actor } from '../http/request-context.ts';
 
-export type LadderRole = Exclude<Role, 'sdk'>;
+export type LadderRole = Exclude<Role, EvaluatorRole>;
 const RANK: Record<LadderRole, number> = { viewer: 0, editor: 1, approver: 2, admin: 3 };
 
 export function hasRole(actor: Actor, role: LadderRole): boolean {
-  return actor.role !== 'sdk' && RANK[actor.role] >= RANK[role];
+  return !isEvaluatorRole(actor.role) && RANK[actor.role] >= RANK[role];
 }
 
 export function requireRole(actor: Actor, role: LadderRole): void {

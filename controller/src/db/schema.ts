@@ -27,6 +27,10 @@ export interface EnvironmentsTable {
   version: number;
   created_at: string;
   updated_at: string;
+  /** JSON array of the exact origins browsers may call OFREP from; null = none (0007). */
+  allowed_origins: string | null;
+  /** Signs the environment's stream tokens; never in an API answer or the audit log (0007). */
+  stream_secret: string | null;
 }
 
 export interface FlagsTable {

@@ -5,6 +5,7 @@ import { jsonBody } from '../http/request-body.ts';
 import type { Route } from '../http/route.ts';
 import { checkShape } from '../http/shape.ts';
 import { expectedVersion } from '../http/versions.ts';
+import { MAX_ALLOWED_ORIGINS } from './allowed-origins.ts';
 import type { EnvironmentService } from './environment-service.ts';
 
 export function environmentRoutes(envs: EnvironmentService): Route[] {
@@ -31,9 +32,14 @@ export function environmentRoutes(envs: EnvironmentService): Route[] {
           key: { type: 'string', required: true, max: 200 },
           name: { type: 'string', max: 255 },
           requireApproval: { type: 'boolean' },
+          allowedOrigins: { type: 'string[]', max: MAX_ALLOWED_ORIGINS },
         });
         if (!SLUG.test(body.key as string)) throw invalidModel([{ path: 'key', message: `must match ${SLUG}` }]);
-        const env = await envs.create(ctx, p, body as { key: string; name?: string; requireApproval?: boolean });
+        const env = await envs.create(
+          ctx,
+          p,
+          body as { key: string; name?: string; requireApproval?: boolean; allowedOrigins?: string[] },
+        );
         return reply.versioned(env);
       },
     },
@@ -51,7 +57,7 @@ export function environmentRoutes(envs: EnvironmentService): Route[] {
     {
       method: 'put',
       path: ENVIRONMENT,
-      summary: 'Update an environment (name, requireApproval)',
+      summary: 'Update an environment (name, requireApproval, allowedOrigins)',
       access: { role: 'admin', scope: 'unrestricted' },
       body: 'json',
       success: 'ok',
@@ -61,6 +67,7 @@ export function environmentRoutes(envs: EnvironmentService): Route[] {
         checkShape(body, {
           name: { type: 'string', max: 255 },
           requireApproval: { type: 'boolean' },
+          allowedOrigins: { type: 'string[]', max: MAX_ALLOWED_ORIGINS },
           version: { type: 'integer' },
         });
         const version = expectedVersion(req, body.version);

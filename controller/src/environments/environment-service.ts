@@ -4,9 +4,11 @@ import type { Stores } from '../db/stores.ts';
 import { DuplicateKeyError } from '../db/unique-violation.ts';
 import type { UnitOfWork } from '../db/unit-of-work.ts';
 import { defaultConfig } from '../flags/default-config.ts';
-import { conflict, notFound, staleVersion } from '../errors/domain-errors.ts';
+import { conflict, invalidModel, notFound, staleVersion } from '../errors/domain-errors.ts';
 import type { RequestContext } from '../http/request-context.ts';
 import { abortRolloutsOfEnvironment, type RolloutNotifier } from '../rollouts/rollout-events.ts';
+import { allowedOriginProblems } from './allowed-origins.ts';
+import { newStreamSecret } from './browser-access-migration.ts';
 import { environmentId, type EnvironmentRecord } from './environment-store.ts';
 
 /** The reason on everything an environment's deletion ends (rollouts, keys). */
@@ -51,8 +53,9 @@ export class EnvironmentService {
   async create(
     ctx: RequestContext,
     projectKey: string,
-    input: { key: string; name?: string; requireApproval?: boolean },
+    input: { key: string; name?: string; requireApproval?: boolean; allowedOrigins?: string[] },
   ): Promise<EnvironmentRecord> {
+    checkOrigins(input.allowedOrigins);
     return this.uow.write(async (s) => {
       if (!(await s.projects.get(projectKey))) throw notFound(`project ${projectKey}`);
       const now = this.now();
@@ -65,6 +68,7 @@ export class EnvironmentService {
         version: 1,
         createdAt: now,
         updatedAt: now,
+        allowedOrigins: input.allowedOrigins ?? [],
       };
       try {
         await s.environments.insert(env);
@@ -73,6 +77,7 @@ export class EnvironmentService {
           throw conflict('DUPLICATE_KEY', `environment ${input.key} already exists in project ${projectKey}`);
         throw e;
       }
+      await s.environments.setStreamSecret(env.id, newStreamSecret());
       for (const flag of await s.flags.listAll(projectKey)) {
         await s.configs.insert({
           environmentId: env.id,
@@ -103,8 +108,9 @@ export class EnvironmentService {
     projectKey: string,
     envKey: string,
     version: number,
-    patch: { name?: string; requireApproval?: boolean },
+    patch: { name?: string; requireApproval?: boolean; allowedOrigins?: string[] },
   ): Promise<EnvironmentRecord> {
+    checkOrigins(patch.allowedOrigins);
     return this.uow.write(async (s) => {
       const before = await requireEnvironmentRecord(s, projectKey, envKey);
       if (before.version !== version) throw staleVersion(`environment ${before.id}`, before.version);
@@ -112,6 +118,7 @@ export class EnvironmentService {
       const next = {
         name: patch.name ?? before.name,
         requireApproval: patch.requireApproval ?? before.requireApproval,
+        allowedOrigins: patch.allowedOrigins ?? before.allowedOrigins,
       };
       if (!(await s.environments.update(before.id, version, next, now)))
         throw staleVersion(`environment ${before.id}`, (await s.environments.get(before.id))?.version ?? 0);
@@ -208,4 +215,11 @@ export class EnvironmentService {
     if (aborted > 0) this.rolloutWebhooks.wake();
     await this.revocations.revoked(revoked);
   }
+}
+
+/** 422 naming each bad entry of `allowedOrigins` (allowed-origins.ts). */
+function checkOrigins(origins: string[] | undefined): void {
+  if (origins === undefined) return;
+  const problems = allowedOriginProblems(origins);
+  if (problems.length > 0) throw invalidModel(problems, 'allowedOrigins lists an origin browsers never send');
 }

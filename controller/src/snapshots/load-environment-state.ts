@@ -1,6 +1,6 @@
 /**
  * What the snapshot publisher (workers/) reads for one environment after draining its outbox
- * rows: the environment's snapshot content and the hashes of its SDK keys. Reads in one
+ * rows: the environment's snapshot content, the hashes of its SDK keys, and its browser-client access. Reads in one
  * transaction so the flags, configs and segments are consistent with each other; on SQLite a
  * read-only (deferred) one, which holds no write lock however many flags it reads.
  *
@@ -9,6 +9,7 @@
  * is one that tracks nothing.
  */
 import type { Segment, Snapshot, SnapshotFlag } from '@flagship/evaluator';
+import type { ClientAccess } from '@flagship/evaluator/propagation';
 import type { Kysely } from 'kysely';
 import { dialectOf } from '../db/create-database.ts';
 import { createKyselyStores } from '../db/kysely-stores.ts';
@@ -19,6 +20,11 @@ import { exposureTrackedFlags } from './exposure-tracking.ts';
 export interface EnvironmentState {
   snapshot: Omit<Snapshot, 'version' | 'createdAt'>;
   sdkKeyHashes: string[];
+  /**
+   * What browser clients need (client keys' hashes, allowed origins, the stream-token secret):
+   * the publisher puts it in the envelope beside `sdkKeyHashes`, never in the snapshot SDKs read.
+   */
+  clients: ClientAccess;
 }
 
 /** The state from stores already bound to a transaction (or the database). */
@@ -42,9 +48,16 @@ export async function readEnvironmentState(s: Stores, environmentId: string): Pr
   }
   const segments: Record<string, Segment> = {};
   for (const r of await s.segments.list(environmentId)) segments[r.segment.key] = r.segment;
+  // An environment without one (inserted around the service) issues no stream tokens.
+  const streamSecret = await s.environments.streamSecret(environmentId);
   return {
     snapshot: { environment: environmentId, flags, segments },
     sdkKeyHashes: await s.apiKeys.activeSdkHashes(environmentId),
+    clients: {
+      keyHashes: await s.apiKeys.activeClientHashes(environmentId),
+      allowedOrigins: env.allowedOrigins,
+      ...(streamSecret === undefined ? {} : { streamSecret }),
+    },
   };
 }
 

@@ -5,7 +5,7 @@
  * the engine core.
  */
 export { DEFAULT_KEY_PREFIX, redisKeys, type RedisKeys } from './redis-keys.ts';
-export type { ChangeMessage, EmergencyKill, SnapshotEnvelope } from './protocol.ts';
+export type { ChangeMessage, ClientAccess, EmergencyKill, SnapshotEnvelope } from './protocol.ts';
 export { hashApiKey } from './api-key-hash.ts';
 export {
   DEFAULT_REDIS_URL,

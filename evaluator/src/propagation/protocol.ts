@@ -12,6 +12,21 @@ export interface SnapshotEnvelope {
   sdkKeyHashes: string[];
   /** Epoch ms when the publisher stored it: evaluators report propagation lag against it. */
   publishedAt: number;
+  /** Browser clients of the environment; absent (envelopes from before): no client keys, no origins. */
+  clients?: ClientAccess;
+}
+
+/**
+ * What the evaluators need to serve browser clients (docs/api.md, "Browser clients"). Beside the
+ * snapshot, not in it: /v1/snapshot never shows it, and a client key never reads the snapshot.
+ */
+export interface ClientAccess {
+  /** sha256 hex of every unrevoked client key of the environment: OFREP evaluation only. */
+  keyHashes: string[];
+  /** Exact origins (`https://app.example.com`) allowed on the OFREP routes (CORS). */
+  allowedOrigins: string[];
+  /** base64url secret that signs stream tokens; every evaluator of the fleet verifies with it. Absent: no tokens. */
+  streamSecret?: string;
 }
 
 /** A pub/sub hint: a new snapshot version, or an emergency kill, for one environment. */
