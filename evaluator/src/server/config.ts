@@ -60,6 +60,13 @@ export interface EvaluatorConfig {
   reconnectMaxMs: number;
   /** SSE comment heartbeat period (ms). */
   sseHeartbeatMs: number;
+  /**
+   * Believe `X-Forwarded-Proto` and `X-Forwarded-Host` when advertising the event-stream URL
+   * (behind a proxy that sets them; otherwise a client could make the evaluator advertise any host).
+   */
+  trustProxy: boolean;
+  /** Lifetime of the stream tokens in advertised event-stream URLs (s); a token is handed out with at least half left. */
+  streamTokenTtlSec: number;
 }
 
 /** Defaults for every field (port 4100, Redis on localhost, all environments). */
@@ -84,6 +91,8 @@ export function defaultEvaluatorConfig(): EvaluatorConfig {
     reconnectBaseMs: 50,
     reconnectMaxMs: 2000,
     sseHeartbeatMs: 15_000,
+    trustProxy: false,
+    streamTokenTtlSec: 600,
   };
 }
 
@@ -124,6 +133,8 @@ export function resolveEvaluatorConfig(overrides: Partial<EvaluatorConfig> = {})
   int('reconnectBaseMs', 1);
   int('reconnectMaxMs', 1);
   int('sseHeartbeatMs', 10);
+  int('streamTokenTtlSec', 2, 86_400);
+  if (typeof config.trustProxy !== 'boolean') throw new ConfigError('trustProxy must be a boolean');
   if (config.reconnectMaxMs < config.reconnectBaseMs)
     throw new ConfigError('reconnectMaxMs must be >= reconnectBaseMs');
   const urlProblem = redisUrlProblem(config.redisUrl);
@@ -145,7 +156,8 @@ export function resolveEvaluatorConfig(overrides: Partial<EvaluatorConfig> = {})
  * readRedisSettings, EVALUATOR_DATA_DIR (./data/evaluator-<port>), EVALUATOR_ENVIRONMENTS (comma list; empty: all), EVALUATOR_MAX_IN_FLIGHT (1024),
  * EVALUATOR_ADMIN_PORT (EVALUATOR_PORT + 1000; the admin listener is always on 127.0.0.1),
  * EVALUATOR_BODY_TIMEOUT_MS (2000), EVALUATOR_SSE_MAX_STREAMS (10000),
- * EVALUATOR_SSE_MAX_STREAMS_PER_KEY (1000).
+ * EVALUATOR_SSE_MAX_STREAMS_PER_KEY (1000), EVALUATOR_TRUST_PROXY (1 or 0; default 0),
+ * EVALUATOR_STREAM_TOKEN_TTL_S (600).
  */
 export function readEvaluatorConfig(env: NodeJS.ProcessEnv = process.env): EvaluatorConfig {
   const text = (name: string) => {
@@ -171,6 +183,11 @@ export function readEvaluatorConfig(env: NodeJS.ProcessEnv = process.env): Evalu
     throw new ConfigError(`EVALUATOR_ADMIN_PORT must be 1..65535, got ${adminPort}`);
   if (adminPort !== undefined && adminPort === effectivePort)
     throw new ConfigError(`EVALUATOR_ADMIN_PORT must differ from EVALUATOR_PORT (both ${adminPort})`);
+  const trust = text('EVALUATOR_TRUST_PROXY');
+  if (trust !== undefined && trust !== '0' && trust !== '1')
+    throw new ConfigError(
+      `invalid evaluator configuration: EVALUATOR_TRUST_PROXY must be 1 or 0, got ${JSON.stringify(trust)}`,
+    );
   const redis = redisSettings(env);
   const environments = (text('EVALUATOR_ENVIRONMENTS') ?? '')
     .split(',')
@@ -189,6 +206,8 @@ export function readEvaluatorConfig(env: NodeJS.ProcessEnv = process.env): Evalu
       bodyTimeoutMs: integer('EVALUATOR_BODY_TIMEOUT_MS'),
       sseMaxStreams: integer('EVALUATOR_SSE_MAX_STREAMS'),
       sseMaxStreamsPerKey: integer('EVALUATOR_SSE_MAX_STREAMS_PER_KEY'),
+      trustProxy: trust === undefined ? undefined : trust === '1',
+      streamTokenTtlSec: integer('EVALUATOR_STREAM_TOKEN_TTL_S'),
     });
   } catch (e) {
     if (e instanceof ConfigError) throw new ConfigError(`invalid evaluator configuration: ${e.message}`);

@@ -5,8 +5,9 @@
  * the admin listener (admin-listener.ts, 127.0.0.1 only).
  *
  * This file composes and starts and stops; each concern is its own module (docs/architecture.md):
- * config -> snapshot follower (snapshots/) -> metrics, SSE hub, admission, SDK-key auth (auth/) ->
- * reply path, router, body reader (http/) -> handlers (ofrep/, snapshots/, stream/). Admission
+ * config -> snapshot follower (snapshots/) -> metrics, SSE hub, admission, key auth and stream
+ * tokens (auth/) -> reply path, CORS, router, body reader (http/) -> handlers (ofrep/, snapshots/,
+ * stream/). Admission
  * rules: docs/operations.md, "Evaluator admission".
  */
 import { createServer, type Server } from 'node:http';
@@ -16,12 +17,14 @@ import { Admission } from './admission.ts';
 import { SdkKeyAuth } from './auth/sdk-key-auth.ts';
 import { resolveEvaluatorConfig, type EvaluatorConfig } from './config.ts';
 import { clientErrorListener } from './http/client-errors.ts';
+import { answerPreflight } from './http/cors.ts';
 import { EvaluatorRequest } from './http/evaluator-request.ts';
 import { Replies } from './http/reply.ts';
 import { createRouter } from './http/router.ts';
 import { jsonLogger, type Logger } from './logger.ts';
 import { EvaluatorMetrics } from './observability/evaluator-metrics.ts';
 import { traceSwap } from './observability/request-spans.ts';
+import { EventStreamAdvert } from './ofrep/event-stream-advert.ts';
 import { OfrepHandler } from './ofrep/ofrep-handler.ts';
 import { RedisSnapshotFollower } from './snapshots/redis-snapshot-follower.ts';
 import { createSnapshotHandler } from './snapshots/snapshot-handler.ts';
@@ -98,7 +101,12 @@ export function createEvaluatorServer(
     replies,
     maxBodyBytes: cfg.maxBodyBytes,
     maxContextDepth: cfg.maxContextDepth,
-    defaultHost: `${cfg.host}:${cfg.port}`,
+    eventStreams: new EventStreamAdvert({
+      defaultHost: `${cfg.host}:${cfg.port}`,
+      trustProxy: cfg.trustProxy,
+      tokenTtlSeconds: cfg.streamTokenTtlSec,
+    }),
+    origins: store,
   });
   const router = createRouter({
     admission,
@@ -113,8 +121,10 @@ export function createEvaluatorServer(
         sse,
         maxStreams: cfg.sseMaxStreams,
         maxStreamsPerKey: cfg.sseMaxStreamsPerKey,
+        now: Date.now,
       }),
       ready: () => store.isReady(),
+      preflight: (req) => answerPreflight(req, store, replies),
     },
   });
 

@@ -2,13 +2,18 @@ import { describe, expect, it } from 'vitest';
 import { hashApiKey } from '../../propagation/index.ts';
 import { SdkKeyAuth, type KeyDirectory, type KeyedRequest } from './sdk-key-auth.ts';
 
-/** A directory of raw keys -> environment that counts its lookups. */
+/** A directory of raw keys -> environment (a `client:` prefix: a client key) that counts its lookups. */
 function directory(keys: Record<string, string>, ready = true): KeyDirectory & { lookups: number; ready: boolean } {
-  const byHash = new Map(Object.entries(keys).map(([k, env]) => [hashApiKey(k), env]));
+  const byHash = new Map(
+    Object.entries(keys).map(([k, env]) => [
+      hashApiKey(k),
+      { environment: env.replace(/^client:/, ''), client: env.startsWith('client:') },
+    ]),
+  );
   const d = {
     lookups: 0,
     ready,
-    environmentOfKeyHash(hash: string) {
+    grantOfKeyHash(hash: string) {
       d.lookups++;
       return byHash.get(hash);
     },
@@ -19,7 +24,7 @@ function directory(keys: Record<string, string>, ready = true): KeyDirectory & {
   return d;
 }
 
-const request = (headers: Record<string, string>): KeyedRequest => ({ headers, sdkKey: '' });
+const request = (headers: Record<string, string>): KeyedRequest => ({ headers, sdkKey: '', clientKey: false });
 
 describe('SdkKeyAuth', () => {
   it('takes the key from Authorization: Bearer (any case), else X-API-Key, and records it', () => {
@@ -45,6 +50,19 @@ describe('SdkKeyAuth', () => {
     expect(auth.authenticate(request({ authorization: 'Bearer k1' }))).toBe(503);
     keys.ready = true;
     expect(auth.authenticate(request({ authorization: 'Bearer k1' }))).toBe(401);
+  });
+
+  it('marks a client key on the request, from the cache too, and an SDK key as not one', () => {
+    const auth = new SdkKeyAuth(directory({ c1: 'client:prod', k1: 'prod' }));
+    for (let i = 0; i < 2; i++) {
+      const client = request({ authorization: 'Bearer c1' });
+      expect(auth.authenticate(client)).toBe('prod');
+      expect(client.clientKey).toBe(true);
+      const sdk = request({ authorization: 'Bearer k1' });
+      sdk.clientKey = true; // a reused request object is overwritten, not left as it was
+      expect(auth.authenticate(sdk)).toBe('prod');
+      expect(sdk.clientKey).toBe(false);
+    }
   });
 
   it('looks a key up once until cleared (every swap clears it, so a revoked key stops at once)', () => {

@@ -17,8 +17,14 @@ export class EvaluatorRequest extends IncomingMessage {
   route = ROUTE_OTHER;
   /** Holds an in-flight slot (taken when the body has ended, or at once for body-less GETs). */
   admitted = false;
-  /** The raw SDK key that authenticated it ('' before). */
+  /** The raw SDK or client key that authenticated it ('' before). */
   sdkKey = '';
+  /** The key is a client key: OFREP evaluation only (auth/sdk-key-auth.ts). */
+  clientKey = false;
+  /** sha256 of the key of a stream opened with a stream token ('' otherwise; auth/stream-token.ts). */
+  keyHash = '';
+  /** The origin the answer allows (Access-Control-Allow-Origin), '' for none (http/cors.ts). */
+  corsOrigin = '';
   environment = '';
   flagKey = '';
   flagType: FlagType | undefined = undefined;

@@ -5,7 +5,7 @@
  * request span, and the log line of a failed request. Handlers decide what to answer; this
  * module writes it.
  *
- * Three writers, by cost: {@link Replies.ofrep} and {@link Replies.bulk} on the hot path (header
+ * Every answer carries the CORS headers its request earned (cors.ts). Three writers, by cost: {@link Replies.ofrep} and {@link Replies.bulk} on the hot path (header
  * arrays of fixed shape, bodies built from cached fragments), {@link Replies.fixed} for the rest.
  */
 import type { IncomingMessage } from 'node:http';
@@ -18,6 +18,8 @@ import { endRequestSpan } from '../observability/request-spans.ts';
 import { errorReply, type OfrepReply } from '../ofrep/ofrep-responses.ts';
 import type { ServedEnvironment } from '../snapshots/served-environment.ts';
 import type { StreamRefusal } from '../stream/sse-hub.ts';
+import { redactStreamToken } from '../auth/stream-token.ts';
+import { appendCorsHeaders } from './cors.ts';
 import type { EvaluatorRequest } from './evaluator-request.ts';
 
 export const JSON_TYPE = 'application/json';
@@ -44,7 +46,7 @@ export class Replies {
         ? ['Content-Type', JSON_TYPE, 'Content-Length', String(r.bytes)]
         : ['Content-Type', JSON_TYPE, 'Content-Length', String(r.bytes), 'ETag', r.etag, 'Cache-Control', 'no-cache'];
     const res = req.response!;
-    res.writeHead(r.status, headers);
+    res.writeHead(r.status, appendCorsHeaders(req, headers));
     res.end(r.body);
     this.record(req, r.status, state);
   }
@@ -53,16 +55,19 @@ export class Replies {
   bulk(req: EvaluatorRequest, body: Buffer, etag: string, state: ServedEnvironment): void {
     if (!this.settle(req)) return;
     const res = req.response!;
-    res.writeHead(200, [
-      'Content-Type',
-      JSON_TYPE,
-      'Content-Length',
-      String(body.length),
-      'ETag',
-      etag,
-      'Cache-Control',
-      'no-cache',
-    ]);
+    res.writeHead(
+      200,
+      appendCorsHeaders(req, [
+        'Content-Type',
+        JSON_TYPE,
+        'Content-Length',
+        String(body.length),
+        'ETag',
+        etag,
+        'Cache-Control',
+        'no-cache',
+      ]),
+    );
     res.end(body);
     this.record(req, 200, state);
   }
@@ -78,7 +83,7 @@ export class Replies {
     if (body !== undefined) headers.push('Content-Length', String(Buffer.byteLength(body)));
     // Without keep-alive node:http closes the socket once the answer is written.
     if (bodyPending(req)) res.shouldKeepAlive = false;
-    res.writeHead(status, headers);
+    res.writeHead(status, appendCorsHeaders(req, headers));
     res.end(body);
     this.record(req, status, undefined);
   }
@@ -144,7 +149,9 @@ export class Replies {
 
   /** A handler threw: logged, and answered 500 unless an answer has begun (then the socket goes). */
   failed(req: EvaluatorRequest, e: unknown): void {
-    this.o.logger.error('request failed', { error: (e as Error)?.stack ?? String(e), url: req.url });
+    // The URL of a stream opened with a token holds a credential (OFREP ADR-0008: never logged).
+    const url = req.url === undefined ? undefined : redactStreamToken(req.url);
+    this.o.logger.error('request failed', { error: (e as Error)?.stack ?? String(e), url });
     if (req.done) return;
     const res = req.response!;
     if (res.headersSent) {

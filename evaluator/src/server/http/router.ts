@@ -35,6 +35,8 @@ export interface RouteHandlers {
   stream(req: EvaluatorRequest, format: StreamFormat, query: string): void;
   /** Bare readiness for /readyz (the detail is on the admin listener). */
   ready(): boolean;
+  /** OPTIONS of an OFREP route: the CORS preflight of a browser client (http/cors.ts). */
+  preflight(req: EvaluatorRequest): void;
 }
 
 export interface RouterOptions {
@@ -83,6 +85,11 @@ export function createRouter(o: RouterOptions): (req: EvaluatorRequest, res: Ser
     const path = q < 0 ? url : url.slice(0, q);
     const query = q < 0 ? '' : url.slice(q + 1);
     const method = req.method;
+    if (method === 'OPTIONS' && (path.startsWith(OFREP_BULK) || path === '/ofrep/v1/stream')) {
+      req.route = ROUTE_OTHER;
+      handlers.preflight(req);
+      return;
+    }
     if (method !== 'GET' && method !== 'HEAD') {
       req.route = ROUTE_OTHER;
       if (

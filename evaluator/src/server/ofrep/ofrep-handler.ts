@@ -1,6 +1,7 @@
 /**
  * The OFREP evaluation handler: POST /ofrep/v1/evaluate/flags/{key} (single) and
- * /ofrep/v1/evaluate/flags (bulk), once routed. Authenticates the SDK key, starts the span, reads
+ * /ofrep/v1/evaluate/flags (bulk), once routed. Authenticates the key (SDK or client; the CORS
+ * origin its answer allows follows from it, http/cors.ts), starts the span, reads
  * the body, takes an in-flight slot when the body has ended (docs/operations.md, "Evaluator
  * admission"), evaluates against the environment's current engine view and hands the answer to
  * the reply path. The reply objects are preallocated per server: the hot path builds no objects
@@ -11,11 +12,13 @@ import type { SdkKeyAuth } from '../auth/sdk-key-auth.ts';
 import { createBodyReader, takeBody, type BodyReader } from '../http/body-reader.ts';
 import { etagMatches } from '../http/etag.ts';
 import type { EvaluatorRequest } from '../http/evaluator-request.ts';
+import { allowOriginFor, allowOriginUnauthenticated, type OriginDirectory } from '../http/cors.ts';
 import type { Replies } from '../http/reply.ts';
 import { ROUTE_OFREP_SINGLE } from '../observability/evaluator-metrics.ts';
 import { startOfrepSpan } from '../observability/request-spans.ts';
 import { tracingActive } from '../observability/tracing.ts';
 import type { ServedEnvironment } from '../snapshots/served-environment.ts';
+import type { EventStreamAdvert } from './event-stream-advert.ts';
 import { errorReply, evaluateBulk, evaluateSingle, type BulkReply, type OfrepReply } from './ofrep-responses.ts';
 import { BodyProblem, parseRequestContext } from './request-context.ts';
 
@@ -30,8 +33,10 @@ export interface OfrepHandlerOptions {
   replies: Replies;
   maxBodyBytes: number;
   maxContextDepth: number;
-  /** `host:port` advertised in bulk answers' eventStreams when a request has no Host header. */
-  defaultHost: string;
+  /** Builds the eventStreams fragment of bulk answers (event-stream-advert.ts). */
+  eventStreams: EventStreamAdvert;
+  /** Origins any environment allows, for the CORS headers of answers before a key is known. */
+  origins: OriginDirectory;
 }
 
 /** Answers routed OFREP evaluation requests. */
@@ -39,8 +44,6 @@ export class OfrepHandler {
   private readonly reply: OfrepReply = { status: 0, body: '', bytes: 0, etag: undefined };
   private readonly bulkReply: BulkReply = { body: EMPTY, etag: '' };
   private readonly body: BodyReader;
-  private eventStreamsHost = '';
-  private eventStreamsJson = EMPTY;
 
   constructor(private readonly o: OfrepHandlerOptions) {
     this.body = createBodyReader({
@@ -54,10 +57,13 @@ export class OfrepHandler {
   begin(req: EvaluatorRequest): void {
     const env = this.o.auth.authenticate(req);
     if (typeof env === 'number') {
+      allowOriginUnauthenticated(req, this.o.origins);
       this.o.replies.unauthenticated(req, env);
       return;
     }
     req.environment = env;
+    // Set before the body is read, so a 413 or 429 is readable by the page too.
+    allowOriginFor(req, this.o.environments.get(env)?.allowedOrigins);
     if (tracingActive(req.started)) startOfrepSpan(req);
     // No slot yet: the request is admitted (or shed) when its body has ended, in onBody.
     this.body.read(req);
@@ -96,7 +102,7 @@ export class OfrepHandler {
       return;
     }
     const bulk = this.bulkReply;
-    evaluateBulk(state.view, context, this.eventStreamsFor(req), bulk);
+    evaluateBulk(state.view, context, this.o.eventStreams.fragment(req, state), bulk);
     const etag = bulk.etag;
     const out = bulk.body;
     bulk.body = EMPTY;
@@ -106,19 +112,5 @@ export class OfrepHandler {
       return;
     }
     replies.bulk(req, out, etag, state);
-  }
-
-  /** The eventStreams fragment of bulk answers: the OFREP SSE stream on the host the client used. */
-  private eventStreamsFor(req: EvaluatorRequest): Buffer {
-    const host = req.headers.host ?? this.o.defaultHost;
-    if (host !== this.eventStreamsHost) {
-      this.eventStreamsHost = host;
-      this.eventStreamsJson = /^[A-Za-z0-9.:[\]-]+$/.test(host)
-        ? Buffer.from(
-            `,"eventStreams":[{"type":"sse","url":${JSON.stringify(`http://${host}/ofrep/v1/stream`)},"inactivityDelaySec":120}]`,
-          )
-        : EMPTY;
-    }
-    return this.eventStreamsJson;
   }
 }

@@ -32,6 +32,12 @@ export interface SnapshotFollowerOptions {
   logger: Logger;
 }
 
+/** What a served key hash may do: its environment, and whether it is a client (OFREP-only) key. */
+export interface KeyGrant {
+  readonly environment: string;
+  readonly client: boolean;
+}
+
 /** Called after every swap, with the state it replaced (undefined for the first). */
 export type SwapListener = (state: ServedEnvironment, previous: ServedEnvironment | undefined) => void;
 
@@ -66,8 +72,10 @@ export class RedisSnapshotFollower {
   readonly stats: SnapshotFollowerStats = { fetches: 0, swaps: 0, versionChecks: 0 };
   private readonly keys: RedisKeys;
   private readonly states = new Map<string, ServedEnvironment>();
-  /** sdkKeyHash -> environment, rebuilt on every swap. */
-  private keyHashes = new Map<string, string>();
+  /** SDK and client key hash -> grant, rebuilt on every swap. */
+  private keyHashes = new Map<string, KeyGrant>();
+  /** Origins any served environment allows (CORS preflight), rebuilt on every swap. */
+  private origins = new Set<string>();
   private readonly inflight = new Map<string, Promise<void>>();
   private readonly wanted = new Map<string, number>();
   /** Versions whose envelope could not be used: not refetched on every check. */
@@ -105,9 +113,14 @@ export class RedisSnapshotFollower {
     return [...this.states.values()];
   }
 
-  /** The environment whose envelope lists this SDK key hash. */
-  environmentOfKeyHash(hash: string): string | undefined {
+  /** The grant of the envelope that lists this SDK or client key hash. */
+  grantOfKeyHash(hash: string): KeyGrant | undefined {
     return this.keyHashes.get(hash);
+  }
+
+  /** Whether any served environment allows this origin (preflights carry no key to say which). */
+  originAllowedAnywhere(origin: string): boolean {
+    return this.origins.has(origin);
   }
 
   /** The environments the follower must serve before it is ready. */
@@ -393,17 +406,25 @@ export class RedisSnapshotFollower {
     this.states.set(env, state);
     this.stats.swaps++;
     if (previous !== undefined) this.retired.push(previous.view);
-    const hashes = new Map<string, string>();
+    const hashes = new Map<string, KeyGrant>();
+    const origins = new Set<string>();
+    const grant = (h: string, g: KeyGrant) => {
+      const had = hashes.get(h);
+      if (had === undefined) hashes.set(h, g);
+      else if (had.environment !== g.environment || had.client !== g.client)
+        this.options.logger.warn('a key hash is listed twice (environments or roles); the first wins', {
+          environments: [had.environment, g.environment],
+        });
+    };
     for (const s of this.states.values()) {
-      for (const h of s.envelope.sdkKeyHashes) {
-        if (!hashes.has(h)) hashes.set(h, s.environment);
-        else if (hashes.get(h) !== s.environment)
-          this.options.logger.warn('an SDK key hash is listed by two environments; the first wins', {
-            environments: [hashes.get(h), s.environment],
-          });
-      }
+      const sdk: KeyGrant = { environment: s.environment, client: false };
+      const client: KeyGrant = { environment: s.environment, client: true };
+      for (const h of s.envelope.sdkKeyHashes) grant(h, sdk);
+      for (const h of s.clients.keyHashes) grant(h, client);
+      for (const o of s.clients.allowedOrigins) origins.add(o);
     }
     this.keyHashes = hashes;
+    this.origins = origins;
     if (
       source === 'redis' &&
       (previous === undefined || previous.rawEnvelope !== raw || previous.killed.join() !== state.killed.join())

@@ -5,7 +5,7 @@
  */
 import { compileSnapshot } from '../../engine/compile-snapshot.ts';
 import type { Snapshot } from '../../model/flag.ts';
-import type { EmergencyKill, SnapshotEnvelope } from '../../propagation/index.ts';
+import type { ClientAccess, EmergencyKill, SnapshotEnvelope } from '../../propagation/index.ts';
 import { EngineView } from '../ofrep/engine-view.ts';
 
 /** Where a state's envelope came from. */
@@ -20,6 +20,14 @@ export class ServedEnvironment {
   readonly killed: readonly string[];
   /** The snapshot with the kills applied: what SDKs evaluating in-process must see. */
   readonly effective: Snapshot;
+  /** Browser clients (client keys, allowed origins, stream secret); none for envelopes without. */
+  readonly clients: ClientAccess;
+  /** The origins allowed on the OFREP routes (CORS), for one lookup per request. */
+  readonly allowedOrigins: ReadonlySet<string>;
+  /** Client-key hashes: OFREP evaluation only. */
+  readonly clientKeyHashes: ReadonlySet<string>;
+  /** Every key hash that may hold a stream open (SDK and client keys): a stream of any other ends. */
+  readonly streamKeyHashes: ReadonlySet<string>;
   private snapshotJsonCache: string | undefined;
 
   constructor(
@@ -38,6 +46,10 @@ export class ServedEnvironment {
       .filter((flag) => snapshot.flags[flag]?.enabled === true)
       .sort();
     this.effective = applyKills(snapshot, this.killed);
+    this.clients = envelope.clients ?? NO_CLIENTS;
+    this.allowedOrigins = new Set(this.clients.allowedOrigins);
+    this.clientKeyHashes = new Set(this.clients.keyHashes);
+    this.streamKeyHashes = new Set([...envelope.sdkKeyHashes, ...this.clients.keyHashes]);
     this.view = new EngineView(compileSnapshot(this.effective), this.environment, this.version, this.killed);
   }
 
@@ -62,6 +74,8 @@ export class ServedEnvironment {
     return next.length === this.killed.length && next.every((f, i) => f === this.killed[i]);
   }
 }
+
+const NO_CLIENTS: ClientAccess = Object.freeze({ keyHashes: [], allowedOrigins: [] }) as ClientAccess;
 
 /** The snapshot with `killed` flags disabled: kills are rare, so recompiling is the cheap overlay. */
 function applyKills(snapshot: Snapshot, killed: readonly string[]): Snapshot {
@@ -89,5 +103,17 @@ export function envelopeProblem(value: unknown, environment: string): string | u
   if (typeof s.flags !== 'object' || s.flags === null) return 'snapshot has no flags object';
   if (typeof s.segments !== 'object' || s.segments === null) return 'snapshot has no segments object';
   if (!Array.isArray(e.sdkKeyHashes)) return 'envelope has no sdkKeyHashes';
+  return e.clients === undefined ? undefined : clientsProblem(e.clients);
+}
+
+function clientsProblem(c: unknown): string | undefined {
+  if (typeof c !== 'object' || c === null) return 'envelope clients is not an object';
+  const { keyHashes, allowedOrigins, streamSecret } = c as Partial<ClientAccess>;
+  const strings = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === 'string');
+  if (!strings(keyHashes)) return 'envelope clients.keyHashes is not an array of strings';
+  if (!strings(allowedOrigins)) return 'envelope clients.allowedOrigins is not an array of strings';
+  // HMAC keys shorter than 128 bits would make stream tokens guessable.
+  if (streamSecret !== undefined && (typeof streamSecret !== 'string' || streamSecret.length < 22))
+    return 'envelope clients.streamSecret is not a string of at least 22 characters';
   return undefined;
 }

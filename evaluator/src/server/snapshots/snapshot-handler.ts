@@ -1,6 +1,6 @@
 /**
  * GET|HEAD /v1/snapshot: the effective snapshot (kills applied) of the key's environment, for SDKs
- * that evaluate in-process, with a strong ETag (served-environment.ts) for conditional requests.
+ * that evaluate in-process (server SDK keys only: a client key gets 403), with a strong ETag (served-environment.ts) for conditional requests.
  */
 import { authorizeGet } from '../auth/authorize-get.ts';
 import type { SdkKeyAuth } from '../auth/sdk-key-auth.ts';
@@ -19,7 +19,7 @@ export interface SnapshotHandlerOptions {
 /** Answers admitted snapshot requests; `query` is the URL's query string without `?`. */
 export function createSnapshotHandler(o: SnapshotHandlerOptions): (req: EvaluatorRequest, query: string) => void {
   return (req, query) => {
-    const env = authorizeGet(req, query, o.auth, o.replies);
+    const env = authorizeGet(req, query, o.auth, o.replies, 'refuse');
     if (env === undefined) return;
     const state = o.environments.get(env);
     if (state === undefined) {

@@ -35,7 +35,7 @@ export interface SseLimits {
 interface Subscriber {
   readonly res: ServerResponse;
   readonly format: StreamFormat;
-  /** sha256 of the SDK key that opened the stream (as listed in envelopes' sdkKeyHashes). */
+  /** sha256 of the key that opened the stream (as envelopes list SDK and client keys). */
   readonly keyHash: string;
   /** Frees the stream's place in the counts (idempotent). */
   remove: () => void;
@@ -71,15 +71,19 @@ export class SseHub {
     return undefined;
   }
 
-  /** Takes over `res` as an event stream of `environment`, starting with the current state. */
+  /**
+   * Takes over `res` as an event stream of `environment`, starting with the current state;
+   * `extraHeaders` (name, value, ...) go with the stream's own (CORS, http/cors.ts).
+   */
   add(
     environment: string,
     keyHash: string,
     res: ServerResponse,
     format: StreamFormat,
     current: ServedEnvironment | undefined,
+    extraHeaders: readonly string[] = [],
   ): void {
-    res.writeHead(200, STREAM_HEADERS);
+    res.writeHead(200, [...Object.entries(STREAM_HEADERS).flat(), ...extraHeaders]);
     res.socket?.setNoDelay(true);
     res.write('retry: 1000\n\n');
     if (current !== undefined) res.write(eventText(format, current));
@@ -111,7 +115,7 @@ export class SseHub {
   publish(state: ServedEnvironment): void {
     const set = this.clients.get(state.environment);
     if (set === undefined || set.size === 0) return;
-    const hashes = new Set(state.envelope.sdkKeyHashes);
+    const hashes = state.streamKeyHashes;
     let snapshotText: string | undefined;
     let ofrepText: string | undefined;
     for (const subscriber of set) {
