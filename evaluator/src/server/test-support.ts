@@ -15,6 +15,7 @@ import {
   hashApiKey,
   redisKeys,
   type ChangeMessage,
+  type ClientAccess,
   type EmergencyKill,
   type RedisKeys,
   type SnapshotEnvelope,
@@ -28,7 +29,11 @@ export interface RedisFixture {
   keys: RedisKeys;
   redis: Redis;
   /** Stores the envelope, sets the version key, adds the env to the set; `notify` also publishes the hint. */
-  publish(snapshot: Snapshot, sdkKeys: string[], options?: { notify?: boolean; publishedAt?: number }): Promise<void>;
+  publish(
+    snapshot: Snapshot,
+    sdkKeys: string[],
+    options?: { notify?: boolean; publishedAt?: number; clients?: ClientAccess },
+  ): Promise<void>;
   kill(environment: string, flag: string, snapshotVersion: number): Promise<void>;
   unkill(environment: string, flag: string): Promise<void>;
   cleanup(): Promise<void>;
@@ -44,7 +49,12 @@ export async function redisFixture(): Promise<RedisFixture> {
     redis,
     async publish(snapshot, sdkKeys, options = {}) {
       const publishedAt = options.publishedAt ?? Date.now();
-      const envelope: SnapshotEnvelope = { snapshot, sdkKeyHashes: sdkKeys.map((key) => hashApiKey(key)), publishedAt };
+      const envelope: SnapshotEnvelope = {
+        snapshot,
+        sdkKeyHashes: sdkKeys.map((key) => hashApiKey(key)),
+        publishedAt,
+        ...(options.clients === undefined ? {} : { clients: options.clients }),
+      };
       const env = snapshot.environment;
       await redis
         .multi()
