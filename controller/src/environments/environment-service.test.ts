@@ -43,6 +43,7 @@ describe('EnvironmentService', () => {
       version: 1,
       createdAt: NOW,
       updatedAt: NOW,
+      allowedOrigins: [],
     });
     const { configs, audit, outbox } = await state();
     expect(configs.map((c) => [c.environmentId, c.version, c.config.enabled, c.config.offVariant])).toEqual([
