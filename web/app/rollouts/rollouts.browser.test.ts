@@ -13,6 +13,11 @@ import { accessibilityViolations, collectPageErrors, launchChromium, signIn } fr
 import { type RolloutStack, startRolloutStack } from '../../test-support/rollout-stack.ts';
 
 const HEALTHY = 'new-checkout';
+/** A tick that failed, held on something not passing, or acted against the rollout (independent of tickPassed). */
+const notPassed = (t: RolloutDetail['ticks'][number]) =>
+  t.decision === 'rollback' ||
+  t.decision === 'pause' ||
+  (t.evidence?.metrics ?? []).some((m) => !m.dryRun && m.verdict !== 'pass' && m.verdict !== 'skipped');
 const FAILING = 'new-search';
 
 describe('the rollout pages (Chromium, real Prometheus, real traffic)', () => {
@@ -161,7 +166,7 @@ describe('the rollout pages (Chromium, real Prometheus, real traffic)', () => {
       .locator('tbody tr')
       .evaluateAll((trs) => trs.map((tr) => Number(tr.getAttribute('data-tick-seq'))));
     expect(failedSeqs).toContain(deciding.seq);
-    expect(failedSeqs.length).toBeLessThan(api.ticks.length);
+    expect(failedSeqs).toEqual(api.ticks.filter(notPassed).map((t) => t.seq));
 
     // Commands: only retry applies to a rolled-back rollout.
     const commands = page.getByTestId('rollout-commands');
@@ -185,6 +190,15 @@ describe('the rollout pages (Chromium, real Prometheus, real traffic)', () => {
     expect(kinds).toEqual(['started', 'advanced', 'advanced', 'advanced', 'completed']);
     await expect.poll(() => page.getByTestId('chart-weight').locator('[data-drawn="true"]').count()).toBe(1);
     expect(await accessibilityViolations(page)).toEqual([]);
+    // Its healthy ticks drop out of "only ticks that did not pass".
+    await page.getByTestId('only-failed').click();
+    await page.waitForURL(/ticks=failed/);
+    const failedSeqs = await page
+      .getByTestId('tick-table')
+      .locator('tbody tr')
+      .evaluateAll((trs) => trs.map((tr) => Number(tr.getAttribute('data-tick-seq'))));
+    expect(failedSeqs).toEqual(api.ticks.filter(notPassed).map((t) => t.seq));
+    expect(failedSeqs.length).toBeLessThan(api.ticks.length);
   }, 30_000);
 
   it('the list shows status chips and filters by status; the rollback review lists the reverted rollout with its reason', async () => {
