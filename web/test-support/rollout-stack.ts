@@ -117,6 +117,11 @@ export async function startRolloutStack(flags: DemoFlag[], o: { rps?: number } =
         QUEUE_PREFIX: queuePrefix,
       },
     });
+    // Prometheus also scrapes the evaluator, whose exposure counts the impact page charts.
+    await prometheus.reload([
+      ...ports.map((p) => `127.0.0.1:${p}`),
+      ...stack.evaluatorAdminUrls.map((u) => new URL(u).host),
+    ]);
     const admin = new AdminClient(stack.apiUrl, adminToken);
     const { sdkKey } = await admin.setUpBooleanFlag('demo', 'prod', flags[0]!.key);
     for (const f of flags.slice(1))
@@ -141,12 +146,13 @@ export async function startRolloutStack(flags: DemoFlag[], o: { rps?: number } =
       demos.push(d);
       loads.push(startLoad({ url: d.url, rps: o.rps ?? 100, users: 50_000, durationMs: 10 * 60_000 }));
     }
-    // Every demo service scraped before a rollout reads its counters.
+    // Every demo service (and the evaluator) scraped before a rollout reads its counters.
+    const targets = flags.length + stack.evaluatorAdminUrls.length;
     for (let i = 0; i < 60; i++) {
       const r = (await fetch(`${prometheus.url}/api/v1/query?query=${encodeURIComponent('sum(up{job="demo"})')}`).then(
         (x) => x.json(),
       )) as { data: { result: Array<{ value: [number, string] }> } };
-      if (Number(r.data.result[0]?.value[1]) === flags.length) break;
+      if (Number(r.data.result[0]?.value[1]) === targets) break;
       await new Promise((res) => setTimeout(res, 500));
     }
     return {
