@@ -30,6 +30,9 @@ export default async function ProjectsPage() {
             <h2 id={`project-${p.key}`}>
               <a href={`/projects/${seg(p.key)}/flags`}>{p.name}</a> <span className="muted">({p.key})</span>
             </h2>
+            <p className="row">
+              <a href={`/projects/${seg(p.key)}/metrics`}>Metrics</a>
+            </p>
             {!e.ok ? (
               <ApiErrorPanel error={e.error} />
             ) : (
