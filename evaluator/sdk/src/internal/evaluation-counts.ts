@@ -43,6 +43,10 @@ export class EngineCounts {
   /** Every slot of this engine: the by-reason ones first, then one per tracked flag and variant. */
   readonly all: CountSlot[];
   private readonly byLabel = new Map<ReasonLabel, CountSlot>();
+  // A one-entry cache in front of the map: a service evaluates the same few flags in a row, and
+  // an identity compare costs a fraction of a map lookup (bench:sdk, static).
+  private lastResult: EvaluationResult | undefined;
+  private lastSlot: CountSlot | undefined;
 
   constructor(private readonly engine: Engine | undefined) {
     this.all = REASON_LABELS.map((reason) => ({ flag: '', variant: '', reason, count: 0 }));
@@ -51,9 +55,15 @@ export class EngineCounts {
 
   /** Counts one evaluation that answered `result`. */
   count(result: EvaluationResult): void {
-    const slot = this.slots.get(result);
-    if (slot !== undefined) slot.count++;
-    else this.first(result).count++;
+    if (result === this.lastResult) {
+      this.lastSlot!.count++;
+      return;
+    }
+    let slot = this.slots.get(result);
+    if (slot === undefined) slot = this.first(result);
+    slot.count++;
+    this.lastResult = result;
+    this.lastSlot = slot;
   }
 
   /** Counts one answer given with no snapshot (the code default). */
