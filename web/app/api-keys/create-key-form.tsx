@@ -3,7 +3,7 @@ import { useActionState, useState } from 'react';
 import { ApiErrorPanel } from '../../components/api-error-panel.tsx';
 import { createKey } from './actions.ts';
 import styles from './api-keys.module.css';
-import { type CreateState, KEY_ROLES } from './model.ts';
+import { type CreateState, isEvaluatorKey, KEY_ROLES } from './model.ts';
 
 export interface EnvironmentChoice {
   id: string;
@@ -16,6 +16,7 @@ const ROLE_HINTS: Record<string, string> = {
   approver: 'also approves change requests of others',
   admin: 'also API keys, projects, environments',
   sdk: 'evaluator only; exactly one environment',
+  client: 'browser and mobile apps: evaluates flags over OFREP, nothing else; exactly one environment',
 };
 
 /** The create form, and once a key is made its token, shown this once with a Copy button. */
@@ -31,7 +32,7 @@ export function CreateKeyForm({ environments }: { environments: EnvironmentChoic
     setShownFor(created.id);
     setCopyStatus('');
   }
-  const limited = role === 'sdk' || scope === 'some';
+  const limited = isEvaluatorKey(role) || scope === 'some';
   return (
     <section aria-labelledby="create-key-heading">
       <h2 id="create-key-heading">Create a key</h2>
@@ -105,8 +106,8 @@ export function CreateKeyForm({ environments }: { environments: EnvironmentChoic
                 type="radio"
                 name="scope"
                 value="all"
-                checked={scope === 'all' && role !== 'sdk'}
-                disabled={role === 'sdk'}
+                checked={scope === 'all' && !isEvaluatorKey(role)}
+                disabled={isEvaluatorKey(role)}
                 onChange={() => setScope('all')}
               />{' '}
               All environments

@@ -1,7 +1,7 @@
 /** What the API keys page, its forms and its actions share (no server-only code: the client imports it). */
 import type { ApiError } from '../../lib/admin-api.ts';
 
-export const KEY_ROLES = ['viewer', 'editor', 'approver', 'admin', 'sdk'] as const;
+export const KEY_ROLES = ['viewer', 'editor', 'approver', 'admin', 'sdk', 'client'] as const;
 export type KeyRole = (typeof KEY_ROLES)[number];
 
 /** A key as GET /api-keys lists it (never its token). */
@@ -31,10 +31,15 @@ export interface RevokeState {
 }
 
 /**
- * The environments a new key is limited to: `null` (all) unless the scope is `some`; an sdk key
- * always names its list (the API wants exactly one).
+ * The environments a new key is limited to: `null` (all) unless the scope is `some`; an sdk or
+ * client key always names its list (the API wants exactly one).
  */
 export function environmentsOf(role: string, scope: string, checked: string[]): string[] | null {
-  if (role === 'sdk' || scope === 'some') return [...new Set(checked)];
+  if (isEvaluatorKey(role) || scope === 'some') return [...new Set(checked)];
   return null;
+}
+
+/** sdk and client keys belong to the evaluator and name exactly one environment. */
+export function isEvaluatorKey(role: string): boolean {
+  return role === 'sdk' || role === 'client';
 }
