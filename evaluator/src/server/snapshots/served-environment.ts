@@ -75,7 +75,7 @@ export class ServedEnvironment {
   }
 }
 
-const NO_CLIENTS: ClientAccess = Object.freeze({ keyHashes: [], allowedOrigins: [] }) as ClientAccess;
+const NO_CLIENTS: ClientAccess = Object.freeze({ keyHashes: [], allowedOrigins: [] });
 
 /** The snapshot with `killed` flags disabled: kills are rare, so recompiling is the cheap overlay. */
 function applyKills(snapshot: Snapshot, killed: readonly string[]): Snapshot {
