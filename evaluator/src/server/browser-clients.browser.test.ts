@@ -159,7 +159,7 @@ describe('browser clients over OFREP with the official web SDK', () => {
     await servedOrigins(allowed.url, true);
 
     const { page, bulkStatuses } = await openPage(allowed.url);
-    await page.waitForFunction(() => document.getElementById('status')?.textContent === 'ready', null, {
+    await page.waitForFunction(`document.getElementById('status').textContent === 'ready'`, null, {
       timeout: 20_000,
     });
     expect(await page.textContent('#value')).toBe('true');
@@ -169,7 +169,7 @@ describe('browser clients over OFREP with the official web SDK', () => {
     // advertised event stream (opened with its token, no key header) and refetches.
     const current = await admin.ok<{ version: number }>('GET', '/projects/web/environments/prod/flags/banner');
     await admin.putConfig('web', 'prod', 'banner', current.version, { enabled: true, defaultRule: { variant: 'off' } });
-    await page.waitForFunction(() => document.getElementById('value')?.textContent === 'false', null, {
+    await page.waitForFunction(`document.getElementById('value').textContent === 'false'`, null, {
       timeout: 20_000,
     });
     expect(bulkStatuses.filter((s) => s === 200).length).toBeGreaterThanOrEqual(2);
@@ -194,7 +194,7 @@ describe('browser clients over OFREP with the official web SDK', () => {
     page.on('console', (m) => {
       if (m.type() === 'error') consoleErrors.push(m.text());
     });
-    await page.waitForFunction(() => document.getElementById('status')?.textContent?.startsWith('error'), null, {
+    await page.waitForFunction(`document.getElementById('status').textContent.startsWith('error')`, null, {
       timeout: 20_000,
     });
     // The code default, never a value from the evaluator; the preflight was refused (403).

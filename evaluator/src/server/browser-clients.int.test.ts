@@ -86,7 +86,8 @@ async function openStream(path: string, headers: Record<string, string> = {}) {
   return { status: res.status, headers: res.headers, first };
 }
 
-function advertisedUrl(body: { eventStreams?: { url: string }[] }): URL {
+function advertisedUrl(json: unknown): URL {
+  const body = json as { eventStreams?: { url: string }[] };
   expect(body.eventStreams).toHaveLength(1);
   return new URL(body.eventStreams![0]!.url);
 }
