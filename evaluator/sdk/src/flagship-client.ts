@@ -7,7 +7,6 @@
  */
 import {
   compileSnapshot,
-  validateSnapshot,
   type Engine,
   type EvaluationContext,
   type EvaluationResult,
@@ -21,6 +20,7 @@ import { CountTotals, EngineCounts, type CountTotal } from './internal/evaluatio
 import type { EvaluatorRequestError } from './internal/evaluator-http.ts';
 import { readLastKnownGood, writeLastKnownGood } from './internal/last-known-good.ts';
 import { changedFlagKeys, unconfirmedView } from './internal/snapshot-changes.ts';
+import { compileChecked } from './internal/snapshot-shape.ts';
 import { SnapshotSync } from './internal/snapshot-sync.ts';
 
 /** How to reach the evaluators, and what to do without them. */
@@ -171,8 +171,8 @@ export class FlagshipClient {
   on<E extends keyof ClientEvents>(event: E, listener: Listener<E>): () => void {
     let set = this.listeners.get(event);
     if (set === undefined) this.listeners.set(event, (set = new Set()));
-    set.add(listener as Listener<never>);
-    return () => set.delete(listener as Listener<never>);
+    set.add(listener);
+    return () => set.delete(listener);
   }
 
   getBooleanValue(flagKey: string, defaultValue: boolean, context?: EvaluationContext): boolean {
@@ -298,12 +298,10 @@ export class FlagshipClient {
     } catch (e) {
       return `the snapshot is not JSON: ${(e as Error).message}`;
     }
-    const checked = validateSnapshot(parsed);
-    if (!checked.ok) {
-      const first = checked.problems[0];
-      return `the snapshot is invalid (${first?.path ?? ''}: ${first?.message ?? ''}); kept version ${this.version ?? 'none'}`;
-    }
-    this.swap(checked.value, etag, checked.value, true);
+    const checked = compileChecked(parsed);
+    if ('problem' in checked)
+      return `the snapshot cannot be served (${checked.problem}); kept version ${this.version ?? 'none'}`;
+    this.swap(checked.snapshot, etag, checked.snapshot, true, checked.engine);
     const file = this.o.lastKnownGoodFile;
     if (file !== undefined) {
       const savedAt = Date.now();
@@ -315,9 +313,9 @@ export class FlagshipClient {
   }
 
   /** Swaps the compiled engine in one assignment: an evaluation sees the old engine or the new one, never a mix. */
-  private swap(snapshot: Snapshot, etag: string, view: Snapshot, announce: boolean): void {
+  private swap(snapshot: Snapshot, etag: string, view: Snapshot, announce: boolean, compiled?: Engine): void {
     const before = this.served;
-    const engine = compileSnapshot(view);
+    const engine = compiled ?? compileSnapshot(view);
     this.served = { engine, counts: new EngineCounts(engine), snapshot, etag, live: view === snapshot };
     if (before !== undefined) this.totals.fold(before.engine.environment, before.counts);
     if (announce)
@@ -345,7 +343,7 @@ export class FlagshipClient {
   ): void {
     if (this.state === state) return;
     this.state = state;
-    this.emit(state === 'READY' ? 'ready' : state === 'STALE' ? 'stale' : 'error', event as never);
+    this.emit(state === 'READY' ? 'ready' : state === 'STALE' ? 'stale' : 'error', event);
   }
 
   private emit<E extends keyof ClientEvents>(event: E, payload: ClientEvents[E]): void {

@@ -14,7 +14,7 @@ import {
   type Provider,
   type ResolutionDetails,
 } from '@openfeature/server-sdk';
-import type { EvaluationContext as FlagContext, JsonObject } from '@flagship/evaluator';
+import type { JsonObject } from '@flagship/evaluator';
 import { FlagshipClient, type FlagshipClientOptions } from './flagship-client.ts';
 
 export interface FlagshipProviderOptions {
@@ -93,7 +93,7 @@ export class FlagshipProvider implements Provider {
     defaultValue: boolean,
     context: EvaluationContext,
   ): Promise<ResolutionDetails<boolean>> {
-    return this.client.getBooleanDetails(flagKey, defaultValue, context as FlagContext) as ResolutionDetails<boolean>;
+    return this.client.getBooleanDetails(flagKey, defaultValue, context) as ResolutionDetails<boolean>;
   }
 
   async resolveStringEvaluation(
@@ -101,7 +101,7 @@ export class FlagshipProvider implements Provider {
     defaultValue: string,
     context: EvaluationContext,
   ): Promise<ResolutionDetails<string>> {
-    return this.client.getStringDetails(flagKey, defaultValue, context as FlagContext) as ResolutionDetails<string>;
+    return this.client.getStringDetails(flagKey, defaultValue, context) as ResolutionDetails<string>;
   }
 
   async resolveNumberEvaluation(
@@ -109,7 +109,7 @@ export class FlagshipProvider implements Provider {
     defaultValue: number,
     context: EvaluationContext,
   ): Promise<ResolutionDetails<number>> {
-    return this.client.getNumberDetails(flagKey, defaultValue, context as FlagContext) as ResolutionDetails<number>;
+    return this.client.getNumberDetails(flagKey, defaultValue, context) as ResolutionDetails<number>;
   }
 
   async resolveObjectEvaluation<T extends JsonValue>(
@@ -121,7 +121,7 @@ export class FlagshipProvider implements Provider {
     return this.client.getObjectDetails(
       flagKey,
       defaultValue as unknown as JsonObject,
-      context as FlagContext,
+      context,
     ) as unknown as ResolutionDetails<T>;
   }
 }

@@ -37,9 +37,7 @@ export function spanEventHook(options: SpanEventHookOptions = {}): Hook {
       }
       if (options.includeValue === true) {
         attributes['feature_flag.result.value'] =
-          typeof details.value === 'object'
-            ? JSON.stringify(details.value)
-            : (details.value as string | number | boolean);
+          typeof details.value === 'object' ? JSON.stringify(details.value) : details.value;
       }
       span.addEvent('feature_flag.evaluation', attributes);
     },

@@ -12,7 +12,10 @@ describe('backoffDelay', () => {
   it('spreads a fleet: 1,000 draws for the same attempt are not one value', () => {
     const draws = new Set(Array.from({ length: 1000 }, () => backoffDelay(3, o)));
     expect(draws.size).toBeGreaterThan(100);
-    for (const d of draws) (expect(d).toBeGreaterThanOrEqual(400), expect(d).toBeLessThan(800));
+    for (const d of draws) {
+      expect(d).toBeGreaterThanOrEqual(400);
+      expect(d).toBeLessThan(800);
+    }
   });
 
   it('survives absurd attempts (no Infinity, no NaN)', () => {

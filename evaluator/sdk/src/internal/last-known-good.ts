@@ -6,7 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
-import { type Snapshot, validateSnapshot } from '@flagship/evaluator';
+import type { Snapshot } from '@flagship/evaluator';
+import { compileChecked } from './snapshot-shape.ts';
 
 /** The file's content. */
 interface SavedSnapshot {
@@ -38,12 +39,9 @@ export function readLastKnownGood(path: string): { value?: LastKnownGood; proble
   } catch (e) {
     return { problem: `${path} is not JSON: ${(e as Error).message}` };
   }
-  const checked = validateSnapshot(saved?.snapshot);
-  if (!checked.ok) {
-    const first = checked.problems[0];
-    return { problem: `${path} holds no valid snapshot (${first?.path ?? ''}: ${first?.message ?? 'invalid'})` };
-  }
-  return { value: { snapshot: checked.value, etag: String(saved.etag ?? ''), savedAt: Number(saved.savedAt) || 0 } };
+  const checked = compileChecked(saved?.snapshot);
+  if ('problem' in checked) return { problem: `${path} holds no usable snapshot: ${checked.problem}` };
+  return { value: { snapshot: checked.snapshot, etag: String(saved.etag ?? ''), savedAt: Number(saved.savedAt) || 0 } };
 }
 
 /** Replaces the file with this snapshot, atomically. `snapshotJson` is the body as served. */
