@@ -25,7 +25,20 @@ const manifests: Manifest[] = [
     dependencies: ['@flagship/controller', '@flagship/evaluator'],
     devDependencies: [],
   },
-  { name: '@flagship/web', dir: 'web', exports: {}, dependencies: ['@flagship/evaluator'], devDependencies: [] },
+  {
+    name: '@flagship/web',
+    dir: 'web',
+    exports: {},
+    dependencies: ['@flagship/evaluator'],
+    devDependencies: ['@flagship/controller'],
+  },
+  {
+    name: '@flagship/sdk',
+    dir: 'evaluator/sdk',
+    exports: { '.': 'evaluator/sdk/src/index.ts' },
+    dependencies: ['@flagship/evaluator', 'prom-client'],
+    devDependencies: [],
+  },
 ];
 const root: Manifest = {
   name: 'flagship',
@@ -59,6 +72,36 @@ function violationsOf(path: string, files: Record<string, string>): string[] {
     .filter((v) => v.file === path)
     .map((v) => `${v.line} -> ${v.subject} (${v.rule})`);
 }
+
+describe('boundary rules: the SDK (evaluator/sdk, a workspace inside evaluator/)', () => {
+  it('its shipped code imports the engine core only, not the evaluator server', () => {
+    const file = 'evaluator/sdk/src/client.ts';
+    expect(
+      violationsOf(file, {
+        [file]: `import { x } from '@flagship/evaluator';\nimport { server } from '@flagship/evaluator/server';\nimport { Counter } from 'prom-client';`,
+      }),
+    ).toEqual([`2 -> @flagship/evaluator/server (${RULES.sdkCore})`]);
+  });
+
+  it('is its own workspace: its package.json declares its imports, and relative imports stay inside it', () => {
+    const file = 'evaluator/sdk/src/client.ts';
+    expect(
+      violationsOf(file, {
+        [file]: `import { RE2JS } from 're2js';\nimport { x } from '../../src/engine/engine.ts';`,
+      }),
+    ).toEqual([`1 -> re2js (${RULES.undeclared})`, `2 -> ../../src/engine/engine.ts (${RULES.leavesWorkspace})`]);
+  });
+
+  it('its tests may start a server and share the enclosing workspace test support, not its shipped code', () => {
+    const file = 'evaluator/sdk/src/client.int.test.ts';
+    expect(
+      violationsOf(file, {
+        'evaluator/src/engine/test-support.ts': `export const makeFlag = 1;`,
+        [file]: `import { server } from '@flagship/evaluator/server';\nimport { makeFlag } from '../../src/engine/test-support.ts';\nimport { x } from '../../src/engine/engine.ts';`,
+      }),
+    ).toEqual([`3 -> ../../src/engine/engine.ts (${RULES.leavesWorkspace})`]);
+  });
+});
 
 describe('boundary rules', () => {
   it('passes the base project', () => {
@@ -192,6 +235,20 @@ describe('boundary rules', () => {
         'web/app/flags.tsx': `import { server } from '@flagship/evaluator/server';`,
       }),
     ).toEqual([`1 -> @flagship/evaluator/server (${RULES.webCore})`]);
+    // Its tests run in Node, unbundled: they may use the controller's exports, never its insides.
+    expect(
+      violationsOf('web/lib/verdict.test.ts', {
+        'web/lib/verdict.test.ts': `import { fake } from '@flagship/controller/testing';\nimport { store } from '../../controller/src/flags/flag-store.ts';`,
+      }),
+    ).toEqual([`2 -> ../../controller/src/flags/flag-store.ts (${RULES.leavesWorkspace})`]);
+    expect(
+      violationsOf('web/lib/verdict.ts', {
+        'web/lib/verdict.ts': `import { fake } from '@flagship/controller/testing';`,
+      }),
+    ).toEqual([
+      `1 -> @flagship/controller/testing (${RULES.testOnly})`,
+      `1 -> @flagship/controller/testing (${RULES.webCore})`,
+    ]);
   });
 
   it('finds an import cycle, type-only imports and package exports included', () => {

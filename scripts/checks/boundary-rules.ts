@@ -69,6 +69,7 @@ export const RULES = {
   controllerServer: 'controller uses the engine, not the evaluator server',
   webCore: 'the console imports only the engine core (@flagship/evaluator), which runs in a browser',
   evaluatorApps: 'the evaluator imports no app',
+  sdkCore: 'the SDK imports only the engine core (@flagship/evaluator), never the evaluator server or an app',
   cycle: 'import cycle',
   comment: "comments cite the project's docs/..., not files outside the repository",
 } as const;
@@ -131,8 +132,14 @@ export function checkBoundaries(project: Project): Violation[] {
   const edges: Edge[] = [];
   const byName = new Map(project.workspaces.map((w) => [w.name, w]));
   const builtins = new Set(project.builtins);
+  // The innermost workspace: evaluator/sdk/... belongs to the SDK, not to the evaluator around it.
   const workspaceOf = (path: string): Manifest | undefined =>
-    project.workspaces.find((w) => path.startsWith(`${w.dir}/`));
+    project.workspaces
+      .filter((w) => path.startsWith(`${w.dir}/`))
+      .reduce<Manifest | undefined>(
+        (inner, w) => (inner === undefined || w.dir.length > inner.dir.length ? w : inner),
+        undefined,
+      );
   const flag = (file: string, ref: ImportRef, rule: string) =>
     violations.push({ file, line: ref.line, subject: ref.specifier, rule });
 
@@ -156,7 +163,14 @@ export function checkBoundaries(project: Project): Violation[] {
         }
         if (own && !target.startsWith(`${own.dir}/`)) {
           const intoTooling = ROOT_TOOLING.some((d) => target!.startsWith(`${d}/`));
-          if (!intoTooling || workspaceOf(target)) flag(file.path, ref, RULES.leavesWorkspace);
+          // A nested workspace's tests and benchmarks may share the enclosing one's test support
+          // and bench scenarios (evaluator/sdk's use evaluator's); shipped code may not.
+          const host = workspaceOf(target);
+          const intoHostDev =
+            dev && host !== undefined && own.dir.startsWith(`${host.dir}/`) && isDevFile(target, host.dir);
+          if (intoHostDev) {
+            // allowed
+          } else if (!intoTooling || host) flag(file.path, ref, RULES.leavesWorkspace);
           else if (!dev) flag(file.path, ref, RULES.testOnly);
         } else if (!own && workspaceOf(target)) {
           flag(file.path, ref, RULES.leavesWorkspace); // root tooling, too, goes through the exports
@@ -196,8 +210,13 @@ export function checkBoundaries(project: Project): Violation[] {
       if (own?.dir === 'controller' && target.startsWith('evaluator/src/server/'))
         flag(file.path, ref, RULES.controllerServer);
       if (own?.dir === 'evaluator' && targetSpace && targetSpace !== own) flag(file.path, ref, RULES.evaluatorApps);
+      // The SDK runs inside every service: of the other workspaces, only the core (tests may start a server).
+      if (own?.dir === 'evaluator/sdk' && !dev && targetSpace && targetSpace !== own && !isCoreFile(target))
+        flag(file.path, ref, RULES.sdkCore);
       // The console bundles what it imports for the browser: of the other workspaces, only the core.
-      if (own?.dir === 'web' && targetSpace && targetSpace !== own && !isCoreFile(target))
+      // Its tests and benches run in Node and are never bundled: they may build real API answers
+      // with the controller's exports (the other rules still hold for them).
+      if (own?.dir === 'web' && !dev && targetSpace && targetSpace !== own && !isCoreFile(target))
         flag(file.path, ref, RULES.webCore);
     }
 

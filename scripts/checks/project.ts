@@ -22,6 +22,7 @@ interface PackageJson {
   exports?: unknown;
   dependencies?: Record<string, string>;
   devDependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
 }
 
 /** The project rooted at `rootDir` (the folder holding the root package.json). */
@@ -75,7 +76,8 @@ function toManifest(json: PackageJson, dir: string): Manifest {
     name: json.name ?? dir,
     dir,
     exports,
-    dependencies: Object.keys(json.dependencies ?? {}),
+    // A peer dependency (the SDK's optional prom-client, OpenFeature) is declared, too: the service brings it.
+    dependencies: [...Object.keys(json.dependencies ?? {}), ...Object.keys(json.peerDependencies ?? {})],
     devDependencies: Object.keys(json.devDependencies ?? {}),
   };
 }
