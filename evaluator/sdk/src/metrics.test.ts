@@ -45,10 +45,10 @@ describe('registerMetrics', () => {
     const series = (m: typeof first) =>
       m[0]!.values.map((v) => `${v.labels.flag}/${v.labels.variant}/${v.labels.reason}=${v.value}`).sort();
     expect(series(first)).toEqual([
-      '//ERROR:FLAG_NOT_FOUND=1',
       '//DEFAULT=2',
+      '//ERROR:FLAG_NOT_FOUND=1',
       't/off/TARGETING_MATCH=1',
-      't/on/STATIC=3',
+      't/on/DEFAULT=3',
     ]);
     client.getBooleanValue('t', false, {});
     // A second scrape reads running totals: nothing counted twice, nothing lost.
