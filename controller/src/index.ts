@@ -53,7 +53,14 @@ export type { RolloutService } from './rollouts/rollout-service.ts';
 // What a tick came to ('applied' or 'stale'): the workers' tick processor reports it as is.
 export type { TickOutcome } from './rollouts/rollout-service.ts';
 export { TICKING_STATUSES } from './rollouts/rollout-record.ts';
-export { analysisWindowMs, decideTick, plannedQueries, type QueryEvidence } from './rollouts/analysis/decide.ts';
+export {
+  analysisWindowMs,
+  decideTick,
+  EMPTY_COUNTERS,
+  plannedQueries,
+  queryId,
+  type QueryEvidence,
+} from './rollouts/analysis/decide.ts';
 export { queryPrometheus } from './rollouts/analysis/prometheus-client.ts';
 export { promDuration, renderQuery } from './rollouts/policy/policy.ts';
 export { validatePolicy } from './rollouts/policy/policy-schema.ts';

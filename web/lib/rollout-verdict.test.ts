@@ -3,8 +3,7 @@
  * shapes the workers store, through a JSON round trip as the API sends them).
  */
 import { describe, expect, it } from 'vitest';
-import { decideTick, EMPTY_COUNTERS, plannedQueries, queryId } from '../../controller/src/rollouts/analysis/decide.ts';
-import { validatePolicy } from '../../controller/src/rollouts/policy/policy-schema.ts';
+import { decideTick, EMPTY_COUNTERS, plannedQueries, queryId, validatePolicy } from '@flagship/controller';
 import type { RolloutDetail, TickView } from './rollout-types.ts';
 import { clock, points, rollbackFacts, statusLabel, verdictSentence } from './rollout-verdict.ts';
 

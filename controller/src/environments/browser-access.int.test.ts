@@ -41,6 +41,7 @@ describe.each(DIALECTS)('browser access on %s', (dialect) => {
     ] as const) {
       const r = await t.request(method, path, { token: client.token, body: method === 'POST' ? {} : undefined });
       expect(r.status, `${method} ${path}`).toBe(403);
+      expect(JSON.stringify(r.body), `${method} ${path}`).toContain('CLIENT_KEY_NOT_ALLOWED');
     }
   });
 

@@ -52,6 +52,8 @@ export function authenticate(keys: ApiKeyService, verified: VerifiedKeyCache = n
     if (!actor) return next(new UnauthenticatedError('UNAUTHENTICATED', 'unknown or revoked API key'));
     if (actor.role === 'sdk')
       return next(forbidden('SDK keys are for the evaluator, not the admin API', 'SDK_KEY_NOT_ALLOWED'));
+    if (actor.role === 'client')
+      return next(forbidden("client keys are for browsers' OFREP calls, not the admin API", 'CLIENT_KEY_NOT_ALLOWED'));
     res.locals.actor = actor;
     next();
   };

@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../../../web/test-support/browser.ts';
+import { launchChromium } from '../../../testing/chromium.ts';
 import { AdminClient } from '../../../scripts/stack/admin-client.ts';
 import { REPO_ROOT, startLocalStack, type LocalStack } from '../../../scripts/stack/local-stack.ts';
 

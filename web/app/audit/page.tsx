@@ -54,7 +54,7 @@ export default async function AuditLogPage({
   const keyOptions: KeyOption[] | null =
     keys && keys.ok
       ? keys.data.items
-          .filter((k) => k.role !== 'sdk')
+          .filter((k) => k.role !== 'sdk' && k.role !== 'client')
           .map((k) => ({ id: k.id, name: k.name, owner: k.owner, revoked: k.revokedAt !== null }))
       : null;
   const options: FilterOptions = {

@@ -239,6 +239,7 @@ export class SnapshotPublisher {
         const envelope: SnapshotEnvelope = {
           snapshot: { ...state.snapshot, version, createdAt: now.toISOString() },
           sdkKeyHashes: state.sdkKeyHashes,
+          clients: state.clients,
           publishedAt: Date.now(),
         };
         const kills = await this.writer.kills(environmentId);

@@ -9,7 +9,6 @@
  * Never `Access-Control-Allow-Credentials`: keys travel in headers, cookies are never used.
  */
 import type { EvaluatorRequest } from './evaluator-request.ts';
-import type { Replies } from './reply.ts';
 
 /** Seconds a browser may cache a preflight answer (Chromium caps it at 7200). */
 export const PREFLIGHT_MAX_AGE_S = 600;
@@ -72,7 +71,13 @@ export function appendCorsHeaders(req: EvaluatorRequest, headers: string[]): str
  * environment allows the origin and the method is one the routes serve; 403 otherwise (no CORS
  * headers, so the browser refuses to send the request).
  */
-export function answerPreflight(req: EvaluatorRequest, origins: OriginDirectory, replies: Replies): void {
+/** The two writers of reply.ts a preflight answer needs (structural: reply.ts imports this module). */
+export interface PreflightReplies {
+  json(req: EvaluatorRequest, status: number, body: unknown): void;
+  fixed(req: EvaluatorRequest, status: number, headers: string[], body: undefined): void;
+}
+
+export function answerPreflight(req: EvaluatorRequest, origins: OriginDirectory, replies: PreflightReplies): void {
   const origin = req.headers.origin;
   const method = req.headers['access-control-request-method'];
   if (origin === undefined || !origins.originAllowedAnywhere(origin) || (method !== 'POST' && method !== 'GET')) {
