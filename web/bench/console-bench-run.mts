@@ -12,22 +12,35 @@
  *   a new JSON document, the others one typed character), each the time in the page from the
  *   input event to the DOM update of the evaluation output (`[data-eval-ms]`), taken by a
  *   MutationObserver with performance.now().
+ * - rollout page: ROLLOUT_LOADS loads of /rollouts/:id for a rollout with TICKS ticks (seeded by
+ *   rollout-seed.mts: the tick table's first page of 200, every tick in the charts), measured the
+ *   same way;
+ * - chart draw: CHART_ROUNDS draws of 3 series x 10,000 points with uPlot (the console's chart
+ *   library) and, interleaved, with a React SVG path per series as the baseline (chart-draw.mts).
  * Five warm-up loads (and edits) come first and are not counted. The same page loads against a
  * 100-flag project give an informative baseline ratio.
  *
- * Env: FLAGS (10000), BASELINE_FLAGS (100), LOADS (50), EDITS (200), CONSOLE_DIST_DIR.
- * Last line: {"bench":"console","metrics":{"flags_list_p95_ms","flag_page_p95_ms","try_context_p95_ms"}}
- * (null for a page that does not exist in this build). Targets: < 300, < 200, < 16 ms.
+ * Env: FLAGS (10000), BASELINE_FLAGS (100), LOADS (50), EDITS (200), TICKS (1000),
+ * ROLLOUT_LOADS (30), CHART_ROUNDS (20), CONSOLE_DIST_DIR.
+ * Last line: {"bench":"console","metrics":{"flags_list_p95_ms","flag_page_p95_ms","try_context_p95_ms",
+ * "rollout_page_p95_ms","chart_draw_10k_ms"},"ratio":{"svg_vs_uplot_draw":…}} (null for a page that
+ * does not exist in this build). Targets: < 300, < 200, < 16, < 500, < 100 ms.
  */
 import type { Page } from 'playwright-core';
 import { launchChromium, signIn } from '../test-support/browser.ts';
 import { type ConsoleStack, startConsoleStack } from '../test-support/console-stack.ts';
+import { measureChartDraws } from './chart-draw.mts';
+import { seedRolloutWithTicks } from './rollout-seed.mts';
 import { seedGeneratedProject } from './seed.mts';
 
 const FLAGS = Number(process.env.FLAGS ?? 10_000);
 const BASELINE_FLAGS = Number(process.env.BASELINE_FLAGS ?? 100);
 const LOADS = Number(process.env.LOADS ?? 50);
 const EDITS = Number(process.env.EDITS ?? 200);
+const TICKS = Number(process.env.TICKS ?? 1_000);
+const ROLLOUT_LOADS = Number(process.env.ROLLOUT_LOADS ?? 30);
+const CHART_ROUNDS = Number(process.env.CHART_ROUNDS ?? 20);
+const CHART_POINTS = 10_000;
 const WARMUP = 5;
 /** One edit's output update may take at most this long; a slower one counts as this long and as missed. */
 const EDIT_TIMEOUT_MS = 2_000;
@@ -209,11 +222,16 @@ const metrics: {
   flags_list_p95_ms: number | null;
   flag_page_p95_ms: number | null;
   try_context_p95_ms: number | null;
+  rollout_page_p95_ms: number | null;
+  chart_draw_10k_ms: number | null;
 } = {
   flags_list_p95_ms: null,
   flag_page_p95_ms: null,
   try_context_p95_ms: null,
+  rollout_page_p95_ms: null,
+  chart_draw_10k_ms: null,
 };
+const ratio: { svg_vs_uplot_draw: number | null } = { svg_vs_uplot_draw: null };
 try {
   let t = Date.now();
   const keys = await seedGeneratedProject(s.admin, 'bench', FLAGS);
@@ -281,12 +299,35 @@ try {
     if (tc.evalMs.length > 0) say(`try a context: the evaluation itself (data-eval-ms) ${summary(tc.evalMs)}`);
     metrics.try_context_p95_ms = r1(percentile(tc.samples, 95));
   }
+
+  t = Date.now();
+  const rolloutId = await seedRolloutWithTicks(s, TICKS);
+  say(`seeded rollout ${rolloutId} with ${TICKS} ticks (${Date.now() - t} ms)`);
+  const rollout = await measureLoads(page, [`${s.consoleUrl}/rollouts/${rolloutId}`], ROLLOUT_LOADS);
+  if (rollout) {
+    say(
+      `rollout page, ${TICKS} ticks, ${rollout.length} loads: server response ${summary(rollout.map((x) => x.full))}`,
+    );
+    metrics.rollout_page_p95_ms = r1(
+      percentile(
+        rollout.map((x) => x.full),
+        95,
+      ),
+    );
+  }
+
+  const draws = await measureChartDraws(browser, CHART_POINTS, CHART_ROUNDS);
+  say(`chart draw, 3 series x ${CHART_POINTS} points, uPlot: ${summary(draws.uplot)}`);
+  say(`chart draw, the same with a React SVG path per series (baseline): ${summary(draws.svg)}`);
+  metrics.chart_draw_10k_ms = r1(percentile(draws.uplot, 95));
+  ratio.svg_vs_uplot_draw =
+    Math.round((percentile(draws.svg, 95) / Math.max(0.1, percentile(draws.uplot, 95))) * 100) / 100;
   await ctx.close();
   say(
-    `targets: flags page < 300 ms, flag page < 200 ms, try a context < 16 ms; run took ${Math.round((Date.now() - started) / 1000)} s`,
+    `targets: flags page < 300 ms, flag page < 200 ms, try a context < 16 ms, rollout page < 500 ms, chart draw < 100 ms; run took ${Math.round((Date.now() - started) / 1000)} s`,
   );
 } finally {
   await browser.close();
   await s.stop();
 }
-console.log(JSON.stringify({ bench: 'console', metrics }));
+console.log(JSON.stringify({ bench: 'console', metrics, ratio }));

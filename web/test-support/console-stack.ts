@@ -18,6 +18,8 @@ export interface ConsoleStack {
   consoleUrl: string;
   adminToken: string;
   admin: AdminClient;
+  /** The stack's data folder (the controller's SQLite file is `controller.sqlite` in it). */
+  dataDir: string;
   /** Mints a key for another person (`owner`) and returns its token. */
   mintKey(o: { name: string; owner: string; role: string; environments?: string[] | null }): Promise<string>;
   stop(): Promise<void>;
@@ -79,6 +81,7 @@ export async function startConsoleStack(o: { database?: 'sqlite' | 'mysql' } = {
   const admin = new AdminClient(stack.apiUrl, adminToken);
   return {
     stack,
+    dataDir,
     consoleUrl: stack.consoleUrl!,
     adminToken,
     admin,

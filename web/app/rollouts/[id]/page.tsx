@@ -19,7 +19,8 @@ import { requireSession } from '../../../lib/signed-in.ts';
 
 export const metadata: Metadata = { title: 'Rollout · Flagship' };
 
-const TICKS_PER_PAGE = 200;
+// Each row carries every query, value and verdict of its tick: 50 keep a 1,000-tick page light.
+const TICKS_PER_PAGE = 50;
 
 export default async function RolloutPage({
   params,
