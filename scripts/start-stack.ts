@@ -62,7 +62,7 @@ const shutdown = (signal: NodeJS.Signals) => {
   if (stack)
     void stack.supervisor
       .stopAll(signal)
-      .then(() => stack!.privateRedis?.stop())
+      .then(() => stack!.stop())
       .then(done, done);
   else process.exit(130);
 };
@@ -80,6 +80,7 @@ try {
     dataDir: env.DATA_DIR || undefined,
     adminToken: env.ADMIN_TOKEN || undefined,
     keyPrefix: env.REDIS_KEY_PREFIX || undefined,
+    prometheus: 'auto',
     supervisor: { onUnexpectedExit },
   });
 } catch (error) {
@@ -103,6 +104,11 @@ const lines = [
   ),
   `  workers        ${s.workersMetricsUrl}/metrics, /healthz  (127.0.0.1 only)`,
   `  redis          ${maskUrl(s.redisUrl)}${s.privateRedis ? '  (private redis-server, no persistence; stops with the stack)' : ''}`,
+  s.prometheusUrl === undefined
+    ? '  prometheus     none'
+    : s.privatePrometheus
+      ? `  prometheus     ${s.prometheusUrl}  (private, scraping ${s.scrapeTargets.join(', ')} every 5 s; data in DATA_DIR/prometheus; stops with the stack)`
+      : `  prometheus     ${maskUrl(s.prometheusUrl)}  (yours: add the stack's targets to its scrape config: ${s.scrapeTargets.join(', ')}, path /metrics)`,
   `  admin key      ${shownToken ?? (env.ADMIN_TOKEN ? '(the one in ADMIN_TOKEN)' : '(not shown: the database already had an admin key; it was printed at first start. Set ADMIN_TOKEN to choose one.)')}`,
   '',
   `  try: curl -H "Authorization: Bearer ${shownToken ?? '<admin key>'}" ${s.apiUrl}/projects`,

@@ -19,6 +19,10 @@ export interface PrometheusHarnessOptions {
   dataDir?: string;
   /** How long to wait for `/-/ready`. Default 30 000 ms. */
   readyTimeoutMs?: number;
+  /** TSDB retention (a Prometheus duration). Default `1h`: tests keep nothing for long. */
+  retention?: string;
+  /** The scrape job's name. Default `demo`. */
+  jobName?: string;
 }
 
 /** A running private Prometheus, owned by the caller. */
@@ -59,7 +63,8 @@ export async function startPrometheus(options: PrometheusHarnessOptions): Promis
   const dir = await mkdtemp(join(tmpdir(), 'prom-harness-'));
   const configFile = join(dir, 'prometheus.yml');
   const dataDir = options.dataDir ?? join(dir, 'data');
-  const writeConfig = (targets: string[]) => writeFile(configFile, renderConfig(targets, scrapeInterval));
+  const jobName = options.jobName ?? 'demo';
+  const writeConfig = (targets: string[]) => writeFile(configFile, renderConfig(targets, scrapeInterval, jobName));
   await writeConfig(options.targets);
 
   // freePort() then bind is racy against other processes grabbing the port; retry a few times.
@@ -67,7 +72,7 @@ export async function startPrometheus(options: PrometheusHarnessOptions): Promis
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();
     try {
-      const proc = await launch(configFile, dataDir, port, options.readyTimeoutMs ?? 30_000);
+      const proc = await launch(configFile, dataDir, port, options.readyTimeoutMs ?? 30_000, options.retention ?? '1h');
       const url = `http://127.0.0.1:${port}`;
       let stopped: Promise<void> | undefined;
       return {
@@ -95,12 +100,12 @@ function assertTarget(target: string): void {
   if (!/^[\w.-]+:\d+$/.test(target)) throw new Error(`target must be host:port, got "${target}"`);
 }
 
-function renderConfig(targets: string[], interval: string): string {
+function renderConfig(targets: string[], interval: string, jobName: string): string {
   // JSON is valid YAML, so no YAML library is needed and quoting is always right.
   return `${JSON.stringify(
     {
       global: { scrape_interval: interval, evaluation_interval: interval, scrape_timeout: interval },
-      scrape_configs: [{ job_name: 'demo', honor_labels: true, static_configs: [{ targets }] }],
+      scrape_configs: [{ job_name: jobName, honor_labels: true, static_configs: [{ targets }] }],
     },
     null,
     2,
@@ -111,7 +116,13 @@ interface Launched {
   stop(): Promise<void>;
 }
 
-async function launch(configFile: string, dataDir: string, port: number, readyTimeoutMs: number): Promise<Launched> {
+async function launch(
+  configFile: string,
+  dataDir: string,
+  port: number,
+  readyTimeoutMs: number,
+  retention: string,
+): Promise<Launched> {
   const child = spawn(
     PROMETHEUS_BIN,
     [
@@ -119,7 +130,7 @@ async function launch(configFile: string, dataDir: string, port: number, readyTi
       `--storage.tsdb.path=${dataDir}`,
       `--web.listen-address=127.0.0.1:${port}`,
       '--web.enable-lifecycle',
-      '--storage.tsdb.retention.time=1h',
+      `--storage.tsdb.retention.time=${retention}`,
       '--log.level=warn',
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },

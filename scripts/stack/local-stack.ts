@@ -4,8 +4,10 @@
  * (scripts/start-stack.ts), the propagation benchmark and the end-to-end tests, so all three
  * run the same processes the same way.
  */
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type PrometheusHarness, startPrometheus } from '../../testing/prometheus-harness.ts';
 import { freePort, hasRedisServer, type PrivateRedis, redisAnswers, startPrivateRedis } from './redis-server.ts';
 import { type SupervisedChild, Supervisor, type SupervisorOptions, waitForHttp, waitForLine } from './supervisor.ts';
 
@@ -41,6 +43,13 @@ export interface LocalStackOptions {
   consolePort?: number;
   /** Per step (default 60 s: two cores, tsx compiling at first start). */
   startTimeoutMs?: number;
+  /**
+   * `auto` (npm start): when nothing answers at PROMETHEUS_URL (default http://127.0.0.1:9090)
+   * and Debian's prometheus is installed, start a private one that scrapes the evaluators and the
+   * workers, keeps its data in `dataDir/prometheus` and stops with the stack; every child gets its
+   * URL. Undefined: none (tests start their own).
+   */
+  prometheus?: 'auto';
 }
 
 export interface LocalStack {
@@ -52,6 +61,11 @@ export interface LocalStack {
   evaluatorAdminUrls: string[];
   redisUrl: string;
   privateRedis: PrivateRedis | undefined;
+  /** The Prometheus the children were given (`prometheus: 'auto'`), and whether it is the stack's own. */
+  prometheusUrl: string | undefined;
+  privatePrometheus: boolean;
+  /** What a Prometheus must scrape for this stack (`host:port`, path /metrics). */
+  scrapeTargets: string[];
   /** The key printed by the controller at first start, or the given ADMIN_TOKEN; undefined when neither. */
   adminToken: string | undefined;
   supervisor: Supervisor;
@@ -95,11 +109,32 @@ export async function startLocalStack(o: LocalStackOptions = {}): Promise<LocalS
     QUEUE_PREFIX: o.env?.QUEUE_PREFIX ?? process.env.QUEUE_PREFIX ?? (o.keyPrefix ? `${o.keyPrefix}q` : undefined),
     NODE_ENV: process.env.NODE_ENV ?? 'development',
   };
+  let privatePrometheus: PrometheusHarness | undefined;
+  let prometheusUrl: string | undefined;
   const stop = async () => {
     await supervisor.stopAll();
     await privateRedis?.stop();
+    await privatePrometheus?.stop();
   };
   try {
+    if (o.prometheus === 'auto') {
+      const asked = o.env?.PROMETHEUS_URL ?? process.env.PROMETHEUS_URL ?? 'http://127.0.0.1:9090';
+      if (!(await prometheusAnswers(asked)) && existsSync(PROMETHEUS_BIN)) {
+        // Targets come once the children's ports are known (a reload, below).
+        privatePrometheus = await startPrometheus({
+          targets: [],
+          scrapeInterval: '5s',
+          dataDir: resolve(dataDir, 'prometheus'),
+          retention: '15d',
+          jobName: 'flagship',
+        });
+      }
+      prometheusUrl = privatePrometheus?.url ?? asked;
+      Object.assign(common, {
+        PROMETHEUS_URL: prometheusUrl,
+        CONSOLE_PROMETHEUS_URL: o.env?.CONSOLE_PROMETHEUS_URL ?? process.env.CONSOLE_PROMETHEUS_URL ?? prometheusUrl,
+      });
+    }
     const controllerPort = o.controllerPort ?? 4000;
     const controller = supervisor.start({
       name: 'controller',
@@ -147,6 +182,8 @@ export async function startLocalStack(o: LocalStackOptions = {}): Promise<LocalS
     );
     const evaluatorUrls = ports.map((p) => `http://127.0.0.1:${p}`);
     const evaluatorAdminUrls = adminPorts.map((p) => `http://127.0.0.1:${p}`);
+    const scrapeTargets = [new URL(workers.metricsUrl).host, ...evaluatorAdminUrls.map((u) => new URL(u).host)];
+    await privatePrometheus?.reload(scrapeTargets);
     await waitForLine(workers, /^workers: publishing/, timeout);
     await Promise.all(evaluatorUrls.map((u, i) => waitForHttp(`${u}/healthz`, timeout, evaluators[i])));
     let consoleUrl: string | undefined;
@@ -171,6 +208,9 @@ export async function startLocalStack(o: LocalStackOptions = {}): Promise<LocalS
       evaluatorAdminUrls,
       redisUrl,
       privateRedis,
+      prometheusUrl,
+      privatePrometheus: privatePrometheus !== undefined,
+      scrapeTargets,
       adminToken: o.adminToken ?? printedToken,
       supervisor,
       controller,
@@ -183,5 +223,17 @@ export async function startLocalStack(o: LocalStackOptions = {}): Promise<LocalS
   } catch (error) {
     await stop();
     throw error;
+  }
+}
+
+const PROMETHEUS_BIN = '/usr/bin/prometheus';
+
+async function prometheusAnswers(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(`${url.replace(/\/+$/, '')}/-/ready`, { signal: AbortSignal.timeout(1_000) });
+    await res.body?.cancel();
+    return res.ok;
+  } catch {
+    return false;
   }
 }
