@@ -64,16 +64,24 @@ const prometheus = await startPrometheus({ targets: demoPorts.map((p) => `127.0.
 const adminToken = `fsk_demo_${randomBytes(16).toString('hex')}`;
 const keyPrefix = `fs-demo-${randomBytes(3).toString('hex')}:`;
 const queuePrefix = `fsq-demo-${randomBytes(3).toString('hex')}`;
-say('starting the stack: controller, workers, 2 evaluators');
+say('starting the stack: controller, workers, 2 evaluators, the console');
 const stack = await startLocalStack({
   controllerPort: 0,
   evaluatorPorts: [0, 0],
   keyPrefix,
   dataDir: dir,
   adminToken,
+  consolePort: Number(process.env.CONSOLE_PORT ?? 0),
   supervisor: { echo: false },
-  env: { PROMETHEUS_URL: prometheus.url, POLICIES_DIR: policies, QUEUE_PREFIX: queuePrefix },
+  env: {
+    PROMETHEUS_URL: prometheus.url,
+    CONSOLE_PROMETHEUS_URL: prometheus.url,
+    POLICIES_DIR: policies,
+    QUEUE_PREFIX: queuePrefix,
+  },
 });
+// Prometheus scrapes the stack too: the evaluators' exposure counts are what the impact pages chart.
+await prometheus.reload([...demoPorts.map((p) => `127.0.0.1:${p}`), ...stack.scrapeTargets]);
 const stopAll = async () => {
   for (const l of loads) void l.stop();
   await Promise.all(demos.map((d) => d.stop()));
@@ -122,7 +130,7 @@ for (let i = 0; i < 60; i++) {
   const r = (await fetch(`${prometheus.url}/api/v1/query?query=${encodeURIComponent('sum(up{job="demo"})')}`).then(
     (x) => x.json(),
   )) as { data: { result: Array<{ value: [number, string] }> } };
-  if (Number(r.data.result[0]?.value[1]) === flags.length) break;
+  if (Number(r.data.result[0]?.value[1]) === flags.length + stack.scrapeTargets.length) break;
   await new Promise((r) => setTimeout(r, 500));
 }
 
@@ -178,7 +186,13 @@ for (const f of flags) {
     );
 }
 say('');
-say('where to read why (send the admin key as "Authorization: Bearer <key>"):');
+say(`what happened, in the console (${stack.consoleUrl}; sign in with the admin key below):`);
+for (const f of flags) {
+  say(`  ${stack.consoleUrl}/rollouts/${ids.get(f.key)}    ${f.key}: the verdict, the charts, every tick`);
+  say(`  ${stack.consoleUrl}/projects/demo/environments/prod/flags/${f.key}/impact    ${f.key}: exposures per variant`);
+}
+say(`  ${stack.consoleUrl}/rollouts/review    the rollback review`);
+say('where to read why in the API (send the admin key as "Authorization: Bearer <key>"):');
 for (const f of flags)
   say(
     `  ${stack.apiUrl}/rollouts/${ids.get(f.key)}    timeline, and every tick's queries, raw values, thresholds, statistic and verdict`,
