@@ -15,16 +15,12 @@ export function TimeRangePicker({ path, range, keep }: TimeRangePickerProps) {
   const href = (extra: Record<string, string>) => `${path}?${new URLSearchParams({ ...keep, ...extra })}`;
   return (
     <div className="stack" data-testid="time-range">
-      <nav aria-label="Time range">
-        <ul className="tabs">
-          {Object.keys(PRESETS).map((p) => (
-            <li key={p}>
-              <a href={href({ range: p })} aria-current={range?.preset === p ? 'page' : undefined}>
-                Last {p}
-              </a>
-            </li>
-          ))}
-        </ul>
+      <nav aria-label="Time range" className="tabs">
+        {Object.keys(PRESETS).map((p) => (
+          <a key={p} href={href({ range: p })} aria-current={range?.preset === p ? 'page' : undefined}>
+            Last {p}
+          </a>
+        ))}
       </nav>
       <form method="get" action={path} className="row" aria-label="Custom time range">
         {Object.entries(keep).map(([k, v]) => (

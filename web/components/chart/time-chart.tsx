@@ -88,17 +88,26 @@ export function TimeChart(p: TimeChartProps) {
       ],
       ...(p.band ? { bands: [{ series: [p.band.upper + 1, p.band.lower + 1], fill: p.band.color }] } : {}),
     };
+    // Markers are placed once uPlot has drawn: before that its scales are unset (positions NaN).
+    opts.hooks = {
+      draw: [
+        (u) => {
+          el.dataset.drawMs = String(performance.now() - t0);
+          el.dataset.drawn = 'true';
+          const plot = el.parentElement!.getBoundingClientRect();
+          const area = u.over.getBoundingClientRect();
+          setOver({ left: area.left - plot.left, top: area.top - plot.top, height: area.height });
+          setPlaced(
+            (p.markers ?? [])
+              .filter((m) => p.xs.length > 0 && m.x >= p.xs[0]! && m.x <= p.xs[p.xs.length - 1]!)
+              .map((m) => ({ left: u.valToPos(m.x, 'x'), marker: m }))
+              .filter((m) => Number.isFinite(m.left)),
+          );
+        },
+      ],
+    };
     const data = [p.xs, ...p.series.map((s) => s.values)] as uPlot.AlignedData;
     const u = new uPlot(opts, data, el);
-    // Drawn synchronously on construction: this is the draw time web/bench reads.
-    el.dataset.drawMs = String(performance.now() - t0);
-    el.dataset.drawn = 'true';
-    setOver({ left: u.over.offsetLeft, top: u.over.offsetTop, height: u.over.clientHeight });
-    setPlaced(
-      (p.markers ?? [])
-        .filter((m) => p.xs.length > 0 && m.x >= p.xs[0]! && m.x <= p.xs[p.xs.length - 1]!)
-        .map((m) => ({ left: u.valToPos(m.x, 'x'), marker: m })),
-    );
     return () => u.destroy();
   }, [p.xs, p.series, p.band, p.markers, p.height, p.unit]);
 
