@@ -1,12 +1,13 @@
 /**
  * npm run demo — the rollout controller doing its job, on this machine:
- * the stack (controller, workers, 2 evaluators), a private Prometheus (Debian's `prometheus`)
- * scraping two demo services that evaluate their flag through the evaluator and count requests
- * and errors per variant, steady load on both, and two rollouts:
+ * the stack (controller, workers, 2 evaluators, the console), a private Prometheus (Debian's
+ * `prometheus`) scraping the stack and two demo services that evaluate their flag through the
+ * evaluator and count requests and errors per variant, steady load on both, and two rollouts:
  *   - new-checkout: its treatment is healthy, so it advances step by step to 100%;
  *   - new-search: its treatment fails 25% of requests, so it is reverted automatically.
- * Prints what happens and where to read why. DEMO_EXIT=1 stops everything at the end; otherwise
- * the stack keeps running (Ctrl-C stops it) so the URLs it printed can be read.
+ * Prints what happens and where to read why: the console pages of both rollouts, their impact
+ * pages and the rollback review, with the admin key to sign in with. DEMO_EXIT=1 stops everything
+ * at the end; otherwise the stack keeps running (Ctrl-C stops it) so the URLs it printed can be read.
  */
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
@@ -59,6 +60,14 @@ const flags = [
   { key: 'new-search', errorRates: { on: 0.25, off: 0.002 }, expect: 'rolled-back' },
 ] as const;
 const demoPorts = await Promise.all(flags.map(() => freePort()));
+// CONSOLE_PORT: where the console listens (default a free port).
+const consolePort = Number(process.env.CONSOLE_PORT || 0);
+if (!Number.isInteger(consolePort) || consolePort < 0 || consolePort > 65535) {
+  console.error(
+    `demo: CONSOLE_PORT must be an integer 0..65535 (0: a free one), got ${JSON.stringify(process.env.CONSOLE_PORT)}`,
+  );
+  process.exit(1);
+}
 say('starting a private Prometheus (scrapes every second)');
 const prometheus = await startPrometheus({ targets: demoPorts.map((p) => `127.0.0.1:${p}`) });
 const adminToken = `fsk_demo_${randomBytes(16).toString('hex')}`;
@@ -71,7 +80,7 @@ const stack = await startLocalStack({
   keyPrefix,
   dataDir: dir,
   adminToken,
-  consolePort: Number(process.env.CONSOLE_PORT ?? 0),
+  consolePort,
   supervisor: { echo: false },
   env: {
     PROMETHEUS_URL: prometheus.url,
@@ -106,6 +115,18 @@ await admin.ok('POST', '/projects/demo/flags', {
   key: flags[1].key,
   type: 'boolean',
   variants: { on: true, off: false },
+  trackExposures: true,
+});
+// Evaluators count a flag per variant only while a rollout is active unless it opts in: with the
+// opt-in, the impact pages keep counting after the rollouts end, while the demo keeps running.
+const first = await admin.ok<{ salt: string; version: number }>('GET', `/projects/demo/flags/${flags[0].key}`);
+await admin.ok('PUT', `/projects/demo/flags/${flags[0].key}`, {
+  key: flags[0].key,
+  type: 'boolean',
+  variants: { on: true, off: false },
+  salt: first.salt,
+  trackExposures: true,
+  version: first.version,
 });
 for (const f of flags) {
   const current = await admin.ok<{ version: number }>('GET', `/projects/demo/environments/prod/flags/${f.key}`);
