@@ -4,8 +4,11 @@
  * (EVALUATOR_PORTS, default 4100,4101; the workers' metrics on WORKERS_METRICS_PORT, default
  * 4200, 127.0.0.1 only). When nothing answers at REDIS_URL (default
  * redis://127.0.0.1:6379) and redis-server is installed, a private one is started on a free
- * port without persistence. Ctrl-C stops everything; if any process dies, the stack stops and
- * exits non-zero with that process's last lines.
+ * port without persistence. Likewise, when nothing answers at PROMETHEUS_URL (default
+ * http://127.0.0.1:9090) and Debian's prometheus is installed, a private one scrapes the
+ * evaluators and the workers (on that port when it is free; data in DATA_DIR/prometheus); one that
+ * answers is used, and the targets it must scrape are printed. Ctrl-C stops everything; if any
+ * process dies, the stack stops and exits non-zero with that process's last lines.
  */
 import { maskUrl } from '@flagship/evaluator/mask-url';
 import { startLocalStack } from './stack/local-stack.ts';

@@ -121,3 +121,22 @@ describe('stop()', () => {
     }
   });
 });
+
+describe('options.port', () => {
+  it('takes the given port when it is free, and a free one when it is taken', async () => {
+    const wanted = await freePort();
+    const first = await startPrometheus({ targets: [], port: wanted });
+    try {
+      expect(first.url).toBe(`http://127.0.0.1:${wanted}`);
+      const second = await startPrometheus({ targets: [], port: wanted });
+      try {
+        expect(second.port).not.toBe(wanted);
+        await expect(queryPrometheus(second.url, 'vector(1)')).resolves.toHaveLength(1);
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      await first.stop();
+    }
+  });
+});

@@ -23,6 +23,8 @@ export interface PrometheusHarnessOptions {
   retention?: string;
   /** The scrape job's name. Default `demo`. */
   jobName?: string;
+  /** A port to try first (a stable URL across restarts); taken, a free one is used. Default: a free one. */
+  port?: number;
 }
 
 /** A running private Prometheus, owned by the caller. */
@@ -70,7 +72,8 @@ export async function startPrometheus(options: PrometheusHarnessOptions): Promis
   // freePort() then bind is racy against other processes grabbing the port; retry a few times.
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
-    const port = await freePort();
+    // Probed first: a taken port's owner (another Prometheus) would answer our readiness check.
+    const port = await freePort(attempt === 0 ? (options.port ?? 0) : 0);
     try {
       const proc = await launch(configFile, dataDir, port, options.readyTimeoutMs ?? 30_000, options.retention ?? '1h');
       const url = `http://127.0.0.1:${port}`;

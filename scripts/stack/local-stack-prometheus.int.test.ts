@@ -9,7 +9,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type PrometheusHarness, queryPrometheus, startPrometheus } from '../../testing/prometheus-harness.ts';
+import {
+  freePort,
+  type PrometheusHarness,
+  queryPrometheus,
+  startPrometheus,
+} from '../../testing/prometheus-harness.ts';
 import { AdminClient } from './admin-client.ts';
 import { type LocalStack, type LocalStackOptions, startLocalStack } from './local-stack.ts';
 
@@ -63,10 +68,11 @@ describe('the local stack with prometheus: auto', () => {
   });
 
   it('starts a private Prometheus that scrapes each evaluator and the workers, and stops it with the stack', async () => {
-    // Nothing listens on port 1: the stack must start its own.
-    stack = await startLocalStack(stackOptions(tempDir(), 'http://127.0.0.1:1'));
+    // Nothing listens there: the stack must start its own, on that port (npm start: 9090).
+    const asked = `http://127.0.0.1:${await freePort()}`;
+    stack = await startLocalStack(stackOptions(tempDir(), asked));
     expect(stack.privatePrometheus).toBe(true);
-    expect(stack.prometheusUrl).not.toBe('http://127.0.0.1:1');
+    expect(stack.prometheusUrl).toBe(asked);
     expect(stack.scrapeTargets).toHaveLength(3);
     const url = stack.prometheusUrl!;
     expect(await upOfTargets(url, 'flagship', stack.scrapeTargets)).toEqual(

@@ -127,6 +127,7 @@ export async function startLocalStack(o: LocalStackOptions = {}): Promise<LocalS
           dataDir: resolve(dataDir, 'prometheus'),
           retention: '15d',
           jobName: 'flagship',
+          port: loopbackPort(asked),
         });
       }
       prometheusUrl = privatePrometheus?.url ?? asked;
@@ -227,6 +228,21 @@ export async function startLocalStack(o: LocalStackOptions = {}): Promise<LocalS
 }
 
 const PROMETHEUS_BIN = '/usr/bin/prometheus';
+
+/**
+ * The port of a loopback PROMETHEUS_URL (9090 by default): the private Prometheus takes it when it
+ * is free, so its URL (and the console's graph links) stay the same across restarts.
+ */
+function loopbackPort(url: string): number | undefined {
+  try {
+    const u = new URL(url);
+    if (u.hostname !== '127.0.0.1' && u.hostname !== 'localhost') return undefined;
+    const port = Number(u.port || (u.protocol === 'https:' ? 443 : 80));
+    return port >= 1024 ? port : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 async function prometheusAnswers(url: string): Promise<boolean> {
   try {

@@ -30,13 +30,17 @@ export function redisAnswers(url: string, timeoutMs = 500): Promise<boolean> {
   });
 }
 
-/** A TCP port nothing listens on right now (the OS picks it). */
-export function freePort(): Promise<number> {
+/** A TCP port nothing listens on right now on 127.0.0.1: `preferred` when it is free, else one the OS picks. */
+export function freePort(preferred = 0): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.on('error', (err: NodeJS.ErrnoException) => {
+      // The preferred port is taken: any free one will do.
+      if (preferred !== 0 && err.code === 'EADDRINUSE') resolve(freePort());
+      else reject(err);
+    });
+    server.listen(preferred, '127.0.0.1', () => {
       const address = server.address();
       const port = typeof address === 'object' && address ? address.port : 0;
       server.close(() => resolve(port));
