@@ -10,10 +10,17 @@
  * every evaluator is serving it by then; each change is also checked (outside the timing) by
  * evaluating the flag over OFREP on every evaluator.
  *
- * Env: CHANGES (default 200), SUBSCRIBERS (1000), EVALUATORS (4), REDIS_URL, BENCH_DATABASE
+ * Then the same for in-process SDKs: the subscribers close, SDK_CLIENTS FlagshipClients start in
+ * SDK_PROCESSES processes (evaluator/bench/sdk-load.ts), and for each of SDK_CHANGES changes the
+ * time runs from the 2xx to the moment the last client swapped the new snapshot in (its stream's
+ * event, then its own snapshot fetch and compile), checked by the value that client evaluates.
+ *
+ * Env: CHANGES (default 200), SUBSCRIBERS (1000), EVALUATORS (4), SDK_CLIENTS (1000),
+ * SDK_PROCESSES (4), SDK_CHANGES (100), REDIS_URL, BENCH_DATABASE
  * (`sqlite`, the default, like `npm start`; or `mysql`: a private database on the MariaDB at
  * 127.0.0.1:3306, dropped afterwards).
- * Last line: {"bench":"propagation","metrics":{"p50_ms","p99_ms","changes","subscribers"}}.
+ * Last line: {"bench":"propagation","metrics":{"p50_ms","p99_ms","changes","subscribers",
+ * "sdk_p50_ms","sdk_p99_ms","sdk_changes","sdk_clients"}}.
  */
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -28,6 +35,9 @@ import { type LocalStack, startLocalStack } from '../../scripts/stack/local-stac
 const CHANGES = Number(process.env.CHANGES ?? 200);
 const SUBSCRIBERS = Number(process.env.SUBSCRIBERS ?? 1000);
 const EVALUATORS = Number(process.env.EVALUATORS ?? 4);
+const SDK_CLIENTS = Number(process.env.SDK_CLIENTS ?? 1000);
+const SDK_PROCESSES = Number(process.env.SDK_PROCESSES ?? 4);
+const SDK_CHANGES = Number(process.env.SDK_CHANGES ?? 100);
 const DATABASE = process.env.BENCH_DATABASE ?? 'sqlite';
 if (DATABASE !== 'sqlite' && DATABASE !== 'mysql')
   throw new Error(`BENCH_DATABASE must be sqlite or mysql, got ${DATABASE}`);
@@ -45,7 +55,7 @@ const dataDir = mkdtempSync(join(tmpdir(), 'fs-propagation-bench-'));
 const prefix = `fs-bench-${randomBytes(4).toString('hex')}:`;
 const adminToken = `fsk_bench_${randomBytes(16).toString('hex')}`;
 let stack: LocalStack | undefined;
-let load: ReturnType<typeof fork> | undefined;
+const loads: ReturnType<typeof fork>[] = [];
 
 async function cleanupRedis(url: string) {
   const { Redis } = await import('ioredis');
@@ -91,17 +101,18 @@ async function main() {
     dataDir,
     adminToken,
     supervisor: { echo: false },
-    // Every subscriber uses the one SDK key: lift the per-key stream cap (1,000) for any EVALUATORS.
+    // Every subscriber and SDK client uses the one SDK key: lift the per-key stream cap (1,000).
     env: {
       EVALUATOR_MAX_IN_FLIGHT: '4096',
-      EVALUATOR_SSE_MAX_STREAMS_PER_KEY: String(Math.max(1000, SUBSCRIBERS)),
-      EVALUATOR_SSE_MAX_STREAMS: String(Math.max(10_000, SUBSCRIBERS)),
+      EVALUATOR_SSE_MAX_STREAMS_PER_KEY: String(Math.max(1000, SUBSCRIBERS + SDK_CLIENTS)),
+      EVALUATOR_SSE_MAX_STREAMS: String(Math.max(10_000, SUBSCRIBERS + SDK_CLIENTS)),
     },
   });
   const admin = new AdminClient(stack.apiUrl, adminToken);
   const { environmentId, sdkKey } = await admin.setUpBooleanFlag('bench', 'prod', 'bench-flag');
-  let configVersion = (await admin.ok<{ version: number }>('GET', '/projects/bench/environments/prod/flags/bench-flag'))
-    .version;
+  const configVersion = (
+    await admin.ok<{ version: number }>('GET', '/projects/bench/environments/prod/flags/bench-flag')
+  ).version;
 
   // Every evaluator serves the environment before the subscribers connect.
   const deadline = Date.now() + 30_000;
@@ -120,110 +131,62 @@ async function main() {
   }
 
   log(`opening ${SUBSCRIBERS} SSE subscribers in a separate load process`);
-  const completions = new Map<number, number>();
-  const waiters = new Map<number, (at: number) => void>();
-  let loadError: string | undefined;
-  load = fork(fileURLToPath(new URL('./sse-load.ts', import.meta.url)), [], {
-    execArgv: ['--import', 'tsx'],
-    env: {
-      ...process.env,
-      EVALUATOR_URLS: stack.evaluatorUrls.join(','),
-      SDK_KEY: sdkKey,
-      SUBSCRIBERS: String(SUBSCRIBERS),
-    },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const ready = new Promise<void>((resolve, reject) => {
-    load!.on('message', (m: { type: string; version?: number; at?: number; message?: string }) => {
-      if (m.type === 'ready') resolve();
-      else if (m.type === 'complete') {
-        completions.set(m.version!, m.at!);
-        for (const [v, w] of waiters)
-          if (v <= m.version!) {
-            waiters.delete(v);
-            w(m.at!);
-          }
-      } else if (m.type === 'error') {
-        loadError ??= m.message;
-        reject(new Error(m.message));
-      }
-    });
-    load!.on('exit', (code) => reject(new Error(`load process exited with ${code}`)));
-  });
-  await ready;
-  // The version every subscriber has now: the stream's first event.
-  const settle = Date.now() + 10_000;
-  while (completions.size === 0 && Date.now() < settle) await new Promise((r) => setTimeout(r, 20));
-  let version = Math.max(0, ...completions.keys());
-  if (version === 0) throw new Error('the subscribers never received the initial snapshot');
-  log(`all ${SUBSCRIBERS} subscribers at version ${version}; making ${CHANGES} changes`);
-
-  const latencies: number[] = [];
-  /** 2xx -> the publisher's Redis write, from the envelope's publishedAt (same clock). */
-  const toPublish: number[] = [];
+  const sse = new Arrivals(1);
+  loads.push(
+    forkLoad(
+      'sse-load.ts',
+      { EVALUATOR_URLS: stack.evaluatorUrls.join(','), SDK_KEY: sdkKey, SUBSCRIBERS: String(SUBSCRIBERS) },
+      sse,
+      0,
+    ),
+  );
+  await sse.ready;
   const { Redis } = await import('ioredis');
   const redis = new Redis(stack.redisUrl, { maxRetriesPerRequest: 1 });
-  let variant = 'on';
-  for (let i = 0; i < CHANGES; i++) {
-    if (loadError) throw new Error(`load process: ${loadError}`);
-    variant = variant === 'on' ? 'off' : 'on';
-    const target = version + 1;
-    const arrived = new Promise<number>((resolve, reject) => {
-      const t = setTimeout(
-        () =>
-          reject(
-            new Error(
-              `change ${i + 1}: version ${target} did not reach every subscriber within ${PER_CHANGE_TIMEOUT_MS} ms`,
-            ),
-          ),
-        PER_CHANGE_TIMEOUT_MS,
-      );
-      waiters.set(target, (at) => {
-        clearTimeout(t);
-        resolve(at);
-      });
-      // Already there (a completion can overtake the PUT's response).
-      const known = [...completions.keys()].find((v) => v >= target);
-      if (known !== undefined) {
-        waiters.delete(target);
-        clearTimeout(t);
-        resolve(completions.get(known)!);
-      }
-    });
-    const written = await admin.putConfig('bench', 'prod', 'bench-flag', configVersion, {
-      enabled: true,
-      defaultRule: { variant },
-    });
-    const ok2xx = now();
-    configVersion = written.version;
-    const at = await arrived;
-    latencies.push(Math.max(0, at - ok2xx));
+  let state: ChangeState = { version: await sse.firstVersion(), configVersion, variant: 'on' };
+  log(`all ${SUBSCRIBERS} subscribers at version ${state.version}; making ${CHANGES} changes`);
+  const toPublish: number[] = [];
+  const sseRun = await measureChanges(CHANGES, state, sse, async () => {
+    /** 2xx -> the publisher's Redis write, from the envelope's publishedAt (same clock). */
     const envelope = JSON.parse((await redis.get(`${prefix}snapshot:${environmentId}`)) ?? '{}') as {
       publishedAt?: number;
     };
-    if (envelope.publishedAt) toPublish.push(envelope.publishedAt - ok2xx);
-    version = Math.max(target, ...[...completions.keys()]);
-    // Outside the timing: every evaluator serves the changed value now.
-    await Promise.all(
-      stack.evaluatorUrls.map(async (url) => {
-        const r = await fetch(`${url}/ofrep/v1/evaluate/flags/bench-flag`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${sdkKey}`, 'content-type': 'application/json' },
-          body: '{"context":{"targetingKey":"u"}}',
-        });
-        const body = (await r.json()) as { value?: unknown };
-        if (body.value !== (variant === 'on'))
-          throw new Error(
-            `change ${i + 1}: ${url} serves ${JSON.stringify(body)} after every subscriber had version ${target}`,
-          );
-      }),
-    );
-    completions.clear();
-  }
-
+    return envelope.publishedAt;
+  });
+  state = sseRun.state;
+  // Outside the timing, after each change: every evaluator serves the changed value (checked in measureChanges).
   redis.disconnect();
-  const sorted = [...latencies].sort((a, b) => a - b);
-  const round = (x: number) => Math.round(x * 10) / 10;
+  for (const l of loads.splice(0)) stopLoad(l);
+  toPublish.push(...sseRun.publishDelays);
+
+  // The in-process SDKs: SDK_CLIENTS clients over SDK_PROCESSES processes, each following one
+  // evaluator's stream and fetching the snapshot when it changes (docs/sdk.md).
+  log(`starting ${SDK_CLIENTS} SDK clients in ${SDK_PROCESSES} processes`);
+  const sdk = new Arrivals(SDK_PROCESSES);
+  const per = Math.ceil(SDK_CLIENTS / SDK_PROCESSES);
+  for (let p = 0; p < SDK_PROCESSES; p++) {
+    const clients = Math.min(per, SDK_CLIENTS - p * per);
+    loads.push(
+      forkLoad(
+        'sdk-load.ts',
+        {
+          EVALUATOR_URLS: stack.evaluatorUrls.join(','),
+          SDK_KEY: sdkKey,
+          CLIENTS: String(clients),
+          OFFSET: String(p * per),
+        },
+        sdk,
+        p,
+      ),
+    );
+  }
+  await sdk.ready;
+  state = { ...state, version: await sdk.firstVersion() };
+  log(`all ${SDK_CLIENTS} SDK clients at version ${state.version}; making ${SDK_CHANGES} changes`);
+  const sdkRun = await measureChanges(SDK_CHANGES, state, sdk);
+
+  const sorted = [...sseRun.latencies].sort((a, b) => a - b);
+  const sdkSorted = [...sdkRun.latencies].sort((a, b) => a - b);
   const pub = [...toPublish].sort((a, b) => a - b);
   if (pub.length > 0)
     log(
@@ -232,14 +195,186 @@ async function main() {
   const metrics = {
     p50_ms: round(percentile(sorted, 50)),
     p99_ms: round(percentile(sorted, 99)),
-    changes: latencies.length,
+    changes: sorted.length,
     subscribers: SUBSCRIBERS,
+    sdk_p50_ms: round(percentile(sdkSorted, 50)),
+    sdk_p99_ms: round(percentile(sdkSorted, 99)),
+    sdk_changes: sdkSorted.length,
+    sdk_clients: SDK_CLIENTS,
   };
   log(
-    `latency ms: min ${round(sorted[0]!)} p50 ${metrics.p50_ms} p90 ${round(percentile(sorted, 90))} p99 ${metrics.p99_ms} max ${round(sorted.at(-1)!)} (target p99 < 100)`,
+    `SSE subscribers, latency ms: min ${round(sorted[0]!)} p50 ${metrics.p50_ms} p90 ${round(percentile(sorted, 90))} p99 ${metrics.p99_ms} max ${round(sorted.at(-1)!)} (target p99 < 100)`,
+  );
+  log(
+    `SDK clients, latency ms: min ${round(sdkSorted[0]!)} p50 ${metrics.sdk_p50_ms} p90 ${round(percentile(sdkSorted, 90))} p99 ${metrics.sdk_p99_ms} max ${round(sdkSorted.at(-1)!)} (target p99 < 100)`,
   );
   return metrics;
+
+  interface ChangeState {
+    version: number;
+    configVersion: number;
+    variant: 'on' | 'off';
+  }
+
+  /**
+   * `n` sequential changes of the bench flag; each one's latency is from the PUT's 2xx to the
+   * moment `arrivals` saw its version everywhere. After each (outside the timing), every
+   * evaluator must serve the new value over OFREP, and the SDKs' reported value must be it.
+   */
+  async function measureChanges(
+    n: number,
+    from: ChangeState,
+    arrivals: Arrivals,
+    publishedAt?: () => Promise<number | undefined>,
+  ): Promise<{ latencies: number[]; publishDelays: number[]; state: ChangeState }> {
+    const latencies: number[] = [];
+    const publishDelays: number[] = [];
+    let { version, configVersion, variant } = from;
+    for (let i = 0; i < n; i++) {
+      variant = variant === 'on' ? 'off' : 'on';
+      const target = version + 1;
+      const arrived = arrivals.waitFor(target, PER_CHANGE_TIMEOUT_MS, `change ${i + 1}`);
+      const written = await admin.putConfig('bench', 'prod', 'bench-flag', configVersion, {
+        enabled: true,
+        defaultRule: { variant },
+      });
+      const ok2xx = now();
+      configVersion = written.version;
+      const { at, value } = await arrived;
+      latencies.push(Math.max(0, at - ok2xx));
+      const published = await publishedAt?.();
+      if (published !== undefined) publishDelays.push(published - ok2xx);
+      if (value !== undefined && value !== (variant === 'on'))
+        throw new Error(`change ${i + 1}: an SDK evaluated ${String(value)} after swapping version ${target} in`);
+      version = Math.max(target, arrivals.latest());
+      await Promise.all(
+        stack!.evaluatorUrls.map(async (url) => {
+          const r = await fetch(`${url}/ofrep/v1/evaluate/flags/bench-flag`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${sdkKey}`, 'content-type': 'application/json' },
+            body: '{"context":{"targetingKey":"u"}}',
+          });
+          const body = (await r.json()) as { value?: unknown };
+          if (body.value !== (variant === 'on'))
+            throw new Error(`change ${i + 1}: ${url} serves ${JSON.stringify(body)} after version ${target} arrived`);
+        }),
+      );
+    }
+    return { latencies, publishDelays, state: { version, configVersion, variant } };
+  }
 }
+
+/**
+ * Completion reports from `sources` load processes: a version has arrived when every source has
+ * reported it, at the latest of their times. A report for v also answers a wait for any lower one.
+ */
+class Arrivals {
+  private readonly reports = new Map<number, { sources: Set<number>; at: number; value?: boolean }>();
+  private readonly waiters = new Map<number, (a: { at: number; value?: boolean }) => void>();
+  private readonly readySources = new Set<number>();
+  private readonly readyVersions: number[] = [];
+  private failed: Error | undefined;
+  private markReady!: () => void;
+  private fail!: (e: Error) => void;
+  readonly ready = new Promise<void>((resolve, reject) => {
+    this.markReady = resolve;
+    this.fail = reject;
+  });
+
+  constructor(private readonly sources: number) {
+    this.ready.catch(() => {});
+  }
+
+  onReady(source: number, version?: number): void {
+    this.readySources.add(source);
+    if (version !== undefined) this.readyVersions.push(version);
+    if (this.readySources.size === this.sources) this.markReady();
+  }
+
+  onError(message: string): void {
+    this.failed ??= new Error(message);
+    this.fail(this.failed);
+  }
+
+  onComplete(source: number, version: number, at: number, value?: boolean): void {
+    let r = this.reports.get(version);
+    if (r === undefined) this.reports.set(version, (r = { sources: new Set(), at: 0 }));
+    r.sources.add(source);
+    r.at = Math.max(r.at, at);
+    if (value !== undefined) r.value = value;
+    if (r.sources.size < this.sources) return;
+    for (const [v, w] of this.waiters)
+      if (v <= version) {
+        this.waiters.delete(v);
+        w({ at: r.at, value: r.value });
+      }
+  }
+
+  /** The highest version every source has reported. */
+  latest(): number {
+    let best = 0;
+    for (const [v, r] of this.reports) if (r.sources.size === this.sources && v > best) best = v;
+    return best;
+  }
+
+  /** The version every source holds after start (the SSE stream's first event, or the SDKs' first snapshot). */
+  async firstVersion(): Promise<number> {
+    const settle = Date.now() + 10_000;
+    while (this.latest() === 0 && this.readyVersions.length === 0 && Date.now() < settle)
+      await new Promise((r) => setTimeout(r, 20));
+    const v = Math.max(this.latest(), ...this.readyVersions.map((x) => x));
+    if (v === 0) throw new Error('the load never received the initial snapshot');
+    return v;
+  }
+
+  waitFor(target: number, timeoutMs: number, what: string): Promise<{ at: number; value?: boolean }> {
+    if (this.failed) return Promise.reject(this.failed);
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => {
+        this.waiters.delete(target);
+        reject(new Error(`${what}: version ${target} did not reach every client within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const done = (a: { at: number; value?: boolean }) => {
+        clearTimeout(t);
+        resolve(a);
+      };
+      // Already there (a completion can overtake the PUT's response).
+      for (const [v, r] of this.reports)
+        if (v >= target && r.sources.size === this.sources) {
+          clearTimeout(t);
+          resolve({ at: r.at, value: r.value });
+          return;
+        }
+      this.waiters.set(target, done);
+    });
+  }
+}
+
+function forkLoad(script: string, env: Record<string, string>, arrivals: Arrivals, source: number) {
+  const child = fork(fileURLToPath(new URL(`./${script}`, import.meta.url)), [], {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  child.on('message', (m: { type: string; version?: number; at?: number; value?: boolean; message?: string }) => {
+    if (m.type === 'ready') arrivals.onReady(source, m.version);
+    else if (m.type === 'complete') arrivals.onComplete(source, m.version!, m.at!, m.value);
+    else if (m.type === 'error') arrivals.onError(`${script}: ${m.message}`);
+  });
+  child.on('exit', (code) => {
+    if (!stopping.has(child)) arrivals.onError(`${script} exited with ${code}`);
+  });
+  return child;
+}
+
+const stopping = new Set<ReturnType<typeof fork>>();
+function stopLoad(child: ReturnType<typeof fork>): void {
+  stopping.add(child);
+  if (child.connected) child.send({ type: 'stop' });
+  child.kill();
+}
+
+const round = (x: number) => Math.round(x * 10) / 10;
 
 let exitCode = 0;
 let result: unknown;
@@ -251,8 +386,7 @@ try {
     for (const c of stack.supervisor.children) log(`${c.name} last lines:\n  ${c.lastLines.slice(-8).join('\n  ')}`);
   exitCode = 1;
 } finally {
-  load?.send({ type: 'stop' });
-  load?.kill();
+  for (const l of loads) stopLoad(l);
   const redisUrl = stack?.redisUrl;
   const privateRedis = stack?.privateRedis;
   await stack?.supervisor.stopAll();

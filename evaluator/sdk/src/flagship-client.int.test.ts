@@ -5,6 +5,7 @@
  * starts and serves from its last-known-good file with no evaluator; the golden vectors give the
  * same answers through the SDK as over the evaluators' OFREP; the OpenFeature provider's events.
  */
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -90,6 +91,43 @@ describe('FlagshipClient against two evaluators', () => {
       reason: 'STATIC',
       flagMetadata: { snapshotVersion: 2 },
     });
+  });
+
+  it('applies a change from the stream event itself, without fetching, and never goes back a version', async () => {
+    // Every request this process makes over node:http, as the SDK makes them (no stand-in).
+    const paths: string[] = [];
+    const onRequest = (m: unknown) => paths.push((m as { request: { path: string } }).request.path);
+    subscribe('http.client.request.start', onRequest);
+    try {
+      const c = client();
+      expect(await c.waitForReady(5000)).toBe(true);
+      await waitFor(() => paths.some((p) => p.startsWith('/v1/snapshot')), 2000, 'the fetch on open');
+      // The stream's first event can land during the fetch on open and ask for one more (a 304).
+      for (let n = -1, i = 0; n !== paths.length && i < 20; i++) {
+        n = paths.length;
+        await new Promise((r) => setTimeout(r, 150));
+      }
+      const before = paths.length;
+      expect(paths.filter((p) => p.startsWith('/v1/stream'))).toEqual(['/v1/stream?include=snapshot']);
+      await fx.publish(typesSnapshot('prod', 2, 'second'), [KEY]);
+      await waitFor(() => c.version === 2, 5000, 'version 2 in the SDK');
+      await fx.publish(typesSnapshot('prod', 3, 'third'), [KEY]);
+      await waitFor(() => c.getStringValue('string-flag', 'default') === 'third', 5000, 'version 3 in the SDK');
+      expect(paths.slice(before)).toEqual([]);
+      // An evaluator answering an older version (it lags, or Redis was rolled back) is not followed.
+      await stopEvaluator(ports[0]!);
+      await stopEvaluator(ports[1]!);
+      await fx.publish(typesSnapshot('prod', 1, 'first'), [KEY]);
+      // A fresh evaluator (no disk copy of version 3, which it would refuse to go back from).
+      await rm(join(dir, `evaluator-${ports[0]!}`), { recursive: true, force: true });
+      await startEvaluator(ports[0]!);
+      await waitFor(() => paths.slice(before).some((p) => p.startsWith('/v1/snapshot')), 5000, 'a refetch');
+      await waitFor(() => c.status === 'READY', 5000, 'READY again');
+      expect(c.version).toBe(3);
+      expect(c.getStringValue('string-flag', 'default')).toBe('third');
+    } finally {
+      unsubscribe('http.client.request.start', onRequest);
+    }
   });
 
   it('evaluation never throws: unknown flags, wrong types and bad contexts answer the code default with a code', () => {

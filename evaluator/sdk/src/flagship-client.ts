@@ -291,13 +291,20 @@ export class FlagshipClient {
     });
   }
 
-  private apply(body: string, etag: string): string | undefined {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(body);
-    } catch (e) {
-      return `the snapshot is not JSON: ${(e as Error).message}`;
+  private apply(body: string | object, etag: string): string | undefined {
+    let parsed: unknown = body;
+    if (typeof body === 'string') {
+      try {
+        parsed = JSON.parse(body);
+      } catch (e) {
+        return `the snapshot is not JSON: ${(e as Error).message}`;
+      }
     }
+    // Versions only move forward: a fetch answered after a newer inline event, or an evaluator
+    // that lags the one followed before a failover, must not take the client back.
+    const held = this.served;
+    const version = (parsed as { version?: unknown } | null)?.version;
+    if (held?.live === true && typeof version === 'number' && version < held.engine.version) return undefined;
     const checked = compileChecked(parsed);
     if ('problem' in checked)
       return `the snapshot cannot be served (${checked.problem}); kept version ${this.version ?? 'none'}`;
@@ -305,8 +312,9 @@ export class FlagshipClient {
     const file = this.o.lastKnownGoodFile;
     if (file !== undefined) {
       const savedAt = Date.now();
+      const text = typeof body === 'string' ? body : undefined;
       this.writing = this.writing
-        .then(() => writeLastKnownGood(file, body, etag, savedAt))
+        .then(() => writeLastKnownGood(file, text ?? JSON.stringify(parsed), etag, savedAt))
         .catch((e: Error) => this.warn(`cannot write the last-known-good file ${file}: ${e.message}`));
     }
     return undefined;

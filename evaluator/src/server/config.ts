@@ -61,6 +61,11 @@ export interface EvaluatorConfig {
   /** SSE comment heartbeat period (ms). */
   sseHeartbeatMs: number;
   /**
+   * The largest snapshot (JSON bytes) a `/v1/stream?include=snapshot` change event carries inline;
+   * a larger one is announced by ETag only and fetched. 0 turns inline snapshots off.
+   */
+  sseInlineMaxBytes: number;
+  /**
    * Believe `X-Forwarded-Proto` and `X-Forwarded-Host` when advertising the event-stream URL
    * (behind a proxy that sets them; otherwise a client could make the evaluator advertise any host).
    */
@@ -91,6 +96,7 @@ export function defaultEvaluatorConfig(): EvaluatorConfig {
     reconnectBaseMs: 50,
     reconnectMaxMs: 2000,
     sseHeartbeatMs: 15_000,
+    sseInlineMaxBytes: 256 * 1024,
     trustProxy: false,
     streamTokenTtlSec: 600,
   };
@@ -133,6 +139,7 @@ export function resolveEvaluatorConfig(overrides: Partial<EvaluatorConfig> = {})
   int('reconnectBaseMs', 1);
   int('reconnectMaxMs', 1);
   int('sseHeartbeatMs', 10);
+  int('sseInlineMaxBytes', 0, 64 * 1024 * 1024);
   int('streamTokenTtlSec', 2, 86_400);
   if (typeof config.trustProxy !== 'boolean') throw new ConfigError('trustProxy must be a boolean');
   if (config.reconnectMaxMs < config.reconnectBaseMs)
@@ -157,7 +164,7 @@ export function resolveEvaluatorConfig(overrides: Partial<EvaluatorConfig> = {})
  * EVALUATOR_ADMIN_PORT (EVALUATOR_PORT + 1000; the admin listener is always on 127.0.0.1),
  * EVALUATOR_BODY_TIMEOUT_MS (2000), EVALUATOR_SSE_MAX_STREAMS (10000),
  * EVALUATOR_SSE_MAX_STREAMS_PER_KEY (1000), EVALUATOR_TRUST_PROXY (1 or 0; default 0),
- * EVALUATOR_STREAM_TOKEN_TTL_S (600).
+ * EVALUATOR_STREAM_TOKEN_TTL_S (600), EVALUATOR_SSE_INLINE_MAX_BYTES (262144).
  */
 export function readEvaluatorConfig(env: NodeJS.ProcessEnv = process.env): EvaluatorConfig {
   const text = (name: string) => {
@@ -208,6 +215,7 @@ export function readEvaluatorConfig(env: NodeJS.ProcessEnv = process.env): Evalu
       sseMaxStreamsPerKey: integer('EVALUATOR_SSE_MAX_STREAMS_PER_KEY'),
       trustProxy: trust === undefined ? undefined : trust === '1',
       streamTokenTtlSec: integer('EVALUATOR_STREAM_TOKEN_TTL_S'),
+      sseInlineMaxBytes: integer('EVALUATOR_SSE_INLINE_MAX_BYTES'),
     });
   } catch (e) {
     if (e instanceof ConfigError) throw new ConfigError(`invalid evaluator configuration: ${e.message}`);

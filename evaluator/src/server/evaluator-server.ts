@@ -71,6 +71,7 @@ export function createEvaluatorServer(
     heartbeatMs: cfg.sseHeartbeatMs,
     maxStreams: cfg.sseMaxStreams,
     maxPerKey: cfg.sseMaxStreamsPerKey,
+    inlineMaxBytes: cfg.sseInlineMaxBytes,
   });
   const metrics = new EvaluatorMetrics({
     takeViews: () => store.takeViews(),

@@ -454,6 +454,65 @@ describe('operations endpoints', () => {
     controller.abort();
   });
 
+  it('/v1/stream?include=snapshot carries the snapshot in change events, up to the inline limit', async () => {
+    await fx.publish(typesSnapshot('prod', 1), ['key-prod']);
+    await start();
+    const open = async (query: string) => {
+      const controller = new AbortController();
+      const res = await fetch(`${server!.url}/v1/stream${query}`, {
+        headers: { authorization: 'Bearer key-prod' },
+        signal: controller.signal,
+      });
+      const reader = res.body!.getReader();
+      let text = '';
+      return {
+        controller,
+        /** The `data:` of the first snapshot event whose id is `version`. */
+        async event(version: number): Promise<{ version: number; etag: string; snapshot?: { version: number } }> {
+          const mark = `id: ${version}\nevent: snapshot\ndata: `;
+          while (!text.includes(mark) || !text.slice(text.indexOf(mark)).includes('\n\n')) {
+            const { value, done } = await reader.read();
+            if (done) throw new Error('stream ended');
+            text += Buffer.from(value).toString();
+          }
+          const from = text.indexOf(mark) + mark.length;
+          return JSON.parse(text.slice(from, text.indexOf('\n\n', from))) as never;
+        },
+      };
+    };
+    const inline = await open('?include=snapshot');
+    const plain = await open('');
+    // The first event names the version only: the SDK's conditional fetch on open confirms it.
+    expect((await inline.event(1)).snapshot).toBeUndefined();
+    await waitFor(async () =>
+      (await (await fetch(`${server!.adminUrl}/metrics`)).text()).includes('evaluator_sse_clients 2'),
+    );
+    await fx.publish(typesSnapshot('prod', 2), ['key-prod']);
+    const change = await inline.event(2);
+    expect(change.etag).toBe('"2"');
+    // Exactly the body /v1/snapshot answers with.
+    const fetched = await fetch(`${server!.url}/v1/snapshot`, { headers: { authorization: 'Bearer key-prod' } });
+    expect(change.snapshot).toEqual(await fetched.json());
+    expect(change.snapshot!.version).toBe(2);
+    expect((await plain.event(2)).snapshot).toBeUndefined();
+    inline.controller.abort();
+    plain.controller.abort();
+
+    // Over the limit, the event names the ETag only and the SDK fetches.
+    await server!.close();
+    server = undefined;
+    await start({ sseInlineMaxBytes: 64 });
+    const small = await open('?include=snapshot');
+    await small.event(2);
+    await waitFor(async () =>
+      (await (await fetch(`${server!.adminUrl}/metrics`)).text()).includes('evaluator_sse_clients 1'),
+    );
+    await fx.publish(typesSnapshot('prod', 3), ['key-prod']);
+    const big = await small.event(3);
+    expect(big).toEqual({ version: 3, etag: '"3"' });
+    small.controller.abort();
+  });
+
   it('/ofrep/v1/stream (the advertised eventStream) sends refetchEvaluation on a swap', async () => {
     await fx.publish(typesSnapshot('prod', 1), ['key-prod']);
     await start();

@@ -1,7 +1,8 @@
 /**
- * The two requests the SDK makes of an evaluator (docs/api.md): `GET /v1/snapshot` with
- * `If-None-Match` (200 with an ETag, or 304) and `GET /v1/stream` (Server-Sent Events, `event:
- * snapshot` with `{"version","etag"}`), both with `Authorization: Bearer <server SDK key>`.
+ * The two requests the SDK makes of an evaluator (docs/sdk.md): `GET /v1/snapshot` with
+ * `If-None-Match` (200 with an ETag, or 304) and `GET /v1/stream?include=snapshot` (Server-Sent
+ * Events, `event: snapshot` with `{"version","etag"}`, and on a change the snapshot itself when it
+ * is small enough), both with `Authorization: Bearer <server SDK key>`.
  *
  * On node:http(s) rather than fetch so the sockets can be unref'd: an SDK's open stream must not
  * keep a service's process alive after everything else has finished.
@@ -93,8 +94,8 @@ export function fetchSnapshot(
 export interface StreamHandlers {
   /** The stream answered 200: it is live. */
   onOpen(): void;
-  /** A `snapshot` event: the version the evaluator serves now, and its ETag. */
-  onSnapshot(version: number, etag: string | undefined): void;
+  /** A `snapshot` event: the version the evaluator serves now, its ETag, and the snapshot when inline. */
+  onSnapshot(version: number, etag: string | undefined, snapshot: object | undefined): void;
   /** The stream ended or failed (never called after `close()`). */
   onEnd(error: EvaluatorRequestError): void;
 }
@@ -109,7 +110,7 @@ export interface EventStream {
  * comment every 15 s by default) the connection counts as dead: a partition closes no socket.
  */
 export function openStream(base: string, sdkKey: string, idleMs: number, h: StreamHandlers): EventStream {
-  const url = new URL('/v1/stream', base);
+  const url = new URL('/v1/stream?include=snapshot', base);
   let closed = false;
   let ended = false;
   let idle: NodeJS.Timeout | undefined;
@@ -136,7 +137,7 @@ export function openStream(base: string, sdkKey: string, idleMs: number, h: Stre
     if (res.statusCode !== 200) {
       let body = '';
       res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => end(refusal(res, body, `${url.origin}/v1/stream`)));
+      res.on('end', () => end(refusal(res, body, `${url.origin}${url.pathname}`)));
       return;
     }
     const parser = new SseParser((e: SseEvent) => {
@@ -146,9 +147,10 @@ export function openStream(base: string, sdkKey: string, idleMs: number, h: Stre
       }
       if (e.event !== 'snapshot') return;
       try {
-        const data = JSON.parse(e.data) as { version?: unknown; etag?: unknown };
+        const data = JSON.parse(e.data) as { version?: unknown; etag?: unknown; snapshot?: unknown };
+        const inline = typeof data.snapshot === 'object' && data.snapshot !== null ? data.snapshot : undefined;
         if (typeof data.version === 'number')
-          h.onSnapshot(data.version, typeof data.etag === 'string' ? data.etag : undefined);
+          h.onSnapshot(data.version, typeof data.etag === 'string' ? data.etag : undefined, inline);
       } catch {
         // A malformed event is skipped; the next one (or the periodic check) heals it.
       }

@@ -1,7 +1,8 @@
 /**
  * Keeps one environment's snapshot current from a list of evaluators (docs/sdk.md): one stream
- * at a time; on open, and on every stream event naming an ETag the SDK does not hold, a
- * single-flight conditional fetch (`If-None-Match`) from the same evaluator; a lost stream fails
+ * at a time; a change event carrying the snapshot is applied as it is; on open, and on every
+ * stream event naming an ETag the SDK does not hold without carrying it, a single-flight
+ * conditional fetch (`If-None-Match`) from the same evaluator; a lost stream fails
  * over to the next evaluator at once, and once every evaluator has failed in a row, retries with
  * jittered exponential backoff and reports `stale`. A periodic conditional fetch heals a missed
  * event. Every timer and socket is unref'd.
@@ -13,8 +14,8 @@ import { EvaluatorRequestError, fetchSnapshot, openStream, type EventStream } fr
 export interface SyncOwner {
   /** The ETag of the snapshot held now, for conditional requests. */
   etag(): string | undefined;
-  /** A new snapshot body arrived; returns a problem when it was refused (kept the old one). */
-  apply(body: string, etag: string): string | undefined;
+  /** A new snapshot arrived (a fetched body, or parsed from a stream event); returns a problem when it was refused (kept the old one). */
+  apply(body: string | object, etag: string): string | undefined;
   /** An evaluator answered a fetch (200 or 304): the held snapshot is what it serves. */
   confirmed(): void;
   /** Every evaluator failed in a row (`fatal`: one refused the key, 401/403). */
@@ -76,9 +77,15 @@ export class SnapshotSync {
     const base = this.evaluator;
     this.stream = openStream(base, this.o.sdkKey, this.o.streamIdleMs, {
       onOpen: () => void this.refetch(generation),
-      onSnapshot: (_version, etag) => {
+      onSnapshot: (_version, etag, snapshot) => {
         // The first event on every connect names what the evaluator serves: usually what we hold.
-        if (etag === undefined || etag !== this.owner.etag()) void this.refetch(generation);
+        if (etag !== undefined && etag === this.owner.etag()) return;
+        if (snapshot !== undefined && etag !== undefined && this.owner.apply(snapshot, etag) === undefined) {
+          this.failures = 0;
+          this.owner.confirmed();
+          return;
+        }
+        void this.refetch(generation);
       },
       onEnd: (error) => this.lost(generation, error),
     });

@@ -4,7 +4,11 @@
  * periodically so idle proxies keep the connection open.
  *
  * Two wire formats on the same hub:
- * - `snapshot` (GET /v1/stream): `event: snapshot` / `data: {"version":N}`;
+ * - `snapshot` (GET /v1/stream): `event: snapshot` / `data: {"version":N,"etag":"..."}`; a stream
+ *   opened with `?include=snapshot` gets, on every change, the effective snapshot itself in the
+ *   event (`"snapshot":{...}`) when it is at most `inlineMaxBytes` of JSON, so an SDK applies the
+ *   change without a request of its own (a thousand SDKs would otherwise each fetch it at once);
+ *   the first event of a stream never carries it (the SDK's conditional fetch on open does);
  * - `ofrep` (GET /ofrep/v1/stream, advertised in bulk responses as an eventStream): the OFREP
  *   ADR-0008 notification `data: {"type":"refetchEvaluation","etag":...,"lastModified":<s>}`.
  *
@@ -30,11 +34,15 @@ export interface SseLimits {
   maxStreams: number;
   /** Open streams per SDK key hash. */
   maxPerKey: number;
+  /** The largest snapshot JSON an inline change event carries (0: never inline). */
+  inlineMaxBytes: number;
 }
 
 interface Subscriber {
   readonly res: ServerResponse;
   readonly format: StreamFormat;
+  /** Change events carry the snapshot (format `snapshot`, `?include=snapshot`). */
+  readonly inline: boolean;
   /** sha256 of the key that opened the stream (as envelopes list SDK and client keys). */
   readonly keyHash: string;
   /** Frees the stream's place in the counts (idempotent). */
@@ -82,6 +90,7 @@ export class SseHub {
     format: StreamFormat,
     current: ServedEnvironment | undefined,
     extraHeaders: readonly string[] = [],
+    inline = false,
   ): void {
     res.writeHead(200, [...Object.entries(STREAM_HEADERS).flat(), ...extraHeaders]);
     res.socket?.setNoDelay(true);
@@ -92,6 +101,7 @@ export class SseHub {
     const subscriber: Subscriber = {
       res,
       format,
+      inline: inline && format === 'snapshot',
       keyHash,
       remove: () => {
         if (!set.delete(subscriber)) return;
@@ -118,6 +128,7 @@ export class SseHub {
     const hashes = state.streamKeyHashes;
     let snapshotText: string | undefined;
     let ofrepText: string | undefined;
+    let inlineText: string | undefined;
     for (const subscriber of set) {
       const res = subscriber.res;
       if (!hashes.has(subscriber.keyHash)) {
@@ -133,7 +144,9 @@ export class SseHub {
       const text =
         subscriber.format === 'ofrep'
           ? (ofrepText ??= eventText('ofrep', state))
-          : (snapshotText ??= eventText('snapshot', state));
+          : subscriber.inline
+            ? (inlineText ??= inlineEventText(state, this.limits.inlineMaxBytes))
+            : (snapshotText ??= eventText('snapshot', state));
       res.write(text);
     }
   }
@@ -170,6 +183,19 @@ function eventText(format: StreamFormat, state: ServedEnvironment): string {
     lastModified: Math.floor((state.envelope.publishedAt || state.loadedAt) / 1000),
   });
   return `id: ${state.version}\nevent: message\ndata: ${data}\n\n`;
+}
+
+/**
+ * A change event with the effective snapshot inline, or the plain event when the snapshot is
+ * larger than `maxBytes`. The JSON is the state's cached `snapshotJson`, the body `/v1/snapshot`
+ * answers with, so serializing it is no extra work: the subscribers would fetch it otherwise.
+ */
+function inlineEventText(state: ServedEnvironment, maxBytes: number): string {
+  if (maxBytes === 0) return eventText('snapshot', state);
+  const json = state.snapshotJson;
+  if (Buffer.byteLength(json) > maxBytes) return eventText('snapshot', state);
+  const head = JSON.stringify({ version: state.version, etag: state.etag });
+  return `id: ${state.version}\nevent: snapshot\ndata: ${head.slice(0, -1)},"snapshot":${json}}\n\n`;
 }
 
 /**

@@ -63,6 +63,8 @@ export function createStreamHandler(
     // A stream is not "in flight" work: it counts against the stream caps, not the slots.
     o.replies.handOver(req);
     req.socket.setTimeout(0);
-    o.sse.add(env, keyHash, req.response!, format, current, appendCorsHeaders(req, []));
+    const inline =
+      format === 'snapshot' && query.length > 0 && new URLSearchParams(query).get('include') === 'snapshot';
+    o.sse.add(env, keyHash, req.response!, format, current, appendCorsHeaders(req, []), inline);
   };
 }
