@@ -11,7 +11,7 @@
  * evaluating the flag over OFREP on every evaluator.
  *
  * Then the same for in-process SDKs: the subscribers close, SDK_CLIENTS FlagshipClients start in
- * SDK_PROCESSES processes (evaluator/bench/sdk-load.ts), and for each of SDK_CHANGES changes the
+ * SDK_PROCESSES processes (evaluator/sdk/bench/sdk-load.ts), and for each of SDK_CHANGES changes the
  * time runs from the 2xx to the moment the last client swapped the new snapshot in (its stream's
  * event, then its own snapshot fetch and compile), checked by the value that client evaluates.
  *
@@ -168,7 +168,7 @@ async function main() {
     const clients = Math.min(per, SDK_CLIENTS - p * per);
     loads.push(
       forkLoad(
-        'sdk-load.ts',
+        '../sdk/bench/sdk-load.ts',
         {
           EVALUATOR_URLS: stack.evaluatorUrls.join(','),
           SDK_KEY: sdkKey,

@@ -10,7 +10,7 @@
  * value}; {type:'error', message}. IPC in: {type:'stop'}.
  */
 import { performance } from 'node:perf_hooks';
-import { FlagshipClient } from '../sdk/src/index.ts';
+import { FlagshipClient } from '../src/index.ts';
 
 const urls = (process.env.EVALUATOR_URLS ?? '').split(',').filter(Boolean);
 const sdkKey = process.env.SDK_KEY ?? '';
