@@ -9,6 +9,7 @@ export default defineConfig({
       'testing/**/*.test.ts',
       'scripts/**/*.test.ts',
       'web/**/*.test.ts',
+      'prometheus/**/*.test.ts',
     ],
     exclude: ['**/node_modules/**'],
     testTimeout: 60_000,

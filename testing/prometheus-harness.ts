@@ -25,6 +25,8 @@ export interface PrometheusHarnessOptions {
   jobName?: string;
   /** A port to try first (a stable URL across restarts); taken, a free one is used. Default: a free one. */
   port?: number;
+  /** Rule files (absolute paths) to load, e.g. the product's prometheus/rules/*.yml. Default: none. */
+  ruleFiles?: string[];
 }
 
 /** A running private Prometheus, owned by the caller. */
@@ -66,7 +68,9 @@ export async function startPrometheus(options: PrometheusHarnessOptions): Promis
   const configFile = join(dir, 'prometheus.yml');
   const dataDir = options.dataDir ?? join(dir, 'data');
   const jobName = options.jobName ?? 'demo';
-  const writeConfig = (targets: string[]) => writeFile(configFile, renderConfig(targets, scrapeInterval, jobName));
+  const ruleFiles = options.ruleFiles ?? [];
+  const writeConfig = (targets: string[]) =>
+    writeFile(configFile, renderConfig(targets, scrapeInterval, jobName, ruleFiles));
   await writeConfig(options.targets);
 
   // freePort() then bind is racy against other processes grabbing the port; retry a few times.
@@ -103,11 +107,12 @@ function assertTarget(target: string): void {
   if (!/^[\w.-]+:\d+$/.test(target)) throw new Error(`target must be host:port, got "${target}"`);
 }
 
-function renderConfig(targets: string[], interval: string, jobName: string): string {
+function renderConfig(targets: string[], interval: string, jobName: string, ruleFiles: string[]): string {
   // JSON is valid YAML, so no YAML library is needed and quoting is always right.
   return `${JSON.stringify(
     {
       global: { scrape_interval: interval, evaluation_interval: interval, scrape_timeout: interval },
+      ...(ruleFiles.length > 0 ? { rule_files: ruleFiles } : {}),
       scrape_configs: [{ job_name: jobName, honor_labels: true, static_configs: [{ targets }] }],
     },
     null,

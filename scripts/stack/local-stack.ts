@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type PrometheusHarness, startPrometheus } from '../../testing/prometheus-harness.ts';
+import { flagshipRuleFiles } from '../../prometheus/rule-files.ts';
 import { freePort, hasRedisServer, type PrivateRedis, redisAnswers, startPrivateRedis } from './redis-server.ts';
 import { type SupervisedChild, Supervisor, type SupervisorOptions, waitForHttp, waitForLine } from './supervisor.ts';
 
@@ -128,6 +129,8 @@ export async function startLocalStack(o: LocalStackOptions = {}): Promise<LocalS
           retention: '15d',
           jobName: 'flagship',
           port: loopbackPort(asked),
+          // The SLO recording rules and alerts (docs/slo.md): the console's status page reads them.
+          ruleFiles: flagshipRuleFiles(),
         });
       }
       prometheusUrl = privatePrometheus?.url ?? asked;
