@@ -33,6 +33,10 @@ import { ProjectService } from './projects/project-service.ts';
 import { MapPolicyCatalog } from './rollouts/policy-catalog.ts';
 import { rolloutRoutes } from './rollouts/rollout-routes.ts';
 import { type PolicyCatalog, RolloutService, type TickScheduler } from './rollouts/rollout-service.ts';
+import { BullScheduleTrigger } from './schedules/bullmq-schedule-trigger.ts';
+import { scheduleRoutes } from './schedules/schedule-routes.ts';
+import { ScheduleService, type ScheduleTrigger } from './schedules/schedule-service.ts';
+import { BullTickScheduler } from './rollouts/bullmq-queues.ts';
 import { segmentRoutes } from './segments/segment-routes.ts';
 import { metricRoutes } from './metrics/metric-routes.ts';
 import { MetricService } from './metrics/metric-service.ts';
@@ -60,6 +64,12 @@ export interface AppOptions {
   webhooks?: WebhookWiring;
   /** What the impact API queries (PROMETHEUS_URL); without it impact answers 503 PROMETHEUS_NOT_CONFIGURED. */
   prometheus?: PrometheusTarget;
+  /**
+   * The delayed job of each schedule. Without it: a BullMQ trigger on the tick scheduler's queue
+   * connection and prefix when that is BullMQ (the same QUEUE_PREFIX), else none (the workers'
+   * reconciler arms schedules shortly before they are due).
+   */
+  schedules?: { trigger: ScheduleTrigger };
 }
 
 /** From WEBHOOK_SECRET_KEY (or the key file) and WEBHOOK_ALLOW_HOSTS; `wake` hints the outbox drainer. */
@@ -96,6 +106,7 @@ export interface Services {
   webhooks: WebhookService;
   metrics: MetricService;
   impact: ImpactService;
+  schedules: ScheduleService;
 }
 
 export interface ControlPlane {
@@ -144,6 +155,15 @@ export function createControlPlaneOn(db: Kysely<Database>, options: AppOptions =
     webhooks,
     metrics: new MetricService(uow, now, policies),
     impact: new ImpactService(uow, policies, options.prometheus, now),
+    schedules: new ScheduleService(
+      uow,
+      policies,
+      scheduleTrigger(options),
+      webhooks,
+      () => services.rollouts,
+      options.rollouts?.clock ?? Date.now,
+      log,
+    ),
   };
 
   const routes = adminRoutes(services, {
@@ -178,8 +198,25 @@ export function adminRoutes(
     ...webhookRoutes(services.webhooks),
     ...metricRoutes(services.metrics),
     ...impactRoutes(services.impact),
+    ...scheduleRoutes(services.schedules),
   ];
   return routes;
+}
+
+/**
+ * The schedules' trigger: the one given, or one beside the rollout ticks' BullMQ queue (same
+ * connection and QUEUE_PREFIX), so a process wired for rollouts arms schedules too.
+ */
+function scheduleTrigger(options: AppOptions): ScheduleTrigger {
+  if (options.schedules) return options.schedules.trigger;
+  const ticks = options.rollouts?.scheduler;
+  if (ticks instanceof BullTickScheduler)
+    return new BullScheduleTrigger({
+      connection: ticks.queue.opts.connection,
+      prefix: ticks.queue.opts.prefix ?? 'bull',
+    });
+  // Nothing to arm with: the workers' reconciler arms each schedule before it is due.
+  return { arm: async () => {}, disarm: async () => {} };
 }
 
 /** From configuration: opens the database the config names. */

@@ -65,6 +65,15 @@ export { queryPrometheus } from './rollouts/analysis/prometheus-client.ts';
 export { promDuration, renderQuery } from './rollouts/policy/policy.ts';
 export { validatePolicy } from './rollouts/policy/policy-schema.ts';
 
+// Schedules: the workers run each due schedule's job and re-arm pending ones (the service applies them).
+export {
+  BullScheduleTrigger,
+  SCHEDULE_QUEUE,
+  scheduleJobId,
+  type ScheduleJob,
+} from './schedules/bullmq-schedule-trigger.ts';
+export type { ExecuteOutcome, ScheduleService } from './schedules/schedule-service.ts';
+
 // Webhooks: the workers deliver what the controller's webhook service queued, to addresses it allows.
 export type { DeliveryQueue, WebhookDelivery, WebhookService } from './webhooks/webhook-service.ts';
 export { refusedAddress, WebhookAllowList } from './webhooks/webhook-address.ts';

@@ -6,7 +6,7 @@ import type { Route } from '../http/route.ts';
 import { checkShape, type Shape } from '../http/shape.ts';
 import {
   CHANGE_REQUEST_KINDS,
-  type ChangeRequestKind,
+  type FileableKind,
   type ChangeRequestStatus,
   SEGMENT_ACTIONS,
 } from './change-request-store.ts';
@@ -16,7 +16,7 @@ const BASE = `${ENVIRONMENT}/change-requests`;
 const STATUSES: readonly ChangeRequestStatus[] = ['pending', 'applied', 'rejected', 'cancelled'];
 
 /** The fields each kind takes besides `kind`, `baseVersion` and `comment` (docs/api.md). */
-const KIND_SHAPES: Record<ChangeRequestKind, Shape> = {
+const KIND_SHAPES: Record<FileableKind, Shape> = {
   config: { flag: { type: 'string', required: true }, config: { type: 'object', required: true } },
   definition: { flag: { type: 'string', required: true }, definition: { type: 'object', required: true } },
   archive: { flag: { type: 'string', required: true } },
@@ -79,9 +79,7 @@ export function changeRequestRoutes(crs: ChangeRequestService): Route[] {
         const body = jsonBody(req);
         // The kind picks the shape; an unknown kind is reported by the shape check (oneOf).
         const given = (body as Record<string, unknown> | null)?.kind;
-        const kind = (CHANGE_REQUEST_KINDS as readonly unknown[]).includes(given)
-          ? (given as ChangeRequestKind)
-          : 'config';
+        const kind = (CHANGE_REQUEST_KINDS as readonly unknown[]).includes(given) ? (given as FileableKind) : 'config';
         checkShape(body, {
           kind: { type: 'string', oneOf: CHANGE_REQUEST_KINDS },
           ...KIND_SHAPES[kind],

@@ -10,8 +10,9 @@ import type { RequestContext } from '../http/request-context.ts';
 import type { RolloutRecord } from '../rollouts/rollout-record.ts';
 import type { PolicyCatalog, RolloutService } from '../rollouts/rollout-service.ts';
 import { checkedSegment, createSegmentIn, deleteSegmentIn, updateSegmentIn } from '../segments/segment-service.ts';
+import { approveSchedule, withdrawSchedule } from '../schedules/schedule-approval.ts';
 import type {
-  ChangeRequestKind,
+  FileableKind,
   ChangeRequestPayload,
   ChangeRequestRecord,
   ChangeRequestStatus,
@@ -21,7 +22,7 @@ import type {
 
 /** What an author files; which fields a kind needs is the route's shape check. */
 export interface NewChangeRequest {
-  kind: ChangeRequestKind;
+  kind: FileableKind;
   flag?: string;
   config?: unknown;
   definition?: Record<string, unknown>;
@@ -46,7 +47,9 @@ const moved = (what: string, base: number, current: number) =>
  * Four-eyes changes. Approval applies the change at once, in the same transaction, re-validated
  * and version-guarded (there is no separate apply step): an approved request is an applied one.
  * If what it is based on moved since it was filed, approval is refused (409 BASE_MOVED) and the
- * request stays pending, so the author can cancel it and file a fresh one.
+ * request stays pending, so the author can cancel it and file a fresh one. A `schedule` request is
+ * the exception: approving it arms its schedule, which the workers apply at its time (the
+ * request's `applied` then means approved; the schedule's status says what came of it).
  *
  * Nobody with a key of the author's owner may approve (403 SELF_APPROVAL). The approver's key
  * must itself be allowed to make the change (change-impact.ts): a definition, archive or
@@ -375,6 +378,12 @@ export class ChangeRequestService {
           }
           break;
         }
+        case 'schedule': {
+          // Approval arms the schedule; the change itself is made at its time by the workers.
+          await approveSchedule(s, ctx, cr.id, now);
+          applied = null;
+          break;
+        }
         case 'rollout-retry': {
           if (!this.rollouts) throw conflict('ROLLOUTS_UNAVAILABLE', 'rollouts are not configured in this controller');
           const rolloutId = cr.payload!.rolloutId!;
@@ -404,7 +413,9 @@ export class ChangeRequestService {
     return this.uow.write(async (s) => {
       const cr = await this.find(s, projectKey, envKey, id);
       this.pending(cr);
-      return this.decide(s, ctx, cr, 'rejected', 'reject', comment, null, this.now());
+      const now = this.now();
+      if (cr.kind === 'schedule') await withdrawSchedule(s, ctx, cr.id, now, `rejected by ${ctx.actor.owner}`);
+      return this.decide(s, ctx, cr, 'rejected', 'reject', comment, null, now);
     });
   }
 
@@ -421,7 +432,10 @@ export class ChangeRequestService {
       this.pending(cr);
       if (cr.author.owner !== ctx.actor.owner && ctx.actor.role !== 'admin')
         throw forbidden('only the author or an admin can cancel a change request', 'NOT_AUTHOR');
-      return this.decide(s, ctx, cr, 'cancelled', 'cancel', comment, null, this.now());
+      const now = this.now();
+      if (cr.kind === 'schedule')
+        await withdrawSchedule(s, ctx, cr.id, now, `change request cancelled by ${ctx.actor.owner}`);
+      return this.decide(s, ctx, cr, 'cancelled', 'cancel', comment, null, now);
     });
   }
 
@@ -485,6 +499,7 @@ export function publicView(cr: ChangeRequestRecord): Record<string, unknown> {
     out.rollout = rollout;
   }
   if (payload?.rolloutId !== undefined) out.rolloutId = payload.rolloutId;
+  if (payload?.schedule) out.schedule = payload.schedule;
   if (payload?.reason !== undefined && !payload.rollout) out.reason = payload.reason;
   return out;
 }

@@ -10,9 +10,16 @@ export type ChangeRequestStatus = 'pending' | 'applied' | 'rejected' | 'cancelle
  * request's environment with the pinned policy and parameters; `segment` creates, updates or
  * deletes one segment of the request's environment.
  */
-export type ChangeRequestKind =
+export type FileableKind =
   'config' | 'definition' | 'archive' | 'unarchive' | 'rollout-start' | 'rollout-retry' | 'segment';
-export const CHANGE_REQUEST_KINDS: readonly ChangeRequestKind[] = [
+/**
+ * `schedule` is filed by POST .../flags/{flag}/schedules in an approval-required environment,
+ * never through the change request route: approving it arms the schedule (schedules/), which is
+ * applied at its time; rejecting or cancelling it cancels the schedule.
+ */
+export type ChangeRequestKind = FileableKind | 'schedule';
+/** The kinds the change request route files. */
+export const CHANGE_REQUEST_KINDS: readonly FileableKind[] = [
   'config',
   'definition',
   'archive',
@@ -39,6 +46,13 @@ export interface ChangeRequestPayload {
    * update; its version is the one it would get), absent for a delete.
    */
   segment?: { action: SegmentAction; key: string; segment?: Segment };
+  /** schedule: when and what (a config change's config is in `config`); the schedule names this request. */
+  schedule?: {
+    at: string;
+    kind: 'config' | 'action' | 'rollout';
+    action?: 'enable' | 'disable';
+    rollout?: { policy: string; treatment: string; control: string };
+  };
 }
 
 export interface Review {

@@ -8,6 +8,7 @@ import { KyselyMetricStore } from '../metrics/kysely-metric-store.ts';
 import { KyselyOutboxStore } from '../outbox/kysely-outbox-store.ts';
 import { KyselyProjectStore } from '../projects/kysely-project-store.ts';
 import { KyselyRolloutStore } from '../rollouts/kysely-rollout-store.ts';
+import { KyselyScheduleStore } from '../schedules/kysely-schedule-store.ts';
 import { KyselySegmentStore } from '../segments/kysely-segment-store.ts';
 import { KyselyWebhookOutboxStore, KyselyWebhookStore } from '../webhooks/kysely-webhook-store.ts';
 import type { Database } from './schema.ts';
@@ -29,5 +30,6 @@ export function createKyselyStores(db: Kysely<Database>): Stores {
     webhooks: new KyselyWebhookStore(db),
     webhookOutbox: new KyselyWebhookOutboxStore(db),
     metrics: new KyselyMetricStore(db),
+    schedules: new KyselyScheduleStore(db),
   };
 }

@@ -7,6 +7,7 @@ import { MemoryMetricStore } from '../metrics/memory-metric-store.ts';
 import { MemoryOutboxStore } from '../outbox/memory-outbox-store.ts';
 import { MemoryProjectStore } from '../projects/memory-project-store.ts';
 import { MemoryRolloutStore } from '../rollouts/memory-rollout-store.ts';
+import { MemoryScheduleStore } from '../schedules/memory-schedule-store.ts';
 import { MemorySegmentStore } from '../segments/memory-segment-store.ts';
 import { MemoryWebhookOutboxStore, MemoryWebhookStore } from '../webhooks/memory-webhook-store.ts';
 import type { MemoryDatabase } from './memory-database.ts';
@@ -33,5 +34,6 @@ export function createMemoryStores(db: MemoryDatabase): Stores {
     webhooks: new MemoryWebhookStore(db),
     webhookOutbox: new MemoryWebhookOutboxStore(db),
     metrics: new MemoryMetricStore(db),
+    schedules: new MemoryScheduleStore(db),
   };
 }

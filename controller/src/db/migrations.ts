@@ -11,6 +11,7 @@ import { fourEyesMigration } from '../change-requests/four-eyes-migration.ts';
 import { auditOwnerMigration } from '../audit/audit-owner-migration.ts';
 import { metricMigration } from '../metrics/metric-tables.ts';
 import { browserAccessMigration } from '../environments/browser-access-migration.ts';
+import { scheduleMigration } from '../schedules/schedule-tables.ts';
 import type { Database } from './schema.ts';
 
 // Long enough for keys (max 63) and `project.env` ids; short enough to index on MySQL.
@@ -152,6 +153,7 @@ function migrations(db: Kysely<Database>): Record<string, Migration> {
     '0005-audit-owner': auditOwnerMigration,
     '0006-metric-definitions': metricMigration(doc),
     '0007-environment-browser-access': browserAccessMigration,
+    '0008-schedules': scheduleMigration(doc),
   };
 }
 

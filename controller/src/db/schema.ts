@@ -139,10 +139,11 @@ export interface ChangeRequestsTable {
 
 import type { MetricTables } from '../metrics/metric-tables.ts';
 import type { RolloutTables } from '../rollouts/rollout-tables.ts';
+import type { ScheduleTables } from '../schedules/schedule-tables.ts';
 import type { WebhookTables } from '../webhooks/webhook-tables.ts';
 
-/** Every table; the rollout, webhook and metric tables are declared beside their feature. */
-export interface Database extends RolloutTables, WebhookTables, MetricTables {
+/** Every table; the rollout, webhook, metric and schedule tables are declared beside their feature. */
+export interface Database extends RolloutTables, WebhookTables, MetricTables, ScheduleTables {
   projects: ProjectsTable;
   environments: EnvironmentsTable;
   flags: FlagsTable;

@@ -8,6 +8,7 @@ import type { MetricStore } from '../metrics/metric-store.ts';
 import type { OutboxStore } from '../outbox/outbox-store.ts';
 import type { ProjectStore } from '../projects/project-store.ts';
 import type { RolloutStore } from '../rollouts/rollout-store.ts';
+import type { ScheduleStore } from '../schedules/schedule-store.ts';
 import type { SegmentStore } from '../segments/segment-store.ts';
 import type { WebhookOutboxStore, WebhookStore } from '../webhooks/webhook-store.ts';
 
@@ -25,4 +26,5 @@ export interface Stores {
   webhooks: WebhookStore;
   webhookOutbox: WebhookOutboxStore;
   metrics: MetricStore;
+  schedules: ScheduleStore;
 }

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MetricDefinition } from '../metrics/metric-definition.ts';
 import type { Policy } from '../rollouts/policy/policy.ts';
 import type { RolloutRecord } from '../rollouts/rollout-record.ts';
+import type { ScheduleRecord } from '../schedules/schedule-record.ts';
 import type { Stores } from '../db/stores.ts';
 import { DuplicateKeyError } from '../db/unique-violation.ts';
 
@@ -828,6 +829,86 @@ export function storeContract(label: string, open: () => Promise<StoreContractSu
       });
       expect(await s.webhookOutbox.delete(['d-0', 'd-9'])).toBe(1);
       expect(await s.webhookOutbox.delete([])).toBe(0);
+    });
+
+    it('schedules: soonest first, keyset pages, filters, pending by due time, conditional update, JSON round-trips', async () => {
+      const row = (at: string, o: Partial<Omit<ScheduleRecord, 'id'>> = {}): Omit<ScheduleRecord, 'id'> => ({
+        projectKey: 'p',
+        environmentId: 'p.dev',
+        flagKey: 'a',
+        at,
+        comment: 'é ✓ "launch"',
+        change: { kind: 'config', config: config(true), baseVersion: 3 },
+        status: 'scheduled',
+        version: 1,
+        author: { keyId: 'k1', name: 'Key', owner: 'alice' },
+        changeRequestId: null,
+        approvedBy: null,
+        outcome: null,
+        appliedVersion: null,
+        rolloutId: null,
+        createdAt: T0,
+        updatedAt: T0,
+        ...o,
+      });
+      const late = await s.schedules.insert(row('2030-01-03T00:00:00.000Z'));
+      const early = await s.schedules.insert(
+        row('2030-01-01T00:00:00.000Z', { change: { kind: 'action', action: 'disable' }, flagKey: 'b' }),
+      );
+      const tie = await s.schedules.insert(
+        row('2030-01-01T00:00:00.000Z', {
+          status: 'awaiting-approval',
+          changeRequestId: '77',
+          environmentId: 'p.prod',
+          change: { kind: 'rollout', policy: 'linear', policyDocument: policy, treatment: 'on', control: 'off' },
+        }),
+      );
+      const done = await s.schedules.insert(row('2029-01-01T00:00:00.000Z', { status: 'applied', appliedVersion: 4 }));
+      expect(await s.schedules.get(late)).toEqual({ ...row('2030-01-03T00:00:00.000Z'), id: late });
+      expect((await s.schedules.get(tie))?.change).toEqual({
+        kind: 'rollout',
+        policy: 'linear',
+        policyDocument: policy,
+        treatment: 'on',
+        control: 'off',
+      });
+      expect(await s.schedules.get(99_999)).toBeUndefined();
+      const ids = async (q: Parameters<typeof s.schedules.list>[0]) => (await s.schedules.list(q)).map((r) => r.id);
+      expect(await ids({ limit: 10 })).toEqual([done, early, tie, late]);
+      expect(await ids({ limit: 2 })).toEqual([done, early]);
+      expect(await ids({ limit: 2, after: { at: '2030-01-01T00:00:00.000Z', id: early } })).toEqual([tie, late]);
+      expect(await ids({ limit: 10, statuses: ['scheduled', 'awaiting-approval'] })).toEqual([early, tie, late]);
+      expect(await ids({ limit: 10, environmentId: 'p.prod' })).toEqual([tie]);
+      expect(await ids({ limit: 10, flagKey: 'b', projectKey: 'p' })).toEqual([early]);
+      expect(await ids({ limit: 10, projectKey: 'q' })).toEqual([]);
+      expect((await s.schedules.listPending('2030-01-01T00:00:00.000Z', 10)).map((r) => r.id)).toEqual([early, tie]);
+      expect((await s.schedules.listPending(undefined, 10)).map((r) => r.id)).toEqual([early, tie, late]);
+      expect((await s.schedules.listPending(undefined, 1)).map((r) => r.id)).toEqual([early]);
+      expect((await s.schedules.findByChangeRequest('77'))?.id).toBe(tie);
+      expect(await s.schedules.findByChangeRequest('78')).toBeUndefined();
+      const approvedBy = { keyId: 'k2', name: 'Other', owner: 'bob' };
+      expect(await s.schedules.update(tie, 2, { status: 'scheduled' })).toBe(false);
+      expect(await s.schedules.update(tie, 1, { status: 'scheduled', approvedBy, updatedAt: T1 })).toBe(true);
+      expect(await s.schedules.update(tie, 1, { status: 'cancelled' })).toBe(false);
+      expect(await s.schedules.get(tie)).toMatchObject({ status: 'scheduled', approvedBy, version: 2, updatedAt: T1 });
+      expect(
+        await s.schedules.update(tie, 2, {
+          status: 'applied',
+          outcome: 'started rollout 5',
+          appliedVersion: 7,
+          rolloutId: 5,
+        }),
+      ).toBe(true);
+      expect(await s.schedules.get(tie)).toMatchObject({
+        status: 'applied',
+        outcome: 'started rollout 5',
+        appliedVersion: 7,
+        rolloutId: 5,
+        approvedBy,
+        changeRequestId: '77',
+        version: 3,
+      });
+      expect((await s.schedules.listPending(undefined, 10)).map((r) => r.id)).toEqual([early, late]);
     });
 
     it('metric definitions: versioned, unique per project, ordered by key, optional fields round-trip', async () => {

@@ -14,16 +14,23 @@ import type { UnitOfWork } from '../db/unit-of-work.ts';
 import { badRequest, notFound } from '../errors/domain-errors.ts';
 import type { RequestContext } from '../http/request-context.ts';
 import type { RolloutNotifier, RolloutWebhookEvent } from '../rollouts/rollout-service.ts';
+import type { ScheduleNotifier, ScheduleWebhookEvent } from '../schedules/schedule-events.ts';
 import { SecretBox } from './secret-box.ts';
 import { urlHostProblem, type WebhookAllowList } from './webhook-address.ts';
 import type { WebhookRecord } from './webhook-store.ts';
 
-export const WEBHOOK_EVENTS: readonly RolloutWebhookEvent[] = [
+/** Every event a webhook can subscribe to. */
+export type WebhookEvent = RolloutWebhookEvent | ScheduleWebhookEvent;
+
+export const WEBHOOK_EVENTS: readonly WebhookEvent[] = [
   'rollout.step_completed',
   'rollout.paused',
   'rollout.rolled_back',
   'rollout.completed',
   'rollout.awaiting_approval',
+  'schedule.applied',
+  'schedule.conflicted',
+  'schedule.expired',
 ];
 
 /** One delivery, as queued: the worker looks the secret up by id, so no secret sits in Redis. */
@@ -31,7 +38,7 @@ export interface WebhookDelivery {
   /** The webhook outbox row's id: also the BullMQ job id, so a row drained twice is queued once. */
   deliveryId: string;
   webhookId: number;
-  event: RolloutWebhookEvent;
+  event: WebhookEvent;
   payload: Record<string, unknown>;
   at: string;
 }
@@ -57,7 +64,7 @@ export interface WebhookServiceOptions {
   now: () => string;
 }
 
-export class WebhookService implements RolloutNotifier {
+export class WebhookService implements RolloutNotifier, ScheduleNotifier {
   constructor(
     private readonly uow: WebhookUnitOfWork,
     private readonly o: WebhookServiceOptions,
@@ -87,7 +94,7 @@ export class WebhookService implements RolloutNotifier {
     }
     const events = body.events ?? [...WEBHOOK_EVENTS];
     events.forEach((e, i) => {
-      if (!WEBHOOK_EVENTS.includes(e as RolloutWebhookEvent))
+      if (!WEBHOOK_EVENTS.includes(e as WebhookEvent))
         problems.push({ path: `events[${i}]`, message: `unknown event "${e}"; known: ${WEBHOOK_EVENTS.join(', ')}` });
     });
     if (body.secret !== undefined && (body.secret.length < 16 || body.secret.length > 128))
@@ -162,7 +169,7 @@ export class WebhookService implements RolloutNotifier {
   }
 
   /** Inside the causing transaction: one outbox row per webhook subscribed to the event. */
-  async record(s: Stores, event: RolloutWebhookEvent, payload: Record<string, unknown>): Promise<void> {
+  async record(s: Stores, event: WebhookEvent, payload: Record<string, unknown>): Promise<void> {
     const at = this.o.now();
     for (const hook of await s.webhooks.list()) {
       if (!hook.events.includes(event)) continue;
@@ -194,7 +201,7 @@ export class WebhookService implements RolloutNotifier {
         await this.o.queue.enqueue({
           deliveryId: row.id,
           webhookId: row.webhookId,
-          event: row.event as RolloutWebhookEvent,
+          event: row.event as WebhookEvent,
           payload: row.payload,
           at: row.createdAt,
         });
