@@ -12,6 +12,12 @@ export interface SnapshotEnvelope {
   sdkKeyHashes: string[];
   /** Epoch ms when the publisher stored it: evaluators report propagation lag against it. */
   publishedAt: number;
+  /**
+   * Epoch ms when the oldest change this snapshot publishes was committed (its outbox row's time):
+   * evaluators report commit -> served propagation against it. Absent (envelopes from before, or a
+   * republish with no change): no such observation.
+   */
+  committedAt?: number;
   /** Browser clients of the environment; absent (envelopes from before): no client keys, no origins. */
   clients?: ClientAccess;
 }
@@ -31,7 +37,7 @@ export interface ClientAccess {
 
 /** A pub/sub hint: a new snapshot version, or an emergency kill, for one environment. */
 export type ChangeMessage =
-  | { type: 'snapshot'; environment: string; version: number; publishedAt: number }
+  | { type: 'snapshot'; environment: string; version: number; publishedAt: number; committedAt?: number }
   | { type: 'kill'; environment: string; flag: string; at: number };
 
 /** A kill switch written to Redis directly because the database was unreachable. */

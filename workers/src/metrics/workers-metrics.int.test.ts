@@ -77,6 +77,49 @@ describe('workers metrics', () => {
     expect((await fetch(`${listener.url}/readyz`)).status).toBe(404);
   });
 
+  it('the SLO and cause metrics (issue 14): workers up, outbox age, ticks late by 2 intervals, query errors, decisions, deliveries', async () => {
+    const metrics = new WorkersMetrics();
+    const text = () => metrics.registry.metrics();
+    const labelled = (t: string, series: string) => {
+      const line = t.split('\n').find((l) => l.startsWith(`${series} `));
+      return line === undefined ? undefined : Number(line.slice(series.length + 1));
+    };
+    let t = await text();
+    expect(sample(t, 'flagship_workers_up')).toBe(1);
+    // No outbox store yet (the database not reached): NaN, never a reassuring 0.
+    expect(sample(t, 'flagship_outbox_oldest_pending_age_seconds')).toBeNaN();
+    let oldest: number | undefined;
+    metrics.watchOutbox({ oldestPendingAt: async () => oldest });
+    expect(sample(await text(), 'flagship_outbox_oldest_pending_age_seconds')).toBe(0);
+    oldest = Date.now() - 90_000;
+    const age = sample(await text(), 'flagship_outbox_oldest_pending_age_seconds')!;
+    expect(age).toBeGreaterThanOrEqual(90);
+    expect(age).toBeLessThan(100);
+    metrics.watchOutbox({ oldestPendingAt: () => Promise.reject(new Error('database down')) });
+    expect(sample(await text(), 'flagship_outbox_oldest_pending_age_seconds')).toBeNaN();
+
+    metrics.tickStarted(0.2, 5);
+    metrics.tickStarted(10, 5); // exactly 2 intervals: on time
+    metrics.tickStarted(10.5, 5); // late
+    metrics.analysisQuery('ok', 0.02);
+    metrics.analysisQuery('timeout', 10);
+    metrics.rolloutDecision('p.prod', 'advance');
+    metrics.rolloutDecision('p.prod', 'rollback');
+    metrics.webhookDelivery('delivered');
+    metrics.webhookDelivery('failed');
+    metrics.publisherFailed();
+    t = await text();
+    expect(sample(t, 'flagship_rollout_ticks_total')).toBe(3);
+    expect(sample(t, 'flagship_rollout_ticks_late_total')).toBe(1);
+    expect(labelled(t, 'flagship_rollout_tick_lag_seconds_bucket{le="1"}')).toBe(1);
+    expect(labelled(t, 'flagship_rollout_tick_lag_seconds_count')).toBe(3);
+    expect(labelled(t, 'flagship_analysis_query_duration_seconds_count{outcome="error"}')).toBe(1);
+    expect(labelled(t, 'flagship_analysis_query_errors_total{reason="timeout"}')).toBe(1);
+    expect(labelled(t, 'flagship_rollout_decisions_total{environment="p.prod",decision="rollback"}')).toBe(1);
+    expect(labelled(t, 'flagship_webhook_deliveries_total{outcome="failed"}')).toBe(1);
+    expect(sample(t, 'flagship_publisher_errors_total')).toBe(1);
+  });
+
   it('a real workers process: its launcher gives it a free port, and a set-aside pending kill is counted on its /metrics', async () => {
     const prefix = uniquePrefix();
     const dir = mkdtempSync(join(tmpdir(), 'fs-workers-metrics-'));
@@ -108,6 +151,7 @@ describe('workers metrics', () => {
       return texts.map((t) => sample(t, 'flagship_kill_pending_invalid_total') ?? Number.NaN);
     };
     expect(await counted()).toEqual([0, 0]);
+    expect(sample(await scrape(stack.workersMetricsUrl), 'flagship_workers_up')).toBe(1);
 
     const r = testRedis(prefix);
     cleanups.push(() => r.redis.quit());
