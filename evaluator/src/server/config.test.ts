@@ -57,8 +57,16 @@ describe('admission settings', () => {
         EVALUATOR_BODY_TIMEOUT_MS: '500',
         EVALUATOR_SSE_MAX_STREAMS: '300',
         EVALUATOR_SSE_MAX_STREAMS_PER_KEY: '30',
+        EVALUATOR_SSE_INLINE_MAX_BYTES: '0',
       }),
-    ).toMatchObject({ adminPort: 9464, bodyTimeoutMs: 500, sseMaxStreams: 300, sseMaxStreamsPerKey: 30 });
+    ).toMatchObject({
+      adminPort: 9464,
+      bodyTimeoutMs: 500,
+      sseMaxStreams: 300,
+      sseMaxStreamsPerKey: 30,
+      sseInlineMaxBytes: 0,
+    });
+    expect(readEvaluatorConfig({}).sseInlineMaxBytes).toBe(256 * 1024);
   });
 
   it('refuses bad values with a message naming the variable', () => {
@@ -69,6 +77,7 @@ describe('admission settings', () => {
     expect(() => readEvaluatorConfig({ EVALUATOR_PORT: '65000' })).toThrow(/EVALUATOR_ADMIN_PORT must be set/);
     expect(() => readEvaluatorConfig({ EVALUATOR_BODY_TIMEOUT_MS: '10' })).toThrow(/bodyTimeoutMs/);
     expect(() => readEvaluatorConfig({ EVALUATOR_SSE_MAX_STREAMS: '0' })).toThrow(/sseMaxStreams/);
+    expect(() => readEvaluatorConfig({ EVALUATOR_SSE_INLINE_MAX_BYTES: '999999999' })).toThrow(/sseInlineMaxBytes/);
     expect(() => readEvaluatorConfig({ EVALUATOR_SSE_MAX_STREAMS_PER_KEY: 'many' })).toThrow(
       /EVALUATOR_SSE_MAX_STREAMS_PER_KEY/,
     );
