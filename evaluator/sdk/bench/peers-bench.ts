@@ -13,8 +13,8 @@
  *
  * Rounds are interleaved (each round runs every scenario of every SDK, the SDK order rotating),
  * the first is a warm-up, the median of the rest is reported; a GC runs between rounds when
- * exposed, so one SDK's garbage is not collected on another's time. Every call goes through one
- * indirect call from the bench's loop (a few ns, the same for every SDK).
+ * exposed, so one SDK's garbage is not collected on another's time. Each adapter writes its own
+ * timed loops (`loops`), so each SDK's call site is its own, as in a service.
  *
  * Last line: {"bench":"peers","metrics":{sdk:{scenario:evals_per_s}},"ratio":{"<scenario>_vs_best_peer":…}},
  * each ratio this SDK's rate over the fastest peer's in that scenario.
@@ -44,29 +44,18 @@ async function round(
   contexts: readonly unknown[],
   cursor: { at: number },
 ): Promise<number> {
-  const call = adapter[scenario];
+  const loop = adapter.loops[scenario];
   // The clock is read once per chunk: a few hundred ns against at least tens of microseconds of work.
   const chunk = scenario === 'bulk100' ? 10 : 1000;
-  let i = cursor.at;
   let calls = 0;
   const start = performance.now();
   let now = start;
   while (now - start < ROUND_MS) {
-    if (adapter.async) {
-      for (let j = 0; j < chunk; j++) {
-        if (await call(contexts[i])) sink++;
-        i = i + 1 === contexts.length ? 0 : i + 1;
-      }
-    } else {
-      for (let j = 0; j < chunk; j++) {
-        if (call(contexts[i])) sink++;
-        i = i + 1 === contexts.length ? 0 : i + 1;
-      }
-    }
+    sink += adapter.async ? await loop(contexts, cursor.at, chunk) : (loop(contexts, cursor.at, chunk) as number);
+    cursor.at = (cursor.at + chunk) % contexts.length;
     calls += chunk;
     now = performance.now();
   }
-  cursor.at = i;
   return (calls * 1000) / (now - start);
 }
 
@@ -80,13 +69,29 @@ async function main(): Promise<void> {
   const splitBases = baseContexts(randomKeys(SPLIT_KEYS, 11));
   const bases = splitBases.slice(0, CONTEXTS);
 
-  const adapters: SdkAdapter[] = [
-    createFlagshipAdapter(),
-    createFlagdAdapter(),
-    createGrowthBookAdapter(),
-    await createLaunchDarklyAdapter(),
-    await createUnleashAdapter(),
-  ] as SdkAdapter[];
+  // BENCH_PEERS=flagd_core,unleash races fewer peers (to profile one: node --cpu-prof); this SDK always runs.
+  const only = process.env.BENCH_PEERS?.split(',').map((p) => p.trim());
+  const factories: Array<[string, () => SdkAdapter | Promise<SdkAdapter>]> = [
+    [OURS, () => createFlagshipAdapter() as SdkAdapter],
+    ['flagd_core', () => createFlagdAdapter() as SdkAdapter],
+    ['growthbook', () => createGrowthBookAdapter() as SdkAdapter],
+    ['launchdarkly', async () => (await createLaunchDarklyAdapter()) as SdkAdapter],
+    ['unleash', async () => (await createUnleashAdapter()) as SdkAdapter],
+  ];
+  const unknown = only?.filter((p) => !factories.some(([name]) => name === p)) ?? [];
+  if (unknown.length > 0 || only?.length === 0) {
+    console.error(
+      `BENCH_PEERS: ${unknown.join(', ')} unknown; give some of ${factories
+        .slice(1)
+        .map(([n]) => n)
+        .join(', ')}`,
+    );
+    process.exitCode = 2;
+    return;
+  }
+  const adapters: SdkAdapter[] = [];
+  for (const [name, create] of factories)
+    if (name === OURS || only === undefined || only.includes(name)) adapters.push(await create());
 
   const problems: string[] = [];
   for (const a of adapters) problems.push(...(await validateAdapter(a, bases, splitBases)));

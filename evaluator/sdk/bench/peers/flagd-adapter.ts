@@ -59,6 +59,31 @@ export function createFlagdAdapter(): SdkAdapter<Context> {
     split: (c) => core.resolveStringEvaluation(split, 'x', c).value,
     bulk100: (c) => core.resolveAll(c),
     bulkValues: (c) => Object.fromEntries(core.resolveAll(c).map((d) => [d.flagKey, d.value])),
+    loops: {
+      static: (cs, from, n) => {
+        let hits = 0;
+        for (let j = 0, i = from; j < n; j++, i = i + 1 === cs.length ? 0 : i + 1)
+          if (core.resolveBooleanEvaluation(staticKey, false, cs[i]).value) hits++;
+        return hits;
+      },
+      rule: (cs, from, n) => {
+        let hits = 0;
+        for (let j = 0, i = from; j < n; j++, i = i + 1 === cs.length ? 0 : i + 1)
+          if (core.resolveStringEvaluation(rule, 'x', cs[i]).value) hits++;
+        return hits;
+      },
+      split: (cs, from, n) => {
+        let hits = 0;
+        for (let j = 0, i = from; j < n; j++, i = i + 1 === cs.length ? 0 : i + 1)
+          if (core.resolveStringEvaluation(split, 'x', cs[i]).value) hits++;
+        return hits;
+      },
+      bulk100: (cs, from, n) => {
+        let hits = 0;
+        for (let j = 0, i = from; j < n; j++, i = i + 1 === cs.length ? 0 : i + 1) if (core.resolveAll(cs[i])) hits++;
+        return hits;
+      },
+    },
     close: () => undefined,
   };
 }

@@ -87,6 +87,31 @@ export function createFlagshipAdapter(): SdkAdapter<Context> {
     split: (c) => client.getStringValue(split, 'x', c),
     bulk100: (c) => client.allFlags(c),
     bulkValues: (c) => Object.fromEntries(client.allFlags(c).map((d) => [d.key, d.value])),
+    loops: {
+      static: (cs, from, n) => {
+        let hits = 0;
+        for (let j = 0, i = from; j < n; j++, i = i + 1 === cs.length ? 0 : i + 1)
+          if (client.getBooleanValue(staticKey, false, cs[i])) hits++;
+        return hits;
+      },
+      rule: (cs, from, n) => {
+        let hits = 0;
+        for (let j = 0, i = from; j < n; j++, i = i + 1 === cs.length ? 0 : i + 1)
+          if (client.getStringValue(rule, 'x', cs[i])) hits++;
+        return hits;
+      },
+      split: (cs, from, n) => {
+        let hits = 0;
+        for (let j = 0, i = from; j < n; j++, i = i + 1 === cs.length ? 0 : i + 1)
+          if (client.getStringValue(split, 'x', cs[i])) hits++;
+        return hits;
+      },
+      bulk100: (cs, from, n) => {
+        let hits = 0;
+        for (let j = 0, i = from; j < n; j++, i = i + 1 === cs.length ? 0 : i + 1) if (client.allFlags(cs[i])) hits++;
+        return hits;
+      },
+    },
     close: () => client.close(),
   };
 }

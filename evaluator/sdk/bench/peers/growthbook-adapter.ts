@@ -42,6 +42,11 @@ export function createGrowthBookAdapter(): SdkAdapter<Context> {
   const gb = new GrowthBookClient({}).initSync({ payload: { features } });
   const keys = MIX.map((f) => f.key);
   const { static: staticKey, rule, split } = SCENARIO_FLAG;
+  const bulk = (c: Context) => {
+    let on = 0;
+    for (let i = 0; i < keys.length; i++) if (gb.evalFeature(keys[i]!, c).on) on++;
+    return on;
+  };
   return {
     name: 'growthbook',
     async: false,
@@ -56,12 +61,33 @@ export function createGrowthBookAdapter(): SdkAdapter<Context> {
     static: (c) => gb.isOn(staticKey, c),
     rule: (c) => gb.getFeatureValue(rule, 'x', c),
     split: (c) => gb.getFeatureValue(split, 'x', c),
-    bulk100: (c) => {
-      let on = 0;
-      for (let i = 0; i < keys.length; i++) if (gb.evalFeature(keys[i]!, c).on) on++;
-      return on;
-    },
+    bulk100: bulk,
     bulkValues: (c) => Object.fromEntries(keys.map((k) => [k, gb.evalFeature(k, c).value as unknown])),
+    loops: {
+      static: (cs, from, n) => {
+        let hits = 0;
+        for (let j = 0, i = from; j < n; j++, i = i + 1 === cs.length ? 0 : i + 1)
+          if (gb.isOn(staticKey, cs[i]!)) hits++;
+        return hits;
+      },
+      rule: (cs, from, n) => {
+        let hits = 0;
+        for (let j = 0, i = from; j < n; j++, i = i + 1 === cs.length ? 0 : i + 1)
+          if (gb.getFeatureValue(rule, 'x', cs[i]!)) hits++;
+        return hits;
+      },
+      split: (cs, from, n) => {
+        let hits = 0;
+        for (let j = 0, i = from; j < n; j++, i = i + 1 === cs.length ? 0 : i + 1)
+          if (gb.getFeatureValue(split, 'x', cs[i]!)) hits++;
+        return hits;
+      },
+      bulk100: (cs, from, n) => {
+        let hits = 0;
+        for (let j = 0, i = from; j < n; j++, i = i + 1 === cs.length ? 0 : i + 1) if (bulk(cs[i]!)) hits++;
+        return hits;
+      },
+    },
     close: () => gb.destroy(),
   };
 }

@@ -93,6 +93,32 @@ export async function createLaunchDarklyAdapter(): Promise<SdkAdapter<Context>> 
     split: (c) => client.variation(split, c, 'x'),
     bulk100: (c) => client.allFlagsState(c),
     bulkValues: async (c) => (await client.allFlagsState(c)).allValues(),
+    loops: {
+      static: async (cs, from, n) => {
+        let hits = 0;
+        for (let j = 0, i = from; j < n; j++, i = i + 1 === cs.length ? 0 : i + 1)
+          if (await client.variation(staticKey, cs[i]!, false)) hits++;
+        return hits;
+      },
+      rule: async (cs, from, n) => {
+        let hits = 0;
+        for (let j = 0, i = from; j < n; j++, i = i + 1 === cs.length ? 0 : i + 1)
+          if (await client.variation(rule, cs[i]!, 'x')) hits++;
+        return hits;
+      },
+      split: async (cs, from, n) => {
+        let hits = 0;
+        for (let j = 0, i = from; j < n; j++, i = i + 1 === cs.length ? 0 : i + 1)
+          if (await client.variation(split, cs[i]!, 'x')) hits++;
+        return hits;
+      },
+      bulk100: async (cs, from, n) => {
+        let hits = 0;
+        for (let j = 0, i = from; j < n; j++, i = i + 1 === cs.length ? 0 : i + 1)
+          if (await client.allFlagsState(cs[i]!)) hits++;
+        return hits;
+      },
+    },
     close: () => client.close(),
   };
 }

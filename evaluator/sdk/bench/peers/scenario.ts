@@ -94,4 +94,11 @@ export interface SdkAdapter<C = unknown> {
   /** What `bulk100` answered, as flag key -> value (validation only, never timed). */
   readonly bulkValues: (ctx: C) => MaybePromise<BulkValues>;
   readonly close: () => MaybePromise<void>;
+  /**
+   * The timed loops: `n` calls of a scenario over `contexts` from index `from` (wrapping), answering
+   * how many were truthy. Written out in each adapter so every SDK gets a call site of its own, as
+   * in a service: a loop shared by five SDKs would make the call megamorphic and cost the fastest
+   * SDK the most (it measured up to half of this SDK's static rate).
+   */
+  readonly loops: Readonly<Record<Scenario, (contexts: readonly C[], from: number, n: number) => MaybePromise<number>>>;
 }

@@ -58,6 +58,14 @@ export async function createUnleashAdapter(): Promise<SdkAdapter<Context>> {
   });
   const flags = MIX.map((f) => ({ key: f.key, boolean: f.kind === 'static' }));
   const { static: staticKey, rule, split } = SCENARIO_FLAG;
+  const bulk = (c: Context) => {
+    let on = 0;
+    for (let i = 0; i < flags.length; i++) {
+      const f = flags[i]!;
+      if (f.boolean ? unleash.isEnabled(f.key, c) : unleash.getVariant(f.key, c).enabled) on++;
+    }
+    return on;
+  };
   return {
     name: 'unleash',
     async: false,
@@ -72,18 +80,36 @@ export async function createUnleashAdapter(): Promise<SdkAdapter<Context>> {
     static: (c) => unleash.isEnabled(staticKey, c),
     rule: (c) => unleash.getVariant(rule, c).name,
     split: (c) => unleash.getVariant(split, c).name,
-    bulk100: (c) => {
-      let on = 0;
-      for (let i = 0; i < flags.length; i++) {
-        const f = flags[i]!;
-        if (f.boolean ? unleash.isEnabled(f.key, c) : unleash.getVariant(f.key, c).enabled) on++;
-      }
-      return on;
-    },
+    bulk100: bulk,
     bulkValues: (c) =>
       Object.fromEntries(
         flags.map((f) => [f.key, f.boolean ? unleash.isEnabled(f.key, c) : unleash.getVariant(f.key, c).name]),
       ),
+    loops: {
+      static: (cs, from, n) => {
+        let hits = 0;
+        for (let j = 0, i = from; j < n; j++, i = i + 1 === cs.length ? 0 : i + 1)
+          if (unleash.isEnabled(staticKey, cs[i])) hits++;
+        return hits;
+      },
+      rule: (cs, from, n) => {
+        let hits = 0;
+        for (let j = 0, i = from; j < n; j++, i = i + 1 === cs.length ? 0 : i + 1)
+          if (unleash.getVariant(rule, cs[i]).name) hits++;
+        return hits;
+      },
+      split: (cs, from, n) => {
+        let hits = 0;
+        for (let j = 0, i = from; j < n; j++, i = i + 1 === cs.length ? 0 : i + 1)
+          if (unleash.getVariant(split, cs[i]).name) hits++;
+        return hits;
+      },
+      bulk100: (cs, from, n) => {
+        let hits = 0;
+        for (let j = 0, i = from; j < n; j++, i = i + 1 === cs.length ? 0 : i + 1) if (bulk(cs[i]!)) hits++;
+        return hits;
+      },
+    },
     close: () => unleash.destroy(),
   };
 }

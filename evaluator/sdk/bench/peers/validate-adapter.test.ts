@@ -33,18 +33,34 @@ function valueOf(kind: string, flag: string, b: BaseContext): unknown {
 
 /** A correct adapter over plain `BaseContext` objects; `override` breaks one part of it. */
 function reference(override: Partial<SdkAdapter<BaseContext>> = {}): SdkAdapter<BaseContext> {
+  const loop =
+    (f: (c: BaseContext) => unknown) =>
+    (cs: readonly BaseContext[], from: number, n: number): number => {
+      let hits = 0;
+      for (let j = 0; j < n; j++) if (f(cs[(from + j) % cs.length]!)) hits++;
+      return hits;
+    };
+  const correct = {
+    static: () => true,
+    rule: (c: BaseContext) => expectedRule(c),
+    split: (c: BaseContext) => splitOf('mix-070', c.key),
+    bulk100: (c: BaseContext) => MIX.map((f) => valueOf(f.kind, f.key, c)),
+  };
   return {
     name: 'reference',
     async: false,
     setup: 'test',
     context: (b) => ({ ...b }),
     assign: (c, b) => Object.assign(c, b),
-    static: () => true,
-    rule: (c) => expectedRule(c),
-    split: (c) => splitOf('mix-070', c.key),
-    bulk100: (c) => MIX.map((f) => valueOf(f.kind, f.key, c)),
+    ...correct,
     bulkValues: (c) => Object.fromEntries(MIX.map((f) => [f.key, valueOf(f.kind, f.key, c)])),
     close: () => undefined,
+    loops: {
+      static: loop(correct.static),
+      rule: loop(correct.rule),
+      split: loop(correct.split),
+      bulk100: loop(correct.bulk100),
+    },
     ...override,
   };
 }
@@ -111,6 +127,12 @@ describe('validateAdapter', () => {
     });
     const problems = await validateAdapter(missing, bases, splitBases);
     expect(problems.join('\n')).toMatch(/^reference bulk100: 99 flags, want 100/m);
+  });
+
+  it('refuses a timed loop that does not evaluate what was validated', async () => {
+    const r = reference();
+    const problems = await validateAdapter(reference({ loops: { ...r.loops, static: () => 0 } }), bases, splitBases);
+    expect(problems).toEqual([expect.stringMatching(/^reference loops: static counted 0 truthy answers of 200/)]);
   });
 
   it('refuses an SDK that caches answers per context object', async () => {

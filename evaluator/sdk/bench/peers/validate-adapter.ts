@@ -7,6 +7,7 @@
  *   and the same answer again for the same key in a fresh context object;
  * - bulk100: exactly the 100 flags of the mix, each right (the splits' shares within 1 point over
  *   all split flags), and its split answer equal to the single-flag one;
+ * - the timed loops: as many truthy answers as the single calls over the same contexts;
  * - no per-context cache: a context object evaluated, then mutated in place (its key, plan and
  *   country), must be answered for what it now carries: the rule flips, the split equals a fresh
  *   object's answer for the new key.
@@ -15,6 +16,7 @@ import {
   expectedRule,
   MIX,
   SCENARIO_FLAG,
+  SCENARIOS,
   SPLIT,
   type BaseContext,
   type BulkValues,
@@ -22,7 +24,7 @@ import {
 } from './scenario.ts';
 
 /** How many contexts each check uses (the full lists are `bases` and `splitBases`). */
-export const CHECKS = { static: 1000, bulk: 2000, sticky: 1000, mutated: 500 } as const;
+export const CHECKS = { static: 1000, bulk: 2000, sticky: 1000, loops: 200, mutated: 500 } as const;
 /** Largest allowed distance of a split share from its weight, in percentage points. */
 export const SPLIT_TOLERANCE_POINTS = 1;
 
@@ -88,6 +90,17 @@ export async function validateAdapter<C>(
   }
   if (bulkWrong > 1) fail('bulk100', `${bulkWrong} wrong answers over ${CHECKS.bulk} contexts`);
   checkShares(bulkCounts, bulkSplits, (d) => fail('bulk100 split', d));
+
+  // The timed loops must evaluate what was just validated (a loop is the adapter's own code).
+  const sample = bases.slice(0, CHECKS.loops);
+  for (const s of SCENARIOS) {
+    const contexts = sample.map((b) => adapter.context(b));
+    let want = 0;
+    for (const c of contexts) if (await adapter[s](c)) want++;
+    const got = await adapter.loops[s](contexts, 0, contexts.length);
+    if (got !== want)
+      fail('loops', `${s} counted ${got} truthy answers of ${contexts.length}, the single calls ${want}`);
+  }
 
   let moved = 0;
   let stale = 0;
