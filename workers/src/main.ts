@@ -2,7 +2,7 @@
  * The workers process: the snapshot publisher (outbox -> Redis), the kill reconciler (kills made
  * through Redis while the database was down -> database + audit), the BullMQ safety sweep, and
  * the rollout workers (analysis ticks against Prometheus, webhook deliveries, the reconciler),
- * and its metrics listener (/metrics, /healthz on 127.0.0.1:WORKERS_METRICS_PORT).
+ * the schedule worker (due scheduled changes, and their reconciler), and its metrics listener (/metrics, /healthz on 127.0.0.1:WORKERS_METRICS_PORT).
  * Survives database and Redis outages: each loop logs once, backs off and resumes.
  */
 import {
@@ -18,6 +18,7 @@ import {
 import { maskUrl, maskUrlsIn } from '@flagship/evaluator/mask-url';
 import { Redis as IORedis } from 'ioredis';
 import { startRolloutWorkers } from './rollouts/rollout-workers.ts';
+import { startScheduleWorkers } from './schedules/schedule-workers.ts';
 import { WebhookOutboxDrainer } from './webhooks/webhook-outbox-drainer.ts';
 import { ConfigError, loadWorkersConfig, type WorkersConfig } from './config.ts';
 import { KillReconciler } from './kill/kill-reconciler.ts';
@@ -146,6 +147,12 @@ const rolloutWorkers = await startRolloutWorkers({
   webhookAllow: config.webhookAllow,
   log: (message, error) => logger.warn(message, { error: String(error ?? '') }),
 });
+const scheduleWorkers = await startScheduleWorkers({
+  connection: queueConnection,
+  prefix: config.queuePrefix,
+  schedules: plane.services.schedules,
+  log: (message, error) => logger.warn(message, { error: String(error ?? '') }),
+});
 console.log(
   `workers: rollout analysis against ${maskUrl(config.prometheusUrl)} (queues ${JSON.stringify(config.queuePrefix)}, ${config.tickConcurrency} ticks in flight)`,
 );
@@ -163,6 +170,7 @@ async function shutdown(signal: string) {
   await drainer?.stop().catch(() => {});
   drainSubscriber.disconnect();
   await rolloutWorkers.close().catch(() => {});
+  await scheduleWorkers.close().catch(() => {});
   await Promise.all([tickScheduler.close(), deliveryQueue.close()]).catch(() => {});
   queueConnection.disconnect();
   await publisher.stop();

@@ -34,7 +34,7 @@ export const SCHEDULER_KEY_ID = 'scheduler';
 export function schedulerActor(author: ScheduleAuthor): Actor {
   return {
     keyId: SCHEDULER_KEY_ID,
-    name: `scheduler on behalf of ${author.name}`,
+    name: `scheduler on behalf of ${author.owner}`,
     owner: author.owner,
     role: 'admin',
     environments: null,
