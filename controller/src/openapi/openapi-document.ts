@@ -14,7 +14,7 @@ const ERROR_CODES: Record<string, string> = {
   401: 'No key, or an unknown or revoked key',
   403: 'The key lacks the role or the environment (ENVIRONMENT_FORBIDDEN also for a project-wide change with an environment-limited key), is an SDK key, or approves what its owner asked for (SELF_APPROVAL)',
   404: 'Not found',
-  409: 'Conflict with the current state: stale version, duplicate key, archived flag, base moved, approval required (APPROVAL_REQUIRED with environments and the changeRequest route)',
+  409: 'Conflict with the current state: stale version, duplicate key, archived flag, base moved, approval required (APPROVAL_REQUIRED with environments and the changeRequest route), a schedule no longer pending (SCHEDULE_NOT_PENDING) or due before its approval (SCHEDULE_DUE)',
   413: 'Body too large',
   415: 'Body not sent as application/json (or YAML for imports)',
   422: "Well-formed, but the flag model's validation fails (problems with paths)",
