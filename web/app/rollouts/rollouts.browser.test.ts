@@ -114,6 +114,7 @@ describe('the rollout pages (Chromium, real Prometheus, real traffic)', () => {
     expect(painted).toBeGreaterThan(50);
     // Its table alternative: one row per tick, the same values.
     const ticks = chronological(api.ticks);
+    await page.getByTestId('chart-error-ratio').locator('summary').click();
     const rows = await page
       .getByTestId('chart-error-ratio-table')
       .locator('tbody tr')
@@ -181,6 +182,7 @@ describe('the rollout pages (Chromium, real Prometheus, real traffic)', () => {
     const api = await detail(id);
     await page.goto(`${s.consoleUrl}/rollouts/${id}`);
     expect((await page.getByTestId('verdict').textContent())!.trim()).toBe(verdictSentence(api));
+    await page.getByTestId('chart-weight').locator('summary').click();
     const weights = await page.getByTestId('chart-weight-table').locator('tbody tr td:nth-child(2)').allTextContents();
     for (const w of ['10%', '25%', '50%', '100%']) expect(weights).toContain(w);
     const kinds = await page

@@ -4,6 +4,10 @@
  * React SVG path takes several times longer; web/bench measures both). The canvas is only a
  * picture: the same points are in a table below it, and every marker (a person's action, the
  * rollback) is a focusable button over the plot whose name says what happened and when.
+ *
+ * The table sits behind a disclosure and is rendered when it is opened: a 1,000-tick rollout's
+ * charts would otherwise put thousands of rows into every page's HTML (bench:console's rollout
+ * page), when the points are in the props anyway.
  */
 import { useEffect, useRef, useState } from 'react';
 import uPlot from 'uplot';
@@ -40,7 +44,7 @@ export interface TimeChartProps {
   markers?: ChartMarker[];
   unit: 'percent' | 'number';
   height?: number;
-  /** Hide the table alternative behind a disclosure (it is always in the page). */
+  /** Show the table alternative open, not behind a disclosure (rendered on opening). */
   tableOpen?: boolean;
   testId?: string;
 }
@@ -55,6 +59,7 @@ export function TimeChart(p: TimeChartProps) {
   const box = useRef<HTMLDivElement>(null);
   const [placed, setPlaced] = useState<Array<{ left: number; marker: ChartMarker }>>([]);
   const [over, setOver] = useState<{ left: number; top: number; height: number }>();
+  const [tableShown, setTableShown] = useState(false);
 
   useEffect(() => {
     const el = box.current;
@@ -112,7 +117,7 @@ export function TimeChart(p: TimeChartProps) {
   }, [p.xs, p.series, p.band, p.markers, p.height, p.unit]);
 
   const shownSeries = p.series.filter((s) => !s.bandEdge || p.band);
-  const table = (
+  const table = () => (
     <table className="chart-table" data-testid={p.testId ? `${p.testId}-table` : undefined}>
       <caption>{p.title}: the chart's points</caption>
       <thead>
@@ -174,11 +179,11 @@ export function TimeChart(p: TimeChartProps) {
         </ul>
       ) : null}
       {p.tableOpen ? (
-        table
+        table()
       ) : (
-        <details>
-          <summary>Table of the chart's points</summary>
-          {table}
+        <details onToggle={(e) => setTableShown(e.currentTarget.open)}>
+          <summary>Table of the chart's points ({p.xs.length})</summary>
+          {tableShown ? table() : null}
         </details>
       )}
     </figure>

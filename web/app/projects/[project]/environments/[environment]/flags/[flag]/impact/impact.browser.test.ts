@@ -142,6 +142,7 @@ describe('the impact page (Chromium, real Prometheus, real traffic)', () => {
       await expect.poll(() => page.getByTestId(id).locator('[data-drawn="true"]').count(), { timeout: 10_000 }).toBe(1);
       expect(await inkedPixels(page, id), id).toBeGreaterThan(500);
     }
+    await page.getByTestId('chart-exposures').locator('summary').click();
     const rows = await page
       .locator('[data-testid="chart-exposures-table"] tbody tr')
       .evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
