@@ -35,6 +35,9 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
                   <li>
                     <a href="/audit">Audit log</a>
                   </li>
+                  <li>
+                    <a href="/status">Status</a>
+                  </li>
                   {isAdmin(who) ? (
                     <li>
                       <a href="/api-keys">API keys</a>
