@@ -93,6 +93,10 @@ const FIXTURES: Record<string, Fixture> = {
   'post /api/v1/rollouts/:rolloutId/approve': { status: 404 },
   'post /api/v1/rollouts/:rolloutId/abort': { status: 404 },
   'post /api/v1/rollouts/:rolloutId/retry': { status: 404 },
+  'post /api/v1/projects/:projectKey/environments/:environmentKey/flags/:flagKey/schedules': { body: BAD, status: 400 },
+  'get /api/v1/schedules': { status: 200 },
+  'get /api/v1/schedules/:scheduleId': { status: 404 },
+  'post /api/v1/schedules/:scheduleId/cancel': { body: BAD, status: 400 },
   'get /api/v1/webhooks': { status: 200 },
   'post /api/v1/webhooks': { body: {}, status: 400 },
   'delete /api/v1/webhooks/:webhookId': { status: 404 },
@@ -115,6 +119,7 @@ const DEFAULT_PARAMS: Record<string, string> = {
   changeRequestId: '999999',
   keyId: '999999',
   rolloutId: '999999',
+  scheduleId: '999999',
   webhookId: '999999',
   metricKey: 'nope',
 };

@@ -30,6 +30,7 @@ const PARAMS: Record<string, string> = {
   changeRequestId: '1',
   keyId: '2',
   rolloutId: '1',
+  scheduleId: '1',
   metricKey: 'm',
 };
 const SEEDS: Record<string, unknown> = {
@@ -132,6 +133,12 @@ const SEEDS: Record<string, unknown> = {
   'post /api/v1/rollouts/:rolloutId/approve': { reason: 'r' },
   'post /api/v1/rollouts/:rolloutId/abort': { version: 2, reason: 'r' },
   'post /api/v1/rollouts/:rolloutId/retry': { reason: 'r' },
+  'post /api/v1/projects/:projectKey/environments/:environmentKey/flags/:flagKey/schedules': {
+    at: new Date(Date.now() + 86_400_000).toISOString(),
+    action: 'disable',
+    comment: 'c',
+  },
+  'post /api/v1/schedules/:scheduleId/cancel': { comment: 'x' },
   'post /api/v1/webhooks': { url: 'http://127.0.0.1:9/hook', events: ['rollout.paused'], secret: '0123456789abcdef' },
 };
 
