@@ -2,13 +2,35 @@
  * Admission of work into the evaluator (docs/operations.md, "Evaluator admission"): a request is
  * admitted once its body has ended (a slow sender holds no slot: the server's request deadline,
  * `bodyTimeoutMs`, bounds it instead), and refused with 429 while `maxInFlight` admitted requests
- * are unanswered or the event loop lags more than `maxEventLoopLagMs`. Health probes never come
- * here. Plain counters and one interval timer: nothing is allocated per request.
+ * are unanswered or the event loop lags: a probe later than `maxEventLoopLagMs` (a stall), or the
+ * current event-loop turn older than the queue-delay target when the request is read (overload,
+ * below). Health probes never come here. Plain counters and one interval timer: nothing is
+ * allocated per request.
+ *
+ * Why the turn's age: evaluation is synchronous, so an overloaded evaluator never has many
+ * requests in flight; the excess waits unread in its sockets and the in-flight bound never trips.
+ * What grows is the event loop's turn: each turn reads every socket that was ready when it began,
+ * so a request read `t` ms into a turn has waited at least `t` ms. Shedding what is read after
+ * `queueDelayTargetMs` bounds the admitted work of a turn, hence the wait of the next turn's
+ * requests, whatever the offered rate; the shed ones cost the server a fraction of an admitted
+ * one. The 500 ms lag rule alone let a 10x spike reach p99 450 ms before it shed anything
+ * (docs/performance.md, "Spike"), and a lag probe decides once per turn: too late, and for a
+ * whole turn at a time. One long task (compiling a large snapshot) sheds nothing by this rule:
+ * the next turn starts young, so what queued behind it is admitted.
  *
  * Who calls it: the OFREP handler when a body has ended, the router for the snapshot and stream
  * GETs; the reply path gives the slot back when it answers (http/reply.ts).
  */
 import { performance } from 'node:perf_hooks';
+
+/** Age (ms) of the event-loop turn past which a request read in it is shed: the queue-delay target. */
+export const QUEUE_DELAY_TARGET_MS = 10;
+/**
+ * The probe's period (ms): it fires in the timers phase that begins a turn, so its last firing
+ * marks the turn's start. Well under the target, so an idle loop (last firing up to one period
+ * ago) never looks old.
+ */
+const PROBE_MS = 5;
 
 /** Why a request was refused. */
 export type ShedReason = 'in_flight' | 'event_loop_lag';
@@ -22,16 +44,23 @@ export interface SlotHolder {
 export class Admission {
   private inFlight = 0;
   private lagging = false;
+  /** performance.now() of the probe's last firing: about when the current turn began (Infinity: no probe). */
+  private turnStart = Number.POSITIVE_INFINITY;
   private timer: NodeJS.Timeout | undefined;
 
+  /**
+   * @param maxEventLoopLagMs one probe later than this sheds at once; 0 disables the lag monitor.
+   * @param queueDelayTargetMs requests read this long into a turn are shed (capped at maxEventLoopLagMs).
+   */
   constructor(
     private readonly maxInFlight: number,
     private readonly maxEventLoopLagMs: number,
+    private queueDelayTargetMs = QUEUE_DELAY_TARGET_MS,
   ) {}
 
   /** True while {@link tryAcquire} refuses (tests, embedders). */
   get shedding(): boolean {
-    return this.lagging || this.inFlight >= this.maxInFlight;
+    return this.lagging || this.inFlight >= this.maxInFlight || this.turnTooOld();
   }
 
   /** Admitted requests not yet answered. */
@@ -41,7 +70,7 @@ export class Admission {
 
   /** Takes a slot: true, or false when the request must be shed (see {@link reason}). */
   tryAcquire(): boolean {
-    if (this.lagging || this.inFlight >= this.maxInFlight) return false;
+    if (this.lagging || this.inFlight >= this.maxInFlight || this.turnTooOld()) return false;
     this.inFlight++;
     return true;
   }
@@ -67,24 +96,32 @@ export class Admission {
 
   /** Why {@link tryAcquire} refuses right now. */
   reason(): ShedReason {
-    return this.lagging ? 'event_loop_lag' : 'in_flight';
+    return this.inFlight >= this.maxInFlight ? 'in_flight' : 'event_loop_lag';
   }
 
-  /** Starts the lag monitor: a 100 ms interval whose lateness is the lag (0 disables it). */
+  /** The current turn began more than the queue-delay target ago (a request read now waited as long). */
+  private turnTooOld(): boolean {
+    return performance.now() - this.turnStart > this.queueDelayTargetMs;
+  }
+
+  /** Starts the lag monitor: a {@link PROBE_MS} probe whose lateness is the lag (maxEventLoopLagMs 0 disables it). */
   start(): void {
     if (this.maxEventLoopLagMs <= 0 || this.timer !== undefined) return;
-    const interval = 100;
-    let expected = performance.now() + interval;
+    this.queueDelayTargetMs = Math.min(this.queueDelayTargetMs, this.maxEventLoopLagMs);
+    let expected = performance.now() + PROBE_MS;
+    this.turnStart = performance.now();
     this.timer = setInterval(() => {
       const now = performance.now();
       this.lagging = now - expected > this.maxEventLoopLagMs;
-      expected = now + interval;
-    }, interval);
+      this.turnStart = now;
+      expected = now + PROBE_MS;
+    }, PROBE_MS);
     this.timer.unref();
   }
 
   stop(): void {
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
+    this.turnStart = Number.POSITIVE_INFINITY;
   }
 }

@@ -1,0 +1,173 @@
+/**
+ * npm run load:spike — the 10x spike (k6/scenarios.ts `spike`) against a stack it starts: the
+ * baseline rate for 20 s, ten times it for 20 s, the baseline again for 20 s, bulk OFREP on one
+ * evaluator process. The load generator is a separate process (load-process.ts) with a raw
+ * keep-alive client that costs a fraction of the server's work per request, so on two cores the
+ * evaluator, not the client, is what the spike overloads; its CPU and the evaluator's are printed.
+ *
+ * Verdicts (issue 14): admitted (200) p99 < 50 ms; the excess answered 429 with Retry-After;
+ * no 5xx and no unanswered request; latency back to the baseline's within 5 s of the spike's end
+ * (spike-analysis.ts); the evaluator's RSS 5 s after the run within 32 MB of what it was just before
+ * the spike. Exit code 1 when one fails. SPIKE_BASELINE_RPS overrides the baseline rate.
+ * Last line: {"bench":"spike","metrics":{baseline_rps, spike_rps, admitted_p99_ms, errors_5xx,
+ * shed_with_retry_after, recovery_s, rss_growth_mb}}.
+ */
+import { performance } from 'node:perf_hooks';
+import { type ArrivalExecutor, scenarios } from '../../k6/scenarios.ts';
+
+type RampingExecutor = Extract<ArrivalExecutor, { executor: 'ramping-arrival-rate' }>;
+import { durationSeconds } from './arrival-schedule.ts';
+import { forkLoad } from './fork-load.ts';
+import { summarise } from './load-records.ts';
+import { startLoadStack } from './load-target.ts';
+import { cpuSeconds, rssMb } from './process-memory.ts';
+import { rawOfrepRequests } from './request-shapes.ts';
+import { analyseSpike, perSecond } from './spike-analysis.ts';
+
+const log = (m: string) => process.stderr.write(`load:spike: ${m}\n`);
+const RSS_GROWTH_LIMIT_MB = 32;
+const RECOVERY_LIMIT_S = 5;
+const SETTLE_MS = 5_000;
+
+/** The scenario's executor with its rates scaled to `baseline` (SPIKE_BASELINE_RPS), else as defined. */
+export function spikeExecutor(baselineOverride: string | undefined): RampingExecutor & { baseline: number } {
+  const s = scenarios.spike;
+  const baseline = baselineOverride === undefined ? s.startRate : Number(baselineOverride);
+  if (!Number.isInteger(baseline) || baseline < 1 || baseline > 100_000)
+    throw new Error(`SPIKE_BASELINE_RPS must be an integer in 1..100000, got ${JSON.stringify(baselineOverride)}`);
+  const k = baseline / s.startRate;
+  return {
+    executor: 'ramping-arrival-rate',
+    startRate: baseline,
+    stages: s.stages.map((st) => ({ duration: st.duration, target: Math.round(st.target * k) })),
+    preAllocatedVUs: s.preAllocatedVUs,
+    maxVUs: s.maxVUs,
+    baseline,
+  };
+}
+
+async function main(): Promise<number> {
+  const executor = spikeExecutor(process.env.SPIKE_BASELINE_RPS);
+  // Phase boundaries from the stages: baseline, step up, spike, step down, baseline.
+  const lengths = executor.stages.map((s) => durationSeconds(s.duration));
+  const spikeStart = lengths[0]!;
+  const spikeEnd = spikeStart + lengths[1]! + lengths[2]!;
+  const end = lengths.reduce((a, b) => a + b, 0);
+  const target = await startLoadStack();
+  try {
+    const url = new URL(target.evaluatorUrl);
+    const pid = target.evaluatorPid!;
+    const requests = rawOfrepRequests(scenarios.spike.request, url.host, target.sdkKey!).map((b) => b.toString());
+    log(
+      `baseline ${executor.baseline}/s for ${spikeStart} s, ${executor.baseline * 10}/s for ${spikeEnd - spikeStart} s, baseline ${end - spikeEnd} s`,
+    );
+    const heapBefore = { mb: undefined as number | undefined };
+    let startedAt = Number.NaN;
+    let rssBeforeSpike: number | undefined;
+    let rssPeak = 0;
+    const sampler = setInterval(() => {
+      const rss = rssMb(pid) ?? 0;
+      rssPeak = Math.max(rssPeak, rss);
+      const t = (performance.now() - startedAt) / 1000;
+      if (t < spikeStart - 0.25) {
+        rssBeforeSpike = rss;
+        void heapUsedMb(target.evaluatorAdminUrl).then((mb) => (heapBefore.mb = mb));
+      }
+    }, 250);
+    const cpu0 = cpuSeconds(pid) ?? 0;
+    const result = await forkLoad(
+      { host: url.hostname, port: Number(url.port), requests, executor, timeoutMs: 10_000, drainMs: 10_000 },
+      () => {
+        startedAt = performance.now();
+      },
+    );
+    const serverCores = ((cpuSeconds(pid) ?? 0) - cpu0) / result.seconds;
+    await new Promise((r) => setTimeout(r, SETTLE_MS));
+    clearInterval(sampler);
+    const rssAfter = rssMb(pid);
+    const heapAfter = await heapUsedMb(target.evaluatorAdminUrl);
+    const summary = summarise(result.records, result.seconds, result.dropped);
+    const spike = analyseSpike(result.records, { spikeStart, spikeEnd, end });
+    for (const row of perSecond(result.records, end)) log(`t=${row.t}s ${JSON.stringify(row)}`);
+    const rssGrowth =
+      rssAfter === undefined || rssBeforeSpike === undefined
+        ? Number.NaN
+        : Math.round((rssAfter - rssBeforeSpike) * 10) / 10;
+    const detail = {
+      ...spike,
+      requests: summary.requests,
+      status: summary.status,
+      dropped_iterations: summary.dropped_iterations,
+      network_errors: summary.network_errors,
+      shed_without_retry_after: summary.shed_without_retry_after,
+      all_p99_ms: summary.http_req_duration.p99,
+      rss_before_spike_mb: rssBeforeSpike === undefined ? null : Math.round(rssBeforeSpike),
+      rss_peak_mb: Math.round(rssPeak),
+      rss_after_mb: rssAfter === undefined ? null : Math.round(rssAfter),
+      heap_used_before_spike_mb: heapBefore.mb ?? null,
+      heap_used_after_mb: heapAfter ?? null,
+      evaluator_cpu_cores: Math.round(serverCores * 100) / 100,
+      load_generator_cpu_cores: Math.round(result.cpuCores * 100) / 100,
+      load_generator_max_connections: result.maxConnections,
+    };
+    console.log(JSON.stringify({ spike_detail: detail }));
+    const failures = [
+      spike.admitted_p99_ms < 50 ? undefined : `admitted p99 ${spike.admitted_p99_ms} ms (limit 50)`,
+      summary.shed_with_retry_after > 0
+        ? undefined
+        : 'nothing was shed: the spike did not exceed what the evaluator admits',
+      summary.shed_without_retry_after === 0
+        ? undefined
+        : `${summary.shed_without_retry_after} 429s without Retry-After`,
+      summary.errors_5xx === 0 ? undefined : `${summary.errors_5xx} 5xx answers`,
+      summary.network_errors === 0
+        ? undefined
+        : `${summary.network_errors} requests unanswered (connection error or 10 s timeout)`,
+      spike.recovery_s >= 0 && spike.recovery_s <= RECOVERY_LIMIT_S
+        ? undefined
+        : `recovery ${spike.recovery_s} s (limit ${RECOVERY_LIMIT_S}; -1: never)`,
+      rssGrowth <= RSS_GROWTH_LIMIT_MB
+        ? undefined
+        : `evaluator RSS grew ${rssGrowth} MB (limit ${RSS_GROWTH_LIMIT_MB})`,
+    ].filter((f) => f !== undefined);
+    for (const f of failures) log(`NOT MET: ${f}`);
+    if (failures.length === 0) log('every spike criterion met');
+    console.log(
+      JSON.stringify({
+        bench: 'spike',
+        metrics: {
+          baseline_rps: spike.baseline_rps,
+          spike_rps: spike.spike_rps,
+          admitted_p99_ms: spike.admitted_p99_ms,
+          errors_5xx: summary.errors_5xx,
+          shed_with_retry_after: summary.shed_with_retry_after,
+          recovery_s: spike.recovery_s,
+          rss_growth_mb: rssGrowth,
+        },
+      }),
+    );
+    return failures.length === 0 ? 0 : 1;
+  } finally {
+    await target.stop();
+  }
+}
+
+/** The evaluator's V8 heap in use (prom-client's nodejs_heap_size_used_bytes on its admin listener), MB. */
+async function heapUsedMb(adminUrl: string | undefined): Promise<number | undefined> {
+  if (adminUrl === undefined) return undefined;
+  try {
+    const text = await (await fetch(`${adminUrl}/metrics`, { signal: AbortSignal.timeout(2_000) })).text();
+    const m = /^nodejs_heap_size_used_bytes (\S+)$/m.exec(text);
+    return m ? Math.round(Number(m[1]) / 1024 / 1024) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    log(String((error as Error)?.stack ?? error));
+    process.exit(2);
+  },
+);
