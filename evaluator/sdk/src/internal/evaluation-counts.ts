@@ -44,9 +44,13 @@ export class EngineCounts {
   readonly all: CountSlot[];
   private readonly byLabel = new Map<ReasonLabel, CountSlot>();
   // A one-entry cache in front of the map: a service evaluates the same few flags in a row, and
-  // an identity compare costs a fraction of a map lookup (bench:sdk, static).
+  // an identity compare costs a fraction of a map lookup (bench:sdk, static). Repeats of the last
+  // result are counted in `pending`, a field of this object, and moved into its slot when the
+  // result changes or the counts are read (`flush`): one increment where the slot's would take
+  // one more load.
   private lastResult: EvaluationResult | undefined;
   private lastSlot: CountSlot | undefined;
+  private pending = 0;
 
   constructor(private readonly engine: Engine | undefined) {
     this.all = REASON_LABELS.map((reason) => ({ flag: '', variant: '', reason, count: 0 }));
@@ -56,14 +60,22 @@ export class EngineCounts {
   /** Counts one evaluation that answered `result`. */
   count(result: EvaluationResult): void {
     if (result === this.lastResult) {
-      this.lastSlot!.count++;
+      this.pending++;
       return;
     }
+    this.flush();
     let slot = this.slots.get(result);
     if (slot === undefined) slot = this.first(result);
     slot.count++;
     this.lastResult = result;
     this.lastSlot = slot;
+  }
+
+  /** Moves the repeats counted in `pending` into their slot; every reader of `all` calls it first. */
+  flush(): void {
+    if (this.pending === 0) return;
+    this.lastSlot!.count += this.pending;
+    this.pending = 0;
   }
 
   /** Counts one answer given with no snapshot (the code default). */
@@ -107,6 +119,7 @@ export class CountTotals {
 
   /** Moves `counts` into the totals (their slots restart at 0). */
   fold(environment: string, counts: EngineCounts): void {
+    counts.flush();
     for (const slot of counts.all) {
       if (slot.count === 0) continue;
       const key = `${environment}\0${slot.flag}\0${slot.variant}\0${slot.reason}`;
