@@ -42,7 +42,14 @@ export class RedisSnapshotWriter {
   async publish(envelope: SnapshotEnvelope, clearKills: readonly string[] = []): Promise<PublishOutcome> {
     const env = envelope.snapshot.environment;
     const version = envelope.snapshot.version;
-    const message: ChangeMessage = { type: 'snapshot', environment: env, version, publishedAt: envelope.publishedAt };
+    const message: ChangeMessage = {
+      type: 'snapshot',
+      environment: env,
+      version,
+      publishedAt: envelope.publishedAt,
+      // The commit time travels with the hint too, so a follower can tell commit -> served.
+      ...(envelope.committedAt === undefined ? {} : { committedAt: envelope.committedAt }),
+    };
     const r = await this.lua.fsPublishSnapshot(
       this.keys.snapshot(env),
       this.keys.version(env),

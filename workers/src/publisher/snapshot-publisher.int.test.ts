@@ -22,6 +22,7 @@ import {
   eventually,
   outboxCount,
   seed,
+  T0,
   testRedis,
   uniquePrefix,
 } from '../test-support/fixtures.ts';
@@ -78,6 +79,8 @@ describe.each(DIALECTS)('snapshot publisher on %s', (dialect) => {
     expect(e1?.snapshot.version).toBe(1);
     expect(e1?.snapshot.flags.a?.defaultRule).toEqual({ variant: 'off' });
     expect(e1?.snapshot.flags.a?.version).toBe(2);
+    // The envelope and the change message carry the drained row's commit time (its createdAt).
+    expect(e1?.committedAt).toBe(Date.parse(T0));
     expect(await r.redis.get(keys.version(env!))).toBe('1');
     expect(await r.redis.smembers(keys.environments)).toEqual([env]);
     expect(await outboxCount(t.db)).toBe(0);
@@ -92,6 +95,7 @@ describe.each(DIALECTS)('snapshot publisher on %s', (dialect) => {
     expect(await outboxCount(t.db)).toBe(0);
     expect(await p.drainOnce()).toEqual([]);
     await eventually(() => (messages.length >= 2 ? true : undefined), 2_000, 'two change messages');
+    expect(messages.map((m) => m.type === 'snapshot' && m.committedAt)).toEqual([Date.parse(T0), Date.parse(T0)]);
     expect(messages.map((m) => m.type === 'snapshot' && [m.environment, m.version])).toEqual([
       [env, 1],
       [env, 2],
@@ -117,7 +121,9 @@ describe.each(DIALECTS)('snapshot publisher on %s', (dialect) => {
         },
       },
     });
-    await expect(crashing.publishEnvironment(env!, [1])).rejects.toThrow('crash after the Redis write');
+    await expect(crashing.publishEnvironment(env!, [{ id: 1, committedAt: Date.parse(T0) }])).rejects.toThrow(
+      'crash after the Redis write',
+    );
     expect((await envelope(env!))?.snapshot.version).toBe(1);
     expect(await outboxCount(t.db)).toBe(1);
     // The crashed process's lock was released in `finally`; a killed process's lock expires (TTL).

@@ -21,6 +21,9 @@
  * db/busy-wait.ts, and MySQL's deadlock retries), and the outbox through its store.
  * Latency: the outbox is polled every `pollIntervalMs` (a primary-key range read) and a Redis
  * wake-up message from the controller cuts even that wait.
+ * Metrics (docs/slo.md): a failed pass is counted, the envelope carries `committedAt` (the oldest
+ * published row's commit time, for the evaluators' commit -> served histogram), and
+ * {@link SnapshotPublisher.oldestPendingAt} is the outbox-age gauge's source.
  */
 import {
   createKyselyStores,
@@ -50,6 +53,17 @@ export interface PublisherHooks {
   beforePublish?: (environmentId: string, version: number) => void | Promise<void>;
 }
 
+/** What the publisher records (WorkersMetrics, workers/src/metrics/workers-metrics.ts). */
+export interface PublisherMetrics {
+  publisherFailed(): void;
+}
+
+/** An outbox row to publish: its id, and its commit time (epoch ms of its `createdAt`). */
+export interface PendingRow {
+  id: number;
+  committedAt: number;
+}
+
 export interface SnapshotPublisherOptions {
   db: Kysely<Database>;
   /** A normal (non-subscriber) connection. */
@@ -67,6 +81,8 @@ export interface SnapshotPublisherOptions {
   hooks?: PublisherHooks;
   logger?: Logger;
   now?: () => Date;
+  /** Where failed passes are counted; omit to count nowhere. */
+  metrics?: PublisherMetrics;
 }
 
 export type EnvironmentOutcome =
@@ -80,8 +96,8 @@ const DEFAULTS = { pollIntervalMs: 10, batchSize: 1_000, lockTtlMs: 10_000, conc
 export class SnapshotPublisher {
   readonly writer: RedisSnapshotWriter;
   private readonly uow: UnitOfWork;
-  private readonly opts: Required<Omit<SnapshotPublisherOptions, 'subscriber' | 'hooks'>> &
-    Pick<SnapshotPublisherOptions, 'subscriber' | 'hooks'>;
+  private readonly opts: Required<Omit<SnapshotPublisherOptions, 'subscriber' | 'hooks' | 'metrics'>> &
+    Pick<SnapshotPublisherOptions, 'subscriber' | 'hooks' | 'metrics'>;
   private running = false;
   private loopDone: Promise<void> = Promise.resolve();
   private wake: (() => void) | undefined;
@@ -149,6 +165,7 @@ export class SnapshotPublisher {
         this.failing = false;
         backoff = 0;
       } catch (error) {
+        this.opts.metrics?.publisherFailed();
         if (!this.failing)
           this.opts.logger.warn('publisher: pass failed; outbox rows stay and will be retried', {
             error: String(error),
@@ -183,11 +200,11 @@ export class SnapshotPublisher {
   async drainOnce(): Promise<EnvironmentOutcome[]> {
     const rows = await this.uow.read((s) => s.outbox.list(this.opts.batchSize));
     if (rows.length === 0) return [];
-    const byEnv = new Map<string, number[]>();
+    const byEnv = new Map<string, PendingRow[]>();
     for (const r of rows) {
-      const ids = byEnv.get(r.environmentId) ?? [];
-      ids.push(r.id);
-      byEnv.set(r.environmentId, ids);
+      const pending = byEnv.get(r.environmentId) ?? [];
+      pending.push({ id: r.id, committedAt: commitTime(r.createdAt) });
+      byEnv.set(r.environmentId, pending);
     }
     const queue = [...byEnv.entries()];
     const outcomes: EnvironmentOutcome[] = [];
@@ -203,25 +220,37 @@ export class SnapshotPublisher {
     };
     await Promise.all(Array.from({ length: Math.min(this.opts.concurrency, queue.length) }, lane));
     if (failed && outcomes.length === 0) throw failed.error;
+    // Some environments failed, others published: still a failed pass for the ones left behind
+    // (a total failure is counted by the loop, which catches the throw above).
+    if (failed) this.opts.metrics?.publisherFailed();
     if (failed)
       this.opts.logger.warn('publisher: an environment failed; its rows stay', { error: String(failed.error) });
     return outcomes;
   }
 
+  /** Epoch ms of the oldest row still in the outbox (the lowest id: ids follow commit order closely), or undefined when it is empty. */
+  async oldestPendingAt(): Promise<number | undefined> {
+    const [oldest] = await this.uow.read((s) => s.outbox.list(1));
+    return oldest ? commitTime(oldest.createdAt) : undefined;
+  }
+
   /**
    * Publishes one environment's next version for the given outbox rows (none: republish
-   * anyway, e.g. after Redis lost the snapshot) and deletes those rows.
+   * anyway, e.g. after Redis lost the snapshot) and deletes those rows. The envelope's
+   * `committedAt` is the oldest of those rows' commit times: the change that waited longest.
    */
-  async publishEnvironment(environmentId: string, outboxIds: readonly number[] = []): Promise<EnvironmentOutcome> {
+  async publishEnvironment(environmentId: string, outbox: readonly PendingRow[] = []): Promise<EnvironmentOutcome> {
     const lock = await this.writer.tryLock(this.writer.keys.publishLock(environmentId), this.opts.lockTtlMs);
     if (!lock) return { environment: environmentId, status: 'locked' };
     try {
-      let ids = [...outboxIds];
+      let ids = outbox.map((r) => r.id);
       if (ids.length > 0) {
         // Another publisher may have published these while we waited for the lock.
         ids = await this.uow.read((s) => s.outbox.stillPending(ids));
         if (ids.length === 0) return { environment: environmentId, status: 'already-published' };
       }
+      const still = new Set(ids);
+      const committedAt = oldestCommit(outbox.filter((r) => still.has(r.id)));
       let attempt = 0;
       let outcome: EnvironmentOutcome;
       let version: number;
@@ -241,6 +270,7 @@ export class SnapshotPublisher {
           sdkKeyHashes: state.sdkKeyHashes,
           clients: state.clients,
           publishedAt: Date.now(),
+          ...(committedAt === undefined ? {} : { committedAt }),
         };
         const kills = await this.writer.kills(environmentId);
         // A kill entry has done its job once a snapshot carries the flag disabled.
@@ -319,4 +349,17 @@ export class SnapshotPublisher {
       state: await retryTransaction(() => this.uow.readConsistent((s) => readEnvironmentState(s, environmentId))),
     };
   }
+}
+
+/** Epoch ms of an outbox row's `createdAt` (ISO 8601, the controller's clock at the write). */
+function commitTime(createdAt: string): number {
+  return Date.parse(createdAt);
+}
+
+/** The smallest valid commit time of the rows; undefined for none (a republish carries no change). */
+function oldestCommit(rows: readonly PendingRow[]): number | undefined {
+  let oldest: number | undefined;
+  for (const r of rows)
+    if (Number.isFinite(r.committedAt) && (oldest === undefined || r.committedAt < oldest)) oldest = r.committedAt;
+  return oldest;
 }

@@ -2,6 +2,8 @@
  * The rollout side of the workers process: BullMQ workers for analysis ticks and webhook
  * deliveries, and the reconciler that re-arms every running rollout's tick at start and then
  * periodically (a job lost with Redis, or never added because Redis was down, comes back).
+ * With `metrics`, ticks record their lag, queries and decisions (run-tick.ts) and every delivery
+ * attempt its outcome (docs/slo.md).
  */
 import { UnrecoverableError, Worker, type ConnectionOptions } from 'bullmq';
 import {
@@ -14,9 +16,16 @@ import {
   type WebhookDelivery,
   type WebhookService,
 } from '@flagship/controller';
+import type { WorkersMetrics } from '../metrics/workers-metrics.ts';
 import { RefusedDestination, type Resolve } from '../webhooks/pinned-post.ts';
 import { deliverWebhook } from './deliver-webhook.ts';
-import { runTick } from './run-tick.ts';
+import { runTick, type TickMetrics } from './run-tick.ts';
+
+/** What the rollout workers record. */
+export type RolloutWorkerMetrics = TickMetrics & Pick<WorkersMetrics, 'webhookDelivery'>;
+
+/** What a deleted webhook's job returns: no attempt was made, nothing is counted. */
+const WEBHOOK_DELETED = 'webhook deleted';
 
 export interface RolloutWorkerOptions {
   connection: ConnectionOptions;
@@ -34,6 +43,8 @@ export interface RolloutWorkerOptions {
   concurrency?: number;
   reconcileEveryMs?: number;
   onTick?: (job: TickJob, outcome: { result: TickOutcome; lagMs: number }) => void;
+  /** Where ticks and deliveries are counted (the process's WorkersMetrics); omit to count nowhere. */
+  metrics?: RolloutWorkerMetrics;
   log?: (message: string, error?: unknown) => void;
 }
 
@@ -49,7 +60,12 @@ export async function startRolloutWorkers(o: RolloutWorkerOptions): Promise<Roll
     TICK_QUEUE,
     async (job) => {
       const outcome = await runTick(
-        { rollouts: o.rollouts, prometheusUrl: o.prometheusUrl, ...(o.secrets ? { secrets: o.secrets } : {}) },
+        {
+          rollouts: o.rollouts,
+          prometheusUrl: o.prometheusUrl,
+          ...(o.secrets ? { secrets: o.secrets } : {}),
+          ...(o.metrics ? { metrics: o.metrics } : {}),
+        },
         job.data,
       );
       o.onTick?.(job.data, outcome);
@@ -69,7 +85,7 @@ export async function startRolloutWorkers(o: RolloutWorkerOptions): Promise<Roll
     WEBHOOK_QUEUE,
     async (job) => {
       const target = await o.webhooks.target(job.data.webhookId);
-      if (!target) return 'webhook deleted';
+      if (!target) return WEBHOOK_DELETED;
       // A secret this process cannot open, or a refused address: retrying changes nothing, so the
       // job fails at once with the reason (visible in BullMQ as its failedReason, and logged).
       if (!target.ok) throw new UnrecoverableError(target.reason);
@@ -85,6 +101,18 @@ export async function startRolloutWorkers(o: RolloutWorkerOptions): Promise<Roll
     },
     { connection: o.connection, prefix: o.prefix, concurrency: 20 },
   );
+  const metrics = o.metrics;
+  if (metrics) {
+    deliveries.on('completed', (_job, result) => {
+      if (result !== WEBHOOK_DELETED) metrics.webhookDelivery('delivered');
+    });
+    // After a failure BullMQ has counted the attempt: it retries while attemptsMade < attempts,
+    // never after an UnrecoverableError (a refused destination, an unreadable secret).
+    deliveries.on('failed', (job, error) => {
+      const last = !job || error.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
+      metrics.webhookDelivery(last ? 'exhausted' : 'failed');
+    });
+  }
   for (const w of [ticks, deliveries]) w.on('error', (error) => log(`worker ${w.name}: ${error.message}`));
   ticks.on('failed', (job, error) => log(`tick ${job?.id} failed (attempt ${job?.attemptsMade}): ${error.message}`));
   deliveries.on('failed', (job, error) =>

@@ -2,6 +2,8 @@
  * One analysis tick: read the rollout, resolve its policy's queries for this step and window,
  * ask Prometheus (all queries at once, each with the policy's timeout), decide, and hand the
  * decision with its evidence to the service, which applies it only if the rollout has not moved.
+ * Recorded (docs/slo.md): the tick's lag against its interval, each query's outcome and duration,
+ * and the decision once applied (a stale tick analysed nothing and counts nowhere).
  */
 import {
   analysisWindowMs,
@@ -16,6 +18,11 @@ import {
   type TickOutcome,
 } from '@flagship/controller';
 import { maskUrl } from '@flagship/evaluator/mask-url';
+import type { WorkersMetrics } from '../metrics/workers-metrics.ts';
+import { analysisQueryOutcome } from './analysis-query-outcome.ts';
+
+/** What a tick records (WorkersMetrics). */
+export type TickMetrics = Pick<WorkersMetrics, 'tickStarted' | 'analysisQuery' | 'rolloutDecision'>;
 
 export interface TickDeps {
   rollouts: RolloutService;
@@ -24,6 +31,8 @@ export interface TickDeps {
   /** Values of `${env:NAME}` header references: resolved here, in the workers, per query. */
   secrets?: (name: string) => string | undefined;
   now?: () => number;
+  /** Where ticks, queries and decisions are counted; omit to count nowhere. */
+  metrics?: TickMetrics;
 }
 
 export async function runTick(
@@ -36,6 +45,7 @@ export async function runTick(
   const r = await deps.rollouts.peek(job.rolloutId);
   if (!r || r.tickSeq !== job.tickSeq || !TICKING_STATUSES.includes(r.status)) return { result: 'stale', lagMs };
   const policy = r.policy;
+  deps.metrics?.tickStarted(lagMs / 1000, policy.analysis.interval / 1000);
   // The window covers the current step after it settled, so counts are the step's own.
   const window = promDuration(analysisWindowMs(policy, Date.parse(r.stepStartedAt), started));
   const provider = { ...policy.analysis.prometheus, address: policy.analysis.prometheus.address ?? deps.prometheusUrl };
@@ -49,6 +59,7 @@ export async function runTick(
         window,
       });
       const answer = await queryPrometheus(provider, query, started, deps.secrets);
+      deps.metrics?.analysisQuery(analysisQueryOutcome(answer.measurement), answer.durationMs / 1000);
       return { id: q.id, arm: q.arm, query, measurement: answer.measurement, durationMs: answer.durationMs };
     }),
   );
@@ -74,5 +85,6 @@ export async function runTick(
     },
     lagMs,
   );
+  if (result === 'applied') deps.metrics?.rolloutDecision(r.environmentId, decision.decision);
   return { result, lagMs };
 }

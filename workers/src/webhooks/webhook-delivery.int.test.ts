@@ -20,6 +20,7 @@ import {
   type WebhookDelivery,
 } from '@flagship/controller';
 import { booleanFlag, onConfig, seedProject, startTestServer, type TestServer } from '@flagship/controller/testing';
+import { WorkersMetrics } from '../metrics/workers-metrics.ts';
 import { startRolloutWorkers, type RolloutWorkers } from '../rollouts/rollout-workers.ts';
 import { deliverWebhook } from '../rollouts/deliver-webhook.ts';
 import { eventually, testRedis, uniquePrefix } from '../test-support/fixtures.ts';
@@ -80,6 +81,12 @@ describe('webhook deliveries', () => {
   let workers: RolloutWorkers;
   const failed: Array<{ job: Job<WebhookDelivery> | undefined; error: Error }> = [];
   const resolved: string[] = [];
+  const metrics = new WorkersMetrics();
+  const deliveries = async (outcome: string) => {
+    const series = `flagship_webhook_deliveries_total{outcome="${outcome}"}`;
+    const line = (await metrics.registry.metrics()).split('\n').find((l) => l.startsWith(`${series} `));
+    return line === undefined ? 0 : Number(line.slice(series.length + 1));
+  };
 
   beforeAll(async () => {
     hook = await receiver(secret, received);
@@ -117,6 +124,7 @@ describe('webhook deliveries', () => {
       webhooks: t.plane.services.webhooks,
       prometheusUrl: 'http://127.0.0.1:9',
       webhookAllow: new WebhookAllowList(['127.0.0.1']),
+      metrics,
       log: () => {},
       // rebind.test is "attacker DNS": first 127.0.0.1 (allowed here by address), then 10.0.0.1.
       resolve: async (name) => {
@@ -163,6 +171,8 @@ describe('webhook deliveries', () => {
     queueDown = false; // Redis is back: the periodic sweep queues the row
     await eventually(async () => expect(received.map((r) => r.event)).toEqual(['rollout.paused']), 20_000);
     expect(received[0]).toMatchObject({ delivery: rows[0]!.id, valid: true });
+    // Counted when BullMQ completes the job, a moment after the receiver answered.
+    await eventually(async () => expect(await deliveries('delivered')).toBe(1), 5_000);
     expect(await t.plane.db.selectFrom('webhook_outbox').selectAll().execute()).toEqual([]);
     // A drainer that queued the row but died before deleting it: the row comes back, the job id
     // is the row id, so BullMQ keeps one job and the receiver one delivery.
@@ -229,6 +239,9 @@ describe('webhook deliveries', () => {
       /127\.0\.0\.2 is loopback; deliveries there are refused unless WEBHOOK_ALLOW_HOSTS lists "loopback\.test"/,
     );
     expect(f.job!.attemptsMade).toBe(1);
+    // Refused: no retry, so the one attempt is the last (exhausted), not a retried failure.
+    await eventually(async () => expect(await deliveries('exhausted')).toBe(1), 5_000);
+    expect(await deliveries('failed')).toBe(0);
   }, 30_000);
 
   it('reads an endless response body only up to the cap', async () => {
