@@ -57,7 +57,13 @@ export interface FanOutScenario {
   vus: number;
   duration: Duration;
   writesPerSecond: number;
+  /** What both k6 (with the xk6-sse extension) and the runner measure. */
   thresholds: Record<string, string[]>;
+  /**
+   * What only the npm runner measures: a k6 VU cannot see when another VU's write was made, so
+   * per-change propagation and missed changes are the runner's (it holds both ends).
+   */
+  runnerThresholds: Record<string, string[]>;
 }
 
 export type Scenario = ArrivalScenario | FanOutScenario;
@@ -111,8 +117,10 @@ export const scenarios = {
     vus: 500,
     duration: '30s',
     writesPerSecond: 2,
-    // Every stream opened, every change seen by every stream, p99 write -> event under 100 ms.
-    thresholds: { sse_open_failed: ['count==0'], sse_missed_events: ['count==0'], sse_propagation: ['p(99)<100'] },
+    // Every stream opened, every change seen by every stream, p99 write start -> event within 1 s
+    // (docs/slo.md's propagation objective; the write's own time on the admin API included).
+    thresholds: { sse_open_failed: ['count==0'] },
+    runnerThresholds: { sse_missed_events: ['count==0'], sse_propagation: ['p(99)<1000'] },
   },
   'admin-writes': {
     description: 'admin API flag config writes (GET version, PUT) at a constant arrival rate',
@@ -152,6 +160,32 @@ export const scenarios = {
 } satisfies Record<string, Scenario>;
 
 export type ScenarioName = keyof typeof scenarios;
+
+/**
+ * A load flag's config in the environment: `on` to two targets, a 50/50 split to `plan: pro`,
+ * `defaultVariant` to everyone else. The set-up imports it; admin writes flip the default.
+ */
+export function loadFlagConfig(defaultVariant: 'on' | 'off') {
+  return {
+    enabled: true,
+    offVariant: 'off',
+    prerequisites: [],
+    targets: [{ variant: 'on', values: ['user-0', 'user-1'] }],
+    rules: [
+      {
+        id: 'pro-split',
+        conditions: [{ attribute: 'plan', op: 'in', values: ['pro'] }],
+        serve: {
+          split: [
+            { variant: 'on', weight: 50_000 },
+            { variant: 'off', weight: 50_000 },
+          ],
+        },
+      },
+    ],
+    defaultRule: { variant: defaultVariant },
+  };
+}
 
 /** The evaluation context of user `i`: every other one on the `pro` plan (the flags' split rule). */
 export function contextOf(i: number): { targetingKey: string; plan: string; country: string } {

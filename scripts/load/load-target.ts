@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LOAD_ENVIRONMENT, LOAD_FLAGS, LOAD_PROJECT, loadFlagKey } from '../../k6/scenarios.ts';
+import { LOAD_ENVIRONMENT, LOAD_FLAGS, LOAD_PROJECT, loadFlagConfig, loadFlagKey } from '../../k6/scenarios.ts';
 import { AdminClient } from '../stack/admin-client.ts';
 import { type LocalStack, startLocalStack } from '../stack/local-stack.ts';
 
@@ -83,25 +83,7 @@ export async function setUpLoadProject(admin: AdminClient): Promise<string> {
       {
         type: 'boolean',
         variants: { on: true, off: false },
-        config: {
-          enabled: true,
-          offVariant: 'off',
-          prerequisites: [],
-          targets: [{ variant: 'on', values: ['user-0', 'user-1'] }],
-          rules: [
-            {
-              id: 'pro-split',
-              conditions: [{ attribute: 'plan', op: 'in', values: ['pro'] }],
-              serve: {
-                split: [
-                  { variant: 'on', weight: 50_000 },
-                  { variant: 'off', weight: 50_000 },
-                ],
-              },
-            },
-          ],
-          defaultRule: { variant: 'off' },
-        },
+        config: loadFlagConfig('off'),
       },
     ]),
   );

@@ -5,6 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { Admission } from './admission.ts';
+import { ROUTE_OFREP_BULK, ROUTE_STREAM } from './observability/evaluator-metrics.ts';
 
 /** Keeps the event loop busy for `ms`: one long turn. */
 function busy(ms: number): void {
@@ -40,6 +41,20 @@ describe('queue-delay target', () => {
     await nextTurn();
     expect(admission.tryAcquire()).toBe(true);
     expect(admission.shedding).toBe(false);
+  });
+
+  it('exempts stream opens from the rule (a reconnecting fleet opens them in one long turn)', async () => {
+    admission = new Admission(1000, 500, 10);
+    admission.start();
+    await new Promise((r) => setTimeout(r, 20));
+    busy(30);
+    const stream = { admitted: false, route: ROUTE_STREAM };
+    const bulk = { admitted: false, route: ROUTE_OFREP_BULK };
+    expect(admission.admit(bulk)).toBe(false);
+    expect(admission.admit(stream)).toBe(true);
+    expect(stream.admitted).toBe(true);
+    admission.releaseOf(stream);
+    expect(admission.current).toBe(0);
   });
 
   it('caps the target at maxEventLoopLagMs, and applies no rule without the monitor', async () => {

@@ -22,6 +22,7 @@
  * GETs; the reply path gives the slot back when it answers (http/reply.ts).
  */
 import { performance } from 'node:perf_hooks';
+import { ROUTE_STREAM } from './observability/evaluator-metrics.ts';
 
 /** Age (ms) of the event-loop turn past which a request read in it is shed: the queue-delay target. */
 export const QUEUE_DELAY_TARGET_MS = 10;
@@ -38,6 +39,13 @@ export type ShedReason = 'in_flight' | 'event_loop_lag';
 /** What holds a slot: a flag on the request itself, so a slot is given back exactly once. */
 export interface SlotHolder {
   admitted: boolean;
+  /**
+   * The request's route (observability/evaluator-metrics.ts). Stream opens are exempt from the
+   * queue-delay rule: a reconnecting fleet opens them in bursts that make one long turn, each is
+   * opened once for minutes, and shedding them would only make the herd come back; the stream caps
+   * bound them instead.
+   */
+  route?: number;
 }
 
 /** The in-flight count and the event-loop lag signal of one server. */
@@ -82,7 +90,10 @@ export class Admission {
 
   /** Takes a slot for `holder` and marks it: true, or false when it must be shed (see {@link reason}). */
   admit(holder: SlotHolder): boolean {
-    if (!this.tryAcquire()) return false;
+    if (holder.route === ROUTE_STREAM) {
+      if (this.lagging || this.inFlight >= this.maxInFlight) return false;
+      this.inFlight++;
+    } else if (!this.tryAcquire()) return false;
     holder.admitted = true;
     return true;
   }

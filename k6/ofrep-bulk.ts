@@ -1,0 +1,19 @@
+/**
+ * Bulk OFREP evaluations (every load flag) at a constant arrival rate (scenarios.ts `bulk`).
+ * k6 run -e EVALUATOR_URL=http://127.0.0.1:4100 -e SDK_KEY=... k6/ofrep-bulk.ts
+ */
+import exec from 'k6/execution';
+import { check } from 'k6';
+import { scenarios } from './scenarios.ts';
+import { arrivalOptions, env } from './lib/k6-options.ts';
+import { ofrep } from './lib/k6-requests.ts';
+
+const s = scenarios.bulk;
+export const options = arrivalOptions('bulk', s);
+const evaluatorUrl = env('EVALUATOR_URL');
+const sdkKey = env('SDK_KEY');
+
+export default function (): void {
+  const r = ofrep(evaluatorUrl, sdkKey, s.request, exec.scenario.iterationInTest);
+  check(r, { 'status 200': (x) => x.status === 200 });
+}
