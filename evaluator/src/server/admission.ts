@@ -15,8 +15,12 @@
  * requests, whatever the offered rate; the shed ones cost the server a fraction of an admitted
  * one. The 500 ms lag rule alone let a 10x spike reach p99 450 ms before it shed anything
  * (docs/performance.md, "Spike"), and a lag probe decides once per turn: too late, and for a
- * whole turn at a time. One long task (compiling a large snapshot) sheds nothing by this rule:
- * the next turn starts young, so what queued behind it is admitted.
+ * whole turn at a time.
+ *
+ * The rule holds only while the previous turn overran too (its probe was at least half the
+ * target late): a standing queue, CoDel's idea. One long turn alone is not overload: a process
+ * paused by the OS mid-turn (CPU contention, a container's CPU quota) or one long task (compiling
+ * a large snapshot) sheds nothing, and what queued behind it is admitted in the next turn.
  *
  * Who calls it: the OFREP handler when a body has ended, the router for the snapshot and stream
  * GETs; the reply path gives the slot back when it answers (http/reply.ts).
@@ -54,6 +58,8 @@ export class Admission {
   private lagging = false;
   /** performance.now() of the probe's last firing: about when the current turn began (Infinity: no probe). */
   private turnStart = Number.POSITIVE_INFINITY;
+  /** The probe that began this turn was late by half the target or more: the previous turn overran. */
+  private queueStanding = false;
   private timer: NodeJS.Timeout | undefined;
 
   /**
@@ -69,6 +75,11 @@ export class Admission {
   /** True while {@link tryAcquire} refuses (tests, embedders). */
   get shedding(): boolean {
     return this.lagging || this.inFlight >= this.maxInFlight || this.turnTooOld();
+  }
+
+  /** The previous turn overran (the queue-delay rule is armed for this one): tests, embedders. */
+  get queueIsStanding(): boolean {
+    return this.queueStanding;
   }
 
   /** Admitted requests not yet answered. */
@@ -112,7 +123,7 @@ export class Admission {
 
   /** The current turn began more than the queue-delay target ago (a request read now waited as long). */
   private turnTooOld(): boolean {
-    return performance.now() - this.turnStart > this.queueDelayTargetMs;
+    return this.queueStanding && performance.now() - this.turnStart > this.queueDelayTargetMs;
   }
 
   /** Starts the lag monitor: a {@link PROBE_MS} probe whose lateness is the lag (maxEventLoopLagMs 0 disables it). */
@@ -123,7 +134,9 @@ export class Admission {
     this.turnStart = performance.now();
     this.timer = setInterval(() => {
       const now = performance.now();
-      this.lagging = now - expected > this.maxEventLoopLagMs;
+      const lag = now - expected;
+      this.lagging = lag > this.maxEventLoopLagMs;
+      this.queueStanding = lag >= this.queueDelayTargetMs / 2;
       this.turnStart = now;
       expected = now + PROBE_MS;
     }, PROBE_MS);
@@ -133,6 +146,9 @@ export class Admission {
   stop(): void {
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
+    // A stopped monitor has no signal: nothing it measured keeps shedding.
     this.turnStart = Number.POSITIVE_INFINITY;
+    this.queueStanding = false;
+    this.lagging = false;
   }
 }
