@@ -64,6 +64,7 @@ export default async function ProjectsPage() {
                         <a href={`/projects/${seg(p.key)}/environments/${seg(env.key)}/change-requests`}>
                           Change requests
                         </a>
+                        <a href={`/projects/${seg(p.key)}/environments/${seg(env.key)}/schedules`}>Schedules</a>
                         <a href={`/projects/${seg(p.key)}/environments/${seg(env.key)}/flags-as-code`}>Flags as code</a>
                       </td>
                     </tr>

@@ -4,6 +4,8 @@ import {
   comparison,
   currentPathOf,
   currentVersionOf,
+  actionOf,
+  statusText,
   subjectOf,
   thingOf,
 } from './change-request-model.ts';
@@ -65,5 +67,34 @@ describe('change request model', () => {
       current: { archived: true },
       proposal: { archived: false },
     });
+  });
+
+  it('a schedule request: what and when, its diff, and its applied status read as approved', () => {
+    const at = '2026-03-02T08:00:00.000Z';
+    const cfg = {
+      enabled: true,
+      offVariant: 'off',
+      prerequisites: [],
+      targets: [],
+      rules: [],
+      defaultRule: { variant: 'on' },
+    };
+    const byConfig = cr({ kind: 'schedule', flagKey: 'checkout', config: cfg, schedule: { at, kind: 'config' } });
+    expect([thingOf(byConfig), currentPathOf(byConfig, 'shop', E), actionOf(byConfig)]).toEqual([
+      'the config of flag checkout',
+      `${E}/flags/checkout`,
+      'schedule: change config at 2026-03-02 08:00:00 UTC',
+    ]);
+    const current = { ...cfg, enabled: false, version: 3 };
+    expect(comparison(byConfig, current)).toEqual({ current: { ...cfg, enabled: false }, proposal: cfg });
+    const off = cr({ kind: 'schedule', flagKey: 'checkout', schedule: { at, kind: 'action', action: 'disable' } });
+    expect(actionOf(off)).toBe('schedule: turn off at 2026-03-02 08:00:00 UTC');
+    expect(comparison(off, { ...cfg, version: 3 })).toEqual({
+      current: { enabled: true },
+      proposal: { enabled: false },
+    });
+    expect(statusText({ ...off, status: 'pending' })).toBe('pending');
+    expect(statusText({ ...off, status: 'applied' })).toBe('approved, applies at 2026-03-02 08:00:00 UTC');
+    expect(statusText(cr({ status: 'applied' }))).toBe('applied');
   });
 });

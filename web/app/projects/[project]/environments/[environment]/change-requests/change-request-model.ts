@@ -18,6 +18,13 @@ export interface ChangeRequest {
   rolloutId?: number;
   reason?: string | null;
   segment?: { action: 'create' | 'update' | 'delete'; key: string; segment?: Record<string, unknown> };
+  /** kind `schedule`: when and what (a config change's config is in `config`). */
+  schedule?: {
+    at: string;
+    kind: 'config' | 'action' | 'rollout';
+    action?: 'enable' | 'disable';
+    rollout?: { policy: string; treatment: string; control: string };
+  };
   baseVersion: number;
   comment: string;
   status: CrStatus;
@@ -41,6 +48,7 @@ export function thingOf(cr: ChangeRequest): string {
   switch (cr.kind) {
     case 'config':
     case 'rollout-start':
+    case 'schedule':
       return `the config of flag ${s.key}`;
     case 'definition':
     case 'archive':
@@ -62,7 +70,31 @@ export function actionOf(cr: ChangeRequest): string {
   if (cr.kind === 'definition') return 'change definition';
   if (cr.kind === 'rollout-start') return 'start a rollout';
   if (cr.kind === 'rollout-retry') return 'retry a rollout';
+  if (cr.kind === 'schedule') {
+    const k = cr.schedule?.kind;
+    const what =
+      k === 'action'
+        ? cr.schedule?.action === 'enable'
+          ? 'turn on'
+          : 'turn off'
+        : k === 'rollout'
+          ? 'start a rollout'
+          : 'change config';
+    return `schedule: ${what} at ${cr.schedule ? utc(cr.schedule.at) : 'its time'}`;
+  }
   return cr.kind;
+}
+
+const utc = (iso: string) => iso.replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC');
+
+/**
+ * The status in words. A schedule request's `applied` means approved: the change itself is made
+ * at its time by the workers (docs/api.md "Schedules"), so it says "approved, applies at …".
+ */
+export function statusText(cr: ChangeRequest): string {
+  if (cr.kind === 'schedule' && cr.status === 'applied')
+    return `approved, applies at ${cr.schedule ? utc(cr.schedule.at) : 'its time'}`;
+  return cr.status;
 }
 
 const enc = encodeURIComponent;
@@ -76,6 +108,7 @@ export function currentPathOf(cr: ChangeRequest, project: string, envBase: strin
   switch (cr.kind) {
     case 'config':
     case 'rollout-start':
+    case 'schedule':
       return `${envBase}/flags/${enc(s.key)}`;
     case 'definition':
     case 'archive':
@@ -98,6 +131,11 @@ const without = (v: unknown, keys: string[]): unknown => {
 const archivedOf = (v: unknown): boolean | null => {
   const a = (v as { archived?: unknown } | null)?.archived;
   return typeof a === 'boolean' ? a : null;
+};
+
+const enabledOf = (v: unknown): boolean | null => {
+  const e = (v as { enabled?: unknown } | null)?.enabled;
+  return typeof e === 'boolean' ? e : null;
 };
 
 /** Fields of the current documents that are bookkeeping, not the change (left out of the diff). */
@@ -127,6 +165,17 @@ export function comparison(cr: ChangeRequest, current: unknown): { current: unkn
     }
     case 'rollout-start':
       return { current: without(cur, BOOKKEEPING), proposal: { rollout: cr.rollout } };
+    case 'schedule': {
+      const k = cr.schedule?.kind;
+      if (k === 'action') {
+        return {
+          current: { enabled: enabledOf(cur) },
+          proposal: { enabled: cr.schedule?.action === 'enable' },
+        };
+      }
+      if (k === 'rollout') return { current: { rollout: null }, proposal: { rollout: cr.schedule?.rollout ?? null } };
+      return { current: without(cur, BOOKKEEPING), proposal: cr.config ?? null };
+    }
     default:
       return { current: without(cur, BOOKKEEPING), proposal: null };
   }

@@ -3,7 +3,14 @@ import { ApiErrorPanel } from '../../../../../../components/api-error-panel.tsx'
 import { callApi, seg } from '../../../../../../lib/admin-api.ts';
 import { requireSession } from '../../../../../../lib/signed-in.ts';
 import { Breadcrumbs, envPath, loadEnvironment } from '../segments/page-support.tsx';
-import { actionOf, type ChangeRequest, type CrStatus, STATUSES, subjectOf } from './change-request-model.ts';
+import {
+  actionOf,
+  type ChangeRequest,
+  type CrStatus,
+  STATUSES,
+  statusText,
+  subjectOf,
+} from './change-request-model.ts';
 
 export const metadata: Metadata = { title: 'Change requests · Flagship' };
 
@@ -111,7 +118,7 @@ export default async function ChangeRequestsPage({
                     <time dateTime={cr.createdAt}>{cr.createdAt.replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC')}</time>
                   </td>
                   <td>
-                    <span className={BADGE[cr.status]}>{cr.status}</span>
+                    <span className={BADGE[cr.status]}>{statusText(cr)}</span>
                   </td>
                 </tr>
               );

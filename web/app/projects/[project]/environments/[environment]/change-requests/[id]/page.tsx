@@ -12,10 +12,12 @@ import {
   comparison,
   currentPathOf,
   currentVersionOf,
+  statusText,
   subjectOf,
   thingOf,
 } from '../change-request-model.ts';
 import { DecisionForms } from '../decision-forms.tsx';
+import { flagSchedulesHref } from '../../../../../../../lib/schedule-links.ts';
 
 export const metadata: Metadata = { title: 'Change request · Flagship' };
 
@@ -62,6 +64,9 @@ export default async function ChangeRequestPage({
   const currentVersion = currentVersionOf(currentDoc);
   const pending = cr.status === 'pending';
   const stale = pending && !currentError && path !== undefined && currentVersion !== cr.baseVersion;
+  // A schedule's base is checked at its time, not at approval (approval is still possible); and
+  // only a config schedule has one (an action or rollout applies to whatever version is current).
+  const scheduleMoved = cr.kind === 'schedule' && cr.schedule?.kind === 'config' && stale;
   const docs = comparison(cr, currentDoc);
   const mine = who.owner === cr.author.owner;
   const reviewBlocked = mine
@@ -83,9 +88,9 @@ export default async function ChangeRequestPage({
           <dt>Status</dt>
           <dd data-testid="cr-status">
             <span className={pending ? 'badge' : cr.status === 'applied' ? 'badge on' : 'badge danger'}>
-              {cr.status}
+              {statusText(cr)}
             </span>
-            {cr.status === 'applied' && cr.appliedVersion !== null ? (
+            {cr.kind !== 'schedule' && cr.status === 'applied' && cr.appliedVersion !== null ? (
               <span className="muted"> (now version {cr.appliedVersion})</span>
             ) : null}
           </dd>
@@ -121,7 +126,22 @@ export default async function ChangeRequestPage({
 
       <h2>Base and proposal</h2>
       {currentError ? <ApiErrorPanel error={currentError} title={`Could not read ${thing}`} /> : null}
-      {stale ? (
+      {cr.kind === 'schedule' && cr.schedule ? (
+        <p data-testid="cr-schedule">
+          A scheduled change: approving arms it, and the workers make it at{' '}
+          <time dateTime={cr.schedule.at}>{when(cr.schedule.at)}</time>; unapproved by then, it expires. Rejecting or
+          cancelling this request cancels the schedule.{' '}
+          <a href={flagSchedulesHref(project, environment, subject.key)}>See the flag&apos;s schedules</a>
+        </p>
+      ) : null}
+      {scheduleMoved ? (
+        <div className="error-panel" role="alert" data-testid="stale-base">
+          <p>
+            <strong>Base moved:</strong> {thing} is at version {currentVersion} now, and this schedule was written
+            against {cr.baseVersion}: approved, it will be conflicted at its time, not applied.
+          </p>
+        </div>
+      ) : stale && cr.kind !== 'schedule' ? (
         <div className="error-panel" role="alert" data-testid="stale-base">
           <p>
             <strong>Stale base:</strong> {thing} changed since this was filed (version {currentVersion}, filed against{' '}

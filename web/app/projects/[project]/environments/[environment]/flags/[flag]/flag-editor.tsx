@@ -4,6 +4,7 @@
  * on it, and saving it. A save sends the version the edit started from; on a conflict the panel
  * shows what changed meanwhile and the user's edit, and reapplies the edit on top. In an
  * approval-required environment the save files a change request with a comment instead.
+ * "Apply at …" schedules the draft (or turning the flag off or on) for a later time instead.
  */
 import { jsonDiff, type Flag, type FlagConfig, type Segment, type SnapshotFlag } from '@flagship/evaluator';
 import { useRouter } from 'next/navigation';
@@ -12,7 +13,9 @@ import { ApiErrorPanel } from '../../../../../../../components/api-error-panel.t
 import { DiffTable } from '../../../../../../../components/diff-table.tsx';
 import { TargetingEditor, type EditorProblem } from '../../../../../../../components/targeting/targeting-editor.tsx';
 import { TryContext } from '../../../../../../../components/targeting/try-context.tsx';
-import type { ApiError } from '../../../../../../../lib/admin-api.ts';
+import { createSchedule, type ScheduleOutcome } from '../../../../../../../components/schedule/schedule-actions.ts';
+import { ScheduleAt, type ScheduleAtProps } from '../../../../../../../components/schedule/schedule-at.tsx';
+import type { ApiError, Problem } from '../../../../../../../lib/admin-api.ts';
 import { fileConfigChangeRequest, saveConfig, type VersionedConfig, type WriteOutcome } from './actions.ts';
 import { reapply } from './reapply.ts';
 
@@ -146,6 +149,26 @@ export function FlagEditor(p: FlagEditorProps) {
     replaceDraft(base, baseConfig);
     setNotice(null);
     setError(null);
+  };
+
+  // A schedule's problems under `config` are shown at the editor's fields (paths relative to the config).
+  const submitSchedule: ScheduleAtProps['submit'] = async (at, scheduleComment, change): Promise<ScheduleOutcome> => {
+    setNotice(null);
+    const o = await createSchedule(
+      { project: p.project, environment: p.environment, flag: p.definition.key, at, comment: scheduleComment },
+      change === 'config' ? { kind: 'config', config: draft, baseVersion: base.version } : change,
+    );
+    if (o.kind === 'invalid') {
+      const inConfig: Problem[] = o.problems
+        .filter((x) => x.path === 'config' || x.path.startsWith('config.'))
+        .map((x) => ({ ...x, path: x.path === 'config' ? '' : x.path.slice('config.'.length) }));
+      setProblems(inConfig);
+      setInvalidCount(inConfig.length);
+    } else {
+      setProblems([]);
+      setInvalidCount(0);
+    }
+    return o;
   };
 
   const disabled = !p.canEdit || pending;
@@ -286,6 +309,17 @@ export function FlagEditor(p: FlagEditorProps) {
         </p>
       ) : null}
       {error ? <ApiErrorPanel error={error} /> : null}
+
+      <ScheduleAt
+        environmentName={p.environmentName}
+        requireApproval={p.requireApproval}
+        disabled={disabled || conflict !== null}
+        dirty={dirty}
+        dirtyCount={mine.length}
+        baseVersion={base.version}
+        enabledNow={base.enabled}
+        submit={submitSchedule}
+      />
 
       <TryContext
         definition={p.definition}

@@ -2,10 +2,17 @@
 /**
  * The start form: a policy (its steps, metrics and thresholds shown as it is picked), the
  * treatment and the control. A refusal (an active rollout, a disabled flag, an approval-required
- * environment) is shown as the API says it.
+ * environment) is shown as the API says it. "Start at …" schedules the same start for a later
+ * time (the time read in the browser's zone and sent with its offset).
  */
-import { useActionState, useState } from 'react';
+import { useActionState, useEffect, useState } from 'react';
 import { ApiErrorPanel } from '../../../../../../../../components/api-error-panel.tsx';
+import { LocalTime } from '../../../../../../../../components/schedule/local-time.tsx';
+import {
+  type RolloutScheduleState,
+  scheduleRolloutStart,
+} from '../../../../../../../../components/schedule/schedule-actions.ts';
+import { localToIsoWithOffset } from '../../../../../../../../lib/schedule-time.ts';
 import type { PolicyView } from '../../../../../../../../lib/rollout-types.ts';
 import { type StartState, startRollout } from './actions.ts';
 
@@ -89,6 +96,16 @@ export function StartRolloutForm(p: {
   const picked = p.policies.find((x) => x.name === policy);
   const [treatment, setTreatment] = useState(p.variants.find((v) => v === 'on') ?? p.variants[1] ?? '');
   const [control, setControl] = useState(p.variants.find((v) => v === 'off') ?? p.variants[0] ?? '');
+  const [scheduled, scheduleAction, scheduling] = useActionState<RolloutScheduleState, FormData>(
+    scheduleRolloutStart,
+    {},
+  );
+  const [zone, setZone] = useState<string | null>(null);
+  const [startAt, setStartAt] = useState('');
+  // The browser's zone, known once mounted.
+  useEffect(() => setZone(Intl.DateTimeFormat().resolvedOptions().timeZone), []);
+  const startAtIso = zone ? localToIsoWithOffset(startAt, zone) : null;
+  const atProblem = scheduled.error?.problems?.find((x) => x.path === 'at');
   return (
     <form action={action} className="stack" aria-labelledby="start-h">
       <h2 id="start-h">Start a rollout</h2>
@@ -141,6 +158,51 @@ export function StartRolloutForm(p: {
         ) : null}
       </div>
       {state.error ? <ApiErrorPanel error={state.error} /> : null}
+      <fieldset className="stack">
+        <legend>Start at …</legend>
+        <input type="hidden" name="at" value={startAtIso ?? ''} />
+        <div className="row">
+          <label htmlFor="start-at">Start at</label>
+          <input
+            id="start-at"
+            type="datetime-local"
+            step={1}
+            value={startAt}
+            onChange={(e) => setStartAt(e.target.value)}
+            aria-describedby="start-at-zone"
+            aria-invalid={atProblem ? true : undefined}
+          />
+          <span id="start-at-zone" className="muted">
+            {zone ? `in ${zone}` : "in your browser's time zone"}
+          </span>
+          <button
+            type="submit"
+            formAction={scheduleAction}
+            disabled={scheduling || !picked || treatment === control || !startAtIso}
+          >
+            {scheduling ? 'Scheduling…' : 'Schedule this start'}
+          </button>
+        </div>
+        <p className="hint">
+          The policy is pinned as it is now. If a rollout is active or the flag is off at that time, the schedule is
+          conflicted, not applied.
+        </p>
+        {atProblem ? (
+          <p className="error" role="alert">
+            {atProblem.message}
+          </p>
+        ) : null}
+        <div role="status" aria-live="polite">
+          {scheduled.scheduled ? (
+            <p className="ok">
+              Schedule #{scheduled.scheduled.id} is {scheduled.scheduled.status} for{' '}
+              <LocalTime iso={scheduled.scheduled.at} />.{' '}
+              <a href={scheduled.scheduled.href}>See the flag&apos;s schedules</a>
+            </p>
+          ) : null}
+        </div>
+        {scheduled.error && !atProblem ? <ApiErrorPanel error={scheduled.error} /> : null}
+      </fieldset>
     </form>
   );
 }
