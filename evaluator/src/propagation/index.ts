@@ -1,7 +1,8 @@
 /**
  * `@flagship/evaluator/propagation`: the Redis protocol between the snapshot publisher, the control
  * plane and the evaluator fleet (every key name, the message and envelope shapes), the one
- * API-key hasher, and the one reader of the Redis settings. Node-only (node:crypto); not part of
+ * API-key hasher, and the one reader of the Redis settings (with the one function that turns them
+ * into ioredis options). Node-only (node:crypto); not part of
  * the engine core.
  */
 export { DEFAULT_KEY_PREFIX, redisKeys, type RedisKeys } from './redis-keys.ts';
@@ -9,9 +10,18 @@ export type { ChangeMessage, ClientAccess, EmergencyKill, SnapshotEnvelope } fro
 export { hashApiKey } from './api-key-hash.ts';
 export {
   DEFAULT_REDIS_URL,
+  DEFAULT_SENTINEL_NAME,
+  DEFAULT_SENTINEL_PORT,
+  describeRedis,
   keyPrefixProblem,
+  parseSentinels,
   readRedisSettings,
+  redisClientOptions,
   redisUrlProblem,
   RedisSettingsError,
+  sentinelNameProblem,
+  type RedisConnection,
+  type RedisSentinelSettings,
   type RedisSettings,
+  type SentinelAddress,
 } from './redis-settings.ts';
