@@ -3,7 +3,7 @@
  * the process at start with a message naming the variable.
  */
 import { join, resolve } from 'node:path';
-import { readRedisSettings, RedisSettingsError } from '@flagship/evaluator/propagation';
+import { readRedisSettings, type RedisSentinelSettings, RedisSettingsError } from '@flagship/evaluator/propagation';
 import { databaseUrlProblem } from './db/database-url.ts';
 import { parseSecretKey } from './webhooks/secret-box.ts';
 import { WebhookAllowList } from './webhooks/webhook-address.ts';
@@ -19,6 +19,8 @@ export interface Config {
   adminToken: string | undefined;
   /** Redis for the outbox wake-up, the kill switch's fallback and the rollout queues. */
   redisUrl: string;
+  /** REDIS_SENTINELS / REDIS_SENTINEL_NAME: the primary found through Sentinel; undefined: REDIS_URL's host. */
+  redisSentinel: RedisSentinelSettings | undefined;
   /** Prefix of the propagation keys (shared with workers and evaluators). */
   redisKeyPrefix: string;
   /** Prefix of the BullMQ queues. */
@@ -40,7 +42,7 @@ export class ConfigError extends Error {}
 /** The shortest ADMIN_TOKEN the controller starts with. */
 export const ADMIN_TOKEN_MIN_LENGTH = 32;
 
-/** REDIS_URL and REDIS_KEY_PREFIX, read and checked like the workers and the evaluators do. */
+/** REDIS_URL, REDIS_KEY_PREFIX and Sentinel, read and checked like the workers and the evaluators do. */
 function redisSettings(env: Record<string, string | undefined>) {
   try {
     return readRedisSettings(env);
@@ -70,7 +72,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       `ADMIN_TOKEN must be ${ADMIN_TOKEN_MIN_LENGTH}..512 characters without spaces, got ${adminToken.length} characters`,
     );
   }
-  const { redisUrl, keyPrefix: redisKeyPrefix } = redisSettings(env);
+  const { redisUrl, keyPrefix: redisKeyPrefix, redisSentinel } = redisSettings(env);
   const queuePrefix = env.QUEUE_PREFIX || 'fsq';
   if (!/^[A-Za-z0-9:_-]{1,64}$/.test(queuePrefix))
     throw new ConfigError('QUEUE_PREFIX must be 1..64 letters, digits, ":", "_" or "-"');
@@ -100,6 +102,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     sqliteFile: join(dataDir, 'controller.sqlite'),
     adminToken,
     redisUrl,
+    redisSentinel,
     redisKeyPrefix,
     queuePrefix,
     policiesDir,

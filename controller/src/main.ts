@@ -11,7 +11,7 @@ import { BullTickScheduler } from './rollouts/bullmq-queues.ts';
 import { MapPolicyCatalog } from './rollouts/policy-catalog.ts';
 import { loadPolicies } from './rollouts/policy/load-policies.ts';
 import { maskUrl, maskUrlsIn } from '@flagship/evaluator/mask-url';
-import { redisKeys } from '@flagship/evaluator/propagation';
+import { describeRedis, redisClientOptions, redisKeys } from '@flagship/evaluator/propagation';
 import { resolveWebhookSecretKey } from './webhooks/webhook-secret-key.ts';
 
 let config: Config;
@@ -37,10 +37,11 @@ if (loaded.problems.length > 0) {
 if (loaded.policies.size === 0)
   console.warn(`controller: no ramp policies in ${config.policiesDir}; rollouts cannot start`);
 
-// Redis is optional for the admin API: a write never waits on it (hints and queues only).
-const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
+// Redis is optional for the admin API: a write never waits on it (hints and queues only). With
+// Sentinel, ioredis finds the primary and follows a failover (docs/operations.md).
+const redis = new Redis(redisClientOptions(config, { maxRetriesPerRequest: 1, enableOfflineQueue: false }));
 redis.on('error', () => {});
-const queueConnection = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+const queueConnection = new Redis(redisClientOptions(config, { maxRetriesPerRequest: null }));
 queueConnection.on('error', () => {});
 const outboxNotifier = new RedisOutboxNotifier(redis, config.redisKeyPrefix);
 let secretKey: Awaited<ReturnType<typeof resolveWebhookSecretKey>>;
@@ -97,7 +98,7 @@ const server = plane.app.listen(config.port, config.host, () => {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   console.log(
-    `controller: listening on http://${config.host}:${port}/api/v1 (store: ${config.databaseUrl ? `MySQL ${maskUrl(config.databaseUrl)}` : `SQLite ${config.sqliteFile}`}, Redis ${maskUrl(config.redisUrl)})`,
+    `controller: listening on http://${config.host}:${port}/api/v1 (store: ${config.databaseUrl ? `MySQL ${maskUrl(config.databaseUrl)}` : `SQLite ${config.sqliteFile}`}, Redis ${describeRedis(config)})`,
   );
 });
 server.on('error', (error) => {

@@ -4,7 +4,7 @@
  */
 import { isAbsolute, join, resolve } from 'node:path';
 import { databaseUrlProblem, parseSecretKey, WebhookAllowList } from '@flagship/controller';
-import { readRedisSettings, RedisSettingsError } from '@flagship/evaluator/propagation';
+import { readRedisSettings, type RedisSentinelSettings, RedisSettingsError } from '@flagship/evaluator/propagation';
 
 export interface WorkersConfig {
   /** `mysql://...`; undefined: the controller's embedded SQLite file under `dataDir`. */
@@ -13,6 +13,8 @@ export interface WorkersConfig {
   /** The SQLite file the controller writes (same name as the controller's). */
   sqliteFile: string;
   redisUrl: string;
+  /** REDIS_SENTINELS / REDIS_SENTINEL_NAME: the primary found through Sentinel; undefined: REDIS_URL's host. */
+  redisSentinel: RedisSentinelSettings | undefined;
   /** Prefix of every Redis key and channel (redis-keys.ts of `@flagship/evaluator/propagation`, default `fs:`). */
   keyPrefix: string;
   /** How often the publisher looks at the outbox when no wake-up arrives. */
@@ -54,7 +56,7 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
   return n;
 }
 
-/** REDIS_URL and REDIS_KEY_PREFIX, read and checked like the controller and the evaluators do. */
+/** REDIS_URL, REDIS_KEY_PREFIX and Sentinel, read and checked like the controller and the evaluators do. */
 function redisSettings(env: NodeJS.ProcessEnv) {
   try {
     return readRedisSettings(env);
@@ -71,7 +73,7 @@ export function loadWorkersConfig(env: NodeJS.ProcessEnv = process.env, cwd = pr
   if (databaseProblem !== undefined) throw new ConfigError(databaseProblem);
   const dataDirRaw = env.DATA_DIR || 'data';
   const dataDir = isAbsolute(dataDirRaw) ? dataDirRaw : resolve(cwd, dataDirRaw);
-  const { redisUrl, keyPrefix } = redisSettings(env);
+  const { redisUrl, keyPrefix, redisSentinel } = redisSettings(env);
   const prometheusUrl = env.PROMETHEUS_URL || 'http://127.0.0.1:9090';
   if (!/^https?:\/\/\S+$/.test(prometheusUrl))
     throw new ConfigError(`PROMETHEUS_URL must be an http(s) URL, got ${JSON.stringify(prometheusUrl)}`);
@@ -96,6 +98,7 @@ export function loadWorkersConfig(env: NodeJS.ProcessEnv = process.env, cwd = pr
     dataDir,
     sqliteFile: join(dataDir, 'controller.sqlite'),
     redisUrl,
+    redisSentinel,
     keyPrefix,
     prometheusUrl,
     queuePrefix,

@@ -16,6 +16,7 @@ import {
   runPropagationMigrations,
 } from '@flagship/controller';
 import { maskUrl, maskUrlsIn } from '@flagship/evaluator/mask-url';
+import { describeRedis, redisClientOptions } from '@flagship/evaluator/propagation';
 import { Redis as IORedis } from 'ioredis';
 import { startRolloutWorkers } from './rollouts/rollout-workers.ts';
 import { startScheduleWorkers } from './schedules/schedule-workers.ts';
@@ -79,8 +80,8 @@ for (let attempt = 1; ; attempt++) {
   }
 }
 
-const redis = createRedis(config.redisUrl);
-const subscriber = createRedis(config.redisUrl, { maxRetriesPerRequest: null });
+const redis = createRedis(config);
+const subscriber = createRedis(config, { maxRetriesPerRequest: null });
 for (const c of [redis, subscriber]) c.on('error', () => {}); // outages are logged by the loops
 const publisher = new SnapshotPublisher({
   db,
@@ -101,6 +102,7 @@ metrics.watchKills(reconciler);
 const sweep = new PropagationSweep({
   db,
   redisUrl: config.redisUrl,
+  redisSentinel: config.redisSentinel,
   prefix: config.keyPrefix,
   publisher,
   intervalMs: config.sweepIntervalMs,
@@ -113,7 +115,7 @@ await sweep.start();
 
 // Rollouts: the same services the admin API uses, so a ramp step is written exactly like a
 // human change; after each commit the publisher is poked instead of waiting for its poll.
-const queueConnection = new IORedis(config.redisUrl, { maxRetriesPerRequest: null });
+const queueConnection = new IORedis(redisClientOptions(config, { maxRetriesPerRequest: null }));
 queueConnection.on('error', () => {});
 const queues = { connection: queueConnection, prefix: config.queuePrefix };
 const tickScheduler = new BullTickScheduler(queues);
@@ -127,7 +129,7 @@ const plane = createControlPlaneOn(db, {
   webhooks: { secretKey: secretKey.key, allow: config.webhookAllow, wake: () => drainer?.wake() },
   log: (message, error) => logger.warn(message, { error: String(error ?? '') }),
 });
-const drainSubscriber = createRedis(config.redisUrl, { maxRetriesPerRequest: null });
+const drainSubscriber = createRedis(config, { maxRetriesPerRequest: null });
 drainSubscriber.on('error', () => {});
 drainer = new WebhookOutboxDrainer({
   webhooks: plane.services.webhooks,
@@ -157,7 +159,7 @@ console.log(
   `workers: rollout analysis against ${maskUrl(config.prometheusUrl)} (queues ${JSON.stringify(config.queuePrefix)}, ${config.tickConcurrency} ticks in flight)`,
 );
 console.log(
-  `workers: publishing snapshots from ${config.databaseUrl ? 'MySQL' : `SQLite ${config.sqliteFile}`} to ${maskUrl(config.redisUrl)} (prefix ${JSON.stringify(config.keyPrefix)}), outbox poll ${config.pollIntervalMs} ms`,
+  `workers: publishing snapshots from ${config.databaseUrl ? 'MySQL' : `SQLite ${config.sqliteFile}`} to ${describeRedis(config)} (prefix ${JSON.stringify(config.keyPrefix)}), outbox poll ${config.pollIntervalMs} ms`,
 );
 
 let stopping = false;

@@ -2,8 +2,8 @@
  * The evaluator server's configuration: the one place that reads `process.env` (via
  * {@link readEvaluatorConfig}), plus the defaults and validation every other entry point
  * (tests, the benchmark, the stack launcher) goes through with {@link resolveEvaluatorConfig}.
- * REDIS_URL and REDIS_KEY_PREFIX are read by the one reader the controller and the workers use
- * too (propagation/redis-settings.ts), so the three processes accept the same values.
+ * REDIS_URL, REDIS_KEY_PREFIX and the Sentinel settings are read by the one reader the controller
+ * and the workers use too (propagation/redis-settings.ts), so the three processes accept the same values.
  */
 import {
   DEFAULT_KEY_PREFIX,
@@ -12,6 +12,8 @@ import {
   readRedisSettings,
   redisUrlProblem,
   RedisSettingsError,
+  sentinelNameProblem,
+  type RedisSentinelSettings,
   type RedisSettings,
 } from '../propagation/index.ts';
 
@@ -27,6 +29,8 @@ export interface EvaluatorConfig {
    */
   adminPort: number;
   redisUrl: string;
+  /** REDIS_SENTINELS / REDIS_SENTINEL_NAME: find the primary through Sentinel; undefined: REDIS_URL's host. */
+  redisSentinel?: RedisSentinelSettings | undefined;
   /** Prefix of every propagation key (propagation/redis-keys.ts); tests use their own so they never collide. */
   keyPrefix: string;
   /** Environment ids to serve; empty: every id in the environments set. */
@@ -148,6 +152,12 @@ export function resolveEvaluatorConfig(overrides: Partial<EvaluatorConfig> = {})
   if (urlProblem !== undefined) throw new ConfigError(`redisUrl: ${urlProblem}`);
   const prefixProblem = keyPrefixProblem(config.keyPrefix);
   if (prefixProblem !== undefined) throw new ConfigError(`keyPrefix: ${prefixProblem}`);
+  if (config.redisSentinel !== undefined) {
+    if (config.redisSentinel.sentinels.length === 0)
+      throw new ConfigError('redisSentinel: REDIS_SENTINELS must list host:port entries, got none');
+    const nameProblem = sentinelNameProblem(config.redisSentinel.name);
+    if (nameProblem !== undefined) throw new ConfigError(`redisSentinel: ${nameProblem}`);
+  }
   if (config.host.length === 0) throw new ConfigError('host must not be empty');
   if (config.dataDir.length === 0) throw new ConfigError('dataDir must not be empty');
   for (const env of config.environments) {
@@ -159,8 +169,8 @@ export function resolveEvaluatorConfig(overrides: Partial<EvaluatorConfig> = {})
 
 /**
  * Reads EVALUATOR_PORT (default 4100), EVALUATOR_HOST (127.0.0.1), REDIS_URL
- * (redis://127.0.0.1:6379) and REDIS_KEY_PREFIX (fs:; empty is a valid prefix) through
- * readRedisSettings, EVALUATOR_DATA_DIR (./data/evaluator-<port>), EVALUATOR_ENVIRONMENTS (comma list; empty: all), EVALUATOR_MAX_IN_FLIGHT (1024),
+ * (redis://127.0.0.1:6379), REDIS_KEY_PREFIX (fs:; empty is a valid prefix), REDIS_SENTINELS and
+ * REDIS_SENTINEL_NAME (mymaster) through readRedisSettings, EVALUATOR_DATA_DIR (./data/evaluator-<port>), EVALUATOR_ENVIRONMENTS (comma list; empty: all), EVALUATOR_MAX_IN_FLIGHT (1024),
  * EVALUATOR_ADMIN_PORT (EVALUATOR_PORT + 1000; the admin listener is always on 127.0.0.1),
  * EVALUATOR_BODY_TIMEOUT_MS (2000), EVALUATOR_SSE_MAX_STREAMS (10000),
  * EVALUATOR_SSE_MAX_STREAMS_PER_KEY (1000), EVALUATOR_TRUST_PROXY (1 or 0; default 0),
@@ -205,6 +215,7 @@ export function readEvaluatorConfig(env: NodeJS.ProcessEnv = process.env): Evalu
       port,
       host: text('EVALUATOR_HOST'),
       redisUrl: redis.redisUrl,
+      redisSentinel: redis.redisSentinel,
       keyPrefix: redis.keyPrefix,
       dataDir: text('EVALUATOR_DATA_DIR'),
       environments,

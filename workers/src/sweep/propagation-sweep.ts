@@ -6,7 +6,7 @@
  * Redis connection comes back, because a Redis that restarted empty lost it too.
  */
 import type { Database } from '@flagship/controller';
-import { redisKeys } from '@flagship/evaluator/propagation';
+import { redisClientOptions, redisKeys, type RedisSentinelSettings } from '@flagship/evaluator/propagation';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
@@ -16,6 +16,8 @@ import type { SnapshotPublisher } from '../publisher/snapshot-publisher.ts';
 export interface PropagationSweepOptions {
   db: Kysely<Database>;
   redisUrl: string;
+  /** The workers' REDIS_SENTINELS settings; undefined: REDIS_URL's host. */
+  redisSentinel?: RedisSentinelSettings | undefined;
   prefix: string;
   publisher: SnapshotPublisher;
   intervalMs: number;
@@ -54,15 +56,13 @@ export class PropagationSweep {
     if (!Number.isInteger(o.intervalMs) || o.intervalMs < 100)
       throw new Error(`PropagationSweep: intervalMs must be an integer >= 100, got ${o.intervalMs}`);
     this.logger = o.logger ?? silentLogger;
-    // BullMQ needs connections that retry forever (maxRetriesPerRequest: null).
-    this.queueConnection = new Redis(o.redisUrl, {
+    // BullMQ needs connections that retry forever (maxRetriesPerRequest: null), through a failover too.
+    const options = {
       maxRetriesPerRequest: null,
-      retryStrategy: (t) => Math.min(2_000, 50 * 2 ** Math.min(t, 6)),
-    });
-    this.workerConnection = new Redis(o.redisUrl, {
-      maxRetriesPerRequest: null,
-      retryStrategy: (t) => Math.min(2_000, 50 * 2 ** Math.min(t, 6)),
-    });
+      retryStrategy: (t: number) => Math.min(2_000, 50 * 2 ** Math.min(t, 6)),
+    };
+    this.queueConnection = new Redis(redisClientOptions(o, options));
+    this.workerConnection = new Redis(redisClientOptions(o, options));
   }
 
   async start(): Promise<void> {

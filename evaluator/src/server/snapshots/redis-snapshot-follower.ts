@@ -8,10 +8,12 @@
  */
 import { Redis } from 'ioredis';
 import {
+  redisClientOptions,
   redisKeys,
   type ChangeMessage,
   type EmergencyKill,
   type RedisKeys,
+  type RedisSentinelSettings,
   type SnapshotEnvelope,
 } from '../../propagation/index.ts';
 import type { Logger } from '../logger.ts';
@@ -22,6 +24,8 @@ import { FileLastKnownGood } from './last-known-good.ts';
 /** What the follower needs from the server's configuration. */
 export interface SnapshotFollowerOptions {
   redisUrl: string;
+  /** Undefined: REDIS_URL's host; otherwise the primary Sentinel names (ioredis follows failovers). */
+  redisSentinel?: RedisSentinelSettings | undefined;
   keyPrefix: string;
   environments: readonly string[];
   dataDir: string;
@@ -176,13 +180,12 @@ export class RedisSnapshotFollower {
       retryStrategy: (attempt: number) =>
         reconnectDelay(attempt, this.options.reconnectBaseMs, this.options.reconnectMaxMs),
     };
-    this.cmd = new Redis(this.options.redisUrl, redisOptions);
-    // The subscriber queues its SUBSCRIBE until connected; ioredis resubscribes after reconnects.
-    this.sub = new Redis(this.options.redisUrl, {
-      ...redisOptions,
-      enableOfflineQueue: true,
-      maxRetriesPerRequest: null,
-    });
+    this.cmd = new Redis(redisClientOptions(this.options, redisOptions));
+    // The subscriber queues its SUBSCRIBE until connected; ioredis resubscribes after reconnects
+    // (after a Sentinel failover too: on the promoted replica).
+    this.sub = new Redis(
+      redisClientOptions(this.options, { ...redisOptions, enableOfflineQueue: true, maxRetriesPerRequest: null }),
+    );
     for (const [name, client] of [
       ['commands', this.cmd],
       ['subscriber', this.sub],
