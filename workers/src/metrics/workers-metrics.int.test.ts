@@ -11,11 +11,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { runPropagationMigrations } from '@flagship/controller';
 import { createTestDatabase } from '@flagship/controller/testing';
 import { redisKeys } from '@flagship/evaluator/propagation';
 import { type LocalStack, startLocalStack } from '../../../scripts/stack/local-stack.ts';
+import { freePort } from '../../../scripts/stack/redis-server.ts';
 import { KillReconciler } from '../kill/kill-reconciler.ts';
-import { eventually, testRedis, uniquePrefix } from '../test-support/fixtures.ts';
+import { SnapshotPublisher } from '../publisher/snapshot-publisher.ts';
+import { createSdkKey, evaluate, startEvaluators } from '../test-support/evaluator-fleet.ts';
+import { booleanFlag, changeConfig, eventually, seed, testRedis, uniquePrefix } from '../test-support/fixtures.ts';
 import { startMetricsListener } from './metrics-listener.ts';
 import { WorkersMetrics } from './workers-metrics.ts';
 
@@ -119,6 +124,86 @@ describe('workers metrics', () => {
     expect(labelled(t, 'flagship_webhook_deliveries_total{outcome="failed"}')).toBe(1);
     expect(sample(t, 'flagship_publisher_errors_total')).toBe(1);
   });
+
+  it('the publisher: a failed pass is counted, the outbox age read from the database, and a write -> served observation on a real evaluator', async () => {
+    const prefix = uniquePrefix();
+    const r = testRedis(prefix);
+    cleanups.push(() => r.cleanup());
+    const t = await createTestDatabase('sqlite');
+    cleanups.push(() => t.drop());
+    await runPropagationMigrations(t.db);
+    const [env] = await seed(t.db, { envs: ['prod'], flags: [booleanFlag('a')] });
+    const sdkKey = await createSdkKey(t.db, env!);
+    const metrics = new WorkersMetrics();
+    const value = async (series: string) => {
+      const line = (await metrics.registry.metrics()).split('\n').find((l) => l.startsWith(`${series} `));
+      return line === undefined ? undefined : Number(line.slice(series.length + 1));
+    };
+
+    // A change committed 30 s ago (its outbox row's createdAt), while Redis cannot be reached.
+    await changeConfig(t.db, env!, 'a', (c) => ({ ...c, enabled: false }));
+    await t.db
+      .updateTable('outbox')
+      .set({ created_at: new Date(Date.now() - 30_000).toISOString() })
+      .execute();
+    const down = new Redis(`redis://127.0.0.1:${await freePort()}`, {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
+    down.on('error', () => {});
+    cleanups.push(() => down.disconnect());
+    const failing = new SnapshotPublisher({ db: t.db, redis: down, prefix, pollIntervalMs: 10, metrics });
+    metrics.watchOutbox(failing);
+    await failing.start();
+    cleanups.push(() => failing.stop());
+    await eventually(
+      async () => ((await value('flagship_publisher_errors_total'))! >= 2 ? true : undefined),
+      10_000,
+      'failed publisher passes counted',
+    );
+    await failing.stop();
+    const age = (await value('flagship_outbox_oldest_pending_age_seconds'))!;
+    expect(age).toBeGreaterThanOrEqual(30);
+    expect(age).toBeLessThan(60);
+
+    // An evaluator following the real Redis; Redis reachable again: the row is published with its
+    // commit time, and the evaluator observes commit -> served (30 s: over the SLO's 1 s).
+    const dataDir = mkdtempSync(join(tmpdir(), 'fs-propagation-'));
+    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    const fleet = await startEvaluators({ count: 1, redisUrl: 'redis://127.0.0.1:6379', prefix, dataDirs: [dataDir] });
+    cleanups.push(() => fleet.stop());
+    const evaluatorSeries = async (series: string) => {
+      const text = await (await fetch(`${fleet.adminUrls[0]}/metrics`)).text();
+      const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+      return line === undefined ? undefined : Number(line.slice(series.length + 1));
+    };
+    const count = `evaluator_change_propagation_seconds_count{environment="${env}"}`;
+    expect(await evaluatorSeries(count)).toBeUndefined();
+    const healthy = new SnapshotPublisher({ db: t.db, redis: r.redis, prefix, pollIntervalMs: 10, metrics });
+    metrics.watchOutbox(healthy);
+    await healthy.start();
+    cleanups.push(() => healthy.stop());
+    await eventually(
+      async () => ((await evaluate(fleet.urls[0]!, sdkKey, 'a')).status === 200 ? true : undefined),
+      20_000,
+    );
+    expect(await eventually(() => evaluatorSeries(count), 10_000, 'a commit -> served observation')).toBe(1);
+    expect(await evaluatorSeries(`evaluator_change_propagation_seconds_bucket{le="10",environment="${env}"}`)).toBe(0);
+    expect(await evaluatorSeries(`evaluator_change_propagation_seconds_bucket{le="60",environment="${env}"}`)).toBe(1);
+    // Drained: the gauge reads 0 (empty), not the last age.
+    expect(await value('flagship_outbox_oldest_pending_age_seconds')).toBe(0);
+
+    // A change committed now is served within the SLO's second (the publisher paused while the
+    // test helper's fixed createdAt is replaced by the time of the write).
+    await healthy.stop();
+    await changeConfig(t.db, env!, 'a', (c) => ({ ...c, enabled: true }));
+    await t.db.updateTable('outbox').set({ created_at: new Date().toISOString() }).execute();
+    await healthy.start();
+    expect(await eventually(async () => ((await evaluatorSeries(count)) === 2 ? 2 : undefined), 10_000)).toBe(2);
+    expect(await evaluatorSeries(`evaluator_change_propagation_seconds_bucket{le="1",environment="${env}"}`)).toBe(1);
+  }, 120_000);
 
   it('a real workers process: its launcher gives it a free port, and a set-aside pending kill is counted on its /metrics', async () => {
     const prefix = uniquePrefix();
