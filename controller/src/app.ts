@@ -48,6 +48,8 @@ import { WebhookAllowList } from './webhooks/webhook-address.ts';
 import { webhookRoutes } from './webhooks/webhook-routes.ts';
 import { type DeliveryQueue, WebhookService } from './webhooks/webhook-service.ts';
 import { SegmentService } from './segments/segment-service.ts';
+import { HttpMetrics } from './status/http-metrics.ts';
+import { withHttpMetrics } from './status/with-http-metrics.ts';
 
 export interface AppOptions {
   /** Test seams for transactions (failure injection). */
@@ -70,6 +72,8 @@ export interface AppOptions {
    * reconciler arms schedules shortly before they are due).
    */
   schedules?: { trigger: ScheduleTrigger };
+  /** Where the admin API's requests are counted (main.ts serves it on CONTROLLER_METRICS_PORT); default a new one, `plane.httpMetrics`. */
+  httpMetrics?: HttpMetrics;
 }
 
 /** From WEBHOOK_SECRET_KEY (or the key file) and WEBHOOK_ALLOW_HOSTS; `wake` hints the outbox drainer. */
@@ -115,6 +119,8 @@ export interface ControlPlane {
   routes: readonly Route[];
   db: Kysely<Database>;
   services: Services;
+  /** The admin API's request histogram (docs/slo.md, admin-api-availability). */
+  httpMetrics: HttpMetrics;
   close(): Promise<void>;
 }
 
@@ -170,8 +176,10 @@ export function createControlPlaneOn(db: Kysely<Database>, options: AppOptions =
     policies,
     ...(options.emergencyKill ? { emergencyKill: options.emergencyKill } : {}),
   });
-  const app = createAdminApp({ routes, keys: services.apiKeys, verifiedKeys, log });
-  return { app, routes, db, services, close: () => db.destroy() };
+  // Counted before any route runs, so every answer (401s, 404s, 500s) is in the histogram.
+  const httpMetrics = options.httpMetrics ?? new HttpMetrics();
+  const app = withHttpMetrics(createAdminApp({ routes, keys: services.apiKeys, verifiedKeys, log }), httpMetrics);
+  return { app, routes, db, services, httpMetrics, close: () => db.destroy() };
 }
 
 /**

@@ -26,6 +26,12 @@ export interface LocalStackOptions {
    * by {@link LocalStack.startWorkers} always get a free port (the first may still run).
    */
   workersMetricsPort?: number;
+  /**
+   * The controller's metrics listener (CONTROLLER_METRICS_PORT: /metrics, /healthz on 127.0.0.1).
+   * Default: controller port + 300 (4300 beside 4000), a free port when the controller's is 0;
+   * 0 here too: a free port.
+   */
+  controllerMetricsPort?: number;
   redisUrl?: string;
   /** Start a private redis-server when nothing answers at `redisUrl` (default true). */
   privateRedisFallback?: boolean;
@@ -72,6 +78,11 @@ export interface LocalStack {
   supervisor: Supervisor;
   controller: SupervisedChild;
   workers: SupervisedChild;
+  /**
+   * The controller's metrics listener (`/metrics`, `/healthz`, 127.0.0.1 only), or undefined when
+   * the controller does not serve one (CONTROLLER_METRICS_PORT=0 in the stack's environment).
+   */
+  controllerMetricsUrl: string | undefined;
   /** The first workers process's metrics listener: `${workersMetricsUrl}/metrics`, `/healthz` (127.0.0.1 only). */
   workersMetricsUrl: string;
   evaluators: SupervisedChild[];
@@ -140,11 +151,20 @@ export async function startLocalStack(o: LocalStackOptions = {}): Promise<LocalS
       });
     }
     const controllerPort = o.controllerPort ?? 4000;
+    const askedControllerMetrics = o.controllerMetricsPort ?? (controllerPort === 0 ? 0 : controllerPort + 300);
+    const controllerMetricsPort = askedControllerMetrics === 0 ? await freePort() : askedControllerMetrics;
+    const controllerMetricsOff = (o.env?.CONTROLLER_METRICS_PORT ?? process.env.CONTROLLER_METRICS_PORT) === '0';
     const controller = supervisor.start({
       name: 'controller',
       file: 'controller/src/main.ts',
       cwd: REPO_ROOT,
-      env: { ...common, PORT: String(controllerPort), ADMIN_TOKEN: o.adminToken },
+      env: {
+        ...common,
+        PORT: String(controllerPort),
+        ADMIN_TOKEN: o.adminToken,
+        // An explicit CONTROLLER_METRICS_PORT=0 in the environment turns the listener off.
+        CONTROLLER_METRICS_PORT: controllerMetricsOff ? '0' : String(controllerMetricsPort),
+      },
     });
     let printedToken: string | undefined;
     controller.lineListeners.add((line) => {
@@ -153,6 +173,11 @@ export async function startLocalStack(o: LocalStackOptions = {}): Promise<LocalS
     });
     const listening = await waitForLine(controller, /listening on (http:\/\/[^/\s]+)/, timeout);
     const controllerUrl = listening[1]!;
+    // The controller starts its metrics listener before the admin API's, so it answers by now if
+    // it serves one at all (CONTROLLER_METRICS_PORT not 0).
+    const controllerMetrics = `http://127.0.0.1:${controllerMetricsPort}`;
+    const controllerMetricsUrl =
+      !controllerMetricsOff && (await answers(`${controllerMetrics}/healthz`)) ? controllerMetrics : undefined;
     // The workers start after the controller has migrated the database they read.
     let workerCount = 0;
     const workersOn = (metricsPort: number) =>
@@ -186,7 +211,11 @@ export async function startLocalStack(o: LocalStackOptions = {}): Promise<LocalS
     );
     const evaluatorUrls = ports.map((p) => `http://127.0.0.1:${p}`);
     const evaluatorAdminUrls = adminPorts.map((p) => `http://127.0.0.1:${p}`);
-    const scrapeTargets = [new URL(workers.metricsUrl).host, ...evaluatorAdminUrls.map((u) => new URL(u).host)];
+    const scrapeTargets = [
+      new URL(workers.metricsUrl).host,
+      ...evaluatorAdminUrls.map((u) => new URL(u).host),
+      ...(controllerMetricsUrl ? [new URL(controllerMetricsUrl).host] : []),
+    ];
     await privatePrometheus?.reload(scrapeTargets);
     await waitForLine(workers, /^workers: publishing/, timeout);
     await Promise.all(evaluatorUrls.map((u, i) => waitForHttp(`${u}/healthz`, timeout, evaluators[i])));
@@ -218,6 +247,7 @@ export async function startLocalStack(o: LocalStackOptions = {}): Promise<LocalS
       adminToken: o.adminToken ?? printedToken,
       supervisor,
       controller,
+      controllerMetricsUrl,
       workers,
       workersMetricsUrl: workers.metricsUrl,
       evaluators,
@@ -244,6 +274,17 @@ function loopbackPort(url: string): number | undefined {
     return port >= 1024 ? port : undefined;
   } catch {
     return undefined;
+  }
+}
+
+/** Whether `url` answers 200 within a second. */
+async function answers(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(1_000) });
+    await res.arrayBuffer();
+    return res.ok;
+  } catch {
+    return false;
   }
 }
 
