@@ -222,4 +222,28 @@ describe('schedules in the console (Chromium, real stack)', () => {
     expect(await schedule(id)).toMatchObject({ status: 'scheduled' });
     expect(await accessibilityViolations(page)).toEqual([]);
   });
+
+  it('schedules a rollout start from the Rollouts tab', async () => {
+    const errors = collectPageErrors(page);
+    await page.goto(`${flagUrl('dev')}/rollouts`);
+    const start = page.getByRole('group', { name: 'Start at …' });
+    const button = start.getByRole('button', { name: 'Schedule this start' });
+    expect(await button.isDisabled()).toBe(true); // no time yet
+    await start.getByLabel('Start at').fill(isoToLocalInput(Date.now() + 7_200_000, ZONE));
+    await expect.poll(() => button.isEnabled()).toBe(true);
+    expect(await accessibilityViolations(page)).toEqual([]);
+    await button.click();
+    await expect
+      .poll(() => start.getByRole('status').textContent(), { timeout: 10_000 })
+      .toMatch(/Schedule #\d+ is scheduled/);
+    const id = Number(/#(\d+)/.exec((await start.getByRole('status').textContent()) ?? '')![1]);
+    const stored = await s.admin.ok<Schedule & { rollout: { treatment: string; control: string } }>(
+      'GET',
+      `/schedules/${id}`,
+    );
+    expect(stored).toMatchObject({ kind: 'rollout', status: 'scheduled', rollout: { treatment: 'a', control: 'off' } });
+    await page.goto(`${s.consoleUrl}/projects/shop/environments/dev/schedules?flag=banner`);
+    expect(await row(page, id).textContent()).toContain('start a rollout of a against off');
+    expect(errors).toEqual([]);
+  });
 });
