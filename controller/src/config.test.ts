@@ -29,6 +29,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ PROMETHEUS_TIMEOUT_MS: '5' })).toThrow(/PROMETHEUS_TIMEOUT_MS/);
     expect(() => loadConfig({ PROMETHEUS_TIMEOUT_MS: 'soon' })).toThrow(/PROMETHEUS_TIMEOUT_MS/);
   });
+  it('CONTROLLER_METRICS_PORT: 4300 by default, 0 turns the listener off, anything else outside 0..65535 stops the start', () => {
+    expect(loadConfig({}).metricsPort).toBe(4300);
+    expect(loadConfig({ CONTROLLER_METRICS_PORT: '0' }).metricsPort).toBe(0);
+    expect(loadConfig({ CONTROLLER_METRICS_PORT: '9464' }).metricsPort).toBe(9464);
+    expect(() => loadConfig({ CONTROLLER_METRICS_PORT: '70000' })).toThrow(/CONTROLLER_METRICS_PORT/);
+    expect(() => loadConfig({ CONTROLLER_METRICS_PORT: 'on' })).toThrow(/CONTROLLER_METRICS_PORT/);
+  });
+
   it('needs an ADMIN_TOKEN of at least 32 characters', () => {
     expect(ADMIN_TOKEN_MIN_LENGTH).toBe(32);
     expect(() => loadConfig({ ADMIN_TOKEN: 'a'.repeat(31) })).toThrow(/ADMIN_TOKEN must be 32\.\.512 characters/);

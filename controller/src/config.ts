@@ -10,6 +10,8 @@ import { WebhookAllowList } from './webhooks/webhook-address.ts';
 
 export interface Config {
   port: number;
+  /** Loopback-only listener for the admin API's /metrics and /healthz (CONTROLLER_METRICS_PORT, default 4300; 0: off). */
+  metricsPort: number;
   host: string;
   /** `mysql://...`; undefined means embedded SQLite at `sqliteFile`. */
   databaseUrl: string | undefined;
@@ -94,8 +96,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(
       `PROMETHEUS_TIMEOUT_MS must be an integer 100..120000, got ${JSON.stringify(env.PROMETHEUS_TIMEOUT_MS)}`,
     );
+  const metricsPort =
+    env.CONTROLLER_METRICS_PORT === undefined || env.CONTROLLER_METRICS_PORT === ''
+      ? 4300
+      : Number(env.CONTROLLER_METRICS_PORT);
+  if (!Number.isInteger(metricsPort) || metricsPort < 0 || metricsPort > 65535)
+    throw new ConfigError(
+      `CONTROLLER_METRICS_PORT must be an integer 0..65535 (0: off), got ${JSON.stringify(env.CONTROLLER_METRICS_PORT)}`,
+    );
   return {
     port,
+    metricsPort,
     host,
     databaseUrl,
     dataDir,

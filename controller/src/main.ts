@@ -12,6 +12,7 @@ import { MapPolicyCatalog } from './rollouts/policy-catalog.ts';
 import { loadPolicies } from './rollouts/policy/load-policies.ts';
 import { maskUrl, maskUrlsIn } from '@flagship/evaluator/mask-url';
 import { describeRedis, redisClientOptions, redisKeys } from '@flagship/evaluator/propagation';
+import { startMetricsListener } from './status/metrics-listener.ts';
 import { resolveWebhookSecretKey } from './webhooks/webhook-secret-key.ts';
 
 let config: Config;
@@ -94,6 +95,18 @@ if (createdToken) {
   console.log('controller: created the first admin key. It is shown only this once; keep it:');
   console.log(`\n    ${createdToken}\n`);
 }
+// Before the API listens: the stack launcher probes /healthz once the "listening on" line prints.
+const metricsListener =
+  config.metricsPort === 0
+    ? undefined
+    : await startMetricsListener({ port: config.metricsPort, metrics: plane.httpMetrics }).catch((error: Error) => {
+        console.error(
+          `controller: cannot listen for metrics on 127.0.0.1:${config.metricsPort}: ${error.message} (set CONTROLLER_METRICS_PORT to a free port, or 0 to turn it off)`,
+        );
+        process.exit(1);
+      });
+if (metricsListener)
+  console.log(`controller: metrics on ${metricsListener.url}/metrics (and /healthz), 127.0.0.1 only`);
 const server = plane.app.listen(config.port, config.host, () => {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -111,6 +124,7 @@ const stop = () =>
       void plane.close().then(() => {
         redis.disconnect();
         queueConnection.disconnect();
+        void metricsListener?.close();
         process.exit(0);
       }),
   );

@@ -67,13 +67,13 @@ describe('the local stack with prometheus: auto', () => {
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   });
 
-  it('starts a private Prometheus that scrapes each evaluator and the workers, and stops it with the stack', async () => {
+  it('starts a private Prometheus that scrapes each evaluator, the workers and the controller, and stops it with the stack', async () => {
     // Nothing listens there: the stack must start its own, on that port (npm start: 9090).
     const asked = `http://127.0.0.1:${await freePort()}`;
     stack = await startLocalStack(stackOptions(tempDir(), asked));
     expect(stack.privatePrometheus).toBe(true);
     expect(stack.prometheusUrl).toBe(asked);
-    expect(stack.scrapeTargets).toHaveLength(3);
+    expect(stack.scrapeTargets).toHaveLength(4); // two evaluators, the workers, the controller
     const url = stack.prometheusUrl!;
     expect(await upOfTargets(url, 'flagship', stack.scrapeTargets)).toEqual(
       Object.fromEntries(stack.scrapeTargets.map((t) => [t, 1])),

@@ -90,7 +90,10 @@ const publisher = new SnapshotPublisher({
   prefix: config.keyPrefix,
   pollIntervalMs: config.pollIntervalMs,
   logger,
+  metrics,
 });
+// The outbox's oldest pending row, read at each scrape (flagship_outbox_oldest_pending_age_seconds).
+metrics.watchOutbox(publisher);
 const reconciler = new KillReconciler({
   db,
   redis,
@@ -147,6 +150,7 @@ const rolloutWorkers = await startRolloutWorkers({
   concurrency: config.tickConcurrency,
   secrets: config.policySecrets,
   webhookAllow: config.webhookAllow,
+  metrics,
   log: (message, error) => logger.warn(message, { error: String(error ?? '') }),
 });
 const scheduleWorkers = await startScheduleWorkers({
