@@ -134,12 +134,19 @@ describe('spike verdicts', () => {
     expect(v.recovery_s).toBe(6);
   });
 
-  it('says -1 when latency never comes back', () => {
+  it('says -1 when latency never comes back, and is not fooled by one good second', () => {
     expect(
       analyseSpike(
         run(30, () => 40),
         phases,
       ).recovery_s,
     ).toBe(-1);
+    const oneGoodSecond = (t: number) => ((t >= 42 && t < 43) || t >= 50 ? 2 : 40);
+    expect(analyseSpike(run(30, oneGoodSecond), phases).recovery_s).toBe(10);
+  });
+
+  it('ignores a burst long after latency came back (it held for 3 s)', () => {
+    const lateBurst = (t: number) => (t >= 52 && t < 53 ? 40 : 2);
+    expect(analyseSpike(run(30, lateBurst), phases).recovery_s).toBe(0);
   });
 });

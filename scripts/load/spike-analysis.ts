@@ -32,6 +32,7 @@ const WARM_UP_S = 5;
 const WINDOW_S = 1;
 const STEP_S = 0.25;
 const MIN_SHED_SHARE = 0.01;
+const HOLD_S = 3;
 
 function countWhere(r: LoadRecords, from: number, to: number, keep: (i: number) => boolean = () => true): number {
   let n = 0;
@@ -78,8 +79,14 @@ export function analyseSpike(r: LoadRecords, p: SpikePhases): SpikeVerdict {
     const w = windowOf(t);
     return !Number.isNaN(w.p99) && w.p99 <= worstP99 && w.shed <= worstShed;
   });
+  const hold = Math.round(HOLD_S / STEP_S);
   let recovery = -1;
-  for (let k = good.length - 1; k >= 0 && good[k]; k--) recovery = starts[k]! - p.spikeEnd;
+  for (let k = 0; k + hold < good.length; k++) {
+    if (good.slice(k, k + hold + 1).every(Boolean)) {
+      recovery = starts[k]! - p.spikeEnd;
+      break;
+    }
+  }
   return {
     baseline_rps: Math.round(countWhere(r, 0, p.spikeStart) / p.spikeStart),
     spike_rps: Math.round(countWhere(r, p.spikeStart, p.spikeEnd) / (p.spikeEnd - p.spikeStart)),

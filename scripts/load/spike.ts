@@ -7,8 +7,8 @@
  *
  * Verdicts (issue 14): admitted (200) p99 < 50 ms; the excess answered 429 with Retry-After;
  * no 5xx and no unanswered request; latency back to the baseline's within 5 s of the spike's end
- * (spike-analysis.ts); the evaluator's RSS 5 s after the run within 32 MB of what it was just before
- * the spike. Exit code 1 when one fails. SPIKE_BASELINE_RPS overrides the baseline rate.
+ * (spike-analysis.ts); 5 s after the run, the evaluator's heap in use within 8 MB and its RSS
+ * within 64 MB of what they were just before the spike. Exit code 1 when one fails. SPIKE_BASELINE_RPS overrides the baseline rate.
  * Last line: {"bench":"spike","metrics":{baseline_rps, spike_rps, admitted_p99_ms, errors_5xx,
  * shed_with_retry_after, recovery_s, rss_growth_mb}}.
  */
@@ -25,7 +25,13 @@ import { rawOfrepRequests } from './request-shapes.ts';
 import { analyseSpike, perSecond } from './spike-analysis.ts';
 
 const log = (m: string) => process.stderr.write(`load:spike: ${m}\n`);
-const RSS_GROWTH_LIMIT_MB = 32;
+/**
+ * What "no memory left behind" is held to. The heap in use is the leak check; RSS also keeps
+ * what V8 and the allocator grew under load and do not hand back at once (the young generation
+ * grows to tens of MB at 8,000 requests/s), so it gets a looser bound (docs/performance.md, "Spike").
+ */
+const HEAP_GROWTH_LIMIT_MB = 8;
+const RSS_GROWTH_LIMIT_MB = 64;
 const RECOVERY_LIMIT_S = 5;
 const SETTLE_MS = 5_000;
 
@@ -129,6 +135,9 @@ async function main(): Promise<number> {
       rssGrowth <= RSS_GROWTH_LIMIT_MB
         ? undefined
         : `evaluator RSS grew ${rssGrowth} MB (limit ${RSS_GROWTH_LIMIT_MB})`,
+      heapAfter !== undefined && heapBefore.mb !== undefined && heapAfter - heapBefore.mb <= HEAP_GROWTH_LIMIT_MB
+        ? undefined
+        : `evaluator heap in use ${heapBefore.mb ?? '?'} -> ${heapAfter ?? '?'} MB (limit +${HEAP_GROWTH_LIMIT_MB})`,
     ].filter((f) => f !== undefined);
     for (const f of failures) log(`NOT MET: ${f}`);
     if (failures.length === 0) log('every spike criterion met');
