@@ -1,6 +1,7 @@
 /** A flag's rollouts in one environment, and the form that starts one. */
 import type { Metadata } from 'next';
 import { ApiErrorPanel } from '../../../../../../../../components/api-error-panel.tsx';
+import { FlagTabs } from '../../../../../../../../components/flag/flag-tabs.tsx';
 import { RolloutTable } from '../../../../../../../../components/rollout/rollout-table.tsx';
 import { canEdit } from '../../../../../../../../lib/access.ts';
 import { callApi, seg } from '../../../../../../../../lib/admin-api.ts';
@@ -59,13 +60,7 @@ export default async function FlagRolloutsPage({
       <h1>
         Rollouts of {flag} <span className="muted">in {env.ok ? env.data.name : environment}</span>
       </h1>
-      <nav aria-label="Flag views" className="tabs">
-        <a href={flagPath}>Targeting</a>
-        <a href={`${flagPath}/history`}>History</a>
-        <a href={`${flagPath}/rollouts`} aria-current="page">
-          Rollouts
-        </a>
-      </nav>
+      <FlagTabs flagPath={flagPath} current="rollouts" />
       {failed && !failed.ok ? <ApiErrorPanel error={failed.error} /> : null}
       {list.ok ? (
         list.data.items.length > 0 ? (
