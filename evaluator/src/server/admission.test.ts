@@ -5,7 +5,7 @@
  * it; stream opens are exempt; stopping the monitor turns the rules off.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { Admission } from './admission.ts';
+import { Admission, MIN_TURN_ADMITTED } from './admission.ts';
 import { ROUTE_OFREP_BULK, ROUTE_STREAM } from './observability/evaluator-metrics.ts';
 
 /** Keeps the event loop busy for `ms`: one long turn. */
@@ -17,6 +17,14 @@ function busy(ms: number): void {
 }
 
 const nextTurn = () => new Promise((r) => setTimeout(r, 0));
+
+/** Admits and answers `n` requests at once: the work of a turn. */
+function admitted(a: Admission, n: number): void {
+  for (let i = 0; i < n; i++) {
+    expect(a.tryAcquire()).toBe(true);
+    a.release();
+  }
+}
 
 /**
  * Waits (at most 50 probes' worth of tries) for a turn begun by an on-time probe: on a loaded
@@ -41,10 +49,24 @@ describe('queue-delay target', () => {
     busy(30);
     await nextTurn();
     expect(admission.queueIsStanding).toBe(true);
+    admitted(admission, MIN_TURN_ADMITTED);
     busy(15);
     expect(admission.tryAcquire()).toBe(false);
     expect(admission.reason()).toBe('event_loop_lag');
     expect(admission.current).toBe(0);
+  });
+
+  it('sheds nothing read late in a long turn that admitted little: the turn was long, the queue was not ours', async () => {
+    admission = new Admission(1000, 500, 10);
+    admission.start();
+    await new Promise((r) => setTimeout(r, 20));
+    busy(30);
+    await nextTurn();
+    expect(admission.queueIsStanding).toBe(true);
+    admitted(admission, MIN_TURN_ADMITTED - 2);
+    busy(15);
+    expect(admission.tryAcquire()).toBe(true);
+    admission.release();
   });
 
   it('sheds nothing in one long turn after short ones (a pause), nor in the turn after it', async () => {
@@ -65,6 +87,7 @@ describe('queue-delay target', () => {
     await new Promise((r) => setTimeout(r, 20));
     busy(30);
     await nextTurn();
+    admitted(admission, MIN_TURN_ADMITTED);
     busy(15);
     const stream = { admitted: false, route: ROUTE_STREAM };
     const bulk = { admitted: false, route: ROUTE_OFREP_BULK };

@@ -20,7 +20,11 @@
  * The rule holds only while the previous turn overran too (its probe was at least half the
  * target late): a standing queue, CoDel's idea. One long turn alone is not overload: a process
  * paused by the OS mid-turn (CPU contention, a container's CPU quota) or one long task (compiling
- * a large snapshot) sheds nothing, and what queued behind it is admitted in the next turn.
+ * a large snapshot) sheds nothing, and what queued behind it is admitted in the next turn. And it
+ * holds only once the turn has admitted {@link MIN_TURN_ADMITTED} requests: a turn made long by
+ * anything but our own queue (a host whose CPU other processes take, as a test suite on 2 cores
+ * does) reads a request or two late, and shedding those bounds nothing; an overloaded one admits
+ * dozens before it is 10 ms old.
  *
  * Who calls it: the OFREP handler when a body has ended, the router for the snapshot and stream
  * GETs; the reply path gives the slot back when it answers (http/reply.ts).
@@ -36,6 +40,8 @@ export const QUEUE_DELAY_TARGET_MS = 10;
  * ago) never looks old.
  */
 const PROBE_MS = 5;
+/** Requests a turn must have admitted before the queue-delay rule sheds in it (see above). */
+export const MIN_TURN_ADMITTED = 8;
 
 /** Why a request was refused. */
 export type ShedReason = 'in_flight' | 'event_loop_lag';
@@ -60,6 +66,8 @@ export class Admission {
   private turnStart = Number.POSITIVE_INFINITY;
   /** The probe that began this turn was late by half the target or more: the previous turn overran. */
   private queueStanding = false;
+  /** Requests admitted since the probe last fired (about: in this turn). */
+  private admittedThisTurn = 0;
   private timer: NodeJS.Timeout | undefined;
 
   /**
@@ -91,6 +99,7 @@ export class Admission {
   tryAcquire(): boolean {
     if (this.lagging || this.inFlight >= this.maxInFlight || this.turnTooOld()) return false;
     this.inFlight++;
+    this.admittedThisTurn++;
     return true;
   }
 
@@ -123,7 +132,11 @@ export class Admission {
 
   /** The current turn began more than the queue-delay target ago (a request read now waited as long). */
   private turnTooOld(): boolean {
-    return this.queueStanding && performance.now() - this.turnStart > this.queueDelayTargetMs;
+    return (
+      this.queueStanding &&
+      this.admittedThisTurn >= MIN_TURN_ADMITTED &&
+      performance.now() - this.turnStart > this.queueDelayTargetMs
+    );
   }
 
   /** Starts the lag monitor: a {@link PROBE_MS} probe whose lateness is the lag (maxEventLoopLagMs 0 disables it). */
@@ -138,6 +151,7 @@ export class Admission {
       this.lagging = lag > this.maxEventLoopLagMs;
       this.queueStanding = lag >= this.queueDelayTargetMs / 2;
       this.turnStart = now;
+      this.admittedThisTurn = 0;
       expected = now + PROBE_MS;
     }, PROBE_MS);
     this.timer.unref();
