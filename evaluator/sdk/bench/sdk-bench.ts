@@ -216,4 +216,12 @@ function heapOf10kFlags(): number {
   return Number(((after - before) / 1024 / 1024).toFixed(1));
 }
 
-await main();
+// The SDK's sockets and timers are unref'd (an idle client keeps no process alive), and so are
+// OpenFeature's: with nothing else holding the event loop, Node would end the process in the
+// middle of an await (exit code 13, nothing printed). Hold it until main() settles.
+const keepAlive = setInterval(() => {}, 1 << 30);
+try {
+  await main();
+} finally {
+  clearInterval(keepAlive);
+}
