@@ -4,6 +4,10 @@
  * admission"). The public port answers an anonymous caller nothing but `/healthz` and a bare
  * ready / not ready: what is here would tell an attacker which environments and flags exist.
  * Never shed: a scrape or probe under load is when an operator needs it most.
+ *
+ * `POST /debug/gc` runs a full garbage collection and answers the heap in use after it, when the
+ * process was started with `--expose-gc` (404 otherwise): a leak check (`npm run load:spike`) must
+ * compare heaps without the garbage a spike leaves for V8 to collect when it likes.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
@@ -84,6 +88,17 @@ export function createAdminListener(o: {
       const url = req.url ?? '/';
       const q = url.indexOf('?');
       const path = q < 0 ? url : url.slice(0, q);
+      if (req.method === 'POST' && path === '/debug/gc') {
+        const gc = (globalThis as { gc?: () => void }).gc;
+        if (gc === undefined) {
+          send(res, ROUTE_OTHER, started, 404, json, '{"error":"not started with --expose-gc"}');
+          return;
+        }
+        gc();
+        const { heapUsed } = process.memoryUsage();
+        send(res, ROUTE_OTHER, started, 200, json, JSON.stringify({ heapUsedBytes: heapUsed }));
+        return;
+      }
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         const known = path === '/healthz' || path === '/readyz' || path === '/metrics';
         send(

@@ -6,6 +6,8 @@
  * readiness detail are only on the admin listener.
  */
 import { performance } from 'node:perf_hooks';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EvaluatorConfig } from './config.ts';
 import { createEvaluatorServer, type EvaluatorServer } from './evaluator-server.ts';
@@ -257,6 +259,26 @@ describe('SSE streams', () => {
 });
 
 describe('the admin listener', () => {
+  it('POST /debug/gc runs a full collection when the process has gc, and is 404 otherwise (never on the public port)', async () => {
+    await start({ environments: ['prod'] });
+    const g = globalThis as { gc?: () => void };
+    const had = g.gc;
+    try {
+      g.gc = undefined;
+      expect((await fetch(`${server!.adminUrl}/debug/gc`, { method: 'POST' })).status).toBe(404);
+      // The real collector, as --expose-gc gives it (V8's flag set at run time, read in a new context).
+      setFlagsFromString('--expose-gc');
+      g.gc = runInNewContext('gc') as () => void;
+      const r = await fetch(`${server!.adminUrl}/debug/gc`, { method: 'POST' });
+      expect(r.status).toBe(200);
+      const { heapUsedBytes } = (await r.json()) as { heapUsedBytes: number };
+      expect(heapUsedBytes).toBeGreaterThan(1_000_000);
+      expect((await fetch(`${server!.url}/debug/gc`, { method: 'POST' })).status).not.toBe(200);
+    } finally {
+      g.gc = had;
+    }
+  });
+
   it('alone serves /metrics and the readiness detail; the public port answers 404 and a bare status', async () => {
     await start({ environments: ['prod'] });
     expect(server!.adminUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
