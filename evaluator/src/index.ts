@@ -19,8 +19,8 @@ export * from './model/json-diff.ts';
 
 // The engine: compile a snapshot once, evaluate any number of contexts. Total: errors come back
 // as results with reason ERROR, never thrown.
-export type { CompileSnapshot, Engine, Explanation } from './engine/engine.ts';
-export { compileSnapshot, MAX_PREREQUISITE_DEPTH } from './engine/compile-snapshot.ts';
+export type { CompileSnapshot, Engine, Explanation, FixedAnswer } from './engine/engine.ts';
+export { compileSnapshot, contextProblem, MAX_PREREQUISITE_DEPTH } from './engine/compile-snapshot.ts';
 
 // The operators' runtime (SemVer, dates, RE2 regular expressions), shared with validation so a
 // value is accepted at save time exactly when the engine can evaluate it.

@@ -7,6 +7,7 @@
  */
 import {
   compileSnapshot,
+  contextProblem,
   type Engine,
   type EvaluationContext,
   type EvaluationResult,
@@ -16,7 +17,7 @@ import {
   type Snapshot,
 } from '@flagship/evaluator';
 import { DEFAULT_BACKOFF, type BackoffOptions } from './internal/backoff.ts';
-import { CountTotals, EngineCounts, type CountTotal } from './internal/evaluation-counts.ts';
+import { CountTotals, EngineCounts, type CountSlot, type CountTotal } from './internal/evaluation-counts.ts';
 import type { EvaluatorRequestError } from './internal/evaluator-http.ts';
 import { readLastKnownGood, writeLastKnownGood } from './internal/last-known-good.ts';
 import { changedFlagKeys, unconfirmedView } from './internal/snapshot-changes.ts';
@@ -85,11 +86,20 @@ type Listener<E extends keyof ClientEvents> = (event: ClientEvents[E]) => void;
 interface Served {
   readonly engine: Engine;
   readonly counts: EngineCounts;
+  /** The engine's context-independent answers, each with its count slot (see `value`). */
+  readonly fixed: ReadonlyMap<string, FixedServed>;
   /** The snapshot as validated (the unconfirmed view is compiled from it, never stored). */
   readonly snapshot: Snapshot;
   readonly etag: string;
   /** False while it is the last-known-good file's, not yet confirmed by an evaluator (fail modes apply). */
   readonly live: boolean;
+}
+
+/** A flag whose answer does not depend on the context: its type, the engine's shared result, and where it counts. */
+interface FixedServed {
+  readonly type: FlagType;
+  readonly result: EvaluationResult;
+  readonly slot: CountSlot;
 }
 
 const EMPTY_CONTEXT: EvaluationContext = Object.freeze({});
@@ -236,7 +246,10 @@ export class FlagshipClient {
   }
 
   // The hot path: one field read, one engine call, one count. A successful result already has the
-  // asked type (the engine checked `expectedType`), so its value is returned as is.
+  // asked type (the engine checked `expectedType`), so its value is returned as is. A flag whose
+  // answer does not depend on the context (most flags: on, off, killed) is answered from the
+  // engine's fixed answers with its slot at hand, after the same type and context checks the
+  // engine makes: the engine's own result, one lookup and one increment (bench:sdk, static).
   private value<T>(flagKey: string, type: FlagType, defaultValue: T, context: EvaluationContext | undefined): T {
     const served = this.served;
     if (served === undefined) {
@@ -244,7 +257,13 @@ export class FlagshipClient {
       return defaultValue;
     }
     try {
-      const result = served.engine.evaluate(flagKey, context ?? EMPTY_CONTEXT, type);
+      const ctx = context ?? EMPTY_CONTEXT;
+      const fixed = served.fixed.get(flagKey);
+      if (fixed !== undefined && fixed.type === type && contextProblem(ctx) === undefined) {
+        fixed.slot.count++;
+        return fixed.result.value as T;
+      }
+      const result = served.engine.evaluate(flagKey, ctx, type);
       served.counts.count(result);
       return result.reason === 'ERROR' ? defaultValue : (result.value as T);
     } catch {
@@ -324,7 +343,11 @@ export class FlagshipClient {
   private swap(snapshot: Snapshot, etag: string, view: Snapshot, announce: boolean, compiled?: Engine): void {
     const before = this.served;
     const engine = compiled ?? compileSnapshot(view);
-    this.served = { engine, counts: new EngineCounts(engine), snapshot, etag, live: view === snapshot };
+    const counts = new EngineCounts(engine);
+    const fixed = new Map<string, FixedServed>();
+    for (const [key, a] of engine.fixedAnswers)
+      fixed.set(key, { type: a.type, result: a.result, slot: counts.slotFor(a.result) });
+    this.served = { engine, counts, fixed, snapshot, etag, live: view === snapshot };
     if (before !== undefined) this.totals.fold(before.engine.environment, before.counts);
     if (announce)
       this.emit('changed', { version: snapshot.version, flagKeys: changedFlagKeys(before?.snapshot, snapshot) });

@@ -4,7 +4,7 @@
  */
 import type { FlagType, Snapshot } from '../model/flag.ts';
 import type { EvaluationContext, EvaluationResult, FlagMetadata } from '../model/result.ts';
-import type { Engine, Explanation } from './engine.ts';
+import type { Engine, Explanation, FixedAnswer } from './engine.ts';
 import { compileFlag, type CompiledFlag, type CompiledServe } from './compile-flag.ts';
 import type { Predicate } from './operators.ts';
 import { errorResult } from './results.ts';
@@ -24,6 +24,7 @@ class CompiledEngine implements Engine {
   readonly version: number;
   readonly flagKeys: readonly string[];
   readonly exposureTracked: ReadonlySet<string>;
+  readonly fixedAnswers: ReadonlyMap<string, FixedAnswer>;
   private readonly flags = new Map<string, CompiledFlag>();
   private readonly ordered: CompiledFlag[];
 
@@ -46,6 +47,12 @@ class CompiledEngine implements Engine {
     }
     this.ordered = this.flagKeys.map((k) => this.flags.get(k)!);
     this.exposureTracked = new Set(this.flagKeys.filter((k) => snapshot.flags[k]!.trackExposures === true));
+    const fixed = new Map<string, FixedAnswer>();
+    // Errors (a broken prerequisite chain) stay on the evaluate path: callers answer them with defaults.
+    for (const f of this.ordered)
+      if (f.fixed !== undefined && f.fixed.reason !== 'ERROR')
+        fixed.set(f.key, Object.freeze({ type: f.type, result: f.fixed }));
+    this.fixedAnswers = fixed;
   }
 
   evaluate(flagKey: string, context: EvaluationContext, expectedType?: FlagType): EvaluationResult {
@@ -182,7 +189,8 @@ function typeMismatch(flag: CompiledFlag, expected: FlagType): EvaluationResult 
   return r;
 }
 
-function contextProblem(context: unknown): string | undefined {
+/** Why `context` cannot be evaluated (INVALID_CONTEXT), or undefined: the check `evaluate` makes first. */
+export function contextProblem(context: unknown): string | undefined {
   if (typeof context !== 'object' || context === null || Array.isArray(context)) return 'context must be an object';
   const key = (context as EvaluationContext).targetingKey;
   if (key !== undefined && typeof key !== 'string') return 'targetingKey must be a string';

@@ -38,6 +38,19 @@ export interface Engine {
    * variant, every other flag's only in aggregate (docs/operations.md, "Exposure counts").
    */
   readonly exposureTracked: ReadonlySet<string>;
+  /**
+   * The flags whose answer is the same for every valid context (no targets, rules, split or
+   * prerequisites; or disabled), each with its type and that shared result: what `evaluate`
+   * answers for them when the type matches and {@link contextProblem} finds nothing. An in-process
+   * SDK answers these from one lookup (docs/sdk.md, "Capacity").
+   */
+  readonly fixedAnswers: ReadonlyMap<string, FixedAnswer>;
+}
+
+/** A flag's context-independent answer ({@link Engine.fixedAnswers}). */
+export interface FixedAnswer {
+  readonly type: FlagType;
+  readonly result: EvaluationResult;
 }
 
 /** Compiles a snapshot once into an {@link Engine}. Implemented in compile-snapshot.ts. */

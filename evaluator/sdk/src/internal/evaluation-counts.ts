@@ -78,6 +78,14 @@ export class EngineCounts {
     this.pending = 0;
   }
 
+  /**
+   * The slot `result` counts into, made on first use as `count` makes it: for callers that
+   * increment it themselves (the client's fixed answers, counted with no lookup at all).
+   */
+  slotFor(result: EvaluationResult): CountSlot {
+    return this.slots.get(result) ?? this.first(result);
+  }
+
   /** Counts one answer given with no snapshot (the code default). */
   countNotReady(): void {
     this.byLabel.get(NOT_READY_LABEL)!.count++;
