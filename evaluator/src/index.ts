@@ -16,11 +16,19 @@ export * from './model/result.ts';
 // What changed between two JSON documents (the audit log's diffs, the console's conflict and
 // change-request views).
 export * from './model/json-diff.ts';
+// What changed from one snapshot version to the next, and how a client applies it.
+export * from './model/snapshot-delta.ts';
 
 // The engine: compile a snapshot once, evaluate any number of contexts. Total: errors come back
 // as results with reason ERROR, never thrown.
 export type { CompileSnapshot, Engine, Explanation, FixedAnswer } from './engine/engine.ts';
-export { compileSnapshot, contextProblem, MAX_PREREQUISITE_DEPTH } from './engine/compile-snapshot.ts';
+export {
+  compileSnapshot,
+  compileSnapshotInSlices,
+  contextProblem,
+  type IncrementalSource,
+  MAX_PREREQUISITE_DEPTH,
+} from './engine/compile-snapshot.ts';
 
 // The operators' runtime (SemVer, dates, RE2 regular expressions), shared with validation so a
 // value is accepted at save time exactly when the engine can evaluate it.

@@ -15,8 +15,160 @@ import { sipHashBucket } from './siphash24.ts';
 export const MAX_PREREQUISITE_DEPTH = 32;
 
 /** Compiles a snapshot once; the result evaluates any number of contexts. Never throws on a validated snapshot. */
-export function compileSnapshot(snapshot: Snapshot): Engine {
-  return new CompiledEngine(snapshot);
+export function compileSnapshot(snapshot: Snapshot, from?: IncrementalSource): Engine {
+  const steps = compileSnapshotInSlices(snapshot, from, Infinity);
+  for (let step = steps.next(); ; step = steps.next()) if (step.done) return step.value;
+}
+
+/**
+ * What an incremental compile reuses: the engine of the snapshot this one was made from, and the
+ * flag and segment keys that differ between the two (a delta's keys, model/snapshot-delta.ts).
+ * Only those flags are compiled again, with the flags that use a changed segment and those whose
+ * prerequisite chain became broken or whole; every other compiled flag is taken over as it is,
+ * its results (and their metadata's `snapshotVersion`: the version in which the flag was last
+ * compiled) included.
+ */
+export interface IncrementalSource {
+  engine: Engine;
+  changedFlags: Iterable<string>;
+  changedSegments: Iterable<string>;
+}
+
+/**
+ * {@link compileSnapshot} as a generator that yields after every `sliceSize` flags compiled, so
+ * a caller can compile a 10,000-flag snapshot between requests (the evaluator resumes it on
+ * `setImmediate`) instead of blocking for the ~100 ms it takes in one go. The returned value is
+ * the engine.
+ */
+export function* compileSnapshotInSlices(
+  snapshot: Snapshot,
+  from?: IncrementalSource,
+  sliceSize = 250,
+): Generator<void, Engine, void> {
+  const previous = from?.engine instanceof CompiledEngine ? from.engine : undefined;
+  const changedSegments = new Set(previous === undefined ? [] : from!.changedSegments);
+  const segments = new Map<string, Predicate>();
+  for (const [key, segment] of Object.entries(snapshot.segments)) {
+    const kept = previous !== undefined && !changedSegments.has(key) ? previous.parts.segments.get(key) : undefined;
+    segments.set(key, kept ?? compileSegment(segment));
+  }
+  const redo = new Set<string>();
+  if (previous !== undefined) {
+    for (const key of from!.changedFlags) redo.add(key);
+    for (const key of changedSegments) for (const user of previous.parts.segmentUsers.get(key) ?? []) redo.add(user);
+  }
+  // Prerequisite chains only move when a flag that has or is a prerequisite changed.
+  const chainsMoved =
+    previous === undefined ||
+    [...redo].some(
+      (k) =>
+        previous.parts.prerequisiteTargets.has(k) ||
+        (snapshot.flags[k]?.prerequisites.length ?? 0) > 0 ||
+        previous.parts.hasPrerequisites.has(k),
+    );
+  const broken = chainsMoved ? findBrokenPrerequisites(snapshot) : previous.parts.broken;
+  if (previous !== undefined && chainsMoved) {
+    for (const key of new Set([...broken.keys(), ...previous.parts.broken.keys()]))
+      if (broken.get(key) !== previous.parts.broken.get(key)) redo.add(key);
+  }
+  // The bookkeeping maps start as copies of the previous engine's, with the redone flags taken
+  // out; the loop below puts each redone flag back. Everything else is taken over, so an
+  // incremental compile costs the changed flags plus a few map copies, not the environment.
+  const segmentUsers = new Map<string, Set<string>>();
+  const segmentsOf = new Map<string, string[]>(previous?.parts.segmentsOf);
+  if (previous !== undefined) {
+    for (const [segment, users] of previous.parts.segmentUsers) segmentUsers.set(segment, users);
+    for (const key of redo) {
+      for (const segment of segmentsOf.get(key) ?? []) {
+        const users = new Set(segmentUsers.get(segment));
+        users.delete(key);
+        segmentUsers.set(segment, users);
+      }
+      segmentsOf.delete(key);
+    }
+  }
+  const flags = previous === undefined ? new Map<string, CompiledFlag>() : new Map(previous.parts.flags);
+  for (const key of redo) if (!(key in snapshot.flags)) flags.delete(key);
+  // The sorted keys stay when no flag was added or removed (sorting 10,000 keys is a few ms).
+  const sameKeys =
+    previous !== undefined &&
+    [...redo].every((k) => k in snapshot.flags === previous.parts.flags.has(k)) &&
+    previous.flagKeys.length === Object.keys(snapshot.flags).length;
+  const flagKeys = sameKeys ? previous.flagKeys : Object.keys(snapshot.flags).sort();
+  const toCompile = previous === undefined ? flagKeys : flagKeys.filter((k) => redo.has(k) || !flags.has(k));
+  let sinceYield = 0;
+  for (const key of toCompile) {
+    const flag = snapshot.flags[key]!;
+    const metadata: FlagMetadata = Object.freeze({
+      snapshotVersion: snapshot.version,
+      flagVersion: flag.version,
+      environment: snapshot.environment,
+    });
+    const used: string[] = [];
+    const lookup = (segmentKey: string) => {
+      // Recorded even when the segment is missing: adding it later must recompile this flag.
+      if (!used.includes(segmentKey)) used.push(segmentKey);
+      return segments.get(segmentKey);
+    };
+    flags.set(key, compileFlag(flag, metadata, lookup, broken.get(key)));
+    for (const segment of used) {
+      const users = previous === undefined ? segmentUsers.get(segment) : new Set(segmentUsers.get(segment));
+      if (users === undefined) segmentUsers.set(segment, new Set([key]));
+      else {
+        users.add(key);
+        segmentUsers.set(segment, users);
+      }
+    }
+    if (used.length > 0) segmentsOf.set(key, used);
+    if (++sinceYield >= sliceSize) {
+      sinceYield = 0;
+      yield;
+    }
+  }
+  let prerequisiteTargets: Set<string>;
+  let hasPrerequisites: Set<string>;
+  if (chainsMoved) {
+    prerequisiteTargets = new Set<string>();
+    hasPrerequisites = new Set<string>();
+    for (const key of flagKeys) {
+      const prerequisites = snapshot.flags[key]!.prerequisites;
+      if (prerequisites.length === 0) continue;
+      hasPrerequisites.add(key);
+      for (const p of prerequisites) prerequisiteTargets.add(p.flag);
+    }
+  } else {
+    prerequisiteTargets = previous!.parts.prerequisiteTargets;
+    hasPrerequisites = previous!.parts.hasPrerequisites;
+  }
+  return new CompiledEngine(
+    snapshot,
+    flagKeys,
+    {
+      flags,
+      segments,
+      segmentUsers,
+      segmentsOf,
+      broken,
+      prerequisiteTargets,
+      hasPrerequisites,
+    },
+    previous === undefined ? undefined : { engine: previous, redo },
+  );
+}
+
+/** What an incremental compile takes over from the previous engine. */
+interface EngineParts {
+  flags: Map<string, CompiledFlag>;
+  segments: Map<string, Predicate>;
+  /** segment key -> flags whose conditions looked it up. */
+  segmentUsers: Map<string, Set<string>>;
+  /** flag key -> segments it looked up. */
+  segmentsOf: Map<string, string[]>;
+  broken: Map<string, string>;
+  /** Flags some flag names as a prerequisite. */
+  prerequisiteTargets: Set<string>;
+  /** Flags that have prerequisites. */
+  hasPrerequisites: Set<string>;
 }
 
 class CompiledEngine implements Engine {
@@ -25,33 +177,46 @@ class CompiledEngine implements Engine {
   readonly flagKeys: readonly string[];
   readonly exposureTracked: ReadonlySet<string>;
   readonly fixedAnswers: ReadonlyMap<string, FixedAnswer>;
-  private readonly flags = new Map<string, CompiledFlag>();
+  private readonly flags: Map<string, CompiledFlag>;
   private readonly ordered: CompiledFlag[];
 
-  constructor(snapshot: Snapshot) {
+  constructor(
+    snapshot: Snapshot,
+    flagKeys: readonly string[],
+    readonly parts: EngineParts,
+    from?: { engine: CompiledEngine; redo: ReadonlySet<string> },
+  ) {
     this.environment = snapshot.environment;
     this.version = snapshot.version;
-    const segments = new Map<string, Predicate>();
-    for (const [key, segment] of Object.entries(snapshot.segments)) segments.set(key, compileSegment(segment));
-    const lookup = (key: string) => segments.get(key);
-    const broken = findBrokenPrerequisites(snapshot);
-    this.flagKeys = Object.keys(snapshot.flags).sort();
-    for (const key of this.flagKeys) {
-      const flag = snapshot.flags[key]!;
-      const metadata: FlagMetadata = Object.freeze({
-        snapshotVersion: snapshot.version,
-        flagVersion: flag.version,
-        environment: snapshot.environment,
-      });
-      this.flags.set(key, compileFlag(flag, metadata, lookup, broken.get(key)));
-    }
+    this.flagKeys = flagKeys;
+    this.flags = parts.flags;
     this.ordered = this.flagKeys.map((k) => this.flags.get(k)!);
-    this.exposureTracked = new Set(this.flagKeys.filter((k) => snapshot.flags[k]!.trackExposures === true));
-    const fixed = new Map<string, FixedAnswer>();
+    const tracked = (k: string) => snapshot.flags[k]?.trackExposures === true;
     // Errors (a broken prerequisite chain) stay on the evaluate path: callers answer them with defaults.
-    for (const f of this.ordered)
-      if (f.fixed !== undefined && f.fixed.reason !== 'ERROR')
-        fixed.set(f.key, Object.freeze({ type: f.type, result: f.fixed }));
+    const fixedOf = (f: CompiledFlag | undefined) =>
+      f !== undefined && f.fixed !== undefined && f.fixed.reason !== 'ERROR'
+        ? Object.freeze({ type: f.type, result: f.fixed })
+        : undefined;
+    if (from === undefined) {
+      this.exposureTracked = new Set(this.flagKeys.filter(tracked));
+      const fixed = new Map<string, FixedAnswer>();
+      for (const f of this.ordered) {
+        const answer = fixedOf(f);
+        if (answer !== undefined) fixed.set(f.key, answer);
+      }
+      this.fixedAnswers = fixed;
+      return;
+    }
+    const exposureTracked = new Set(from.engine.exposureTracked);
+    const fixed = new Map(from.engine.fixedAnswers);
+    for (const key of from.redo) {
+      if (tracked(key)) exposureTracked.add(key);
+      else exposureTracked.delete(key);
+      const answer = fixedOf(this.flags.get(key));
+      if (answer !== undefined) fixed.set(key, answer);
+      else fixed.delete(key);
+    }
+    this.exposureTracked = exposureTracked;
     this.fixedAnswers = fixed;
   }
 
