@@ -22,6 +22,13 @@ export interface RedisKeys {
    * itself; the publisher then removes the entry.
    */
   kills(environmentId: string): string;
+  /**
+   * sorted set, score = version, member = JSON SnapshotDelta (model/snapshot-delta.ts): the
+   * changes published after the version `snapshot` holds, oldest first. A follower applies those
+   * after its own version, or after `snapshot`'s when it loads in full; the publisher trims what a
+   * newer full `snapshot` covers (docs/architecture.md, "Deltas").
+   */
+  deltas(environmentId: string): string;
   /** set of the environment ids that have a published snapshot. */
   environments: string;
   /**
@@ -56,6 +63,7 @@ export function redisKeys(prefix: string = DEFAULT_KEY_PREFIX): RedisKeys {
     snapshot: (env) => `${prefix}snapshot:${env}`,
     version: (env) => `${prefix}snapshot-version:${env}`,
     kills: (env) => `${prefix}kills:${env}`,
+    deltas: (env) => `${prefix}deltas:${env}`,
     environments: `${prefix}environments`,
     changes: `${prefix}changes`,
     outboxWake: `${prefix}outbox-wake`,
