@@ -10,10 +10,17 @@ export { createDatabase, dialectOf, runMigrations, type Database } from './db/in
 export { databaseUrlProblem } from './db/database-url.ts';
 // Stores bound to a database or a transaction (the outbox among them): the publisher and test fixtures use them.
 export { createKyselyStores } from './db/kysely-stores.ts';
+export type { Stores } from './db/stores.ts';
+export type { OutboxKind } from './outbox/outbox-store.ts';
 // The unit of work and its one retry (SQLite busy wait, MySQL deadlock): every write of the workers goes through it.
 export { KyselyUnitOfWork, retryTransaction, type UnitOfWork } from './db/unit-of-work.ts';
 // What one environment's snapshot is built from (the publisher's read model).
-export { readEnvironmentState, type EnvironmentState } from './snapshots/load-environment-state.ts';
+export {
+  type EnvironmentChanges,
+  readEnvironmentChanges,
+  readEnvironmentState,
+  type EnvironmentState,
+} from './snapshots/load-environment-state.ts';
 
 // Propagation: the snapshot version counter, kept in the database (the publisher takes versions from it).
 export {

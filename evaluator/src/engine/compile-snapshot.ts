@@ -137,8 +137,8 @@ export function* compileSnapshotInSlices(
       for (const p of prerequisites) prerequisiteTargets.add(p.flag);
     }
   } else {
-    prerequisiteTargets = previous!.parts.prerequisiteTargets;
-    hasPrerequisites = previous!.parts.hasPrerequisites;
+    prerequisiteTargets = previous.parts.prerequisiteTargets;
+    hasPrerequisites = previous.parts.hasPrerequisites;
   }
   return new CompiledEngine(
     snapshot,

@@ -81,8 +81,11 @@ export function deltaShapeProblem(value: unknown): string | undefined {
   for (const k of ['flags', 'segments'] as const) {
     const m = d[k];
     if (typeof m !== 'object' || m === null || Array.isArray(m)) return `delta.${k} is not an object`;
-    for (const [key, entry] of Object.entries(m))
-      if (entry !== null && (typeof entry !== 'object' || Array.isArray(entry) || entry.key !== key))
+    for (const [key, entry] of Object.entries(m as Record<string, unknown>))
+      if (
+        entry !== null &&
+        (typeof entry !== 'object' || Array.isArray(entry) || (entry as { key?: unknown }).key !== key)
+      )
         return `delta.${k}.${key} is neither null nor an entry with key ${JSON.stringify(key)}`;
   }
   return undefined;

@@ -6,7 +6,8 @@
  * the engine core.
  */
 export { DEFAULT_KEY_PREFIX, redisKeys, type RedisKeys } from './redis-keys.ts';
-export type { ChangeMessage, ClientAccess, EmergencyKill, SnapshotEnvelope } from './protocol.ts';
+export type { ChangeMessage, ClientAccess, EmergencyKill, EnvelopeDelta, SnapshotEnvelope } from './protocol.ts';
+export { INLINE_CHANGE_MAX_CHARS } from './protocol.ts';
 export { hashApiKey } from './api-key-hash.ts';
 export {
   DEFAULT_REDIS_URL,
@@ -25,3 +26,5 @@ export {
   type RedisSettings,
   type SentinelAddress,
 } from './redis-settings.ts';
+// The current envelope: the full snapshot and the deltas after it (followers, tests, tools).
+export { applyEnvelopeDelta, chainAfter, readCurrentEnvelope } from './current-envelope.ts';

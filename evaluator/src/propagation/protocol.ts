@@ -4,6 +4,7 @@
  * here, so every side imports the same names. The key names are in redis-keys.ts.
  */
 import type { Snapshot } from '../model/flag.ts';
+import type { SnapshotDelta } from '../model/snapshot-delta.ts';
 
 /** What the publisher stores per environment: the snapshot and who may read it. */
 export interface SnapshotEnvelope {
@@ -35,9 +36,37 @@ export interface ClientAccess {
   streamSecret?: string;
 }
 
+/**
+ * One published change, as the deltas set holds it (redis-keys.ts `deltas`): the snapshot's
+ * delta, and the envelope's parts it changed.
+ */
+export interface EnvelopeDelta {
+  delta: SnapshotDelta;
+  /** Present when the environment's SDK keys changed: the whole new list. */
+  sdkKeyHashes?: string[];
+  /** Present when client keys, origins or the stream secret changed: the whole new access. */
+  clients?: ClientAccess;
+  /** As in {@link SnapshotEnvelope}. */
+  publishedAt: number;
+  committedAt?: number;
+}
+
+/** The largest change a message carries inline (JSON characters); a larger one is read from the deltas set. */
+export const INLINE_CHANGE_MAX_CHARS = 64 * 1024;
+
 /** A pub/sub hint: a new snapshot version, or an emergency kill, for one environment. */
 export type ChangeMessage =
-  | { type: 'snapshot'; environment: string; version: number; publishedAt: number; committedAt?: number }
+  | {
+      type: 'snapshot';
+      environment: string;
+      version: number;
+      publishedAt: number;
+      committedAt?: number;
+      /** Set: this version is a delta onto `base`, held in the deltas set. Absent: a full snapshot. */
+      base?: number;
+      /** The delta itself, when it is at most {@link INLINE_CHANGE_MAX_CHARS}. */
+      change?: EnvelopeDelta;
+    }
   | { type: 'kill'; environment: string; flag: string; at: number };
 
 /** A kill switch written to Redis directly because the database was unreachable. */

@@ -11,12 +11,14 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { makeFlag } from '../engine/test-support.ts';
 import type { Snapshot, SnapshotFlag } from '../model/flag.ts';
+import type { SnapshotDelta } from '../model/snapshot-delta.ts';
 import {
   hashApiKey,
   redisKeys,
   type ChangeMessage,
   type ClientAccess,
   type EmergencyKill,
+  type EnvelopeDelta,
   type RedisKeys,
   type SnapshotEnvelope,
 } from '../propagation/index.ts';
@@ -34,6 +36,12 @@ export interface RedisFixture {
     sdkKeys: string[],
     options?: { notify?: boolean; publishedAt?: number; clients?: ClientAccess },
   ): Promise<void>;
+  /**
+   * Stores a delta entry onto `delta.base` as the publisher does (deltas set, version key), and
+   * publishes the hint, with the change inline unless `inline` is false; `raw` stores that text
+   * instead of the entry's JSON (a corrupt entry).
+   */
+  publishDelta(delta: SnapshotDelta, options?: { inline?: boolean; notify?: boolean; raw?: string }): Promise<void>;
   kill(environment: string, flag: string, snapshotVersion: number): Promise<void>;
   unkill(environment: string, flag: string): Promise<void>;
   cleanup(): Promise<void>;
@@ -61,11 +69,31 @@ export async function redisFixture(): Promise<RedisFixture> {
         .set(keys.snapshot(env), JSON.stringify(envelope))
         .set(keys.version(env), String(snapshot.version))
         .sadd(keys.environments, env)
+        .del(keys.deltas(env))
         .exec();
       if (options.notify !== false) {
         const message: ChangeMessage = { type: 'snapshot', environment: env, version: snapshot.version, publishedAt };
         await redis.publish(keys.changes, JSON.stringify(message));
       }
+    },
+    async publishDelta(delta, options = {}) {
+      const change: EnvelopeDelta = { delta, publishedAt: Date.now() };
+      const env = delta.environment;
+      await redis
+        .multi()
+        .zadd(keys.deltas(env), delta.version, options.raw ?? JSON.stringify(change))
+        .set(keys.version(env), String(delta.version))
+        .exec();
+      if (options.notify === false) return;
+      const message: ChangeMessage = {
+        type: 'snapshot',
+        environment: env,
+        version: delta.version,
+        publishedAt: change.publishedAt,
+        base: delta.base,
+        ...(options.inline === false ? {} : { change }),
+      };
+      await redis.publish(keys.changes, JSON.stringify(message));
     },
     async kill(environment, flag, snapshotVersion) {
       const kill: EmergencyKill = { flag, at: Date.now(), actor: 'test', reason: 'test kill', snapshotVersion };

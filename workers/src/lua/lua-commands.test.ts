@@ -6,7 +6,7 @@ const dir = new URL('./', import.meta.url);
 
 describe('workers Lua scripts', () => {
   it('names a command and its key count after the file', () => {
-    expect(scriptOf('publish-snapshot-5.lua', '')).toMatchObject({ command: 'fsPublishSnapshot', numberOfKeys: 5 });
+    expect(scriptOf('publish-snapshot-6.lua', '')).toMatchObject({ command: 'fsPublishSnapshot', numberOfKeys: 6 });
     expect(scriptOf('release-lock-1.lua', '')).toMatchObject({ command: 'fsReleaseLock', numberOfKeys: 1 });
     expect(() => scriptOf('publish-snapshot.lua', '')).toThrow(/<name>-<number of keys>\.lua/);
   });

@@ -10,6 +10,8 @@ import type { Redis } from 'ioredis';
 /** The commands (`fs` + the file's name in camelCase); every argument is a string: KEYS, then ARGV. */
 export interface LuaCommands {
   fsPublishSnapshot(...keysThenArgs: string[]): Promise<number>;
+  fsPublishDelta(...keysThenArgs: string[]): Promise<number>;
+  fsCompactSnapshot(...keysThenArgs: string[]): Promise<number>;
   fsUnpublishSnapshot(...keysThenArgs: string[]): Promise<number>;
   fsReleaseLock(...keysThenArgs: string[]): Promise<number>;
 }
@@ -20,7 +22,7 @@ export interface LuaScript {
   lua: string;
 }
 
-/** `publish-snapshot-5.lua` -> fsPublishSnapshot with 5 keys. */
+/** `publish-snapshot-6.lua` -> fsPublishSnapshot with 6 keys. */
 export function scriptOf(file: string, lua: string): LuaScript {
   const m = /^([a-z]+(?:-[a-z]+)*)-(\d+)\.lua$/.exec(file);
   if (!m) throw new Error(`workers Lua script ${file}: expected <name>-<number of keys>.lua`);
@@ -31,7 +33,13 @@ export function scriptOf(file: string, lua: string): LuaScript {
 const load = (file: string) => scriptOf(file, readFileSync(new URL(file, import.meta.url), 'utf8'));
 
 /** Every script of this folder (lua-commands.test.ts checks that none is left out). */
-export const SCRIPT_FILES = ['publish-snapshot-5.lua', 'unpublish-snapshot-3.lua', 'release-lock-1.lua'] as const;
+export const SCRIPT_FILES = [
+  'publish-snapshot-6.lua',
+  'publish-delta-5.lua',
+  'compact-snapshot-3.lua',
+  'unpublish-snapshot-4.lua',
+  'release-lock-1.lua',
+] as const;
 
 const SCRIPTS: readonly LuaScript[] = SCRIPT_FILES.map(load);
 

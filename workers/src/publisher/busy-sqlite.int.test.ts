@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { redisKeys, type SnapshotEnvelope } from '@flagship/evaluator/propagation';
+import { readCurrentEnvelope, redisKeys } from '@flagship/evaluator/propagation';
 import { AdminClient } from '../../../scripts/stack/admin-client.ts';
 import { type LocalStack, startLocalStack } from '../../../scripts/stack/local-stack.ts';
 import { eventually, testRedis, uniquePrefix } from '../test-support/fixtures.ts';
@@ -57,10 +57,7 @@ describe('admin writes while the publisher works on SQLite', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const served = async (env: string) => {
-    const raw = await redis.redis.get(keys.snapshot(env));
-    return raw ? (JSON.parse(raw) as SnapshotEnvelope).snapshot : undefined;
-  };
+  const served = async (env: string) => (await readCurrentEnvelope(redis.redis, keys, env))?.snapshot;
   const statuses = (replies: Array<{ status: number; body: unknown }>) =>
     replies.filter((r) => r.status >= 300).map((r) => `${r.status} ${JSON.stringify(r.body)}`);
 

@@ -1,5 +1,5 @@
 /**
- * The publisher's Redis side, in Lua so each step is atomic (../lua/publish-snapshot-5.lua and
+ * The publisher's Redis side, in Lua so each step is atomic (../lua/publish-snapshot-6.lua and
  * its siblings): storing an envelope, its version, the environments set entry and the
  * ChangeMessage happen together or not at all, and never move an environment's version
  * backwards (a slow publisher holding an older version loses). The evaluators' side of the same
@@ -9,6 +9,8 @@ import { randomBytes } from 'node:crypto';
 import {
   type ChangeMessage,
   type EmergencyKill,
+  type EnvelopeDelta,
+  INLINE_CHANGE_MAX_CHARS,
   redisKeys,
   type RedisKeys,
   type SnapshotEnvelope,
@@ -17,6 +19,12 @@ import type { Redis } from 'ioredis';
 import { type LuaCommands, luaCommands } from '../lua/lua-commands.ts';
 
 export type PublishOutcome = { published: true } | { published: false; currentVersion: number };
+
+/** A delta publish: stored; no full snapshot to build on; or Redis holds another version than the base. */
+export type DeltaOutcome =
+  | { published: true; inline: boolean }
+  | { published: false; reason: 'no-snapshot' }
+  | { published: false; reason: 'moved'; currentVersion: number };
 
 /** A held lock; `release` only deletes it while it is still ours. */
 export interface Lock {
@@ -56,6 +64,7 @@ export class RedisSnapshotWriter {
       this.keys.environments,
       this.keys.changes,
       this.keys.kills(env),
+      this.keys.deltas(env),
       String(version),
       JSON.stringify(envelope),
       env,
@@ -70,8 +79,65 @@ export class RedisSnapshotWriter {
       this.keys.snapshot(environmentId),
       this.keys.version(environmentId),
       this.keys.environments,
+      this.keys.deltas(environmentId),
       environmentId,
     );
+  }
+
+  /**
+   * Stores `change` as the delta onto `base` (the version Redis holds, as the caller read it),
+   * clears the kill entries of `clearKills`, and sends the change message, with the delta inline
+   * when it is small (INLINE_CHANGE_MAX_CHARS): followers at `base` then apply it with no read.
+   */
+  async publishDelta(change: EnvelopeDelta, clearKills: readonly string[] = []): Promise<DeltaOutcome> {
+    const { environment: env, version, base } = change.delta;
+    const entry = JSON.stringify(change);
+    const inline = entry.length <= INLINE_CHANGE_MAX_CHARS;
+    const message: ChangeMessage = {
+      type: 'snapshot',
+      environment: env,
+      version,
+      publishedAt: change.publishedAt,
+      ...(change.committedAt === undefined ? {} : { committedAt: change.committedAt }),
+      base,
+    };
+    const text = inline ? `${JSON.stringify(message).slice(0, -1)},"change":${entry}}` : JSON.stringify(message);
+    const r = await this.lua.fsPublishDelta(
+      this.keys.snapshot(env),
+      this.keys.version(env),
+      this.keys.deltas(env),
+      this.keys.changes,
+      this.keys.kills(env),
+      String(version),
+      String(base),
+      entry,
+      text,
+      ...clearKills,
+    );
+    if (r === -1) return { published: true, inline };
+    if (r === -2) return { published: false, reason: 'no-snapshot' };
+    return { published: false, reason: 'moved', currentVersion: r };
+  }
+
+  /** Deltas held after the full snapshot: the publisher compacts when there are many. */
+  async deltaCount(environmentId: string): Promise<number> {
+    return this.redis.zcard(this.keys.deltas(environmentId));
+  }
+
+  /**
+   * Replaces the full snapshot by `envelope` (at the version Redis holds) and drops the deltas it
+   * covers; false when another version was published meanwhile (nothing written).
+   */
+  async compact(envelope: SnapshotEnvelope): Promise<boolean> {
+    const env = envelope.snapshot.environment;
+    const r = await this.lua.fsCompactSnapshot(
+      this.keys.snapshot(env),
+      this.keys.version(env),
+      this.keys.deltas(env),
+      String(envelope.snapshot.version),
+      JSON.stringify(envelope),
+    );
+    return r === 1;
   }
 
   /** The version Redis holds for the environment (0 when none). */

@@ -15,7 +15,7 @@ import {
   type SqliteConnection,
   type TestDatabase,
 } from '@flagship/controller/testing';
-import { type ChangeMessage, redisKeys, type SnapshotEnvelope } from '@flagship/evaluator/propagation';
+import { type ChangeMessage, readCurrentEnvelope, redisKeys } from '@flagship/evaluator/propagation';
 import {
   booleanFlag,
   changeConfig,
@@ -50,10 +50,8 @@ describe.each(DIALECTS)('snapshot publisher on %s', (dialect) => {
     await t.drop();
   });
 
-  const envelope = async (env: string) => {
-    const raw = await r.redis.get(keys.snapshot(env));
-    return raw ? (JSON.parse(raw) as SnapshotEnvelope) : undefined;
-  };
+  // The full snapshot with the deltas after it applied: what a follower loading now serves.
+  const envelope = (env: string) => readCurrentEnvelope(r.redis, keys, env);
   const publisher = (extraOpts: Partial<ConstructorParameters<typeof SnapshotPublisher>[0]> = {}) => {
     const p = new SnapshotPublisher({ db: t.db, redis: r.redis, prefix, ...extraOpts });
     publishers.push(p);

@@ -35,8 +35,11 @@ import {
   nextSnapshotVersion,
   propagationDb,
   raiseSnapshotVersion,
+  readEnvironmentChanges,
   readEnvironmentState,
   retryTransaction,
+  type Stores,
+  type OutboxKind,
   type UnitOfWork,
 } from '@flagship/controller';
 import type { SnapshotEnvelope } from '@flagship/evaluator/propagation';
@@ -58,10 +61,13 @@ export interface PublisherMetrics {
   publisherFailed(): void;
 }
 
-/** An outbox row to publish: its id, and its commit time (epoch ms of its `createdAt`). */
+/** An outbox row to publish: its id, its commit time (epoch ms of its `createdAt`), and what it touched. */
 export interface PendingRow {
   id: number;
   committedAt: number;
+  /** Absent (a caller that knows only ids): the environment is published in full. */
+  kind?: OutboxKind;
+  entityKey?: string | null;
 }
 
 export interface SnapshotPublisherOptions {
@@ -78,6 +84,8 @@ export interface SnapshotPublisherOptions {
   lockTtlMs?: number;
   /** Environments published at once in one pass. */
   concurrency?: number;
+  /** Deltas after which the full snapshot in Redis is rewritten at the current version (compaction). */
+  compactAfter?: number;
   hooks?: PublisherHooks;
   logger?: Logger;
   now?: () => Date;
@@ -91,7 +99,10 @@ export type EnvironmentOutcome =
   | { environment: string; status: 'superseded'; version: number; rows: number }
   | { environment: string; status: 'locked' | 'already-published' };
 
-const DEFAULTS = { pollIntervalMs: 10, batchSize: 1_000, lockTtlMs: 10_000, concurrency: 4 };
+const DEFAULTS = { pollIntervalMs: 10, batchSize: 1_000, lockTtlMs: 10_000, concurrency: 4, compactAfter: 100 };
+
+/** Delta attempts before a change is published in full instead (another publisher kept moving the base). */
+const DELTA_ATTEMPTS = 3;
 
 export class SnapshotPublisher {
   readonly writer: RedisSnapshotWriter;
@@ -106,7 +117,7 @@ export class SnapshotPublisher {
 
   constructor(options: SnapshotPublisherOptions) {
     const o = { ...DEFAULTS, logger: silentLogger, now: () => new Date(), ...options };
-    for (const k of ['pollIntervalMs', 'batchSize', 'lockTtlMs', 'concurrency'] as const) {
+    for (const k of ['pollIntervalMs', 'batchSize', 'lockTtlMs', 'concurrency', 'compactAfter'] as const) {
       if (!Number.isInteger(o[k]) || o[k] < 1)
         throw new Error(`SnapshotPublisher: ${k} must be a positive integer, got ${o[k]}`);
     }
@@ -203,7 +214,7 @@ export class SnapshotPublisher {
     const byEnv = new Map<string, PendingRow[]>();
     for (const r of rows) {
       const pending = byEnv.get(r.environmentId) ?? [];
-      pending.push({ id: r.id, committedAt: commitTime(r.createdAt) });
+      pending.push({ id: r.id, committedAt: commitTime(r.createdAt), kind: r.kind, entityKey: r.entityKey });
       byEnv.set(r.environmentId, pending);
     }
     const queue = [...byEnv.entries()];
@@ -250,7 +261,17 @@ export class SnapshotPublisher {
         if (ids.length === 0) return { environment: environmentId, status: 'already-published' };
       }
       const still = new Set(ids);
-      const committedAt = oldestCommit(outbox.filter((r) => still.has(r.id)));
+      const pending = outbox.filter((r) => still.has(r.id));
+      const committedAt = oldestCommit(pending);
+      const touched = ids.length > 0 ? touchedBy(pending) : undefined;
+      const delta = touched === undefined ? undefined : await this.publishDelta(environmentId, touched, committedAt);
+      if (delta !== undefined) {
+        await this.opts.hooks?.afterPublish?.(environmentId, delta.version);
+        await retryTransaction(() => this.uow.read((s) => s.outbox.delete(ids)));
+        this.opts.logger.debug('publisher: published a delta', { environment: environmentId, version: delta.version });
+        await this.compactIfDue(environmentId);
+        return { environment: environmentId, status: 'published', version: delta.version, rows: ids.length };
+      }
       let attempt = 0;
       let outcome: EnvironmentOutcome;
       let version: number;
@@ -316,6 +337,86 @@ export class SnapshotPublisher {
   }
 
   /**
+   * Publishes the rows' changes as a delta onto the version Redis holds (docs/architecture.md,
+   * "Deltas"): reads only the flags, segments and keys they name, so the cost follows the change,
+   * not the environment. Undefined when the change must go in full instead: Redis holds no full
+   * snapshot to build on, the environment is gone, or the base kept moving.
+   */
+  private async publishDelta(
+    environmentId: string,
+    touched: Touched,
+    committedAt: number | undefined,
+  ): Promise<{ version: number } | undefined> {
+    for (let attempt = 0; attempt < DELTA_ATTEMPTS; attempt++) {
+      const base = await this.writer.version(environmentId);
+      if (base === 0) return undefined;
+      const now = this.opts.now();
+      const { version, state: changes } = await this.takeVersionAnd(environmentId, now.toISOString(), (s) =>
+        readEnvironmentChanges(s, environmentId, touched),
+      );
+      if (changes === undefined) return undefined;
+      await this.opts.hooks?.beforePublish?.(environmentId, version);
+      const kills = await this.writer.kills(environmentId);
+      // A kill entry has done its job once a published change carries the flag disabled (or gone).
+      const clear = [...kills.keys()].filter(
+        (flag) => flag in changes.flags && (changes.flags[flag] === null || changes.flags[flag]!.enabled === false),
+      );
+      const r = await this.writer.publishDelta(
+        {
+          delta: {
+            environment: environmentId,
+            base,
+            version,
+            createdAt: now.toISOString(),
+            flags: changes.flags,
+            segments: changes.segments,
+          },
+          ...(changes.access === undefined
+            ? {}
+            : { sdkKeyHashes: changes.access.sdkKeyHashes, clients: changes.access.clients }),
+          publishedAt: Date.now(),
+          ...(committedAt === undefined ? {} : { committedAt }),
+        },
+        clear,
+      );
+      if (r.published) return { version };
+      if (r.reason === 'no-snapshot') return undefined;
+      // Redis moved: another publisher's version, or versions this database never issued (a reset
+      // data folder; see publishEnvironment). A delta holds only its own rows' changes, so unlike
+      // a full snapshot it is never "superseded": take a version after Redis's and try again.
+      if ((await currentSnapshotVersion(propagationDb(this.opts.db), environmentId)) < r.currentVersion)
+        await retryTransaction(() =>
+          raiseSnapshotVersion(propagationDb(this.opts.db), environmentId, r.currentVersion, now.toISOString()),
+        );
+    }
+    this.opts.logger.warn('publisher: the base kept moving; publishing the environment in full', {
+      environment: environmentId,
+    });
+    return undefined;
+  }
+
+  /**
+   * After `compactAfter` deltas, rewrites the full snapshot in Redis at the version Redis holds,
+   * so an evaluator loading in full applies few deltas. The state is read after that version was
+   * published, so it holds at least its content (a later commit read early reaches every follower
+   * with the delta that publishes it). No version is taken and no message sent: nothing changed.
+   */
+  private async compactIfDue(environmentId: string): Promise<void> {
+    if ((await this.writer.deltaCount(environmentId)) < this.opts.compactAfter) return;
+    const version = await this.writer.version(environmentId);
+    const state = await retryTransaction(() => this.uow.readConsistent((s) => readEnvironmentState(s, environmentId)));
+    if (state === undefined || version === 0) return;
+    const createdAt = this.opts.now().toISOString();
+    const compacted = await this.writer.compact({
+      snapshot: { ...state.snapshot, version, createdAt },
+      sdkKeyHashes: state.sdkKeyHashes,
+      clients: state.clients,
+      publishedAt: Date.now(),
+    });
+    this.opts.logger.debug('publisher: compacted', { environment: environmentId, version, compacted });
+  }
+
+  /**
    * The environment's next version, and its state read after the version was taken.
    * MySQL: one transaction, as ever; the UPDATE's row lock blocks only other publishers of this
    * environment, and a later version's state is then never older than an earlier one's.
@@ -325,30 +426,67 @@ export class SnapshotPublisher {
    * the order of contents between two publishers racing on one environment (both past the Redis
    * lock) is no longer guaranteed, and the next outbox row sets it right.
    */
-  private async takeVersionAndState(
+  private takeVersionAndState(
     environmentId: string,
     now: string,
   ): Promise<{ version: number; state: EnvironmentState | undefined }> {
+    return this.takeVersionAnd(environmentId, now, (s) => readEnvironmentState(s, environmentId));
+  }
+
+  /** The environment's next version, and what `read` reads after it was taken (see takeVersionAndState). */
+  private async takeVersionAnd<T>(
+    environmentId: string,
+    now: string,
+    read: (s: Stores) => Promise<T>,
+  ): Promise<{ version: number; state: T }> {
     const db = propagationDb(this.opts.db);
     if (dialectOf(this.opts.db) === 'mysql') {
       return retryTransaction(() =>
         db.transaction().execute(async (trx) => {
           const version = await nextSnapshotVersion(trx, environmentId, now);
-          return {
-            version,
-            state: await readEnvironmentState(createKyselyStores(trx as unknown as Kysely<Database>), environmentId),
-          };
+          return { version, state: await read(createKyselyStores(trx as unknown as Kysely<Database>)) };
         }),
       );
     }
     const version = await retryTransaction(() =>
       db.transaction().execute((trx) => nextSnapshotVersion(trx, environmentId, now)),
     );
-    return {
-      version,
-      state: await retryTransaction(() => this.uow.readConsistent((s) => readEnvironmentState(s, environmentId))),
-    };
+    return { version, state: await retryTransaction(() => this.uow.readConsistent(read)) };
   }
+}
+
+/** What a batch of outbox rows touched; undefined when it needs the whole environment. */
+interface Touched {
+  flags: string[];
+  segments: string[];
+  access: boolean;
+}
+
+/** Rows naming flags, segments and keys make a delta; an environment-wide row (or one without a kind) does not. */
+export function touchedBy(rows: readonly PendingRow[]): Touched | undefined {
+  const flags = new Set<string>();
+  const segments = new Set<string>();
+  let access = false;
+  for (const r of rows) {
+    switch (r.kind) {
+      case 'flag-config':
+      case 'flag':
+      case 'kill':
+        if (typeof r.entityKey !== 'string') return undefined;
+        flags.add(r.entityKey);
+        break;
+      case 'segment':
+        if (typeof r.entityKey !== 'string') return undefined;
+        segments.add(r.entityKey);
+        break;
+      case 'sdk-key':
+        access = true;
+        break;
+      default:
+        return undefined;
+    }
+  }
+  return { flags: [...flags], segments: [...segments], access };
 }
 
 /** Epoch ms of an outbox row's `createdAt` (ISO 8601, the controller's clock at the write). */

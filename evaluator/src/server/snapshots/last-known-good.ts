@@ -7,11 +7,13 @@ import { mkdir, readdir, readFile, rename, writeFile, unlink } from 'node:fs/pro
 import { join } from 'node:path';
 import type { EmergencyKill } from '../../propagation/protocol.ts';
 
-/** One environment's saved state: the envelope exactly as Redis held it, and its kills. */
+/** One environment's saved state: the envelope exactly as Redis held it, the deltas applied onto it since, and its kills. */
 export interface SavedEnvironment {
   environment: string;
   /** The envelope JSON string as read from Redis. */
   envelope: string;
+  /** JSON EnvelopeDelta entries applied onto it, oldest first (files from before: none). */
+  deltas: readonly string[];
   kills: Record<string, EmergencyKill>;
   savedAt: number;
 }
@@ -49,7 +51,7 @@ export class FileLastKnownGood {
           this.queued.delete(saved.environment);
           const target = this.file(next.environment);
           const temp = `${target}.${process.pid}.${Date.now()}.tmp`;
-          const body = `{"environment":${JSON.stringify(next.environment)},"savedAt":${next.savedAt},"kills":${JSON.stringify(next.kills)},"envelope":${next.envelope}}`;
+          const body = `{"environment":${JSON.stringify(next.environment)},"savedAt":${next.savedAt},"kills":${JSON.stringify(next.kills)},"deltas":[${next.deltas.join(',')}],"envelope":${next.envelope}}`;
           try {
             await writeFile(temp, body);
             await rename(temp, target);
@@ -104,6 +106,7 @@ export class FileLastKnownGood {
           environment: string;
           savedAt: number;
           kills: Record<string, EmergencyKill>;
+          deltas?: unknown[];
           envelope: unknown;
         };
         out.push({
@@ -111,6 +114,7 @@ export class FileLastKnownGood {
           savedAt: parsed.savedAt,
           kills: parsed.kills ?? {},
           envelope: JSON.stringify(parsed.envelope),
+          deltas: Array.isArray(parsed.deltas) ? parsed.deltas.map((d) => JSON.stringify(d)) : [],
         });
       } catch (e) {
         this.onError(`ignoring corrupt last-known-good file ${path}: ${(e as Error).message}`);

@@ -1,25 +1,50 @@
 /**
  * Keeps every served environment's newest snapshot in memory, following protocol.ts:
- * - start: the last-known-good disk copies first, then Redis (envelopes, kills), bounded by a timeout;
- * - pub/sub hints: fetch a newer version once per environment however many hints arrive
- *   (single-flight), compile it, swap it in with one reference assignment;
+ * - start: the last-known-good disk copies first, then Redis (envelopes, deltas, kills), bounded by a timeout;
+ * - a change message carrying a delta onto the served version is applied at once: only the
+ *   changed flags are compiled again (docs/architecture.md, "Deltas");
+ * - other pub/sub hints: read the deltas after the served version once per environment however
+ *   many hints arrive (single-flight), or the full envelope when they do not reach (at start,
+ *   after a gap); a full envelope is parsed on a worker thread and compiled in slices
+ *   (envelope-parser.ts), the old state served until the new one is ready; each new state is
+ *   swapped in with one reference assignment;
  * - a periodic version check heals missed hints and kill changes; a reconnect resyncs at once;
  * - never goes back to an older version, never drops a state because Redis is down.
  */
 import { Redis } from 'ioredis';
+import { compileSnapshotInSlices } from '../../engine/compile-snapshot.ts';
+import type { Engine } from '../../engine/engine.ts';
+import { applyDelta, deltaShapeProblem, mergeDeltas, type SnapshotDelta } from '../../model/snapshot-delta.ts';
 import {
+  applyEnvelopeDelta,
+  chainAfter,
   redisClientOptions,
   redisKeys,
   type ChangeMessage,
   type EmergencyKill,
+  type EnvelopeDelta,
   type RedisKeys,
   type RedisSentinelSettings,
   type SnapshotEnvelope,
 } from '../../propagation/index.ts';
 import type { Logger } from '../logger.ts';
 import type { EngineView } from '../ofrep/engine-view.ts';
-import { envelopeProblem, ServedEnvironment, type StateSource } from './served-environment.ts';
+import { EnvelopeParser } from './envelope-parser.ts';
+import {
+  applyKills,
+  type DiskCopy,
+  type EngineSource,
+  envelopeProblem,
+  killedFlags,
+  ServedEnvironment,
+  type StateSource,
+} from './served-environment.ts';
 import { FileLastKnownGood } from './last-known-good.ts';
+
+/** Swaps whose SDK deltas are kept per environment, for `/v1/snapshot?since=` (deltaSince). */
+const SDK_DELTA_HISTORY = 64;
+/** Deltas a state's disk copy may hold before the follower re-reads the (compacted) full envelope. */
+const DISK_DELTAS_MAX = 100;
 
 /** What the follower needs from the server's configuration. */
 export interface SnapshotFollowerOptions {
@@ -51,6 +76,9 @@ export interface SnapshotFollowerStats {
   fetches: number;
   swaps: number;
   versionChecks: number;
+  /** Changes applied as deltas (from a message or the deltas set), and deltas refused. */
+  deltas: number;
+  deltasRefused: number;
 }
 
 /**
@@ -73,7 +101,7 @@ export function reconnectDelay(
  * last-known-good folder: the evaluator's read side of propagation.
  */
 export class RedisSnapshotFollower {
-  readonly stats: SnapshotFollowerStats = { fetches: 0, swaps: 0, versionChecks: 0 };
+  readonly stats: SnapshotFollowerStats = { fetches: 0, swaps: 0, versionChecks: 0, deltas: 0, deltasRefused: 0 };
   private readonly keys: RedisKeys;
   private readonly states = new Map<string, ServedEnvironment>();
   /** SDK and client key hash -> grant, rebuilt on every swap. */
@@ -87,6 +115,9 @@ export class RedisSnapshotFollower {
   private readonly listeners: SwapListener[] = [];
   private readonly retired: EngineView[] = [];
   private readonly lkg: FileLastKnownGood;
+  private readonly parser = new EnvelopeParser();
+  /** Per environment, the SDK deltas of its last swaps (oldest first). */
+  private readonly sdkDeltas = new Map<string, SnapshotDelta[]>();
   private cmd: Redis | undefined;
   private sub: Redis | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -157,13 +188,17 @@ export class RedisSnapshotFollower {
     const { logger } = this.options;
     for (const saved of await this.lkg.load(this.options.environments)) {
       try {
-        const envelope = JSON.parse(saved.envelope) as SnapshotEnvelope;
-        const problem = envelopeProblem(envelope, saved.environment);
+        const base = JSON.parse(saved.envelope) as SnapshotEnvelope;
+        const problem = envelopeProblem(base, saved.environment);
         if (problem !== undefined) {
           logger.warn(`ignoring last-known-good copy of ${saved.environment}: ${problem}`);
           continue;
         }
-        this.install(envelope, saved.envelope, saved.kills, 'disk');
+        const { envelope, applied } = withDeltas(
+          base,
+          saved.deltas.map((d) => JSON.parse(d) as EnvelopeDelta),
+        );
+        this.install(envelope, { base: saved.envelope, deltas: saved.deltas.slice(0, applied) }, saved.kills, 'disk');
         if (!this.known.includes(saved.environment)) this.known.push(saved.environment);
         logger.info('loaded last-known-good snapshot from disk', {
           environment: saved.environment,
@@ -236,6 +271,7 @@ export class RedisSnapshotFollower {
     if (this.timer !== undefined) clearInterval(this.timer);
     await Promise.allSettled([...this.inflight.values()]);
     for (const c of [this.cmd, this.sub]) c?.disconnect();
+    await this.parser.close();
     await this.lkg.flush();
   }
 
@@ -253,7 +289,17 @@ export class RedisSnapshotFollower {
     if (!this.serves(env)) return;
     if (message.type === 'snapshot' && typeof message.version === 'number') {
       const current = this.states.get(env);
-      if (current === undefined || message.version > current.version) void this.request(env, message.version);
+      if (current !== undefined && message.version <= current.version) return;
+      // A delta onto what is served, with nothing being fetched: apply it now, no read at all.
+      if (
+        current !== undefined &&
+        message.change !== undefined &&
+        message.base === current.version &&
+        !this.inflight.has(env) &&
+        this.applyChain(current, [message.change], [JSON.stringify(message.change)], current.kills)
+      )
+        return;
+      void this.request(env, message.version);
     } else if (message.type === 'kill') {
       void this.refreshKills(env);
     }
@@ -289,42 +335,229 @@ export class RedisSnapshotFollower {
     return run;
   }
 
-  /** One envelope + kills fetch; returns the version found in Redis. */
+  /** Brings one environment up to what Redis holds: by deltas when they reach, else in full. Returns the version found. */
   private async fetch(env: string): Promise<number | undefined> {
+    const current = this.states.get(env);
+    if (current !== undefined) {
+      const found = await this.fetchDeltas(env, current);
+      if (found !== 'full') return found;
+    }
+    return this.fetchFull(env);
+  }
+
+  /** The deltas after the served version, applied; 'full' when they do not reach the version Redis holds. */
+  private async fetchDeltas(env: string, current: ServedEnvironment): Promise<number | undefined | 'full'> {
+    const cmd = this.cmd;
+    if (cmd === undefined || cmd.status !== 'ready') return undefined;
+    const replies = await cmd
+      .multi()
+      .get(this.keys.version(env))
+      .zrangebyscore(this.keys.deltas(env), `(${current.version}`, '+inf')
+      .hgetall(this.keys.kills(env))
+      .exec();
+    if (replies === null) return undefined;
+    const [[versionError, versionText], [deltasError, members], [killsError, killHash]] = replies as [
+      [Error | null, string | null],
+      [Error | null, string[]],
+      [Error | null, Record<string, string>],
+    ];
+    if (versionError !== null) throw versionError;
+    if (deltasError !== null) throw deltasError;
+    const version = Number(versionText ?? 0);
+    const kills = killsError === null ? parseKills(killHash, this.options.logger) : current.kills;
+    if (version <= current.version) {
+      if (!current.sameKills(kills)) this.reinstallKills(current, kills);
+      return version;
+    }
+    const entries = parseEntries(members);
+    const chain = entries === undefined ? undefined : chainAfter(current.version, entries);
+    if (chain === undefined || chain.length === 0 || chain.at(-1)!.delta.version !== version) return 'full';
+    const raws = members.slice(members.length - chain.length);
+    return this.applyChain(current, chain, raws, kills) ? version : 'full';
+  }
+
+  /** The full envelope and the deltas after it: parsed off the event loop, compiled in slices. */
+  private async fetchFull(env: string): Promise<number | undefined> {
     const cmd = this.cmd;
     if (cmd === undefined || cmd.status !== 'ready') return undefined;
     this.stats.fetches++;
-    const replies = await cmd.pipeline().get(this.keys.snapshot(env)).hgetall(this.keys.kills(env)).exec();
+    const replies = await cmd
+      .multi()
+      .get(this.keys.snapshot(env))
+      .zrange(this.keys.deltas(env), 0, -1)
+      .hgetall(this.keys.kills(env))
+      .exec();
     if (replies === null) return undefined;
-    const [[snapshotError, raw], [killsError, killHash]] = replies as [
+    const [[snapshotError, raw], [deltasError, members], [killsError, killHash]] = replies as [
       [Error | null, string | null],
+      [Error | null, string[]],
       [Error | null, Record<string, string>],
     ];
     if (snapshotError !== null) throw snapshotError;
     if (raw === null) return undefined;
-    let envelope: SnapshotEnvelope;
+    let base: SnapshotEnvelope;
     try {
-      envelope = JSON.parse(raw) as SnapshotEnvelope;
+      base = await this.parser.parse(raw);
     } catch (e) {
       return this.reject(env, undefined, `envelope is not JSON: ${(e as Error).message}`);
     }
-    const problem = envelopeProblem(envelope, env);
-    if (problem !== undefined)
-      return this.reject(env, (envelope as Partial<SnapshotEnvelope>)?.snapshot?.version, problem);
+    const problem = envelopeProblem(base, env);
+    if (problem !== undefined) return this.reject(env, (base as Partial<SnapshotEnvelope>)?.snapshot?.version, problem);
+    const entries = deltasError === null ? parseEntries(members) : undefined;
+    const chain = entries === undefined ? undefined : chainAfter(base.snapshot.version, entries);
+    if (chain === undefined && members.length > 0)
+      this.options.logger.warn(
+        `the deltas of ${env} after version ${base.snapshot.version} do not chain; serving the full snapshot alone`,
+      );
+    const { envelope, applied } = withDeltas(base, chain ?? []);
     const version = envelope.snapshot.version;
-    const current = this.states.get(env);
-    const kills = killsError === null ? parseKills(killHash, this.options.logger) : (current?.kills ?? {});
-    if (current !== undefined && version <= current.version) {
-      if (version === current.version && !current.sameKills(kills))
-        this.install(current.envelope, current.rawEnvelope, kills, 'redis');
-      return version;
+    // Deltas that do not apply are not read again on every hint and check: the newest version
+    // they stand for is remembered as unusable until a newer one is published.
+    const unusable = applied < (chain?.length ?? 0) || (chain === undefined && members.length > 0);
+    const newest = entries?.at(-1)?.delta?.version;
+    if (unusable && typeof newest === 'number' && newest > version) {
+      this.reject(env, newest, `its deltas after version ${version} do not apply`);
     }
+    const found = unusable && typeof newest === 'number' ? Math.max(newest, version) : version;
+    const latest = this.states.get(env);
+    const kills = killsError === null ? parseKills(killHash, this.options.logger) : (latest?.kills ?? {});
+    if (latest !== undefined && version <= latest.version) {
+      if (version === latest.version && !latest.sameKills(kills)) this.reinstallKills(latest, kills);
+      return found;
+    }
+    const disk: DiskCopy = {
+      base: raw,
+      deltas: members.slice(members.length - (chain?.length ?? 0)).slice(0, applied),
+    };
     try {
-      this.install(envelope, raw, kills, 'redis');
+      const effective = applyKills(envelope.snapshot, killedFlags(envelope.snapshot, kills));
+      const engine = await compileInSlices(effective);
+      this.install(envelope, disk, kills, 'redis', engine);
     } catch (e) {
       return this.reject(env, version, `snapshot could not be compiled: ${(e as Error).message}`);
     }
-    return version;
+    return found;
+  }
+
+  /**
+   * Applies a chain of deltas onto `current` (the first applies onto its version): one merged
+   * delta, the changed flags compiled again. False when the chain does not apply (refused: the
+   * caller loads in full).
+   */
+  private applyChain(
+    current: ServedEnvironment,
+    chain: readonly EnvelopeDelta[],
+    raws: readonly string[],
+    kills: Readonly<Record<string, EmergencyKill>>,
+  ): boolean {
+    const env = current.environment;
+    let envelope: SnapshotEnvelope;
+    let merged: SnapshotDelta;
+    try {
+      for (const entry of chain) {
+        const problem = deltaShapeProblem(entry?.delta);
+        if (problem !== undefined) throw new Error(problem);
+      }
+      merged = chain.map((e) => e.delta).reduce(mergeDeltas);
+      const last = chain.at(-1)!;
+      const committed = chain.map((e) => e.committedAt).filter((t): t is number => typeof t === 'number');
+      envelope = {
+        ...current.envelope,
+        snapshot: applyDelta(current.envelope.snapshot, merged),
+        publishedAt: last.publishedAt,
+        ...(committed.length === 0 ? {} : { committedAt: Math.min(...committed) }),
+      };
+      const { committedAt: _c, ...rest } = envelope;
+      if (committed.length === 0) envelope = rest;
+      for (const entry of chain) {
+        if (entry.sdkKeyHashes !== undefined) envelope = { ...envelope, sdkKeyHashes: entry.sdkKeyHashes };
+        if (entry.clients !== undefined) envelope = { ...envelope, clients: entry.clients };
+      }
+      const problem = envelopeProblem(envelope, env);
+      if (problem !== undefined) throw new Error(problem);
+    } catch (e) {
+      this.stats.deltasRefused++;
+      this.options.logger.warn(`refusing a delta of ${env} onto version ${current.version}: ${(e as Error).message}`);
+      return false;
+    }
+    const killed = killedFlags(envelope.snapshot, kills);
+    const sameKilled = killed.join('\n') === current.killed.join('\n');
+    const changedFlags = new Set(Object.keys(merged.flags));
+    for (const flag of new Set([...killed, ...current.killed])) changedFlags.add(flag);
+    const engine: EngineSource = (effective) =>
+      compileIncrementally(effective, current.view.engine, changedFlags, Object.keys(merged.segments));
+    const sdkDelta = sameKilled ? effectiveDelta(merged, killed) : undefined;
+    const disk: DiskCopy = { base: current.disk.base, deltas: [...current.disk.deltas, ...raws] };
+    try {
+      this.install(envelope, disk, kills, 'redis', engine, sdkDelta);
+    } catch (e) {
+      this.stats.deltasRefused++;
+      this.options.logger.warn(`refusing a delta of ${env}: it could not be compiled: ${(e as Error).message}`);
+      return false;
+    }
+    this.stats.deltas += chain.length;
+    if (disk.deltas.length > DISK_DELTAS_MAX) void this.rebaseDisk(env);
+    return true;
+  }
+
+  /**
+   * Replaces a state's disk copy (full envelope + many deltas) by the compacted full envelope
+   * Redis holds now and the few deltas after it, when those reach exactly the served version.
+   * Nothing is compiled: only what the last-known-good file will hold changes.
+   */
+  private async rebaseDisk(env: string): Promise<void> {
+    const cmd = this.cmd;
+    if (cmd === undefined || cmd.status !== 'ready') return;
+    try {
+      const replies = await cmd.multi().get(this.keys.snapshot(env)).zrange(this.keys.deltas(env), 0, -1).exec();
+      const [[, raw], [, members]] = (replies ?? [
+        [null, null],
+        [null, []],
+      ]) as [[unknown, string | null], [unknown, string[]]];
+      const current = this.states.get(env);
+      if (raw === null || current === undefined) return;
+      const base = await this.parser.parse(raw);
+      const entries = parseEntries(members);
+      const chain = entries === undefined ? undefined : chainAfter(base.snapshot.version, entries);
+      if (chain === undefined) return;
+      const upTo = chain.findIndex((e) => e.delta.version === current.version);
+      const reaches = base.snapshot.version === current.version || upTo >= 0;
+      const latest = this.states.get(env);
+      if (!reaches || latest !== current) return;
+      const raws = members.slice(members.length - chain.length).slice(0, upTo + 1);
+      (current as { disk: DiskCopy }).disk = { base: raw, deltas: raws };
+      void this.lkg.save({ environment: env, envelope: raw, deltas: raws, kills: current.kills, savedAt: Date.now() });
+    } catch (e) {
+      this.options.logger.warn(
+        `re-reading the full snapshot of ${env} for the disk copy failed: ${(e as Error).message}`,
+      );
+    }
+  }
+
+  /** The same envelope with other kills: the kills' flags compiled again. */
+  private reinstallKills(current: ServedEnvironment, kills: Record<string, EmergencyKill>): void {
+    const changed = new Set([...current.killed, ...killedFlags(current.envelope.snapshot, kills)]);
+    this.install(current.envelope, current.disk, kills, 'redis', (effective) =>
+      compileIncrementally(effective, current.view.engine, changed, []),
+    );
+  }
+
+  /**
+   * The effective delta from `version` to what is served, merged from the last swaps' SDK
+   * deltas; undefined when this follower does not hold that whole chain (then a full answer).
+   */
+  deltaSince(environment: string, version: number): SnapshotDelta | undefined {
+    const current = this.states.get(environment);
+    if (current === undefined || version >= current.version) return undefined;
+    const history = this.sdkDeltas.get(environment) ?? [];
+    const start = history.findIndex((d) => d.base === version);
+    if (start < 0) return undefined;
+    let merged = history[start]!;
+    for (let i = start + 1; i < history.length; i++) {
+      if (history[i]!.base !== merged.version) return undefined;
+      merged = mergeDeltas(merged, history[i]!);
+    }
+    return merged.version === current.version ? merged : undefined;
   }
 
   private reject(env: string, version: number | undefined, problem: string): number | undefined {
@@ -343,7 +576,7 @@ export class RedisSnapshotFollower {
     try {
       const kills = parseKills(await cmd.hgetall(this.keys.kills(env)), this.options.logger);
       const latest = this.states.get(env)!;
-      if (!latest.sameKills(kills)) this.install(latest.envelope, latest.rawEnvelope, kills, 'redis');
+      if (!latest.sameKills(kills)) this.reinstallKills(latest, kills);
     } catch (e) {
       this.options.logger.warn(`reading kills of ${env} failed: ${(e as Error).message}`);
     }
@@ -382,7 +615,7 @@ export class RedisSnapshotFollower {
             work.push(this.request(env, Number.isFinite(version) ? version : 0));
           } else if (current !== undefined && killsError === null) {
             const kills = parseKills(killHash as Record<string, string>, this.options.logger);
-            if (!current.sameKills(kills)) this.install(current.envelope, current.rawEnvelope, kills, 'redis');
+            if (!current.sameKills(kills)) this.reinstallKills(current, kills);
           }
         });
         await Promise.all(work);
@@ -398,16 +631,20 @@ export class RedisSnapshotFollower {
   /** Compiles and swaps in a state; the one place states change. */
   private install(
     envelope: SnapshotEnvelope,
-    raw: string,
-    kills: Record<string, EmergencyKill>,
+    disk: DiskCopy,
+    kills: Readonly<Record<string, EmergencyKill>>,
     source: StateSource,
+    engine?: EngineSource,
+    sdkDelta?: SnapshotDelta,
   ): void {
     const env = envelope.snapshot.environment;
     const previous = this.states.get(env);
     if (previous !== undefined && envelope.snapshot.version < previous.version) return; // never go back
-    const state = new ServedEnvironment(envelope, raw, kills, source, Date.now());
+    const state = new ServedEnvironment(envelope, disk, kills, source, Date.now(), engine, sdkDelta);
     this.states.set(env, state);
     this.stats.swaps++;
+    const history = sdkDelta === undefined ? [] : [...(this.sdkDeltas.get(env) ?? []), sdkDelta];
+    this.sdkDeltas.set(env, history.slice(-SDK_DELTA_HISTORY));
     if (previous !== undefined) this.retired.push(previous.view);
     const hashes = new Map<string, KeyGrant>();
     const origins = new Set<string>();
@@ -430,9 +667,18 @@ export class RedisSnapshotFollower {
     this.origins = origins;
     if (
       source === 'redis' &&
-      (previous === undefined || previous.rawEnvelope !== raw || previous.killed.join() !== state.killed.join())
+      (previous === undefined ||
+        previous.version !== state.version ||
+        previous.disk.base !== disk.base ||
+        previous.killed.join() !== state.killed.join())
     ) {
-      void this.lkg.save({ environment: env, envelope: raw, kills, savedAt: Date.now() });
+      void this.lkg.save({
+        environment: env,
+        envelope: disk.base,
+        deltas: disk.deltas,
+        kills: { ...kills },
+        savedAt: Date.now(),
+      });
     }
     for (const listener of this.listeners) {
       try {
@@ -461,4 +707,58 @@ function parseKills(hash: Record<string, string> | null | undefined, logger: Log
     }
   }
   return kills;
+}
+
+/** The envelope with as many of `chain`'s deltas applied as apply in turn, and how many did. */
+function withDeltas(
+  base: SnapshotEnvelope,
+  chain: readonly EnvelopeDelta[],
+): { envelope: SnapshotEnvelope; applied: number } {
+  let envelope = base;
+  let applied = 0;
+  for (const entry of chain) {
+    if (deltaShapeProblem(entry?.delta) !== undefined || entry.delta.base !== envelope.snapshot.version) break;
+    envelope = applyEnvelopeDelta(envelope, entry);
+    applied++;
+  }
+  return { envelope, applied };
+}
+
+/** JSON entries of the deltas set; undefined when one is not JSON (the caller loads in full). */
+function parseEntries(members: readonly string[]): EnvelopeDelta[] | undefined {
+  try {
+    return members.map((m) => JSON.parse(m) as EnvelopeDelta);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A full compile that yields to the event loop between slices (setImmediate), so requests keep being answered. */
+async function compileInSlices(snapshot: SnapshotEnvelope['snapshot']): Promise<Engine> {
+  const steps = compileSnapshotInSlices(snapshot);
+  for (let step = steps.next(); ; step = steps.next()) {
+    if (step.done) return step.value;
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
+function compileIncrementally(
+  effective: SnapshotEnvelope['snapshot'],
+  previous: Engine,
+  changedFlags: Iterable<string>,
+  changedSegments: Iterable<string>,
+): Engine {
+  const steps = compileSnapshotInSlices(effective, { engine: previous, changedFlags, changedSegments }, Infinity);
+  for (let step = steps.next(); ; step = steps.next()) if (step.done) return step.value;
+}
+
+/** The delta as SDKs see it: the flags an emergency kill serves disabled, disabled. */
+function effectiveDelta(delta: SnapshotDelta, killed: readonly string[]): SnapshotDelta {
+  if (killed.length === 0) return delta;
+  const flags = { ...delta.flags };
+  for (const key of killed) {
+    const flag = flags[key];
+    if (flag) flags[key] = { ...flag, enabled: false };
+  }
+  return { ...delta, flags };
 }

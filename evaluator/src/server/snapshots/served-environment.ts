@@ -4,12 +4,27 @@
  * a change builds a new state that is swapped in with one reference assignment.
  */
 import { compileSnapshot } from '../../engine/compile-snapshot.ts';
+import type { Engine } from '../../engine/engine.ts';
 import type { Snapshot } from '../../model/flag.ts';
+import type { SnapshotDelta } from '../../model/snapshot-delta.ts';
 import type { ClientAccess, EmergencyKill, SnapshotEnvelope } from '../../propagation/index.ts';
 import { EngineView } from '../ofrep/engine-view.ts';
 
 /** Where a state's envelope came from. */
 export type StateSource = 'redis' | 'disk';
+
+/**
+ * What the last-known-good copy saves of a state: the full envelope exactly as Redis held it,
+ * and the delta entries applied onto it since (JSON, oldest first). Strings as read, so saving
+ * never serialises a 10,000-flag envelope on the event loop.
+ */
+export interface DiskCopy {
+  readonly base: string;
+  readonly deltas: readonly string[];
+}
+
+/** How a state gets its engine: compiled (the default: in full), or handed over ready. */
+export type EngineSource = Engine | ((effective: Snapshot) => Engine);
 
 /** An environment's served state. */
 export class ServedEnvironment {
@@ -32,25 +47,35 @@ export class ServedEnvironment {
 
   constructor(
     readonly envelope: SnapshotEnvelope,
-    /** The envelope exactly as stored (saved to disk verbatim). */
-    readonly rawEnvelope: string,
+    /** What the last-known-good copy saves (the envelope's JSON as stored, and deltas since). */
+    readonly disk: DiskCopy,
     readonly kills: Readonly<Record<string, EmergencyKill>>,
     readonly source: StateSource,
     /** Epoch ms this state was swapped in. */
     readonly loadedAt: number,
+    engine: EngineSource = compileSnapshot,
+    /**
+     * The effective delta (kills applied: what /v1/snapshot shows) from the state this one
+     * replaced, for SDKs that follow by deltas; undefined when this state did not come from one
+     * onto that state with the same kills.
+     */
+    readonly sdkDelta?: SnapshotDelta,
   ) {
     const snapshot = envelope.snapshot;
     this.environment = snapshot.environment;
     this.version = snapshot.version;
-    this.killed = Object.keys(kills)
-      .filter((flag) => snapshot.flags[flag]?.enabled === true)
-      .sort();
+    this.killed = killedFlags(snapshot, kills);
     this.effective = applyKills(snapshot, this.killed);
     this.clients = envelope.clients ?? NO_CLIENTS;
     this.allowedOrigins = new Set(this.clients.allowedOrigins);
     this.clientKeyHashes = new Set(this.clients.keyHashes);
     this.streamKeyHashes = new Set([...envelope.sdkKeyHashes, ...this.clients.keyHashes]);
-    this.view = new EngineView(compileSnapshot(this.effective), this.environment, this.version, this.killed);
+    this.view = new EngineView(
+      typeof engine === 'function' ? engine(this.effective) : engine,
+      this.environment,
+      this.version,
+      this.killed,
+    );
   }
 
   /** The effective snapshot as JSON (built on first use). */
@@ -77,8 +102,15 @@ export class ServedEnvironment {
 
 const NO_CLIENTS: ClientAccess = Object.freeze({ keyHashes: [], allowedOrigins: [] });
 
+/** The flags `kills` serve as DISABLED: those the snapshot still has enabled, sorted. */
+export function killedFlags(snapshot: Snapshot, kills: Readonly<Record<string, EmergencyKill>>): string[] {
+  return Object.keys(kills)
+    .filter((flag) => snapshot.flags[flag]?.enabled === true)
+    .sort();
+}
+
 /** The snapshot with `killed` flags disabled: kills are rare, so recompiling is the cheap overlay. */
-function applyKills(snapshot: Snapshot, killed: readonly string[]): Snapshot {
+export function applyKills(snapshot: Snapshot, killed: readonly string[]): Snapshot {
   if (killed.length === 0) return snapshot;
   const flags = { ...snapshot.flags };
   for (const key of killed) flags[key] = { ...flags[key]!, enabled: false };

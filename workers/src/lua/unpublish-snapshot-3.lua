@@ -1,7 +1,0 @@
--- Removes a deleted environment's snapshot; keeps the version key so a re-created environment
--- still only moves forward.
--- KEYS: snapshot, version, environments
--- ARGV: environment id
-redis.call('DEL', KEYS[1])
-redis.call('SREM', KEYS[3], ARGV[1])
-return 1
