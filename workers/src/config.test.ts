@@ -14,6 +14,14 @@ describe('workers config', () => {
     });
   });
 
+  it('regions: home region "home" and no regions to wait for by default; REGION and REGIONS read', () => {
+    expect(loadWorkersConfig({})).toMatchObject({ region: 'home', regions: [] });
+    expect(loadWorkersConfig({ REGION: 'us-east', REGIONS: ' eu-west, ap-south ,' })).toMatchObject({
+      region: 'us-east',
+      regions: ['eu-west', 'ap-south'],
+    });
+  });
+
   it('metrics listener: port 4200 by default, any port from WORKERS_METRICS_PORT, 0 turns it off', () => {
     expect(loadWorkersConfig({}).metricsPort).toBe(4200);
     expect(loadWorkersConfig({ WORKERS_METRICS_PORT: '9464' }).metricsPort).toBe(9464);
@@ -31,6 +39,9 @@ describe('workers config', () => {
     [{ WORKERS_METRICS_PORT: '65536' }, /WORKERS_METRICS_PORT must be an integer from 0 to 65535/],
     [{ WORKERS_METRICS_PORT: '-1' }, /WORKERS_METRICS_PORT/],
     [{ WORKERS_METRICS_PORT: 'metrics' }, /WORKERS_METRICS_PORT/],
+    [{ REGION: 'Home' }, /REGION must be 1\.\.32 of a-z, 0-9 and -/],
+    [{ REGIONS: 'eu,US' }, /REGIONS entries must be .* got "US"/],
+    [{ REGIONS: 'eu,eu' }, /REGIONS lists "eu" twice/],
   ])('refuses %o', (env, message) => {
     expect(() => loadWorkersConfig(env)).toThrow(ConfigError);
     expect(() => loadWorkersConfig(env)).toThrow(message);

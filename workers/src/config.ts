@@ -35,6 +35,13 @@ export interface WorkersConfig {
   policySecrets: (name: string) => string | undefined;
   /** WORKERS_METRICS_PORT: /metrics and /healthz on 127.0.0.1 (metrics/metrics-listener.ts); 0 = off. */
   metricsPort: number;
+  /** REGION: the home region's label, written in the heartbeat (default `home`; docs/regions.md). */
+  region: string;
+  /**
+   * REGIONS: the regions whose evaluators must serve a rollout step's version before its clock
+   * starts (comma list; empty, the default: only the outbox rule). The rollout ticks run here.
+   */
+  regions: string[];
 }
 
 /** The metrics listener's port unless WORKERS_METRICS_PORT says otherwise (the controller is 4000, evaluators 4100+). */
@@ -54,6 +61,30 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
   if (!Number.isInteger(n) || n < min || n > max)
     throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
   return n;
+}
+
+/** A region label, as the evaluator's REGION accepts it (docs/regions.md). */
+const REGION_LABEL = /^[a-z0-9-]{1,32}$/;
+
+function region(env: NodeJS.ProcessEnv): string {
+  const raw = env.REGION?.trim() || 'home';
+  if (!REGION_LABEL.test(raw))
+    throw new ConfigError(`REGION must be 1..32 of a-z, 0-9 and -, got ${JSON.stringify(raw)}`);
+  return raw;
+}
+
+/** REGIONS: a comma list of region labels, each once; empty or unset: none. */
+export function parseRegions(raw: string | undefined): string[] {
+  const regions = (raw ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  for (const r of regions)
+    if (!REGION_LABEL.test(r))
+      throw new ConfigError(`REGIONS entries must be 1..32 of a-z, 0-9 and -, got ${JSON.stringify(r)}`);
+  const twice = regions.find((r, i) => regions.indexOf(r) !== i);
+  if (twice !== undefined) throw new ConfigError(`REGIONS lists ${JSON.stringify(twice)} twice`);
+  return regions;
 }
 
 /** REDIS_URL, REDIS_KEY_PREFIX and Sentinel, read and checked like the controller and the evaluators do. */
@@ -106,5 +137,7 @@ export function loadWorkersConfig(env: NodeJS.ProcessEnv = process.env, cwd = pr
     pollIntervalMs: integer(env, 'PUBLISH_POLL_MS', 10, 1, 10_000),
     sweepIntervalMs: integer(env, 'SWEEP_INTERVAL_MS', 5_000, 100, 3_600_000),
     metricsPort: integer(env, 'WORKERS_METRICS_PORT', DEFAULT_METRICS_PORT, 0, 65_535),
+    region: region(env),
+    regions: parseRegions(env.REGIONS),
   };
 }

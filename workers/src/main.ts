@@ -2,7 +2,8 @@
  * The workers process: the snapshot publisher (outbox -> Redis), the kill reconciler (kills made
  * through Redis while the database was down -> database + audit), the BullMQ safety sweep, and
  * the rollout workers (analysis ticks against Prometheus, webhook deliveries, the reconciler),
- * the schedule worker (due scheduled changes, and their reconciler), and its metrics listener (/metrics, /healthz on 127.0.0.1:WORKERS_METRICS_PORT).
+ * the schedule worker (due scheduled changes, and their reconciler), the home region's heartbeat
+ * (regions/heartbeat-writer.ts), and its metrics listener (/metrics, /healthz on 127.0.0.1:WORKERS_METRICS_PORT).
  * Survives database and Redis outages: each loop logs once, backs off and resumes.
  */
 import {
@@ -28,6 +29,7 @@ import { type RunningMetricsListener, startMetricsListener } from './metrics/met
 import { WorkersMetrics } from './metrics/workers-metrics.ts';
 import { SnapshotPublisher } from './publisher/snapshot-publisher.ts';
 import { createRedis } from './redis.ts';
+import { HeartbeatWriter } from './regions/heartbeat-writer.ts';
 import { PropagationSweep } from './sweep/propagation-sweep.ts';
 
 let config: WorkersConfig;
@@ -112,9 +114,13 @@ const sweep = new PropagationSweep({
   logger,
 });
 
+// The home region's heartbeat: far regions' evaluators measure their replication staleness by it.
+const heartbeat = new HeartbeatWriter({ redis, keyPrefix: config.keyPrefix, region: config.region, logger });
+
 await publisher.start();
 reconciler.start();
 await sweep.start();
+heartbeat.start();
 
 // Rollouts: the same services the admin API uses, so a ramp step is written exactly like a
 // human change; after each commit the publisher is poked instead of waiting for its poll.
@@ -132,6 +138,8 @@ const plane = createControlPlaneOn(db, {
   webhooks: { secretKey: secretKey.key, allow: config.webhookAllow, wake: () => drainer?.wake() },
   log: (message, error) => logger.warn(message, { error: String(error ?? '') }),
 });
+// REGIONS: a step's clock also waits for every listed region to serve the step (docs/regions.md).
+plane.services.rollouts.waitForRegions({ redis, keyPrefix: config.keyPrefix, regions: config.regions });
 const drainSubscriber = createRedis(config, { maxRetriesPerRequest: null });
 drainSubscriber.on('error', () => {});
 drainer = new WebhookOutboxDrainer({
@@ -162,6 +170,8 @@ const scheduleWorkers = await startScheduleWorkers({
 console.log(
   `workers: rollout analysis against ${maskUrl(config.prometheusUrl)} (queues ${JSON.stringify(config.queuePrefix)}, ${config.tickConcurrency} ticks in flight)`,
 );
+if (config.regions.length > 0)
+  console.log(`workers: rollout steps wait for regions ${config.regions.join(', ')} (home region ${config.region})`);
 console.log(
   `workers: publishing snapshots from ${config.databaseUrl ? 'MySQL' : `SQLite ${config.sqliteFile}`} to ${describeRedis(config)} (prefix ${JSON.stringify(config.keyPrefix)}), outbox poll ${config.pollIntervalMs} ms`,
 );
@@ -179,6 +189,7 @@ async function shutdown(signal: string) {
   await scheduleWorkers.close().catch(() => {});
   await Promise.all([tickScheduler.close(), deliveryQueue.close()]).catch(() => {});
   queueConnection.disconnect();
+  await heartbeat.stop();
   await publisher.stop();
   await reconciler.stop();
   await sweep.stop();

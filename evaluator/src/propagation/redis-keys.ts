@@ -55,6 +55,19 @@ export interface RedisKeys {
   revokedKey(keyId: string): string;
   /** BullMQ prefix of the workers' propagation sweep queue (BullMQ names its own keys below it). */
   sweepQueuePrefix: string;
+  /**
+   * string, JSON `{"at": epochMs, "region": "<home region>"}`: written by the workers (home region)
+   * every second; an evaluator reads it from the Redis it follows (a replica in a far region) and
+   * reports `now - at` as its replication staleness (docs/regions.md).
+   */
+  heartbeat: string;
+  /**
+   * hash `<region>/<instanceId>` -> JSON `{"version": V, "at": epochMs}`: the version each
+   * evaluator serves, written to the home Redis on every swap and every 2 s, the hash expiring a
+   * minute after the last report. A rollout step waits until every region in REGIONS serves its
+   * version (docs/regions.md).
+   */
+  served(environmentId: string): string;
 }
 
 /** The names under one prefix (default `fs:`). */
@@ -74,5 +87,7 @@ export function redisKeys(prefix: string = DEFAULT_KEY_PREFIX): RedisKeys {
     killReconcileLock: `${prefix}kill-reconcile-lock`,
     revokedKey: (keyId) => `${prefix}revoked-key:${keyId}`,
     sweepQueuePrefix: `${prefix}bull`,
+    heartbeat: `${prefix}heartbeat`,
+    served: (env) => `${prefix}served:${env}`,
   };
 }

@@ -18,6 +18,7 @@ import {
   ROUTE_READY,
   type EvaluatorMetrics,
 } from './observability/evaluator-metrics.ts';
+import type { ReplicationStatus } from './regions/replication-status.ts';
 import type { RedisSnapshotFollower } from './snapshots/redis-snapshot-follower.ts';
 
 /** The admin listener's host: fixed, never configurable (the public port is for everyone else). */
@@ -39,10 +40,21 @@ export interface ReadinessDetail {
         loadedSecondsAgo: number;
       }
   >;
+  /** This evaluator's region (REGION), when its region monitor runs (main.ts; docs/regions.md). */
+  region?: string;
+  /**
+   * Replication from the home region: it never changes `ready` (a cut-off region keeps serving
+   * its last snapshot, never defaults), only says how old what it follows is.
+   */
+  replication?: Omit<ReplicationStatus, 'region'>;
 }
 
-/** The readiness of every expected or loaded environment. */
-export function readinessDetail(store: RedisSnapshotFollower, now = Date.now()): ReadinessDetail {
+/** The readiness of every expected or loaded environment, and the replication status when known. */
+export function readinessDetail(
+  store: RedisSnapshotFollower,
+  now = Date.now(),
+  replication?: ReplicationStatus,
+): ReadinessDetail {
   const expected = store.expectedEnvironments();
   const environments = [...new Set([...expected, ...store.all().map((s) => s.environment)])].sort().map((env) => {
     const s = store.get(env);
@@ -58,7 +70,17 @@ export function readinessDetail(store: RedisSnapshotFollower, now = Date.now()):
           loadedSecondsAgo: Math.round((now - s.loadedAt) / 100) / 10,
         };
   });
-  return { ready: store.isReady(), redis: store.redisConnected ? 'connected' : 'disconnected', environments };
+  const detail: ReadinessDetail = {
+    ready: store.isReady(),
+    redis: store.redisConnected ? 'connected' : 'disconnected',
+    environments,
+  };
+  if (replication !== undefined) {
+    const { region, ...rest } = replication;
+    detail.region = region;
+    detail.replication = rest;
+  }
+  return detail;
 }
 
 /** Creates (does not start) the admin listener; timeouts as the public one's. */
@@ -116,7 +138,7 @@ export function createAdminListener(o: {
           send(res, ROUTE_HEALTH, started, 200, json, '{"status":"ok"}');
           return;
         case '/readyz': {
-          const detail = readinessDetail(o.store);
+          const detail = readinessDetail(o.store, Date.now(), o.metrics.replicationStatus());
           send(res, ROUTE_READY, started, detail.ready ? 200 : 503, json, JSON.stringify(detail));
           return;
         }

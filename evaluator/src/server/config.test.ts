@@ -84,6 +84,42 @@ describe('admission settings', () => {
   });
 });
 
+describe('region settings', () => {
+  it('defaults: region home, the follower reads REDIS_URL, stale after 3 s', () => {
+    const c = readEvaluatorConfig({});
+    expect(c).toMatchObject({ region: 'home', staleAfterMs: 3000 });
+    expect(c.redisReadUrl).toBeUndefined();
+  });
+
+  it('reads REGION, REDIS_READ_URL and EVALUATOR_STALE_AFTER_MS; REDIS_URL stays the home primary', () => {
+    expect(
+      readEvaluatorConfig({
+        REGION: 'eu-west-1',
+        REDIS_URL: 'redis://home:6379',
+        REDIS_READ_URL: 'redis://127.0.0.1:6380',
+        EVALUATOR_STALE_AFTER_MS: '5000',
+      }),
+    ).toMatchObject({
+      region: 'eu-west-1',
+      redisUrl: 'redis://home:6379',
+      redisReadUrl: 'redis://127.0.0.1:6380',
+      staleAfterMs: 5000,
+    });
+  });
+
+  it.each([
+    [{ REGION: 'EU' }, /REGION must be 1\.\.32 of a-z, 0-9 and -, got "EU"/],
+    [{ REGION: 'eu_west' }, /REGION.*"eu_west"/],
+    [{ REGION: 'x'.repeat(33) }, /REGION/],
+    [{ REDIS_READ_URL: 'http://replica' }, /REDIS_READ_URL must be redis:\/\//],
+    [{ EVALUATOR_STALE_AFTER_MS: '10' }, /staleAfterMs/],
+    [{ EVALUATOR_STALE_AFTER_MS: 'soon' }, /EVALUATOR_STALE_AFTER_MS/],
+  ])('refuses %o', (env, message) => {
+    expect(() => readEvaluatorConfig(env)).toThrow(ConfigError);
+    expect(() => readEvaluatorConfig(env)).toThrow(message);
+  });
+});
+
 describe('reconnectDelay', () => {
   it('grows exponentially, is capped, and is jittered within [d/2, d]', () => {
     expect(reconnectDelay(1, 50, 2000, () => 1)).toBe(50);

@@ -76,6 +76,28 @@ export interface EvaluatorConfig {
   trustProxy: boolean;
   /** Lifetime of the stream tokens in advertised event-stream URLs (s); a token is handed out with at least half left. */
   streamTokenTtlSec: number;
+  /**
+   * REGION: the region this evaluator serves ([a-z0-9-]{1,32}), the label of its replication
+   * metrics and of its served-version reports (docs/regions.md).
+   */
+  region: string;
+  /**
+   * REDIS_READ_URL: the Redis the snapshot follower reads (a replica in this region), without
+   * Sentinel; `redisUrl` / `redisSentinel` then stay the home primary, written only with the
+   * served-version reports. Undefined: the follower reads `redisUrl` too.
+   */
+  redisReadUrl?: string | undefined;
+  /** Replication staleness (ms) above which this evaluator counts as cut off from the home region. */
+  staleAfterMs: number;
+}
+
+/** The region of an evaluator started without REGION: the home region's own fleet. */
+export const DEFAULT_REGION = 'home';
+
+/** The problem with a REGION label, or undefined when it is usable. */
+export function regionProblem(region: string): string | undefined {
+  if (/^[a-z0-9-]{1,32}$/.test(region)) return undefined;
+  return `REGION must be 1..32 of a-z, 0-9 and -, got ${JSON.stringify(region)}`;
 }
 
 /** Defaults for every field (port 4100, Redis on localhost, all environments). */
@@ -103,6 +125,8 @@ export function defaultEvaluatorConfig(): EvaluatorConfig {
     sseInlineMaxBytes: 256 * 1024,
     trustProxy: false,
     streamTokenTtlSec: 600,
+    region: DEFAULT_REGION,
+    staleAfterMs: 3000,
   };
 }
 
@@ -145,6 +169,14 @@ export function resolveEvaluatorConfig(overrides: Partial<EvaluatorConfig> = {})
   int('sseHeartbeatMs', 10);
   int('sseInlineMaxBytes', 0, 64 * 1024 * 1024);
   int('streamTokenTtlSec', 2, 86_400);
+  int('staleAfterMs', 100, 3_600_000);
+  const badRegion = typeof config.region === 'string' ? regionProblem(config.region) : 'REGION must be a string';
+  if (badRegion !== undefined) throw new ConfigError(`region: ${badRegion}`);
+  if (config.redisReadUrl !== undefined) {
+    const readProblem = redisUrlProblem(config.redisReadUrl);
+    if (readProblem !== undefined)
+      throw new ConfigError(`redisReadUrl: ${readProblem.replace(/^REDIS_URL/, 'REDIS_READ_URL')}`);
+  }
   if (typeof config.trustProxy !== 'boolean') throw new ConfigError('trustProxy must be a boolean');
   if (config.reconnectMaxMs < config.reconnectBaseMs)
     throw new ConfigError('reconnectMaxMs must be >= reconnectBaseMs');
@@ -174,7 +206,8 @@ export function resolveEvaluatorConfig(overrides: Partial<EvaluatorConfig> = {})
  * EVALUATOR_ADMIN_PORT (EVALUATOR_PORT + 1000; the admin listener is always on 127.0.0.1),
  * EVALUATOR_BODY_TIMEOUT_MS (2000), EVALUATOR_SSE_MAX_STREAMS (10000),
  * EVALUATOR_SSE_MAX_STREAMS_PER_KEY (1000), EVALUATOR_TRUST_PROXY (1 or 0; default 0),
- * EVALUATOR_STREAM_TOKEN_TTL_S (600), EVALUATOR_SSE_INLINE_MAX_BYTES (262144).
+ * EVALUATOR_STREAM_TOKEN_TTL_S (600), EVALUATOR_SSE_INLINE_MAX_BYTES (262144), REGION (home),
+ * REDIS_READ_URL (unset: the follower reads REDIS_URL), EVALUATOR_STALE_AFTER_MS (3000).
  */
 export function readEvaluatorConfig(env: NodeJS.ProcessEnv = process.env): EvaluatorConfig {
   const text = (name: string) => {
@@ -227,6 +260,9 @@ export function readEvaluatorConfig(env: NodeJS.ProcessEnv = process.env): Evalu
       trustProxy: trust === undefined ? undefined : trust === '1',
       streamTokenTtlSec: integer('EVALUATOR_STREAM_TOKEN_TTL_S'),
       sseInlineMaxBytes: integer('EVALUATOR_SSE_INLINE_MAX_BYTES'),
+      region: text('REGION'),
+      redisReadUrl: text('REDIS_READ_URL'),
+      staleAfterMs: integer('EVALUATOR_STALE_AFTER_MS'),
     });
   } catch (e) {
     if (e instanceof ConfigError) throw new ConfigError(`invalid evaluator configuration: ${e.message}`);

@@ -5,6 +5,7 @@
 import { ConfigError, readEvaluatorConfig, type EvaluatorConfig } from './config.ts';
 import { createEvaluatorServer } from './evaluator-server.ts';
 import { jsonLogger } from './logger.ts';
+import { attachRegion, followerConfig } from './regions/evaluator-region.ts';
 import { maskUrlsIn } from '../support/mask-url.ts';
 
 let config: EvaluatorConfig;
@@ -19,16 +20,22 @@ try {
 }
 
 const logger = jsonLogger('evaluator');
-const server = createEvaluatorServer(config, { logger });
+// The follower reads REDIS_READ_URL (this region's replica) when set; the region's loops keep
+// REDIS_URL (the home primary) for the served-version reports (docs/regions.md).
+const server = createEvaluatorServer(followerConfig(config), { logger });
+const region = attachRegion(server, config, logger);
 try {
   await server.start();
+  region.start();
 } catch (e) {
   process.stderr.write(
     `evaluator: could not start on ${config.host}:${config.port}: ${maskUrlsIn((e as Error).message)}\n`,
   );
   process.exit(1);
 }
-process.stdout.write(`evaluator listening on ${server.url} (data dir ${config.dataDir})\n`);
+process.stdout.write(
+  `evaluator listening on ${server.url} (data dir ${config.dataDir}, region ${config.region}${config.redisReadUrl === undefined ? '' : ', reading a replica'})\n`,
+);
 
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -38,9 +45,12 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     logger.info(`${signal}: shutting down`);
     const force = setTimeout(() => process.exit(1), 5000);
     force.unref();
-    server.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
+    region
+      .close()
+      .then(() => server.close())
+      .then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
   });
 }

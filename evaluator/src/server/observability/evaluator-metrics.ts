@@ -6,6 +6,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { EngineView } from '../ofrep/engine-view.ts';
 import type { ServedEnvironment } from '../snapshots/served-environment.ts';
+import type { ReplicationStatus } from '../regions/replication-status.ts';
 import { EvaluationCounts } from './evaluation-counts.ts';
 
 /** The routes the latency histogram distinguishes (a fixed set: never client-chosen label values). */
@@ -40,6 +41,11 @@ export interface MetricsSource {
   sseRevoked(): number;
 }
 
+/** Where the replication metrics read from (regions/replication-monitor.ts). */
+export interface ReplicationSource {
+  status(): ReplicationStatus;
+}
+
 /** The evaluator's metrics. */
 export class EvaluatorMetrics {
   readonly registry = new Registry();
@@ -49,6 +55,7 @@ export class EvaluatorMetrics {
   private readonly changePropagation: Histogram<'environment'>;
   private readonly shed: Counter<'reason'>;
   private readonly timeouts: Counter;
+  private replication: ReplicationSource | undefined;
 
   constructor(source: MetricsSource) {
     const registers = [this.registry];
@@ -137,6 +144,44 @@ export class EvaluatorMetrics {
       registers,
     });
     collectDefaultMetrics({ register: this.registry });
+  }
+
+  /**
+   * Adds the replication gauges, labelled by region (docs/regions.md):
+   * `evaluator_replication_staleness_seconds` (absent before the first heartbeat) and
+   * `evaluator_replication_stale` (1 above EVALUATOR_STALE_AFTER_MS). Once per process.
+   */
+  watchReplication(source: ReplicationSource): void {
+    if (this.replication !== undefined) throw new Error('watchReplication: already watching');
+    this.replication = source;
+    const registers = [this.registry];
+    new Gauge({
+      name: 'evaluator_replication_staleness_seconds',
+      help: 'Seconds since the home region wrote the heartbeat this evaluator last read from the Redis it follows (clock skew between the hosts adds to it).',
+      labelNames: ['region'],
+      registers,
+      collect() {
+        this.reset();
+        const s = source.status();
+        if (s.staleness_ms !== null) this.set({ region: s.region }, s.staleness_ms / 1000);
+      },
+    });
+    new Gauge({
+      name: 'evaluator_replication_stale',
+      help: 'Whether replication from the home region is stale (staleness above EVALUATOR_STALE_AFTER_MS): the last snapshot is still served.',
+      labelNames: ['region'],
+      registers,
+      collect() {
+        this.reset();
+        const s = source.status();
+        this.set({ region: s.region }, s.stale ? 1 : 0);
+      },
+    });
+  }
+
+  /** The replication status for `/readyz`, when a region monitor is watched. */
+  replicationStatus(): ReplicationStatus | undefined {
+    return this.replication?.status();
   }
 
   /** Records one request's handling time; `route` is an index into {@link ROUTES}. */
