@@ -37,9 +37,30 @@ export interface Config {
   prometheusUrl: string | undefined;
   /** PROMETHEUS_TIMEOUT_MS: per impact query (default 10 000). */
   prometheusTimeoutMs: number;
+  /**
+   * REGIONS: the regions whose evaluators must serve a rollout step's version before its clock
+   * starts (comma list of labels, [a-z0-9-]{1,32}; empty, the default: only the outbox rule;
+   * docs/regions.md). The ticks run in the workers, which read the same variable; the controller
+   * checks it too, so one environment file is refused by both or neither.
+   */
+  regions: string[];
 }
 
 export class ConfigError extends Error {}
+
+/** REGIONS parsed: region labels, each once; unset or empty: none. */
+export function parseRegions(raw: string | undefined): string[] {
+  const regions = (raw ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  for (const r of regions)
+    if (!/^[a-z0-9-]{1,32}$/.test(r))
+      throw new ConfigError(`REGIONS entries must be 1..32 of a-z, 0-9 and -, got ${JSON.stringify(r)}`);
+  const twice = regions.find((r, i) => regions.indexOf(r) !== i);
+  if (twice !== undefined) throw new ConfigError(`REGIONS lists ${JSON.stringify(twice)} twice`);
+  return regions;
+}
 
 /** The shortest ADMIN_TOKEN the controller starts with. */
 export const ADMIN_TOKEN_MIN_LENGTH = 32;
@@ -121,6 +142,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     webhookAllow,
     prometheusUrl,
     prometheusTimeoutMs,
+    regions: parseRegions(env.REGIONS),
   };
 }
 

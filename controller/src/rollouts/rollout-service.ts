@@ -20,6 +20,7 @@ import type { TickDecision } from './analysis/decide.ts';
 import type { Policy } from './policy/policy.ts';
 import { withRamp } from './ramp-config.ts';
 import { TICKING_STATUSES, type RolloutEvent, type RolloutRecord, type TickRecord } from './rollout-record.ts';
+import { RedisRegionServing, type RegionServingOptions } from './region-serving.ts';
 import { recordRolloutEvent, recordRolloutWebhook, type RolloutNotifier } from './rollout-events.ts';
 import {
   actionTransition,
@@ -75,6 +76,13 @@ export interface StartRollout {
 export type TickOutcome = 'applied' | 'stale';
 
 export class RolloutService {
+  private regions: RedisRegionServing | undefined;
+
+  /** Steps also wait until every region in `o.regions` serves them (region-serving.ts); set by the process that ticks. */
+  waitForRegions(o: RegionServingOptions): void {
+    this.regions = o.regions.length === 0 ? undefined : new RedisRegionServing(o);
+  }
+
   constructor(
     private readonly uow: RolloutUnitOfWork,
     private readonly policies: PolicyCatalog,
@@ -256,7 +264,10 @@ export class RolloutService {
         // The record the tick was computed from; the version-guarded update refuses it if anything
         // moved since (no second read: this runs ~200 times a second at scale).
         const r = read;
-        const unpublished = waitsUntilServed(d) && (await s.outbox.hasPending(r.environmentId));
+        const unpublished =
+          waitsUntilServed(d) &&
+          ((await s.outbox.hasPending(r.environmentId)) ||
+            (this.regions !== undefined && !(await this.regions.servesCurrent(r.environmentId))));
         const config = await s.configs.get(r.environmentId, r.flagKey);
         const change = tickTransition(r, d, {
           now,
