@@ -15,22 +15,33 @@
  * time runs from the 2xx to the moment the last client swapped the new snapshot in (its stream's
  * event, then its own snapshot fetch and compile), checked by the value that client evaluates.
  *
+ * Then design scale (propagation-10k.ts): an environment of FLAGS_10K flags in the same stack,
+ * SUBSCRIBERS streams on it, OFREP load on every evaluator, CHANGES_10K one-flag changes at one
+ * per second: write -> every subscriber, the longest OFREP answer meanwhile, and Redis bytes per
+ * change and evaluator.
+ *
  * Env: CHANGES (default 200), SUBSCRIBERS (1000), EVALUATORS (4), SDK_CLIENTS (1000),
- * SDK_PROCESSES (4), SDK_CHANGES (100), REDIS_URL, BENCH_DATABASE
+ * SDK_PROCESSES (4), SDK_CHANGES (100), FLAGS_10K (10000; 0 skips the scenario), CHANGES_10K
+ * (30), PROBE_CONCURRENCY (2 request loops per evaluator), REDIS_URL (default: a private
+ * redis-server, so Redis's byte counters count only this stack), BENCH_DATABASE
  * (`sqlite`, the default, like `npm start`; or `mysql`: a private database on the MariaDB at
  * 127.0.0.1:3306, dropped afterwards).
  * Last line: {"bench":"propagation","metrics":{"p50_ms","p99_ms","changes","subscribers",
- * "sdk_p50_ms","sdk_p99_ms","sdk_changes","sdk_clients"}}.
+ * "sdk_p50_ms","sdk_p99_ms","sdk_changes","sdk_clients","flags_10k","p50_ms_10k","p99_ms_10k",
+ * "changes_10k","evaluator_max_stall_ms_10k","evaluator_p99_ms_10k",
+ * "bytes_per_change_per_evaluator_10k"}}.
  */
-import { fork } from 'node:child_process';
+import type { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import { AdminClient } from '../../scripts/stack/admin-client.ts';
 import { type LocalStack, startLocalStack } from '../../scripts/stack/local-stack.ts';
+import { hasRedisServer, type PrivateRedis, startPrivateRedis } from '../../scripts/stack/redis-server.ts';
+import { measureBigEnvironment } from './propagation-10k.ts';
+import { Arrivals, forkLoad as forkLoadIn, percentile, round, stopLoad } from './propagation-loads.ts';
 
 const CHANGES = Number(process.env.CHANGES ?? 200);
 const SUBSCRIBERS = Number(process.env.SUBSCRIBERS ?? 1000);
@@ -38,6 +49,9 @@ const EVALUATORS = Number(process.env.EVALUATORS ?? 4);
 const SDK_CLIENTS = Number(process.env.SDK_CLIENTS ?? 1000);
 const SDK_PROCESSES = Number(process.env.SDK_PROCESSES ?? 4);
 const SDK_CHANGES = Number(process.env.SDK_CHANGES ?? 100);
+const FLAGS_10K = Number(process.env.FLAGS_10K ?? 10_000);
+const CHANGES_10K = Number(process.env.CHANGES_10K ?? 30);
+const PROBE_CONCURRENCY = Number(process.env.PROBE_CONCURRENCY ?? 2);
 const DATABASE = process.env.BENCH_DATABASE ?? 'sqlite';
 if (DATABASE !== 'sqlite' && DATABASE !== 'mysql')
   throw new Error(`BENCH_DATABASE must be sqlite or mysql, got ${DATABASE}`);
@@ -46,16 +60,14 @@ const PER_CHANGE_TIMEOUT_MS = 5_000;
 const now = () => performance.timeOrigin + performance.now();
 const log = (m: string) => process.stderr.write(`propagation-bench: ${m}\n`);
 
-function percentile(sorted: number[], p: number): number {
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[i]!;
-}
-
 const dataDir = mkdtempSync(join(tmpdir(), 'fs-propagation-bench-'));
 const prefix = `fs-bench-${randomBytes(4).toString('hex')}:`;
 const adminToken = `fsk_bench_${randomBytes(16).toString('hex')}`;
 let stack: LocalStack | undefined;
+let benchRedis: PrivateRedis | undefined;
 const loads: ReturnType<typeof fork>[] = [];
+const forkLoad = (script: string, env: Record<string, string>, arrivals: Arrivals, source: number) =>
+  forkLoadIn(import.meta.url, script, env, arrivals, source);
 
 async function cleanupRedis(url: string) {
   const { Redis } = await import('ioredis');
@@ -91,12 +103,13 @@ async function privateMysqlDatabase(): Promise<string> {
 
 async function main() {
   const databaseUrl = DATABASE === 'mysql' ? await privateMysqlDatabase() : undefined;
+  if (process.env.REDIS_URL === undefined && hasRedisServer()) benchRedis = await startPrivateRedis();
   log(`starting a private stack: controller (${DATABASE}), workers, ${EVALUATORS} evaluators (prefix ${prefix})`);
   stack = await startLocalStack({
     databaseUrl,
     controllerPort: 0,
     evaluatorPorts: Array.from({ length: EVALUATORS }, () => 0),
-    redisUrl: process.env.REDIS_URL,
+    redisUrl: process.env.REDIS_URL ?? benchRedis?.url,
     keyPrefix: prefix,
     dataDir,
     adminToken,
@@ -147,8 +160,9 @@ async function main() {
   log(`all ${SUBSCRIBERS} subscribers at version ${state.version}; making ${CHANGES} changes`);
   const toPublish: number[] = [];
   const sseRun = await measureChanges(CHANGES, state, sse, async () => {
-    /** 2xx -> the publisher's Redis write, from the envelope's publishedAt (same clock). */
-    const envelope = JSON.parse((await redis.get(`${prefix}snapshot:${environmentId}`)) ?? '{}') as {
+    /** 2xx -> the publisher's Redis write, from the newest delta's (or the envelope's) publishedAt (same clock). */
+    const [newest] = await redis.zrange(`${prefix}deltas:${environmentId}`, -1, -1);
+    const envelope = JSON.parse(newest ?? (await redis.get(`${prefix}snapshot:${environmentId}`)) ?? '{}') as {
       publishedAt?: number;
     };
     return envelope.publishedAt;
@@ -185,6 +199,27 @@ async function main() {
   log(`all ${SDK_CLIENTS} SDK clients at version ${state.version}; making ${SDK_CHANGES} changes`);
   const sdkRun = await measureChanges(SDK_CHANGES, state, sdk);
 
+  for (const l of loads.splice(0)) stopLoad(l);
+
+  const big =
+    FLAGS_10K > 0
+      ? await measureBigEnvironment({
+          stack,
+          admin,
+          flags: FLAGS_10K,
+          changes: CHANGES_10K,
+          subscribers: SUBSCRIBERS,
+          probeConcurrency: PROBE_CONCURRENCY,
+          forkLoad: (script, env, arrivals, source) => {
+            const child = forkLoad(script, env, arrivals, source);
+            loads.push(child);
+            return child;
+          },
+          stopLoad,
+          log,
+        })
+      : {};
+
   const sorted = [...sseRun.latencies].sort((a, b) => a - b);
   const sdkSorted = [...sdkRun.latencies].sort((a, b) => a - b);
   const pub = [...toPublish].sort((a, b) => a - b);
@@ -201,6 +236,7 @@ async function main() {
     sdk_p99_ms: round(percentile(sdkSorted, 99)),
     sdk_changes: sdkSorted.length,
     sdk_clients: SDK_CLIENTS,
+    ...big,
   };
   log(
     `SSE subscribers, latency ms: min ${round(sorted[0]!)} p50 ${metrics.p50_ms} p90 ${round(percentile(sorted, 90))} p99 ${metrics.p99_ms} max ${round(sorted.at(-1)!)} (target p99 < 100)`,
@@ -269,118 +305,6 @@ async function main() {
   }
 }
 
-/**
- * Completion reports from `sources` load processes: a version has arrived when every source has
- * reported it, at the latest of their times. A report for v also answers a wait for any lower one.
- */
-class Arrivals {
-  private readonly reports = new Map<number, { sources: Set<number>; at: number; value?: boolean }>();
-  private readonly waiters = new Map<number, (a: { at: number; value?: boolean }) => void>();
-  private readonly readySources = new Set<number>();
-  private readonly readyVersions: number[] = [];
-  private failed: Error | undefined;
-  private markReady!: () => void;
-  private fail!: (e: Error) => void;
-  readonly ready = new Promise<void>((resolve, reject) => {
-    this.markReady = resolve;
-    this.fail = reject;
-  });
-
-  constructor(private readonly sources: number) {
-    this.ready.catch(() => {});
-  }
-
-  onReady(source: number, version?: number): void {
-    this.readySources.add(source);
-    if (version !== undefined) this.readyVersions.push(version);
-    if (this.readySources.size === this.sources) this.markReady();
-  }
-
-  onError(message: string): void {
-    this.failed ??= new Error(message);
-    this.fail(this.failed);
-  }
-
-  onComplete(source: number, version: number, at: number, value?: boolean): void {
-    let r = this.reports.get(version);
-    if (r === undefined) this.reports.set(version, (r = { sources: new Set(), at: 0 }));
-    r.sources.add(source);
-    r.at = Math.max(r.at, at);
-    if (value !== undefined) r.value = value;
-    if (r.sources.size < this.sources) return;
-    for (const [v, w] of this.waiters)
-      if (v <= version) {
-        this.waiters.delete(v);
-        w({ at: r.at, value: r.value });
-      }
-  }
-
-  /** The highest version every source has reported. */
-  latest(): number {
-    let best = 0;
-    for (const [v, r] of this.reports) if (r.sources.size === this.sources && v > best) best = v;
-    return best;
-  }
-
-  /** The version every source holds after start (the SSE stream's first event, or the SDKs' first snapshot). */
-  async firstVersion(): Promise<number> {
-    const settle = Date.now() + 10_000;
-    while (this.latest() === 0 && this.readyVersions.length === 0 && Date.now() < settle)
-      await new Promise((r) => setTimeout(r, 20));
-    const v = Math.max(this.latest(), ...this.readyVersions.map((x) => x));
-    if (v === 0) throw new Error('the load never received the initial snapshot');
-    return v;
-  }
-
-  waitFor(target: number, timeoutMs: number, what: string): Promise<{ at: number; value?: boolean }> {
-    if (this.failed) return Promise.reject(this.failed);
-    return new Promise((resolve, reject) => {
-      const t = setTimeout(() => {
-        this.waiters.delete(target);
-        reject(new Error(`${what}: version ${target} did not reach every client within ${timeoutMs} ms`));
-      }, timeoutMs);
-      const done = (a: { at: number; value?: boolean }) => {
-        clearTimeout(t);
-        resolve(a);
-      };
-      // Already there (a completion can overtake the PUT's response).
-      for (const [v, r] of this.reports)
-        if (v >= target && r.sources.size === this.sources) {
-          clearTimeout(t);
-          resolve({ at: r.at, value: r.value });
-          return;
-        }
-      this.waiters.set(target, done);
-    });
-  }
-}
-
-function forkLoad(script: string, env: Record<string, string>, arrivals: Arrivals, source: number) {
-  const child = fork(fileURLToPath(new URL(`./${script}`, import.meta.url)), [], {
-    execArgv: ['--import', 'tsx'],
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  child.on('message', (m: { type: string; version?: number; at?: number; value?: boolean; message?: string }) => {
-    if (m.type === 'ready') arrivals.onReady(source, m.version);
-    else if (m.type === 'complete') arrivals.onComplete(source, m.version!, m.at!, m.value);
-    else if (m.type === 'error') arrivals.onError(`${script}: ${m.message}`);
-  });
-  child.on('exit', (code) => {
-    if (!stopping.has(child)) arrivals.onError(`${script} exited with ${code}`);
-  });
-  return child;
-}
-
-const stopping = new Set<ReturnType<typeof fork>>();
-function stopLoad(child: ReturnType<typeof fork>): void {
-  stopping.add(child);
-  if (child.connected) child.send({ type: 'stop' });
-  child.kill();
-}
-
-const round = (x: number) => Math.round(x * 10) / 10;
-
 let exitCode = 0;
 let result: unknown;
 try {
@@ -395,8 +319,9 @@ try {
   const redisUrl = stack?.redisUrl;
   const privateRedis = stack?.privateRedis;
   await stack?.supervisor.stopAll();
-  if (redisUrl && !privateRedis) await cleanupRedis(redisUrl).catch(() => {});
+  if (redisUrl && !privateRedis && !benchRedis) await cleanupRedis(redisUrl).catch(() => {});
   await privateRedis?.stop();
+  await benchRedis?.stop();
   await dropDatabase?.().catch(() => {});
   rmSync(dataDir, { recursive: true, force: true });
 }
