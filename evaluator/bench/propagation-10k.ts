@@ -17,6 +17,8 @@ import { Arrivals, percentile, round } from './propagation-loads.ts';
 
 export interface BigEnvironmentOptions {
   stack: LocalStack;
+  /** The stack's Redis key prefix. */
+  prefix: string;
   admin: AdminClient;
   flags: number;
   changes: number;
@@ -34,6 +36,9 @@ export interface BigEnvironmentResult {
   p99_ms_10k: number;
   changes_10k: number;
   evaluator_max_stall_ms_10k: number;
+  /** PUT 2xx -> the delta in Redis (its publishedAt): the publisher's cost per change at this size. */
+  publish_p50_ms_10k: number;
+  publish_p99_ms_10k: number;
   evaluator_p99_ms_10k: number;
   bytes_per_change_per_evaluator_10k: number;
 }
@@ -89,6 +94,9 @@ export async function measureBigEnvironment(o: BigEnvironmentOptions): Promise<B
     probe.send({ type: 'reset' });
     const bytesBefore = await redisOutputBytes(stack.redisUrl);
     const latencies: number[] = [];
+    const publishDelays: number[] = [];
+    const { Redis } = await import('ioredis');
+    const redis = new Redis(stack.redisUrl, { maxRetriesPerRequest: 1 });
     let variant: 'on' | 'off' = 'off';
     for (let i = 0; i < o.changes; i++) {
       const tick = Date.now();
@@ -103,16 +111,22 @@ export async function measureBigEnvironment(o: BigEnvironmentOptions): Promise<B
       configVersion = written.version;
       const { at } = await arrived;
       latencies.push(Math.max(0, at - ok2xx));
+      const [newest] = await redis.zrange(`${o.prefix}deltas:${environmentId}`, -1, -1);
+      const publishedAt =
+        newest === undefined ? undefined : (JSON.parse(newest) as { publishedAt?: number }).publishedAt;
+      if (publishedAt !== undefined) publishDelays.push(publishedAt - ok2xx);
       version = Math.max(target, sse.latest());
       await new Promise((r) => setTimeout(r, Math.max(0, tick + 1_000 - Date.now())));
     }
     const bytes = (await redisOutputBytes(stack.redisUrl)) - bytesBefore;
+    redis.disconnect();
+    const published = [...publishDelays].sort((a, b) => a - b);
     const report = await probe.report();
     const sorted = [...latencies].sort((a, b) => a - b);
     log(
       `10k: write -> ${o.subscribers} subscribers ms: p50 ${round(percentile(sorted, 50))} p99 ${round(percentile(sorted, 99))} max ${round(sorted.at(-1)!)} (target p99 < 100); ` +
         `OFREP under changes: ${report.count} answers, p99 ${round(report.p99)} p99.9 ${round(report.p999)} max ${round(report.max)} ms (target max < 25), ${report.shed} shed, ${report.errors} errors; ` +
-        `Redis out ${bytes} bytes over ${o.changes} changes`,
+        `Redis out ${bytes} bytes over ${o.changes} changes; 2xx -> delta in Redis p50 ${round(percentile(published, 50))} p99 ${round(percentile(published, 99))} ms`,
     );
     if (report.errors > 0) throw new Error(`the OFREP load saw ${report.errors} errors during the changes`);
     return {
@@ -121,6 +135,8 @@ export async function measureBigEnvironment(o: BigEnvironmentOptions): Promise<B
       p99_ms_10k: round(percentile(sorted, 99)),
       changes_10k: sorted.length,
       evaluator_max_stall_ms_10k: round(report.max),
+      publish_p50_ms_10k: round(percentile(published, 50)),
+      publish_p99_ms_10k: round(percentile(published, 99)),
       evaluator_p99_ms_10k: round(report.p99),
       bytes_per_change_per_evaluator_10k: Math.round(bytes / (o.changes * stack.evaluatorUrls.length)),
     };

@@ -205,6 +205,7 @@ async function main() {
     FLAGS_10K > 0
       ? await measureBigEnvironment({
           stack,
+          prefix,
           admin,
           flags: FLAGS_10K,
           changes: CHANGES_10K,
@@ -236,6 +237,7 @@ async function main() {
     sdk_p99_ms: round(percentile(sdkSorted, 99)),
     sdk_changes: sdkSorted.length,
     sdk_clients: SDK_CLIENTS,
+    publish_p50_ms: pub.length > 0 ? round(percentile(pub, 50)) : undefined,
     ...big,
   };
   log(

@@ -72,7 +72,7 @@ describe('admin writes while the publisher works on SQLite', () => {
     );
     expect(imported.status, JSON.stringify(imported.body)).toBe(200);
     expect(imported.body.summary.flags.created).toBe(N);
-    // The publisher now rebuilds both environments (10,000 flags each) after every change.
+    // Each change after the import is a delta: the publisher reads only the flag or segment it names.
     const replies = [];
     for (let i = 0; i < 20; i++)
       replies.push(
