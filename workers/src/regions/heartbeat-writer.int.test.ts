@@ -24,8 +24,9 @@ const waitFor = async (check: () => Promise<boolean>, ms: number) => {
 describe('HeartbeatWriter', () => {
   it('writes {"at","region"} at once and then every period, moving forward', async () => {
     const prefix = uniquePrefix();
-    const { redis, cleanup } = testRedis(prefix);
-    cleanups.push(cleanup);
+    const fixture = testRedis(prefix);
+    const { redis } = fixture;
+    cleanups.push(() => fixture.cleanup());
     const writer = new HeartbeatWriter({
       redis,
       keyPrefix: prefix,
@@ -47,8 +48,9 @@ describe('HeartbeatWriter', () => {
 
   it('a refused write is retried at the next period', async () => {
     const prefix = uniquePrefix();
-    const { redis, cleanup } = testRedis(prefix);
-    cleanups.push(cleanup);
+    const fixture = testRedis(prefix);
+    const { redis } = fixture;
+    cleanups.push(() => fixture.cleanup());
     const key = redisKeys(prefix).heartbeat;
     let refusals = 2;
     const flaky = new Proxy(redis, {
