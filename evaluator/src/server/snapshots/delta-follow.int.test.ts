@@ -3,9 +3,11 @@
  * message carrying a delta onto the served version is applied with no read; a hint without it
  * reads only the deltas set; a delta onto another base, a gap in the deltas set and a corrupt
  * delta are refused and heal by a full fetch; the SDK deltas chain for `deltaSince`; the disk
- * copy holds the full envelope plus the deltas and an evaluator started from it serves the
- * latest version.
+ * copy holds the full envelope plus, in a small file beside it, the deltas, and an evaluator
+ * started from it serves the latest version.
  */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeFlag } from '../../engine/test-support.ts';
 import type { SnapshotDelta } from '../../model/snapshot-delta.ts';
@@ -143,6 +145,17 @@ describe('the follower and deltas', () => {
     await fx.publishDelta(delta(5, 6, { 'string-flag': stringFlag('v6') }));
     await waitFor(async () => first.store.get('prod')?.version === 6);
     await first.store.flushDisk();
+    // The change rewrote only the small deltas file beside the envelope's.
+    const main = JSON.parse(await readFile(join(data.dir, 'prod.json'), 'utf8')) as {
+      envelope: { snapshot: { version: number } };
+    };
+    const beside = JSON.parse(await readFile(join(data.dir, 'prod.deltas.json'), 'utf8')) as {
+      follows: { version: number };
+      deltas: Array<{ delta: { version: number } }>;
+    };
+    expect(main.envelope.snapshot.version).toBe(1);
+    expect(beside.follows.version).toBe(1);
+    expect(beside.deltas.map((d) => d.delta.version)).toEqual([2, 5, 6]);
     await first.close();
     servers.splice(servers.indexOf(first), 1);
     // Redis unreachable: the disk copy alone.

@@ -14,14 +14,26 @@ export interface SavedEnvironment {
   envelope: string;
   /** JSON EnvelopeDelta entries applied onto it, oldest first (files from before: none). */
   deltas: readonly string[];
+  /** The version of `envelope`'s snapshot (which the deltas file names, to be matched on load). */
+  baseVersion: number;
   kills: Record<string, EmergencyKill>;
   savedAt: number;
 }
 
-/** Stores one JSON file per environment under `dir`. */
+/**
+ * Stores one JSON file per environment under `dir` (`<env>.json`: the full envelope, the kills
+ * and the deltas at the time the envelope was written), and beside it `<env>.deltas.json`: the
+ * deltas and kills since, which is all a delta changes. Writing the 5 MB envelope of a
+ * 10,000-flag environment on every change would cost the event loop milliseconds and the disk
+ * 5 MB per change; the small file is rewritten instead, and the envelope only when it changes.
+ * The deltas file names the envelope it follows (its length and version), so a crash between the
+ * two writes leaves a pair that is recognised as unmatched and the envelope alone is loaded.
+ */
 export class FileLastKnownGood {
   private readonly queued = new Map<string, SavedEnvironment>();
   private readonly writing = new Map<string, Promise<void>>();
+  /** Per environment, the envelope string last written in full (compared by identity). */
+  private readonly written = new Map<string, string>();
 
   constructor(
     private readonly dir: string,
@@ -30,6 +42,10 @@ export class FileLastKnownGood {
 
   private file(environment: string): string {
     return join(this.dir, `${encodeURIComponent(environment)}.json`);
+  }
+
+  private deltasFile(environment: string): string {
+    return join(this.dir, `${encodeURIComponent(environment)}.deltas.json`);
   }
 
   /**
@@ -49,17 +65,25 @@ export class FileLastKnownGood {
           next = this.queued.get(saved.environment)
         ) {
           this.queued.delete(saved.environment);
-          const target = this.file(next.environment);
-          const temp = `${target}.${process.pid}.${Date.now()}.tmp`;
-          const body = `{"environment":${JSON.stringify(next.environment)},"savedAt":${next.savedAt},"kills":${JSON.stringify(next.kills)},"deltas":[${next.deltas.join(',')}],"envelope":${next.envelope}}`;
-          try {
-            await writeFile(temp, body);
-            await rename(temp, target);
-          } catch (e) {
-            this.onError(
-              `could not save last-known-good snapshot of ${next.environment} to ${target}: ${(e as Error).message}`,
+          const kills = JSON.stringify(next.kills);
+          const deltas = `[${next.deltas.join(',')}]`;
+          if (this.written.get(next.environment) === next.envelope) {
+            const follows = `{"length":${next.envelope.length},"version":${next.baseVersion}}`;
+            await this.write(
+              this.deltasFile(next.environment),
+              `{"environment":${JSON.stringify(next.environment)},"savedAt":${next.savedAt},"follows":${follows},"kills":${kills},"deltas":${deltas}}`,
+              next.environment,
             );
-            await unlink(temp).catch(() => undefined);
+            continue;
+          }
+          const ok = await this.write(
+            this.file(next.environment),
+            `{"environment":${JSON.stringify(next.environment)},"savedAt":${next.savedAt},"kills":${kills},"deltas":${deltas},"envelope":${next.envelope}}`,
+            next.environment,
+          );
+          if (ok) {
+            this.written.set(next.environment, next.envelope);
+            await unlink(this.deltasFile(next.environment)).catch(() => undefined);
           }
         }
       } catch (e) {
@@ -70,6 +94,20 @@ export class FileLastKnownGood {
     })();
     this.writing.set(saved.environment, loop);
     return loop;
+  }
+
+  /** Writes `body` to a temp file renamed over `target`; false (reported) when it failed. */
+  private async write(target: string, body: string, environment: string): Promise<boolean> {
+    const temp = `${target}.${process.pid}.${Date.now()}.tmp`;
+    try {
+      await writeFile(temp, body);
+      await rename(temp, target);
+      return true;
+    } catch (e) {
+      this.onError(`could not save last-known-good snapshot of ${environment} to ${target}: ${(e as Error).message}`);
+      await unlink(temp).catch(() => undefined);
+      return false;
+    }
   }
 
   /** Waits for every pending write. */
@@ -84,7 +122,7 @@ export class FileLastKnownGood {
       files =
         environments.length > 0
           ? environments.map((e) => `${encodeURIComponent(e)}.json`)
-          : (await readdir(this.dir)).filter((f) => f.endsWith('.json'));
+          : (await readdir(this.dir)).filter((f) => f.endsWith('.json') && !f.endsWith('.deltas.json'));
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT')
         this.onError(`could not list ${this.dir}: ${(e as Error).message}`);
@@ -109,17 +147,58 @@ export class FileLastKnownGood {
           deltas?: unknown[];
           envelope: unknown;
         };
-        out.push({
+        const envelope = JSON.stringify(parsed.envelope);
+        const saved: SavedEnvironment = {
           environment: parsed.environment,
           savedAt: parsed.savedAt,
           kills: parsed.kills ?? {},
-          envelope: JSON.stringify(parsed.envelope),
+          envelope,
           deltas: Array.isArray(parsed.deltas) ? parsed.deltas.map((d) => JSON.stringify(d)) : [],
-        });
+          baseVersion: Number((parsed.envelope as { snapshot?: { version?: unknown } })?.snapshot?.version),
+        };
+        out.push((await this.laterDeltas(path.replace(/\.json$/, '.deltas.json'), saved, text)) ?? saved);
       } catch (e) {
         this.onError(`ignoring corrupt last-known-good file ${path}: ${(e as Error).message}`);
       }
     }
     return out;
   }
+
+  /** The saved state with the deltas file beside it, when that file follows this envelope. */
+  private async laterDeltas(
+    path: string,
+    saved: SavedEnvironment,
+    fileText: string,
+  ): Promise<SavedEnvironment | undefined> {
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch {
+      return undefined;
+    }
+    try {
+      const d = JSON.parse(text) as {
+        savedAt: number;
+        follows?: { length?: number; version?: number };
+        kills?: Record<string, EmergencyKill>;
+        deltas?: unknown[];
+      };
+      if (
+        d.follows?.length !== rawEnvelopeOf(fileText).length ||
+        d.follows?.version !== saved.baseVersion ||
+        !Array.isArray(d.deltas)
+      )
+        return undefined;
+      return { ...saved, savedAt: d.savedAt, kills: d.kills ?? {}, deltas: d.deltas.map((x) => JSON.stringify(x)) };
+    } catch (e) {
+      this.onError(`ignoring corrupt last-known-good deltas file ${path}: ${(e as Error).message}`);
+      return undefined;
+    }
+  }
+}
+
+/** The envelope text of a saved file (written last, so everything after `"envelope":` up to the closing brace). */
+function rawEnvelopeOf(fileText: string): string {
+  const at = fileText.indexOf('"envelope":');
+  return at < 0 ? '' : fileText.slice(at + '"envelope":'.length, fileText.lastIndexOf('}'));
 }

@@ -198,7 +198,12 @@ export class RedisSnapshotFollower {
           base,
           saved.deltas.map((d) => JSON.parse(d) as EnvelopeDelta),
         );
-        this.install(envelope, { base: saved.envelope, deltas: saved.deltas.slice(0, applied) }, saved.kills, 'disk');
+        this.install(
+          envelope,
+          { base: saved.envelope, baseVersion: base.snapshot.version, deltas: saved.deltas.slice(0, applied) },
+          saved.kills,
+          'disk',
+        );
         if (!this.known.includes(saved.environment)) this.known.push(saved.environment);
         logger.info('loaded last-known-good snapshot from disk', {
           environment: saved.environment,
@@ -427,6 +432,7 @@ export class RedisSnapshotFollower {
     }
     const disk: DiskCopy = {
       base: raw,
+      baseVersion: base.snapshot.version,
       deltas: members.slice(members.length - (chain?.length ?? 0)).slice(0, applied),
     };
     try {
@@ -487,7 +493,7 @@ export class RedisSnapshotFollower {
     const engine: EngineSource = (effective) =>
       compileIncrementally(effective, current.view.engine, changedFlags, Object.keys(merged.segments));
     const sdkDelta = sameKilled ? effectiveDelta(merged, killed) : undefined;
-    const disk: DiskCopy = { base: current.disk.base, deltas: [...current.disk.deltas, ...raws] };
+    const disk: DiskCopy = { ...current.disk, deltas: [...current.disk.deltas, ...raws] };
     try {
       this.install(envelope, disk, kills, 'redis', engine, sdkDelta);
     } catch (e) {
@@ -525,8 +531,16 @@ export class RedisSnapshotFollower {
       const latest = this.states.get(env);
       if (!reaches || latest !== current) return;
       const raws = members.slice(members.length - chain.length).slice(0, upTo + 1);
-      (current as { disk: DiskCopy }).disk = { base: raw, deltas: raws };
-      void this.lkg.save({ environment: env, envelope: raw, deltas: raws, kills: current.kills, savedAt: Date.now() });
+      const disk: DiskCopy = { base: raw, baseVersion: base.snapshot.version, deltas: raws };
+      (current as { disk: DiskCopy }).disk = disk;
+      void this.lkg.save({
+        environment: env,
+        envelope: raw,
+        deltas: raws,
+        baseVersion: disk.baseVersion,
+        kills: current.kills,
+        savedAt: Date.now(),
+      });
     } catch (e) {
       this.options.logger.warn(
         `re-reading the full snapshot of ${env} for the disk copy failed: ${(e as Error).message}`,
@@ -676,6 +690,7 @@ export class RedisSnapshotFollower {
         environment: env,
         envelope: disk.base,
         deltas: disk.deltas,
+        baseVersion: disk.baseVersion,
         kills: { ...kills },
         savedAt: Date.now(),
       });

@@ -20,6 +20,8 @@ export type StateSource = 'redis' | 'disk';
  */
 export interface DiskCopy {
   readonly base: string;
+  /** The version of `base`'s snapshot. */
+  readonly baseVersion: number;
   readonly deltas: readonly string[];
 }
 
