@@ -35,6 +35,19 @@ export interface ServedReporterOptions {
   now?: () => number;
 }
 
+/** Reports between two prunings of entries older than the hash's expiry (30 x 2 s: a minute). */
+const PRUNE_EVERY = 30;
+
+/** A report's `at`, or NaN when the entry is not a report (pruned like an old one). */
+function reportedAt(text: string): number {
+  try {
+    const at = (JSON.parse(text) as { at?: unknown }).at;
+    return typeof at === 'number' ? at : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
 /** The field of one evaluator in a `served:<env>` hash. */
 export function servedField(region: string, instanceId: string): string {
   return `${region}/${instanceId}`;
@@ -50,6 +63,7 @@ export class ServedReporter {
   private failing = false;
   private readonly reported = new Set<string>();
   private stopped = false;
+  private reports = 0;
 
   constructor(private readonly o: ServedReporterOptions) {
     this.field = servedField(o.region, o.instanceId);
@@ -95,6 +109,16 @@ export class ServedReporter {
     this.o.redis.disconnect();
   }
 
+  private async prune(served: readonly ServedReport[], before: number): Promise<void> {
+    for (const s of served) {
+      const key = this.keys.served(s.environment);
+      const old = Object.entries(await this.o.redis.hgetall(key))
+        .filter(([, text]) => !(reportedAt(text) >= before))
+        .map(([field]) => field);
+      if (old.length > 0) await this.o.redis.hdel(key, ...old);
+    }
+  }
+
   private async write(): Promise<void> {
     const served = this.o.served();
     if (served.length === 0) return;
@@ -111,6 +135,9 @@ export class ServedReporter {
       const failed = results.find(([e]) => e !== null)?.[0];
       if (failed) throw failed;
       for (const s of served) this.reported.add(s.environment);
+      // Once every PRUNE_EVERY reports: drop the entries of evaluators gone without a goodbye (a
+      // crash, a SIGKILL), which would otherwise stay in a hash the living keep refreshing.
+      if (++this.reports % PRUNE_EVERY === 1) await this.prune(served, at - ttl);
       if (this.failing) {
         this.failing = false;
         this.o.logger.info('served versions reported to the home Redis again', { field: this.field });
