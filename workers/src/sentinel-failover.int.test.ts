@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdminClient } from '../../scripts/stack/admin-client.ts';
 import { type LocalStack, startLocalStack } from '../../scripts/stack/local-stack.ts';
 import { type SentinelHarness, startSentinelHarness } from '../../testing/redis-sentinel-harness.ts';
-import { evaluate } from './test-support/evaluator-fleet.ts';
+import { evaluate, readyVersion } from './test-support/evaluator-fleet.ts';
 import { eventually, uniquePrefix } from './test-support/fixtures.ts';
 
 /** Sentinel's down-after 1 s plus election and promotion took 2.3 s here; 15 s is the bound, not the expectation. */
@@ -48,7 +48,7 @@ describe('Redis through Sentinel', () => {
       redisUrl: h.primaryUrl,
       privateRedisFallback: false,
       env: { ...h.env, SWEEP_INTERVAL_MS: '500' },
-      supervisor: { echo: false },
+      supervisor: { echo: true },
     });
   }, 180_000);
   afterAll(async () => {
@@ -69,11 +69,28 @@ describe('Redis through Sentinel', () => {
       ) || undefined;
     await eventually(servedEverywhere(true), 20_000, 'every evaluator serving the flag on');
     const pids = s.supervisor.children.map((c) => c.process.pid);
-    // Let the publisher release its per-environment lock first (it does so after deleting the
-    // outbox rows, tens of ms after the evaluators serve): a lock the dead primary had replicated
-    // but whose release it had not stays on the promoted replica for its TTL (10 s) and holds the
-    // next publish of that environment that long (docs/operations.md). Measured apart from it.
-    await new Promise((r) => setTimeout(r, 500));
+    // Kill a quiet primary: no publish in progress and the replica holding everything. A primary
+    // killed between a publish and the release of its per-environment lock leaves the lock on the
+    // promoted replica until its TTL (docs/operations.md): that case is measured apart. A fixed
+    // pause after the flag is served is not enough on a loaded machine (a later setup publish can
+    // still be running), so wait for the outbox to drain, the lock to go and the replica to ack.
+    const keys = redisKeys(prefix);
+    const primary = new Redis({ host: '127.0.0.1', port: harness.primary.port, maxRetriesPerRequest: 1 });
+    try {
+      await eventually(
+        async () =>
+          (await t.db.selectFrom('outbox').select('id').limit(1).execute()).length === 0 &&
+          (await primary.exists(keys.publishLock(environmentId))) === 0
+            ? true
+            : undefined,
+        10_000,
+        'the outbox drained and the publish lock released before the kill',
+        20,
+      );
+      expect(await primary.call('WAIT', '1', '5000')).toBe(1);
+    } finally {
+      primary.disconnect();
+    }
 
     // Every evaluator is asked every 50 ms through the whole failover: none may fail or fall back.
     const answers: { status: number; value: unknown }[] = [];
@@ -102,7 +119,11 @@ describe('Redis through Sentinel', () => {
     const newPort = await harness.waitForPromotion(oldPort, PROMOTION_BOUND_MS);
     const promotedMs = Date.now() - killedAt;
     expect(newPort).toBe(harness.replica.port);
-    await eventually(servedEverywhere(false), PROMOTION_BOUND_MS, 'the change made during the failover served');
+    await eventually(servedEverywhere(false), PROMOTION_BOUND_MS, 'the change made during the failover served').catch(
+      async (error: Error) => {
+        throw new Error(`${error.message}: ${await whereItIs(s, harness, prefix, environmentId, newPort)}`);
+      },
+    );
     const recoveredMs = Date.now() - killedAt;
 
     // After the promotion: a change goes write -> promoted primary -> every evaluator, as before.
@@ -117,7 +138,7 @@ describe('Redis through Sentinel', () => {
     // The BullMQ sweep (a job scheduler every 500 ms) republishes a snapshot the new primary lost.
     const promoted = new Redis({ host: '127.0.0.1', port: newPort, maxRetriesPerRequest: 1 });
     try {
-      const snapshotKey = redisKeys(prefix).snapshot(environmentId);
+      const snapshotKey = keys.snapshot(environmentId);
       expect(await promoted.del(snapshotKey)).toBe(1);
       const deletedAt = Date.now();
       await eventually(
@@ -162,3 +183,35 @@ describe('Redis through Sentinel', () => {
       expect([c.name, c.process.exitCode, c.process.signalCode]).toEqual([c.name, null, null]);
   });
 });
+
+/** Where a change is stuck, for the failure message: Redis (version, lock, outbox wake) or the evaluators. */
+async function whereItIs(
+  s: LocalStack,
+  h: SentinelHarness,
+  prefix: string,
+  environmentId: string,
+  port: number,
+): Promise<string> {
+  const keys = redisKeys(prefix);
+  const r = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 1, connectTimeout: 1_000 });
+  try {
+    const [version, lockTtl] = await Promise.all([
+      r.get(keys.version(environmentId)),
+      r.pttl(keys.publishLock(environmentId)),
+    ]);
+    const served = await Promise.all(
+      s.evaluatorAdminUrls.map((u) => readyVersion(u, environmentId).catch((e: Error) => e.message)),
+    );
+    return JSON.stringify({
+      redisVersion: version,
+      publishLockPttlMs: lockTtl,
+      evaluators: served,
+      sentinelsSay: await h.masterPort(),
+      logs: s.supervisor.children.map((c) => [c.name, c.lastLines.slice(-8)]),
+    });
+  } catch (e) {
+    return `(could not read the state: ${(e as Error).message})`;
+  } finally {
+    r.disconnect();
+  }
+}
