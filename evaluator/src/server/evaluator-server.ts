@@ -114,7 +114,7 @@ export function createEvaluatorServer(
     replies,
     handlers: {
       ofrep: (req) => ofrep.begin(req),
-      snapshot: createSnapshotHandler({ environments: store, auth, replies }),
+      snapshot: createSnapshotHandler({ environments: store, auth, replies, metrics }),
       stream: createStreamHandler({
         environments: store,
         auth,

@@ -219,4 +219,17 @@ export class EvaluatorMetrics {
   requestTimedOut(): void {
     this.timeouts.inc();
   }
+
+  // Declared after `registry`, so it is initialised after it (fields initialise in order).
+  private readonly snapshotAnswers = new Counter({
+    name: 'evaluator_snapshot_answers_total',
+    help: 'GET /v1/snapshot answers with a body, by kind: delta (to ?since=N) or full (the snapshot).',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+
+  /** Counts a /v1/snapshot answer with a body (not a 304). */
+  snapshotAnswer(kind: 'delta' | 'full'): void {
+    this.snapshotAnswers.inc({ kind });
+  }
 }
