@@ -14,6 +14,7 @@ export interface LuaCommands {
   fsCompactSnapshot(...keysThenArgs: string[]): Promise<number>;
   fsUnpublishSnapshot(...keysThenArgs: string[]): Promise<number>;
   fsReleaseLock(...keysThenArgs: string[]): Promise<number>;
+  fsRenewLock(...keysThenArgs: string[]): Promise<number>;
 }
 
 export interface LuaScript {
@@ -39,6 +40,7 @@ export const SCRIPT_FILES = [
   'compact-snapshot-3.lua',
   'unpublish-snapshot-4.lua',
   'release-lock-1.lua',
+  'renew-lock-1.lua',
 ] as const;
 
 const SCRIPTS: readonly LuaScript[] = SCRIPT_FILES.map(load);

@@ -1,7 +1,7 @@
 /**
  * The publisher's per-environment lock (snapshot-publisher.ts): SET NX PX with a random token, a
  * short TTL the holder renews while it works, and a release that deletes only its own token
- * (../lua/release-lock-1.lua).
+ * (../lua/release-lock-1.lua; the renewal is ../lua/renew-lock-1.lua).
  *
  * Why a short renewed TTL rather than one long enough for any publish: a lock can outlive its
  * holder's release. When the Redis primary dies between a publish and the release, the promoted
@@ -36,31 +36,17 @@ export interface PublishLockOptions {
   ttlMs?: number;
 }
 
-/**
- * Extends the TTL only while the key holds the token (a renewal after losing the lock must not
- * extend another holder's). Registered with defineCommand like the scripts of ../lua (EVALSHA,
- * EVAL after a failover to a replica without the script cache); a string here only until it moves
- * to ../lua/renew-lock-1.lua, which lua-commands.ts would have to list.
- */
-const RENEW_LUA = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-return 0`;
-
-interface RenewCommand {
-  fsRenewPublishLock(key: string, token: string, ttlMs: string): Promise<number>;
-}
-
 /** Takes and holds publish locks on one connection (the publisher's command connection). */
 export class PublishLocks {
   private readonly ttlMs: number;
-  private readonly lua: LuaCommands & RenewCommand;
+  private readonly lua: LuaCommands;
 
   constructor(
     private readonly redis: Redis,
     options: PublishLockOptions = {},
   ) {
     this.ttlMs = checkTtl(options.ttlMs ?? PUBLISH_LOCK_TTL_MS);
-    redis.defineCommand('fsRenewPublishLock', { numberOfKeys: 1, lua: RENEW_LUA });
-    this.lua = luaCommands(redis) as LuaCommands & RenewCommand;
+    this.lua = luaCommands(redis);
   }
 
   /**
@@ -78,7 +64,7 @@ export class PublishLocks {
     let renewing: Promise<void> = Promise.resolve();
     const timer = setInterval(
       () => {
-        renewing = lua.fsRenewPublishLock(key, token, String(ttlMs)).then(
+        renewing = lua.fsRenewLock(key, token, String(ttlMs)).then(
           (n) => {
             if (n === 0 && !released) held = false;
           },

@@ -5,7 +5,6 @@
  * backwards (a slow publisher holding an older version loses). The evaluators' side of the same
  * keys is their RedisSnapshotFollower.
  */
-import { randomBytes } from 'node:crypto';
 import {
   type ChangeMessage,
   type EmergencyKill,
@@ -17,6 +16,7 @@ import {
 } from '@flagship/evaluator/propagation';
 import type { Redis } from 'ioredis';
 import { type LuaCommands, luaCommands } from '../lua/lua-commands.ts';
+import { PublishLocks } from './publish-lock.ts';
 
 export type PublishOutcome = { published: true } | { published: false; currentVersion: number };
 
@@ -34,6 +34,7 @@ export interface Lock {
 export class RedisSnapshotWriter {
   readonly keys: RedisKeys;
   private readonly lua: LuaCommands;
+  private readonly locks: PublishLocks;
 
   constructor(
     readonly redis: Redis,
@@ -41,6 +42,7 @@ export class RedisSnapshotWriter {
   ) {
     this.keys = redisKeys(prefix);
     this.lua = luaCommands(redis);
+    this.locks = new PublishLocks(redis);
   }
 
   /**
@@ -164,15 +166,8 @@ export class RedisSnapshotWriter {
     return new Map(Object.entries(raw).map(([flag, json]) => [flag, JSON.parse(json) as EmergencyKill]));
   }
 
-  /** SET NX PX with a random token: undefined when another process holds it. */
-  async tryLock(key: string, ttlMs: number): Promise<Lock | undefined> {
-    const token = randomBytes(12).toString('hex');
-    const ok = await this.redis.set(key, token, 'PX', ttlMs, 'NX');
-    if (ok !== 'OK') return undefined;
-    return {
-      release: async () => {
-        await this.lua.fsReleaseLock(key, token).catch(() => {});
-      },
-    };
+  /** SET NX PX with a random token, renewed while held (publish-lock.ts): undefined when another process holds it. */
+  tryLock(key: string, ttlMs: number): Promise<Lock | undefined> {
+    return this.locks.tryLock(key, ttlMs);
   }
 }

@@ -46,6 +46,7 @@ import type { SnapshotEnvelope } from '@flagship/evaluator/propagation';
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import { type Logger, silentLogger } from '../logger.ts';
+import { PUBLISH_LOCK_TTL_MS } from './publish-lock.ts';
 import { RedisSnapshotWriter } from './redis-snapshot-writer.ts';
 
 /** Test seams: a hook that throws simulates a crash at that point. */
@@ -80,7 +81,7 @@ export interface SnapshotPublisherOptions {
   pollIntervalMs?: number;
   /** Outbox rows read per pass. */
   batchSize?: number;
-  /** A crashed publisher's lock frees itself after this. */
+  /** A crashed publisher's lock (or one a Redis failover orphaned) frees itself after this; renewed while held. */
   lockTtlMs?: number;
   /** Environments published at once in one pass. */
   concurrency?: number;
@@ -99,7 +100,13 @@ export type EnvironmentOutcome =
   | { environment: string; status: 'superseded'; version: number; rows: number }
   | { environment: string; status: 'locked' | 'already-published' };
 
-const DEFAULTS = { pollIntervalMs: 10, batchSize: 1_000, lockTtlMs: 10_000, concurrency: 4, compactAfter: 100 };
+const DEFAULTS = {
+  pollIntervalMs: 10,
+  batchSize: 1_000,
+  lockTtlMs: PUBLISH_LOCK_TTL_MS,
+  concurrency: 4,
+  compactAfter: 100,
+};
 
 /** Delta attempts before a change is published in full instead (another publisher kept moving the base). */
 const DELTA_ATTEMPTS = 3;
