@@ -134,7 +134,8 @@ export class EnvironmentService {
           after,
         }),
       );
-      await s.outbox.append(before.id, 'environment', null, now);
+      // What the snapshot takes from the environment is its browser access (allowed origins).
+      await s.outbox.append(before.id, 'access', null, now);
       return after;
     });
   }

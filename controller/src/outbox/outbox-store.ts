@@ -1,5 +1,9 @@
-/** What changed in an environment; the snapshot publisher rebuilds that environment. */
-export type OutboxKind = 'flag-config' | 'flag' | 'segment' | 'kill' | 'sdk-key' | 'environment';
+/**
+ * What changed in an environment; the snapshot publisher publishes what the kind names (a flag,
+ * a segment, the key lists and browser access: `sdk-key`, `access`) as a delta, and the whole
+ * environment for `environment` (created, deleted, or changed as a whole: flags as code).
+ */
+export type OutboxKind = 'flag-config' | 'flag' | 'segment' | 'kill' | 'sdk-key' | 'access' | 'environment';
 
 export interface OutboxRow {
   id: number;

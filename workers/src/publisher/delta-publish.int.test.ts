@@ -98,6 +98,22 @@ describe.each(DIALECTS)('delta publishing on %s', (dialect) => {
     expect(await deltas(env!)).toEqual([]);
   });
 
+  it('an access row (keys, allowed origins) is a delta carrying the new key lists and no flag', async () => {
+    const [env] = await seed(t.db, { envs: ['prod'], flags: [booleanFlag('a')] });
+    const p = new SnapshotPublisher({ db: t.db, redis: r.redis, prefix });
+    await changeConfig(t.db, env!, 'a', (c) => c);
+    await p.drainOnce();
+    await t.db
+      .insertInto('outbox')
+      .values({ environment_id: env!, kind: 'access', entity_key: null, created_at: T0 })
+      .execute();
+    expect(await p.drainOnce()).toEqual([{ environment: env, status: 'published', version: 2, rows: 1 }]);
+    const [entry] = await deltas(env!);
+    expect(entry!.delta.flags).toEqual({});
+    expect(entry!.sdkKeyHashes).toEqual((await full(env!)).sdkKeyHashes);
+    expect(entry!.clients).toMatchObject({ keyHashes: [], allowedOrigins: [] });
+  });
+
   it('compacts after compactAfter deltas: the full snapshot at the current version, no deltas left, no message', async () => {
     const [env] = await seed(t.db, { envs: ['prod'], flags: [booleanFlag('a')] });
     const p = new SnapshotPublisher({ db: t.db, redis: r.redis, prefix, compactAfter: 3 });

@@ -487,6 +487,7 @@ export function touchedBy(rows: readonly PendingRow[]): Touched | undefined {
         segments.add(r.entityKey);
         break;
       case 'sdk-key':
+      case 'access':
         access = true;
         break;
       default:
