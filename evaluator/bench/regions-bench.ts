@@ -145,6 +145,13 @@ function startLoad(url: string, sdkKey: string, rps: number, tally: LoadTally): 
   };
 }
 
+/** The primary's resync counters (INFO stats). */
+async function syncCounts(redis: Redis): Promise<{ full: number; partial: number }> {
+  const stats = await redis.info('stats');
+  const count = (name: string) => Number(new RegExp(`^${name}:(\\d+)`, 'm').exec(stats)?.[1] ?? NaN);
+  return { full: count('sync_full'), partial: count('sync_partial_ok') };
+}
+
 /** Polls `check` every `everyMs` until it is true; the time it took (ms), or throws after `timeoutMs`. */
 async function until(check: () => Promise<boolean>, timeoutMs: number, everyMs: number, what: string): Promise<number> {
   const started = now();
@@ -243,6 +250,7 @@ async function main() {
     const r = await fetch(`${farAdmin}/readyz`, { signal: AbortSignal.timeout(2_000) });
     return (await r.json()) as { replication?: { stale: boolean; staleness_ms: number | null } };
   };
+  const before = await syncCounts(redis);
   farLoad.open();
   await Promise.all(links.map((l) => l.cut()));
   const cutAt = now();
@@ -271,6 +279,11 @@ async function main() {
     `version ${latest} in the far region`,
   );
   await until(async () => (await farReady()).replication?.stale === false, CONVERGE_TIMEOUT_MS, 100, 'fresh again');
+  // How the replica came back: a partial resync from the backlog is what repl-backlog-size buys.
+  const after = await syncCounts(redis);
+  log(
+    `replica resyncs during the heal: ${after.partial - before.partial} partial, ${after.full - before.full} full (the backlog covered the partition when full is 0)`,
+  );
   redis.disconnect();
   for (const l of loops.splice(0)) await l.stop();
 
