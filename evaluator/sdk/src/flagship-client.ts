@@ -21,8 +21,9 @@ import { CountTotals, EngineCounts, type CountSlot, type CountTotal } from './in
 import type { EvaluatorRequestError } from './internal/evaluator-http.ts';
 import { readLastKnownGood, writeLastKnownGood } from './internal/last-known-good.ts';
 import { changedFlagKeys, unconfirmedView } from './internal/snapshot-changes.ts';
+import { applySdkDelta, isDeltaDocument } from './internal/snapshot-delta-apply.ts';
 import { compileChecked } from './internal/snapshot-shape.ts';
-import { SnapshotSync } from './internal/snapshot-sync.ts';
+import { SnapshotSync, type ApplyRefusal, type SyncCounts } from './internal/snapshot-sync.ts';
 
 /** How to reach the evaluators, and what to do without them. */
 export interface FlagshipClientOptions {
@@ -115,6 +116,8 @@ export class FlagshipClient {
   private readonly sync: SnapshotSync | undefined;
   private readonly warn: (message: string) => void;
   private writing: Promise<void> = Promise.resolve();
+  /** The newest snapshot waiting to be written to the last-known-good file (only it is written). */
+  private pendingSave: { text: () => string; etag: string; savedAt: number } | undefined;
   private closed = false;
 
   constructor(private readonly o: FlagshipClientOptions) {
@@ -137,7 +140,9 @@ export class FlagshipClient {
       },
       {
         etag: () => this.served?.etag,
+        version: () => this.served?.snapshot.version,
         apply: (body, etag) => this.apply(body, etag),
+        deltaRefused: (problem) => this.warn(`refused a delta (${problem}); fetching the full snapshot`),
         confirmed: () => this.confirmed(),
         unreachable: (error) => this.unreachable(error),
       },
@@ -158,6 +163,11 @@ export class FlagshipClient {
   /** The environment of the snapshot served now. */
   get environment(): string | undefined {
     return this.served?.engine.environment;
+  }
+
+  /** What the client fetched from the evaluators since start: fetches with and without `?since=`, refused deltas. */
+  get syncCounts(): Readonly<SyncCounts> {
+    return this.sync?.counts ?? { sinceFetches: 0, fullFetches: 0, refusedDeltas: 0 };
   }
 
   /** Resolves true once READY, false if `timeoutMs` passes first (it still serves what it has). Never rejects. */
@@ -310,14 +320,22 @@ export class FlagshipClient {
     });
   }
 
-  private apply(body: string | object, etag: string): string | undefined {
+  private apply(body: string | object, etag: string): ApplyRefusal | undefined {
     let parsed: unknown = body;
     if (typeof body === 'string') {
       try {
         parsed = JSON.parse(body);
       } catch (e) {
-        return `the snapshot is not JSON: ${(e as Error).message}`;
+        return { problem: `the answer is not JSON: ${(e as Error).message}`, delta: false };
       }
+    }
+    if (isDeltaDocument(parsed)) {
+      const applied = applySdkDelta(this.served, parsed, etag);
+      if ('problem' in applied) return { problem: applied.problem, delta: true };
+      this.swap(applied.snapshot, etag, applied.snapshot, true, applied.engine, applied.flagKeys);
+      // The file holds the snapshot the SDK holds: after a delta, it is serialised here.
+      this.save(() => JSON.stringify(applied.snapshot), etag);
+      return undefined;
     }
     // Versions only move forward: a fetch answered after a newer inline event, or an evaluator
     // that lags the one followed before a failover, must not take the client back.
@@ -326,21 +344,43 @@ export class FlagshipClient {
     if (held?.live === true && typeof version === 'number' && version < held.engine.version) return undefined;
     const checked = compileChecked(parsed);
     if ('problem' in checked)
-      return `the snapshot cannot be served (${checked.problem}); kept version ${this.version ?? 'none'}`;
+      return {
+        problem: `the snapshot cannot be served (${checked.problem}); kept version ${this.version ?? 'none'}`,
+        delta: false,
+      };
     this.swap(checked.snapshot, etag, checked.snapshot, true, checked.engine);
-    const file = this.o.lastKnownGoodFile;
-    if (file !== undefined) {
-      const savedAt = Date.now();
-      const text = typeof body === 'string' ? body : undefined;
-      this.writing = this.writing
-        .then(() => writeLastKnownGood(file, text ?? JSON.stringify(parsed), etag, savedAt))
-        .catch((e: Error) => this.warn(`cannot write the last-known-good file ${file}: ${e.message}`));
-    }
+    this.save(typeof body === 'string' ? () => body : () => JSON.stringify(parsed), etag);
     return undefined;
   }
 
+  /**
+   * Queues the held snapshot for the last-known-good file. Writes run one at a time, and a write
+   * takes the newest snapshot queued, so changes faster than the disk write the latest only.
+   */
+  private save(text: () => string, etag: string): void {
+    const file = this.o.lastKnownGoodFile;
+    if (file === undefined) return;
+    const queued = this.pendingSave !== undefined;
+    this.pendingSave = { text, etag, savedAt: Date.now() };
+    if (queued) return;
+    this.writing = this.writing
+      .then(() => {
+        const next = this.pendingSave!;
+        this.pendingSave = undefined;
+        return writeLastKnownGood(file, next.text(), next.etag, next.savedAt);
+      })
+      .catch((e: Error) => this.warn(`cannot write the last-known-good file ${file}: ${e.message}`));
+  }
+
   /** Swaps the compiled engine in one assignment: an evaluation sees the old engine or the new one, never a mix. */
-  private swap(snapshot: Snapshot, etag: string, view: Snapshot, announce: boolean, compiled?: Engine): void {
+  private swap(
+    snapshot: Snapshot,
+    etag: string,
+    view: Snapshot,
+    announce: boolean,
+    compiled?: Engine,
+    flagKeys?: string[],
+  ): void {
     const before = this.served;
     const engine = compiled ?? compileSnapshot(view);
     const counts = new EngineCounts(engine);
@@ -350,7 +390,10 @@ export class FlagshipClient {
     this.served = { engine, counts, fixed, snapshot, etag, live: view === snapshot };
     if (before !== undefined) this.totals.fold(before.engine.environment, before.counts);
     if (announce)
-      this.emit('changed', { version: snapshot.version, flagKeys: changedFlagKeys(before?.snapshot, snapshot) });
+      this.emit('changed', {
+        version: snapshot.version,
+        flagKeys: flagKeys ?? changedFlagKeys(before?.snapshot, snapshot),
+      });
   }
 
   private confirmed(): void {

@@ -1,8 +1,9 @@
 /**
- * The two requests the SDK makes of an evaluator (docs/sdk.md): `GET /v1/snapshot` with
- * `If-None-Match` (200 with an ETag, or 304) and `GET /v1/stream?include=snapshot` (Server-Sent
- * Events, `event: snapshot` with `{"version","etag"}`, and on a change the snapshot itself when it
- * is small enough), both with `Authorization: Bearer <server SDK key>`.
+ * The two requests the SDK makes of an evaluator (docs/sdk.md): `GET /v1/snapshot[?since=N]` with
+ * `If-None-Match` (200 with an ETag and the snapshot, or the delta from N; or 304) and
+ * `GET /v1/stream?include=snapshot` (Server-Sent Events, `event: snapshot` with
+ * `{"version","etag"}`, and on a change the delta or the snapshot itself when it is small
+ * enough), both with `Authorization: Bearer <server SDK key>`.
  *
  * On node:http(s) rather than fetch so the sockets can be unref'd: an SDK's open stream must not
  * keep a service's process alive after everything else has finished.
@@ -47,15 +48,19 @@ function refusal(res: IncomingMessage, body: string, what: string): EvaluatorReq
   );
 }
 
-/** GET /v1/snapshot; rejects with {@link EvaluatorRequestError} on anything but 200 or 304. */
+/**
+ * GET /v1/snapshot, with `?since=` the held version when given (the answer may then be a delta);
+ * rejects with {@link EvaluatorRequestError} on anything but 200 or 304.
+ */
 export function fetchSnapshot(
   base: string,
   sdkKey: string,
   etag: string | undefined,
   timeoutMs: number,
+  since?: number,
 ): Promise<SnapshotAnswer> {
   return new Promise((resolve, reject) => {
-    const url = new URL('/v1/snapshot', base);
+    const url = new URL(since === undefined ? '/v1/snapshot' : `/v1/snapshot?since=${since}`, base);
     const req = send(url, sdkKey, etag === undefined ? {} : { 'if-none-match': etag });
     const timer = setTimeout(
       () =>
@@ -94,8 +99,11 @@ export function fetchSnapshot(
 export interface StreamHandlers {
   /** The stream answered 200: it is live. */
   onOpen(): void;
-  /** A `snapshot` event: the version the evaluator serves now, its ETag, and the snapshot when inline. */
-  onSnapshot(version: number, etag: string | undefined, snapshot: object | undefined): void;
+  /**
+   * A `snapshot` event: the version the evaluator serves now, its ETag, and what it carries
+   * inline: the delta onto the previous version, or the snapshot (or nothing).
+   */
+  onSnapshot(version: number, etag: string | undefined, inline: object | undefined): void;
   /** The stream ended or failed (never called after `close()`). */
   onEnd(error: EvaluatorRequestError): void;
 }
@@ -147,8 +155,9 @@ export function openStream(base: string, sdkKey: string, idleMs: number, h: Stre
       }
       if (e.event !== 'snapshot') return;
       try {
-        const data = JSON.parse(e.data) as { version?: unknown; etag?: unknown; snapshot?: unknown };
-        const inline = typeof data.snapshot === 'object' && data.snapshot !== null ? data.snapshot : undefined;
+        const data = JSON.parse(e.data) as { version?: unknown; etag?: unknown; snapshot?: unknown; delta?: unknown };
+        const carried = data.delta ?? data.snapshot;
+        const inline = typeof carried === 'object' && carried !== null ? carried : undefined;
         if (typeof data.version === 'number')
           h.onSnapshot(data.version, typeof data.etag === 'string' ? data.etag : undefined, inline);
       } catch {

@@ -3,7 +3,7 @@
  * OpenFeature's CONFIGURATION_CHANGED), and the fail-mode view of a snapshot no evaluator has
  * confirmed yet (docs/sdk.md, "Fail modes").
  */
-import type { Snapshot } from '@flagship/evaluator';
+import type { Snapshot, SnapshotDelta } from '@flagship/evaluator';
 
 /** Keys of the flags added, removed or changed between two snapshots, sorted. */
 export function changedFlagKeys(before: Snapshot | undefined, after: Snapshot): string[] {
@@ -33,4 +33,28 @@ export function unconfirmedView(snapshot: Snapshot): Snapshot {
   const flags = { ...snapshot.flags };
   for (const flag of off) flags[flag.key] = { ...flag, enabled: false };
   return { ...snapshot, flags };
+}
+
+/**
+ * The flags a delta may change the answers of, sorted: the flags it sets or removes, and the
+ * flags of `after` whose conditions name a segment it sets or removes.
+ */
+export function deltaChangedFlagKeys(
+  delta: Pick<SnapshotDelta, 'flags' | 'segments'>,
+  after: Pick<Snapshot, 'flags'>,
+): string[] {
+  const changed = new Set(Object.keys(delta.flags));
+  const segments = new Set(Object.keys(delta.segments));
+  if (segments.size > 0) {
+    for (const flag of Object.values(after.flags)) {
+      if (changed.has(flag.key)) continue;
+      const uses = flag.rules.some((rule) =>
+        rule.conditions.some(
+          (c) => (c.op === 'inSegment' || c.op === 'notInSegment') && c.values.some((v) => segments.has(String(v))),
+        ),
+      );
+      if (uses) changed.add(flag.key);
+    }
+  }
+  return [...changed].sort();
 }

@@ -1,8 +1,11 @@
 /**
  * Keeps one environment's snapshot current from a list of evaluators (docs/sdk.md): one stream
- * at a time; a change event carrying the snapshot is applied as it is; on open, and on every
- * stream event naming an ETag the SDK does not hold without carrying it, a single-flight
- * conditional fetch (`If-None-Match`) from the same evaluator; a lost stream fails
+ * at a time; a change event carrying a delta onto the held state, or the snapshot, is applied as
+ * it is; on open, and on every stream event naming an ETag the SDK does not hold without carrying
+ * what applies (a delta onto another base, or nothing), a single-flight conditional fetch
+ * (`If-None-Match`, `?since=` the held version) from the same evaluator, whose answer is the
+ * delta from that version or the snapshot; a delta answer that cannot be applied is refused and
+ * healed at once by a fetch of the full snapshot (no `since`); a lost stream fails
  * over to the next evaluator at once, and once every evaluator has failed in a row, retries with
  * jittered exponential backoff and reports `stale`. A periodic conditional fetch heals a missed
  * event. Every timer and socket is unref'd.
@@ -14,12 +17,35 @@ import { EvaluatorRequestError, fetchSnapshot, openStream, type EventStream } fr
 export interface SyncOwner {
   /** The ETag of the snapshot held now, for conditional requests. */
   etag(): string | undefined;
-  /** A new snapshot arrived (a fetched body, or parsed from a stream event); returns a problem when it was refused (kept the old one). */
-  apply(body: string | object, etag: string): string | undefined;
+  /** The version of the snapshot held now, for `?since=`. */
+  version(): number | undefined;
+  /**
+   * A snapshot or a delta arrived (a fetched body, or parsed from a stream event); returns why
+   * it was refused (the held snapshot is kept), and whether it was a delta.
+   */
+  apply(body: string | object, etag: string): ApplyRefusal | undefined;
+  /** A fetched delta was refused: the sync fetches the full snapshot next. */
+  deltaRefused(problem: string): void;
   /** An evaluator answered a fetch (200 or 304): the held snapshot is what it serves. */
   confirmed(): void;
   /** Every evaluator failed in a row (`fatal`: one refused the key, 401/403). */
   unreachable(error: EvaluatorRequestError): void;
+}
+
+/** Why a body was not applied; `delta`: it was a delta (a full fetch heals it). */
+export interface ApplyRefusal {
+  readonly problem: string;
+  readonly delta: boolean;
+}
+
+/** What the sync fetched, since start (for tests and debugging). */
+export interface SyncCounts {
+  /** Fetches with `?since=` (answered by a delta, a snapshot or a 304). */
+  sinceFetches: number;
+  /** Fetches without (nothing held, or healing a refused delta). */
+  fullFetches: number;
+  /** Fetched deltas refused, each healed by a full fetch. */
+  refusedDeltas: number;
 }
 
 export interface SyncOptions {
@@ -43,6 +69,7 @@ export class SnapshotSync {
   private inflight: Promise<void> | undefined;
   private again = false;
   private closed = false;
+  readonly counts: SyncCounts = { sinceFetches: 0, fullFetches: 0, refusedDeltas: 0 };
 
   constructor(
     private readonly o: SyncOptions,
@@ -77,10 +104,12 @@ export class SnapshotSync {
     const base = this.evaluator;
     this.stream = openStream(base, this.o.sdkKey, this.o.streamIdleMs, {
       onOpen: () => void this.refetch(generation),
-      onSnapshot: (_version, etag, snapshot) => {
+      onSnapshot: (_version, etag, inline) => {
         // The first event on every connect names what the evaluator serves: usually what we hold.
         if (etag !== undefined && etag === this.owner.etag()) return;
-        if (snapshot !== undefined && etag !== undefined && this.owner.apply(snapshot, etag) === undefined) {
+        // A delta onto another state than the held one (a missed event) is refused here, and the
+        // fetch asks for the delta from the held version instead.
+        if (inline !== undefined && etag !== undefined && this.owner.apply(inline, etag) === undefined) {
           this.failures = 0;
           this.owner.confirmed();
           return;
@@ -102,12 +131,20 @@ export class SnapshotSync {
         do {
           this.again = false;
           if (generation !== this.generation) return;
-          const answer = await fetchSnapshot(this.evaluator, this.o.sdkKey, this.owner.etag(), this.o.fetchTimeoutMs);
+          const etag = this.owner.etag();
+          const answer = await this.fetch(etag, etag === undefined ? undefined : this.owner.version());
           if (generation !== this.generation) return;
-          if (answer.changed) {
-            const problem = this.owner.apply(answer.body, answer.etag);
-            if (problem !== undefined) throw new EvaluatorRequestError(`${this.evaluator}: ${problem}`, 200, false);
+          let refusal = answer.changed ? this.owner.apply(answer.body, answer.etag) : undefined;
+          if (refusal?.delta === true) {
+            // A delta that does not apply (another base, a bad shape): the full snapshot heals it.
+            this.counts.refusedDeltas++;
+            this.owner.deltaRefused(`${this.evaluator}: ${refusal.problem}`);
+            const full = await this.fetch(this.owner.etag(), undefined);
+            if (generation !== this.generation) return;
+            refusal = full.changed ? this.owner.apply(full.body, full.etag) : undefined;
           }
+          if (refusal !== undefined)
+            throw new EvaluatorRequestError(`${this.evaluator}: ${refusal.problem}`, 200, false);
           this.failures = 0;
           this.owner.confirmed();
         } while (this.again);
@@ -119,6 +156,12 @@ export class SnapshotSync {
       }
     })();
     return this.inflight;
+  }
+
+  private fetch(etag: string | undefined, since: number | undefined) {
+    if (since === undefined) this.counts.fullFetches++;
+    else this.counts.sinceFetches++;
+    return fetchSnapshot(this.evaluator, this.o.sdkKey, etag, this.o.fetchTimeoutMs, since);
   }
 
   private lost(generation: number, error: EvaluatorRequestError): void {

@@ -14,10 +14,12 @@ import { typesSnapshot } from '../test-support.ts';
 import { ServedEnvironment } from './served-environment.ts';
 import { answerSince, createSnapshotHandler, deltaBaseEtag, parseSince } from './snapshot-handler.ts';
 
+// The disk copy is the follower's business (last-known-good.ts): none of these states is saved.
+const NO_DISK_COPY = { base: '', baseVersion: 0, deltas: [] } as unknown as ServedEnvironment['disk'];
 const state = (snapshot: Snapshot, sdkDelta?: SnapshotDelta, kills: ServedEnvironment['kills'] = {}) =>
   new ServedEnvironment(
-    { snapshot, sdkKeyHashes: [] },
-    { base: '', deltas: [] },
+    { snapshot, sdkKeyHashes: [], publishedAt: 0 },
+    NO_DISK_COPY,
     kills,
     'redis',
     Date.now(),

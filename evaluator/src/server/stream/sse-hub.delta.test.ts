@@ -13,10 +13,12 @@ import { ServedEnvironment } from '../snapshots/served-environment.ts';
 import { typesSnapshot } from '../test-support.ts';
 import { SseHub, type StreamFormat } from './sse-hub.ts';
 
+// The disk copy is the follower's business (last-known-good.ts): none of these states is saved.
+const NO_DISK_COPY = { base: '', baseVersion: 0, deltas: [] } as unknown as ServedEnvironment['disk'];
 const state = (snapshot: Snapshot, sdkDelta?: SnapshotDelta) =>
   new ServedEnvironment(
-    { snapshot, sdkKeyHashes: ['h'] },
-    { base: '', deltas: [] },
+    { snapshot, sdkKeyHashes: ['h'], publishedAt: 0 },
+    NO_DISK_COPY,
     {},
     'redis',
     Date.now(),
