@@ -16,3 +16,4 @@ export {
 } from './flagship-client.ts';
 export type { BackoffOptions } from './internal/backoff.ts';
 export type { CountTotal } from './internal/evaluation-counts.ts';
+export type { SyncCounts } from './internal/snapshot-sync.ts';
