@@ -2,7 +2,8 @@
  * The SDK follows by deltas (docs/sdk.md, "Staying current"). Against a real evaluator following
  * the real Redis, with an environment of 300 flags: a one-flag change reaches the SDK as a delta
  * on the stream (no snapshot fetched), or, when the event cannot carry it, as the answer to
- * `?since=`; the SDK then answers as the evaluator's OFREP does. Against a local HTTP server that
+ * `?since=`; with an emergency kill applied the delta is the effective one; the SDK then answers
+ * as the evaluator's OFREP does. Against a local HTTP server that
  * speaks the stream and snapshot endpoints (the real evaluator never sends a wrong base): a delta
  * onto the wrong base is refused and healed by a full fetch.
  */
@@ -181,7 +182,10 @@ describe('the SDK and a real evaluator: deltas', () => {
   });
 
   it('a one-flag change reaches the SDK as a delta on the stream: no snapshot is fetched', async () => {
-    const server = await start();
+    // An inline limit the delta fits and the snapshot (~100 KB) does not: a change that reaches
+    // the SDK with no request came as a delta.
+    const server = await start(8 * 1024);
+    expect(Buffer.byteLength(server.store.get('prod')!.snapshotJson)).toBeGreaterThan(8 * 1024);
     const requests = recordRequests();
     try {
       const file = join(dir, 'lkg.json');
@@ -211,6 +215,30 @@ describe('the SDK and a real evaluator: deltas', () => {
       expect(saved.etag).toBe('"2"');
       expect(saved.snapshot.version).toBe(2);
       expect(Object.keys(saved.snapshot.flags)).toHaveLength(FLAGS);
+    } finally {
+      requests.stop();
+    }
+  });
+
+  it('with an emergency kill applied, the delta is the effective one: the killed flag stays disabled', async () => {
+    const server = await start(8 * 1024);
+    const requests = recordRequests();
+    try {
+      const c = client([server.url]);
+      expect(await c.waitForReady(5000)).toBe(true);
+      await fx.kill('prod', 'flag-005', 1);
+      await waitFor(() => c.getStringDetails('flag-005', 'default').reason === 'DISABLED', 5000, 'the kill in the SDK');
+      await quiet(requests.paths);
+      const before = requests.paths.length;
+      // The change edits the killed flag itself: what the SDK gets has it disabled still.
+      await fx.publishDelta(oneFlagChange());
+      await waitFor(() => c.version === 2, 5000, 'version 2 in the SDK');
+      expect(c.getStringDetails('flag-005', 'default', { country: 'NL' })).toMatchObject({
+        value: 'v2-a',
+        reason: 'DISABLED',
+      });
+      expect(requests.paths.slice(before)).toEqual([]);
+      await expectSameAnswersAsOfrep(server, c);
     } finally {
       requests.stop();
     }
