@@ -31,6 +31,7 @@ import { PreviewService } from './preview/preview-service.ts';
 import { projectRoutes } from './projects/project-routes.ts';
 import { ProjectService } from './projects/project-service.ts';
 import { MapPolicyCatalog } from './rollouts/policy-catalog.ts';
+import { RedisRegionServing, type RegionServingOptions } from './rollouts/region-serving.ts';
 import { rolloutRoutes } from './rollouts/rollout-routes.ts';
 import { type PolicyCatalog, RolloutService, type TickScheduler } from './rollouts/rollout-service.ts';
 import { BullScheduleTrigger } from './schedules/bullmq-schedule-trigger.ts';
@@ -90,6 +91,12 @@ export interface RolloutWiring {
   /** Where the webhook outbox is drained to (the workers); the admin API only writes the outbox. */
   deliveries?: DeliveryQueue;
   clock?: () => number;
+  /**
+   * REGIONS and the home Redis the evaluators report to: a step's clock also waits for every
+   * listed region to serve it (docs/regions.md). Without it, or with no region listed, only the
+   * outbox rule holds a step. Given to the process that ticks (the workers).
+   */
+  regions?: RegionServingOptions;
 }
 
 const unconfigured = (what: string) => async () => {
@@ -130,6 +137,7 @@ export function createControlPlaneOn(db: Kysely<Database>, options: AppOptions =
   const log = options.log ?? ((m: string, e?: unknown) => console.error(m, e ?? ''));
   const uow = new KyselyUnitOfWork(db, createKyselyStores, options.hooks);
   const policies = options.rollouts?.policies ?? new MapPolicyCatalog(new Map());
+  const regions = options.rollouts?.regions;
   const webhooks = new WebhookService(uow, {
     box: new SecretBox(options.webhooks?.secretKey ?? randomBytes(32)),
     allow: options.webhooks?.allow ?? new WebhookAllowList(),
@@ -157,6 +165,7 @@ export function createControlPlaneOn(db: Kysely<Database>, options: AppOptions =
       webhooks,
       options.rollouts?.clock ?? Date.now,
       log,
+      regions === undefined || regions.regions.length === 0 ? undefined : new RedisRegionServing(regions),
     ),
     webhooks,
     metrics: new MetricService(uow, now, policies),

@@ -134,12 +134,16 @@ const secretKey = await resolveWebhookSecretKey({ configured: config.webhookSecr
 let drainer: WebhookOutboxDrainer | undefined;
 const plane = createControlPlaneOn(db, {
   hooks: { afterCommit: () => publisher.poke() },
-  rollouts: { policies: new MapPolicyCatalog(new Map()), scheduler: tickScheduler, deliveries: deliveryQueue },
+  rollouts: {
+    policies: new MapPolicyCatalog(new Map()),
+    scheduler: tickScheduler,
+    deliveries: deliveryQueue,
+    // REGIONS: a step's clock also waits for every listed region to serve the step (docs/regions.md).
+    regions: { redis, keyPrefix: config.keyPrefix, regions: config.regions },
+  },
   webhooks: { secretKey: secretKey.key, allow: config.webhookAllow, wake: () => drainer?.wake() },
   log: (message, error) => logger.warn(message, { error: String(error ?? '') }),
 });
-// REGIONS: a step's clock also waits for every listed region to serve the step (docs/regions.md).
-plane.services.rollouts.waitForRegions({ redis, keyPrefix: config.keyPrefix, regions: config.regions });
 const drainSubscriber = createRedis(config, { maxRetriesPerRequest: null });
 drainSubscriber.on('error', () => {});
 drainer = new WebhookOutboxDrainer({

@@ -50,6 +50,7 @@ describe('a rollout step waits for every region in REGIONS', () => {
         policies: new MapPolicyCatalog(new Map([['ramp', checked.value]])),
         scheduler: { schedule: async () => {} },
         deliveries: { enqueue: async () => {} },
+        regions: { redis, keyPrefix: prefix, regions: ['home', 'far'] },
       },
     });
     await seedProject(t, 'shop', [{ key: 'prod' }]);
@@ -63,7 +64,6 @@ describe('a rollout step waits for every region in REGIONS', () => {
         ).status,
       ).toBe(200);
     }
-    t.plane.services.rollouts.waitForRegions({ redis, keyPrefix: prefix, regions: ['home', 'far'] });
   }, 60_000);
 
   afterAll(async () => {
@@ -134,5 +134,52 @@ describe('a rollout step waits for every region in REGIONS', () => {
     await redis.del(keys.served(env));
     const r = await tick(id, 'rollback');
     expect(r).toMatchObject({ status: 'rolled-back', weightPercent: 0 });
+  });
+});
+
+describe('with REGIONS empty (the default)', () => {
+  let t: TestServer;
+
+  beforeAll(async () => {
+    // A Redis that fails every read: with no region listed, a tick must not need it.
+    const unreachable = {
+      get: () => Promise.reject(new Error('no Redis')),
+      hgetall: () => Promise.reject(new Error('no Redis')),
+    };
+    t = await startTestServer('sqlite', {
+      rollouts: {
+        policies: new MapPolicyCatalog(new Map([['ramp', checked.value]])),
+        scheduler: { schedule: async () => {} },
+        deliveries: { enqueue: async () => {} },
+        regions: { redis: unreachable, keyPrefix: 'unused:', regions: [] },
+      },
+    });
+    await seedProject(t, 'shop', [{ key: 'prod' }]);
+    const P = '/api/v1/projects/shop/environments/prod/flags';
+    expect((await t.request('POST', '/api/v1/projects/shop/flags', { body: booleanFlag('checkout') })).status).toBe(
+      201,
+    );
+    expect(
+      (
+        await t.request('PUT', `${P}/checkout`, {
+          body: { ...onConfig({ defaultRule: { variant: 'off' } }), version: 1 },
+        })
+      ).status,
+    ).toBe(200);
+  }, 60_000);
+
+  afterAll(() => t?.close());
+
+  it('advances on the outbox rule alone, reading no report', async () => {
+    const started = await t.request('POST', '/api/v1/projects/shop/environments/prod/flags/checkout/rollouts', {
+      body: { policy: 'ramp', treatment: 'on', control: 'off' },
+    });
+    expect(started.status).toBe(201);
+    const id = started.body.id as number;
+    await t.plane.db.deleteFrom('outbox').execute();
+    const read = (await t.plane.services.rollouts.peek(id))!;
+    expect(await t.plane.services.rollouts.applyTick(read, decision('advance'), {}, 0)).toBe('applied');
+    const r = (await t.request('GET', `/api/v1/rollouts/${id}`)).body;
+    expect(r).toMatchObject({ status: 'running', step: 2, weightPercent: 50 });
   });
 });

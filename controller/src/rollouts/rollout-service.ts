@@ -20,7 +20,7 @@ import type { TickDecision } from './analysis/decide.ts';
 import type { Policy } from './policy/policy.ts';
 import { withRamp } from './ramp-config.ts';
 import { TICKING_STATUSES, type RolloutEvent, type RolloutRecord, type TickRecord } from './rollout-record.ts';
-import { RedisRegionServing, type RegionServingOptions } from './region-serving.ts';
+import type { RedisRegionServing } from './region-serving.ts';
 import { recordRolloutEvent, recordRolloutWebhook, type RolloutNotifier } from './rollout-events.ts';
 import {
   actionTransition,
@@ -75,14 +75,14 @@ export interface StartRollout {
 
 export type TickOutcome = 'applied' | 'stale';
 
+/** Whether every region a step waits for serves the environment's current version (region-serving.ts). */
+export type RegionServing = Pick<RedisRegionServing, 'servesCurrent'>;
+
 export class RolloutService {
-  private regions: RedisRegionServing | undefined;
-
-  /** Steps also wait until every region in `o.regions` serves them (region-serving.ts); set by the process that ticks. */
-  waitForRegions(o: RegionServingOptions): void {
-    this.regions = o.regions.length === 0 ? undefined : new RedisRegionServing(o);
-  }
-
+  /**
+   * `regions`: steps also wait until every region it lists serves them (REGIONS, given to the
+   * process that ticks); without it only the outbox rule holds a step.
+   */
   constructor(
     private readonly uow: RolloutUnitOfWork,
     private readonly policies: PolicyCatalog,
@@ -90,6 +90,7 @@ export class RolloutService {
     private readonly notifier: RolloutNotifier,
     private readonly clock: () => number = Date.now,
     private readonly log: (message: string, error?: unknown) => void = (m, e) => console.error(m, e ?? ''),
+    private readonly regions?: RegionServing,
   ) {}
 
   /** Starts a rollout: applies step 1's weight and arms the first tick after the initial delay. */
