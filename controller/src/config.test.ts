@@ -37,6 +37,15 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ CONTROLLER_METRICS_PORT: 'on' })).toThrow(/CONTROLLER_METRICS_PORT/);
   });
 
+  it('REGIONS: none by default; a comma list read as the workers read it; a bad or repeated label stops the start', () => {
+    expect(loadConfig({}).regions).toEqual([]);
+    expect(loadConfig({ REGIONS: ' home, eu-west ,' }).regions).toEqual(['home', 'eu-west']);
+    expect(() => loadConfig({ REGIONS: 'eu,US' })).toThrow(
+      /^REGIONS entries must be 1\.\.32 of a-z, 0-9 and -, got "US"$/,
+    );
+    expect(() => loadConfig({ REGIONS: 'eu,eu' })).toThrow(/REGIONS lists "eu" twice/);
+  });
+
   it('needs an ADMIN_TOKEN of at least 32 characters', () => {
     expect(ADMIN_TOKEN_MIN_LENGTH).toBe(32);
     expect(() => loadConfig({ ADMIN_TOKEN: 'a'.repeat(31) })).toThrow(/ADMIN_TOKEN must be 32\.\.512 characters/);

@@ -3,7 +3,12 @@
  * the process at start with a message naming the variable.
  */
 import { join, resolve } from 'node:path';
-import { readRedisSettings, type RedisSentinelSettings, RedisSettingsError } from '@flagship/evaluator/propagation';
+import {
+  readRedisSettings,
+  regionLabelProblem,
+  type RedisSentinelSettings,
+  RedisSettingsError,
+} from '@flagship/evaluator/propagation';
 import { databaseUrlProblem } from './db/database-url.ts';
 import { parseSecretKey } from './webhooks/secret-box.ts';
 import { WebhookAllowList } from './webhooks/webhook-address.ts';
@@ -54,9 +59,10 @@ export function parseRegions(raw: string | undefined): string[] {
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s !== '');
-  for (const r of regions)
-    if (!/^[a-z0-9-]{1,32}$/.test(r))
-      throw new ConfigError(`REGIONS entries must be 1..32 of a-z, 0-9 and -, got ${JSON.stringify(r)}`);
+  for (const r of regions) {
+    const problem = regionLabelProblem(r, 'REGIONS');
+    if (problem !== undefined) throw new ConfigError(problem);
+  }
   const twice = regions.find((r, i) => regions.indexOf(r) !== i);
   if (twice !== undefined) throw new ConfigError(`REGIONS lists ${JSON.stringify(twice)} twice`);
   return regions;

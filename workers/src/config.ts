@@ -4,7 +4,12 @@
  */
 import { isAbsolute, join, resolve } from 'node:path';
 import { databaseUrlProblem, parseSecretKey, WebhookAllowList } from '@flagship/controller';
-import { readRedisSettings, type RedisSentinelSettings, RedisSettingsError } from '@flagship/evaluator/propagation';
+import {
+  readRedisSettings,
+  regionLabelProblem,
+  type RedisSentinelSettings,
+  RedisSettingsError,
+} from '@flagship/evaluator/propagation';
 
 export interface WorkersConfig {
   /** `mysql://...`; undefined: the controller's embedded SQLite file under `dataDir`. */
@@ -63,13 +68,11 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
   return n;
 }
 
-/** A region label, as the evaluator's REGION accepts it (docs/regions.md). */
-const REGION_LABEL = /^[a-z0-9-]{1,32}$/;
-
+/** REGION, checked as the evaluator checks its own (docs/regions.md). */
 function region(env: NodeJS.ProcessEnv): string {
   const raw = env.REGION?.trim() || 'home';
-  if (!REGION_LABEL.test(raw))
-    throw new ConfigError(`REGION must be 1..32 of a-z, 0-9 and -, got ${JSON.stringify(raw)}`);
+  const problem = regionLabelProblem(raw);
+  if (problem !== undefined) throw new ConfigError(problem);
   return raw;
 }
 
@@ -79,9 +82,10 @@ export function parseRegions(raw: string | undefined): string[] {
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s !== '');
-  for (const r of regions)
-    if (!REGION_LABEL.test(r))
-      throw new ConfigError(`REGIONS entries must be 1..32 of a-z, 0-9 and -, got ${JSON.stringify(r)}`);
+  for (const r of regions) {
+    const problem = regionLabelProblem(r, 'REGIONS');
+    if (problem !== undefined) throw new ConfigError(problem);
+  }
   const twice = regions.find((r, i) => regions.indexOf(r) !== i);
   if (twice !== undefined) throw new ConfigError(`REGIONS lists ${JSON.stringify(twice)} twice`);
   return regions;

@@ -20,6 +20,7 @@ export {
   redisClientOptions,
   redisUrlProblem,
   RedisSettingsError,
+  regionLabelProblem,
   sentinelNameProblem,
   type RedisConnection,
   type RedisSentinelSettings,

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { describeRedis, readRedisSettings, redisClientOptions, RedisSettingsError } from './redis-settings.ts';
+import {
+  describeRedis,
+  readRedisSettings,
+  redisClientOptions,
+  RedisSettingsError,
+  regionLabelProblem,
+} from './redis-settings.ts';
 
 /** The RedisSettingsError a bad environment gives, so a test can read its field and message. */
 function refusal(env: Record<string, string | undefined>): RedisSettingsError {
@@ -66,6 +72,20 @@ describe('readRedisSettings', () => {
     expect(e.setting).toBe('redisUrl');
     expect(e.message).toMatch(/^REDIS_URL must be/);
     expect(readRedisSettings({ REDIS_URL: 'redis://h:6379/3' }).redisUrl).toBe('redis://h:6379/3');
+  });
+});
+
+describe('regionLabelProblem', () => {
+  it('accepts 1..32 of a-z, 0-9 and -', () => {
+    for (const label of ['home', 'eu-west-1', '0', 'x'.repeat(32)]) expect(regionLabelProblem(label)).toBeUndefined();
+  });
+
+  it('refuses anything else, naming the variable and the value', () => {
+    expect(regionLabelProblem('EU')).toBe('REGION must be 1..32 of a-z, 0-9 and -, got "EU"');
+    expect(regionLabelProblem('eu/west', 'REGIONS')).toBe(
+      'REGIONS entries must be 1..32 of a-z, 0-9 and -, got "eu/west"',
+    );
+    for (const label of ['', 'eu_west', ' eu', 'x'.repeat(33)]) expect(regionLabelProblem(label)).toMatch(/^REGION /);
   });
 });
 

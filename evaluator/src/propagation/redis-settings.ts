@@ -80,6 +80,19 @@ export function keyPrefixProblem(prefix: string): string | undefined {
 }
 
 /**
+ * The problem with a region label (REGION of the evaluator and the workers, an entry of REGIONS of
+ * the workers and the controller: docs/regions.md), or undefined when it is usable: 1..32 of
+ * a-z, 0-9 and -. Here because the label is part of what meets in Redis (the heartbeat's
+ * `region`, the `<region>/<instance>` fields of `served:<env>`, which split at the first `/`), so
+ * every process must accept the same labels. `variable` names the setting in the message.
+ */
+export function regionLabelProblem(label: string, variable: 'REGION' | 'REGIONS' = 'REGION'): string | undefined {
+  if (/^[a-z0-9-]{1,32}$/.test(label)) return undefined;
+  const what = variable === 'REGIONS' ? 'REGIONS entries' : 'REGION';
+  return `${what} must be 1..32 of a-z, 0-9 and -, got ${JSON.stringify(label)}`;
+}
+
+/**
  * REDIS_SENTINELS (`host[:port]` comma list; `[v6]:port` for IPv6; the port defaults to 26379)
  * parsed, or the problem with it.
  */

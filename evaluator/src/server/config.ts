@@ -12,6 +12,7 @@ import {
   readRedisSettings,
   redisUrlProblem,
   RedisSettingsError,
+  regionLabelProblem,
   sentinelNameProblem,
   type RedisSentinelSettings,
   type RedisSettings,
@@ -94,12 +95,6 @@ export interface EvaluatorConfig {
 /** The region of an evaluator started without REGION: the home region's own fleet. */
 export const DEFAULT_REGION = 'home';
 
-/** The problem with a REGION label, or undefined when it is usable. */
-export function regionProblem(region: string): string | undefined {
-  if (/^[a-z0-9-]{1,32}$/.test(region)) return undefined;
-  return `REGION must be 1..32 of a-z, 0-9 and -, got ${JSON.stringify(region)}`;
-}
-
 /** Defaults for every field (port 4100, Redis on localhost, all environments). */
 export function defaultEvaluatorConfig(): EvaluatorConfig {
   return {
@@ -170,7 +165,7 @@ export function resolveEvaluatorConfig(overrides: Partial<EvaluatorConfig> = {})
   int('sseInlineMaxBytes', 0, 64 * 1024 * 1024);
   int('streamTokenTtlSec', 2, 86_400);
   int('staleAfterMs', 100, 3_600_000);
-  const badRegion = typeof config.region === 'string' ? regionProblem(config.region) : 'REGION must be a string';
+  const badRegion = typeof config.region === 'string' ? regionLabelProblem(config.region) : 'REGION must be a string';
   if (badRegion !== undefined) throw new ConfigError(`region: ${badRegion}`);
   if (config.redisReadUrl !== undefined) {
     const readProblem = redisUrlProblem(config.redisReadUrl);
