@@ -1,8 +1,10 @@
 /**
  * The propagation benchmark's request load (a child of propagation-bench.ts): CONCURRENCY loops
- * per evaluator, each sending single-flag OFREP evaluations back to back over a keep-alive
- * connection, and recording each answer's latency. What it measures is the stall a change causes:
- * the longest answer while changes are applied (`evaluator_max_stall_ms_10k`).
+ * per evaluator, each sending single-flag OFREP evaluations over a keep-alive connection, paced
+ * so each evaluator gets RATE requests a second (a steady load, not a saturating one: a saturated
+ * evaluator queues the change behind requests and measures the queue), and recording each
+ * answer's latency. What it measures is the stall a change causes: the longest answer while
+ * changes are applied (`evaluator_max_stall_ms_10k`).
  *
  * IPC in: {type:'reset'} (forget what was recorded), {type:'report'}, {type:'stop'}.
  * IPC out: {type:'ready'} once every loop has had an answer; {type:'report', max, p99, p999,
@@ -15,8 +17,9 @@ const urls = (process.env.EVALUATOR_URLS ?? '').split(',').filter(Boolean);
 const sdkKey = process.env.SDK_KEY ?? '';
 const flag = process.env.FLAG ?? '';
 const concurrency = Number(process.env.CONCURRENCY ?? 2);
-if (urls.length === 0 || !sdkKey || !flag || !Number.isInteger(concurrency) || concurrency < 1) {
-  process.send?.({ type: 'error', message: 'EVALUATOR_URLS, SDK_KEY, FLAG and CONCURRENCY are required' });
+const rate = Number(process.env.RATE ?? 250);
+if (urls.length === 0 || !sdkKey || !flag || !Number.isInteger(concurrency) || concurrency < 1 || !(rate > 0)) {
+  process.send?.({ type: 'error', message: 'EVALUATOR_URLS, SDK_KEY, FLAG, CONCURRENCY and RATE are required' });
   process.exit(2);
 }
 
@@ -59,8 +62,14 @@ function once(base: string): Promise<number> {
 async function loop(base: string): Promise<void> {
   // Bounded: 10 minutes of requests at most, whatever the parent does.
   const until = Date.now() + 600_000;
+  const interval = (1000 * concurrency) / rate;
+  let next = performance.now() + Math.random() * interval;
   let first = true;
   while (running && Date.now() < until) {
+    const wait = next - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    // A late loop does not catch up in a burst: the schedule moves on from now.
+    next = Math.max(next + interval, performance.now());
     const t0 = performance.now();
     try {
       const status = await once(base);

@@ -23,8 +23,9 @@ export interface BigEnvironmentOptions {
   flags: number;
   changes: number;
   subscribers: number;
-  /** Concurrent OFREP request loops per evaluator. */
+  /** Concurrent OFREP request loops per evaluator, and the requests per second each evaluator gets. */
   probeConcurrency: number;
+  probeRate: number;
   forkLoad(script: string, env: Record<string, string>, arrivals: Arrivals, source: number): ReturnType<typeof fork>;
   stopLoad(child: ReturnType<typeof fork>): void;
   log: (message: string) => void;
@@ -217,6 +218,7 @@ function startProbe(o: BigEnvironmentOptions, sdkKey: string) {
       SDK_KEY: sdkKey,
       FLAG: PROBED,
       CONCURRENCY: String(o.probeConcurrency),
+      RATE: String(o.probeRate),
     },
     arrivals,
     0,

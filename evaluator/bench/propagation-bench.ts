@@ -22,7 +22,8 @@
  *
  * Env: CHANGES (default 200), SUBSCRIBERS (1000), EVALUATORS (4), SDK_CLIENTS (1000),
  * SDK_PROCESSES (4), SDK_CHANGES (100), FLAGS_10K (10000; 0 skips the scenario), CHANGES_10K
- * (30), PROBE_CONCURRENCY (2 request loops per evaluator), REDIS_URL (default: a private
+ * (30), PROBE_CONCURRENCY (2 request loops per evaluator), PROBE_RATE (250 single-flag
+ * evaluations a second per evaluator), REDIS_URL (default: a private
  * redis-server, so Redis's byte counters count only this stack), BENCH_DATABASE
  * (`sqlite`, the default, like `npm start`; or `mysql`: a private database on the MariaDB at
  * 127.0.0.1:3306, dropped afterwards).
@@ -52,6 +53,7 @@ const SDK_CHANGES = Number(process.env.SDK_CHANGES ?? 100);
 const FLAGS_10K = Number(process.env.FLAGS_10K ?? 10_000);
 const CHANGES_10K = Number(process.env.CHANGES_10K ?? 30);
 const PROBE_CONCURRENCY = Number(process.env.PROBE_CONCURRENCY ?? 2);
+const PROBE_RATE = Number(process.env.PROBE_RATE ?? 250);
 const DATABASE = process.env.BENCH_DATABASE ?? 'sqlite';
 if (DATABASE !== 'sqlite' && DATABASE !== 'mysql')
   throw new Error(`BENCH_DATABASE must be sqlite or mysql, got ${DATABASE}`);
@@ -211,6 +213,7 @@ async function main() {
           changes: CHANGES_10K,
           subscribers: SUBSCRIBERS,
           probeConcurrency: PROBE_CONCURRENCY,
+          probeRate: PROBE_RATE,
           forkLoad: (script, env, arrivals, source) => {
             const child = forkLoad(script, env, arrivals, source);
             loads.push(child);
