@@ -4,9 +4,9 @@ import { redisKeys } from './redis-keys.ts';
 // Every process of a deployment (and of an upgrade in progress) meets under these names: changing
 // one strands what the other processes write (docs/operations.md lists them for operators).
 describe('redisKeys', () => {
-  it('holds every name under the prefix, as written since the first release', () => {
+  it('holds every name under the prefix, each unchanged since it was introduced', () => {
     const k = redisKeys('p:');
-    expect({
+    const names = {
       snapshot: k.snapshot('proj.prod'),
       version: k.version('proj.prod'),
       kills: k.kills('proj.prod'),
@@ -20,7 +20,11 @@ describe('redisKeys', () => {
       killReconcileLock: k.killReconcileLock,
       revokedKey: k.revokedKey('42'),
       sweepQueuePrefix: k.sweepQueuePrefix,
-    }).toEqual({
+      heartbeat: k.heartbeat,
+      served: k.served('proj.prod'),
+      deltas: k.deltas('proj.prod'),
+    };
+    expect(names).toEqual({
       snapshot: 'p:snapshot:proj.prod',
       version: 'p:snapshot-version:proj.prod',
       kills: 'p:kills:proj.prod',
@@ -34,7 +38,12 @@ describe('redisKeys', () => {
       killReconcileLock: 'p:kill-reconcile-lock',
       revokedKey: 'p:revoked-key:42',
       sweepQueuePrefix: 'p:bull',
+      heartbeat: 'p:heartbeat',
+      served: 'p:served:proj.prod',
+      deltas: 'p:deltas:proj.prod',
     });
+    // A name added to RedisKeys without an expectation here fails.
+    expect(Object.keys(k).sort()).toEqual(Object.keys(names).sort());
   });
 
   it('defaults to the fs: prefix', () => {

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { redisKeys } from '../../propagation/index.ts';
 import { parseHeartbeat, replicationStatus } from './replication-status.ts';
 
 describe('parseHeartbeat', () => {
@@ -16,11 +15,6 @@ describe('parseHeartbeat', () => {
       '{"at":-1,"region":"x"}',
     ])
       expect(parseHeartbeat(bad)).toBeUndefined();
-  });
-
-  it('lives at <prefix>heartbeat, beside <prefix>served:<env>', () => {
-    expect(redisKeys('p:').heartbeat).toBe('p:heartbeat');
-    expect(redisKeys('p:').served('proj.prod')).toBe('p:served:proj.prod');
   });
 });
 
