@@ -207,14 +207,24 @@ class CompiledEngine implements Engine {
       this.fixedAnswers = fixed;
       return;
     }
-    const exposureTracked = new Set(from.engine.exposureTracked);
-    const fixed = new Map(from.engine.fixedAnswers);
+    // Copied only when a redone flag changes them: most changes touch neither, and the copies
+    // (10,000 entries) would be garbage on every change.
+    let exposureTracked: ReadonlySet<string> = from.engine.exposureTracked;
+    let fixed: ReadonlyMap<string, FixedAnswer> = from.engine.fixedAnswers;
     for (const key of from.redo) {
-      if (tracked(key)) exposureTracked.add(key);
-      else exposureTracked.delete(key);
+      if (tracked(key) !== exposureTracked.has(key)) {
+        const next = new Set(exposureTracked);
+        if (tracked(key)) next.add(key);
+        else next.delete(key);
+        exposureTracked = next;
+      }
       const answer = fixedOf(this.flags.get(key));
-      if (answer !== undefined) fixed.set(key, answer);
-      else fixed.delete(key);
+      if (answer !== undefined || fixed.has(key)) {
+        const next = fixed === from.engine.fixedAnswers ? new Map(fixed) : (fixed as Map<string, FixedAnswer>);
+        if (answer !== undefined) next.set(key, answer);
+        else next.delete(key);
+        fixed = next;
+      }
     }
     this.exposureTracked = exposureTracked;
     this.fixedAnswers = fixed;
