@@ -5,7 +5,8 @@
  * request load of single-flag OFREP evaluations on every evaluator (ofrep-probe.ts), and
  * CHANGES_10K one-flag changes at one per second. Measures, per change, PUT 2xx -> every
  * subscriber has the new version (so every evaluator serves it); the longest OFREP answer while
- * the changes flow (the stall a change causes); and Redis's output bytes per change and
+ * the changes flow (the stall a change causes), against the longest in as long a window of the
+ * same load just before, with no change (what the shared machine alone costs); and Redis's output bytes per change and
  * evaluator (INFO total_net_output_bytes over the changes, divided by changes x evaluators: an
  * upper bound, as it counts every client of the bench's private Redis).
  */
@@ -41,6 +42,9 @@ export interface BigEnvironmentResult {
   publish_p50_ms_10k: number;
   publish_p99_ms_10k: number;
   evaluator_p99_ms_10k: number;
+  /** The same OFREP load for as long with no change: what the machine alone costs the longest answer. */
+  evaluator_max_ms_10k_no_changes: number;
+  evaluator_p99_ms_10k_no_changes: number;
   bytes_per_change_per_evaluator_10k: number;
 }
 
@@ -90,8 +94,14 @@ export async function measureBigEnvironment(o: BigEnvironmentOptions): Promise<B
     let configVersion = (
       await admin.ok<{ version: number }>('GET', `/projects/${PROJECT}/environments/${ENV}/flags/${CHANGED}`)
     ).version;
-    log(`${o.subscribers} subscribers at version ${version}, OFREP load on; ${o.changes} changes at 1 per second`);
+    log(
+      `${o.subscribers} subscribers at version ${version}, OFREP load on; ${o.changes} s without changes (the baseline)`,
+    );
     await new Promise((r) => setTimeout(r, 1_000));
+    probe.send({ type: 'reset' });
+    await new Promise((r) => setTimeout(r, o.changes * 1_000));
+    const quiet = await probe.report();
+    log(`then ${o.changes} changes at 1 per second`);
     probe.send({ type: 'reset' });
     const bytesBefore = await redisOutputBytes(stack.redisUrl);
     const latencies: number[] = [];
@@ -127,6 +137,7 @@ export async function measureBigEnvironment(o: BigEnvironmentOptions): Promise<B
     log(
       `10k: write -> ${o.subscribers} subscribers ms: p50 ${round(percentile(sorted, 50))} p99 ${round(percentile(sorted, 99))} max ${round(sorted.at(-1)!)} (target p99 < 100); ` +
         `OFREP under changes: ${report.count} answers, p99 ${round(report.p99)} p99.9 ${round(report.p999)} max ${round(report.max)} ms (target max < 25), ${report.shed} shed, ${report.errors} errors; ` +
+        `without changes: p99 ${round(quiet.p99)} p99.9 ${round(quiet.p999)} max ${round(quiet.max)} ms; ` +
         `Redis out ${bytes} bytes over ${o.changes} changes; 2xx -> delta in Redis p50 ${round(percentile(published, 50))} p99 ${round(percentile(published, 99))} ms`,
     );
     if (report.errors > 0) throw new Error(`the OFREP load saw ${report.errors} errors during the changes`);
@@ -139,6 +150,8 @@ export async function measureBigEnvironment(o: BigEnvironmentOptions): Promise<B
       publish_p50_ms_10k: round(percentile(published, 50)),
       publish_p99_ms_10k: round(percentile(published, 99)),
       evaluator_p99_ms_10k: round(report.p99),
+      evaluator_max_ms_10k_no_changes: round(quiet.max),
+      evaluator_p99_ms_10k_no_changes: round(quiet.p99),
       bytes_per_change_per_evaluator_10k: Math.round(bytes / (o.changes * stack.evaluatorUrls.length)),
     };
   } finally {
