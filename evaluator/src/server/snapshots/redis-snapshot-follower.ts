@@ -118,6 +118,8 @@ export class RedisSnapshotFollower {
   private readonly parser = new EnvelopeParser();
   /** Per environment, the SDK deltas of its last swaps (oldest first). */
   private readonly sdkDeltas = new Map<string, SnapshotDelta[]>();
+  /** Per environment, the deltas that arrived inline in change messages, not applied yet. */
+  private readonly inlineChanges = new Map<string, Array<{ change: EnvelopeDelta; raw: string }>>();
   private cmd: Redis | undefined;
   private sub: Redis | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -295,15 +297,14 @@ export class RedisSnapshotFollower {
     if (message.type === 'snapshot' && typeof message.version === 'number') {
       const current = this.states.get(env);
       if (current !== undefined && message.version <= current.version) return;
-      // A delta onto what is served, with nothing being fetched: apply it now, no read at all.
-      if (
-        current !== undefined &&
-        message.change !== undefined &&
-        message.base === current.version &&
-        !this.inflight.has(env) &&
-        this.applyChain(current, [message.change], [JSON.stringify(message.change)], current.kills)
-      )
-        return;
+      // A delta carried by the message is applied from memory, no read at all, by the
+      // single-flight request (in order, one environment at a time; see fetch).
+      if (message.change !== undefined && typeof message.base === 'number') {
+        const queued = this.inlineChanges.get(env) ?? [];
+        queued.push({ change: message.change, raw: JSON.stringify(message.change) });
+        // Bounded: a follower far behind reads the deltas set instead.
+        this.inlineChanges.set(env, queued.slice(-SDK_DELTA_HISTORY));
+      }
       void this.request(env, message.version);
     } else if (message.type === 'kill') {
       void this.refreshKills(env);
@@ -343,6 +344,18 @@ export class RedisSnapshotFollower {
   /** Brings one environment up to what Redis holds: by deltas when they reach, else in full. Returns the version found. */
   private async fetch(env: string): Promise<number | undefined> {
     const current = this.states.get(env);
+    const inline = this.inlineChanges.get(env) ?? [];
+    this.inlineChanges.delete(env);
+    if (current !== undefined && inline.length > 0) {
+      const chain = chainAfter(
+        current.version,
+        inline.map((i) => i.change),
+      );
+      if (chain !== undefined && chain.length > 0) {
+        const raws = inline.slice(inline.length - chain.length).map((i) => i.raw);
+        if (await this.applyChain(current, chain, raws, current.kills)) return chain.at(-1)!.delta.version;
+      }
+    }
     if (current !== undefined) {
       const found = await this.fetchDeltas(env, current);
       if (found !== 'full') return found;
@@ -378,7 +391,7 @@ export class RedisSnapshotFollower {
     const chain = entries === undefined ? undefined : chainAfter(current.version, entries);
     if (chain === undefined || chain.length === 0 || chain.at(-1)!.delta.version !== version) return 'full';
     const raws = members.slice(members.length - chain.length);
-    return this.applyChain(current, chain, raws, kills) ? version : 'full';
+    return (await this.applyChain(current, chain, raws, kills)) ? version : 'full';
   }
 
   /** The full envelope and the deltas after it: parsed off the event loop, compiled in slices. */
@@ -448,14 +461,17 @@ export class RedisSnapshotFollower {
   /**
    * Applies a chain of deltas onto `current` (the first applies onto its version): one merged
    * delta, the changed flags compiled again. False when the chain does not apply (refused: the
-   * caller loads in full).
+   * caller loads in full), or when another state was swapped in meanwhile (the caller reads again).
+   * Three turns of the event loop, each a few ms at 10,000 flags: the delta applied onto the
+   * snapshot, the changed flags compiled, the state swapped in (with its SSE events); requests
+   * are answered between them, from the current state.
    */
-  private applyChain(
+  private async applyChain(
     current: ServedEnvironment,
     chain: readonly EnvelopeDelta[],
     raws: readonly string[],
     kills: Readonly<Record<string, EmergencyKill>>,
-  ): boolean {
+  ): Promise<boolean> {
     const env = current.environment;
     let envelope: SnapshotEnvelope;
     let merged: SnapshotDelta;
@@ -490,11 +506,19 @@ export class RedisSnapshotFollower {
     const sameKilled = killed.join('\n') === current.killed.join('\n');
     const changedFlags = new Set(Object.keys(merged.flags));
     for (const flag of new Set([...killed, ...current.killed])) changedFlags.add(flag);
-    const engine: EngineSource = (effective) =>
-      compileIncrementally(effective, current.view.engine, changedFlags, Object.keys(merged.segments));
     const sdkDelta = sameKilled ? effectiveDelta(merged, killed) : undefined;
     const disk: DiskCopy = { ...current.disk, deltas: [...current.disk.deltas, ...raws] };
     try {
+      await nextTurn();
+      if (this.states.get(env) !== current || this.closed) return false;
+      const engine = compileIncrementally(
+        applyKills(envelope.snapshot, killed),
+        current.view.engine,
+        changedFlags,
+        Object.keys(merged.segments),
+      );
+      await nextTurn();
+      if (this.states.get(env) !== current || this.closed) return false;
       this.install(envelope, disk, kills, 'redis', engine, sdkDelta);
     } catch (e) {
       this.stats.deltasRefused++;
@@ -722,6 +746,11 @@ function parseKills(hash: Record<string, string> | null | undefined, logger: Log
     }
   }
   return kills;
+}
+
+/** Lets the event loop answer what waits (requests, messages) before the next step. */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /** The envelope with as many of `chain`'s deltas applied as apply in turn, and how many did. */
