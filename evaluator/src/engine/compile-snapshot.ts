@@ -2,7 +2,7 @@
  * Compiles a snapshot into an {@link Engine} and implements the precedence of docs/evaluation.md:
  * disabled -> prerequisites -> individual targets -> rules in order -> default rule.
  */
-import type { FlagType, Snapshot } from '../model/flag.ts';
+import type { FlagType, Snapshot, SnapshotFlag } from '../model/flag.ts';
 import type { EvaluationContext, EvaluationResult, FlagMetadata } from '../model/result.ts';
 import type { Engine, Explanation, FixedAnswer } from './engine.ts';
 import { compileFlag, type CompiledFlag, type CompiledServe } from './compile-flag.ts';
@@ -63,7 +63,7 @@ export function* compileSnapshotInSlices(
     [...redo].some(
       (k) =>
         previous.parts.prerequisiteTargets.has(k) ||
-        (snapshot.flags[k]?.prerequisites.length ?? 0) > 0 ||
+        (ownFlag(snapshot, k)?.prerequisites.length ?? 0) > 0 ||
         previous.parts.hasPrerequisites.has(k),
     );
   const broken = chainsMoved ? findBrokenPrerequisites(snapshot) : previous.parts.broken;
@@ -88,14 +88,18 @@ export function* compileSnapshotInSlices(
     }
   }
   const flags = previous === undefined ? new Map<string, CompiledFlag>() : new Map(previous.parts.flags);
-  for (const key of redo) if (!(key in snapshot.flags)) flags.delete(key);
-  // The sorted keys stay when no flag was added or removed (sorting 10,000 keys is a few ms).
+  for (const key of redo) if (!Object.hasOwn(snapshot.flags, key)) flags.delete(key);
+  // The sorted keys stay when no flag was added or removed (sorting 10,000 keys is a few ms, and
+  // even listing them is one): only the redone keys can have come or gone.
   const sameKeys =
-    previous !== undefined &&
-    [...redo].every((k) => k in snapshot.flags === previous.parts.flags.has(k)) &&
-    previous.flagKeys.length === Object.keys(snapshot.flags).length;
+    previous !== undefined && [...redo].every((k) => Object.hasOwn(snapshot.flags, k) === previous.parts.flags.has(k));
   const flagKeys = sameKeys ? previous.flagKeys : Object.keys(snapshot.flags).sort();
-  const toCompile = previous === undefined ? flagKeys : flagKeys.filter((k) => redo.has(k) || !flags.has(k));
+  const toCompile =
+    previous === undefined
+      ? flagKeys
+      : sameKeys
+        ? [...redo].filter((k) => Object.hasOwn(snapshot.flags, k))
+        : flagKeys.filter((k) => redo.has(k) || !flags.has(k));
   let sinceYield = 0;
   for (const key of toCompile) {
     const flag = snapshot.flags[key]!;
@@ -156,6 +160,11 @@ export function* compileSnapshotInSlices(
   );
 }
 
+/** The snapshot's flag `key`, never an inherited property (a flag may be named `constructor`). */
+function ownFlag(snapshot: Snapshot, key: string): SnapshotFlag | undefined {
+  return Object.hasOwn(snapshot.flags, key) ? snapshot.flags[key] : undefined;
+}
+
 /** What an incremental compile takes over from the previous engine. */
 interface EngineParts {
   flags: Map<string, CompiledFlag>;
@@ -178,7 +187,8 @@ class CompiledEngine implements Engine {
   readonly exposureTracked: ReadonlySet<string>;
   readonly fixedAnswers: ReadonlyMap<string, FixedAnswer>;
   private readonly flags: Map<string, CompiledFlag>;
-  private readonly ordered: CompiledFlag[];
+  /** The compiled flags in key order, for evaluateAll; built on its first call (an incremental compile need not). */
+  private orderedCache: CompiledFlag[] | undefined;
 
   constructor(
     snapshot: Snapshot,
@@ -190,8 +200,7 @@ class CompiledEngine implements Engine {
     this.version = snapshot.version;
     this.flagKeys = flagKeys;
     this.flags = parts.flags;
-    this.ordered = this.flagKeys.map((k) => this.flags.get(k)!);
-    const tracked = (k: string) => snapshot.flags[k]?.trackExposures === true;
+    const tracked = (k: string) => ownFlag(snapshot, k)?.trackExposures === true;
     // Errors (a broken prerequisite chain) stay on the evaluate path: callers answer them with defaults.
     const fixedOf = (f: CompiledFlag | undefined) =>
       f !== undefined && f.fixed !== undefined && f.fixed.reason !== 'ERROR'
@@ -200,7 +209,7 @@ class CompiledEngine implements Engine {
     if (from === undefined) {
       this.exposureTracked = new Set(this.flagKeys.filter(tracked));
       const fixed = new Map<string, FixedAnswer>();
-      for (const f of this.ordered) {
+      for (const f of this.ordered()) {
         const answer = fixedOf(f);
         if (answer !== undefined) fixed.set(f.key, answer);
       }
@@ -230,6 +239,11 @@ class CompiledEngine implements Engine {
     this.fixedAnswers = fixed;
   }
 
+  private ordered(): CompiledFlag[] {
+    this.orderedCache ??= this.flagKeys.map((k) => this.flags.get(k)!);
+    return this.orderedCache;
+  }
+
   evaluate(flagKey: string, context: EvaluationContext, expectedType?: FlagType): EvaluationResult {
     const flag = this.flags.get(flagKey);
     if (flag === undefined) return errorResult(flagKey, 'FLAG_NOT_FOUND', `flag "${flagKey}" not found`);
@@ -241,9 +255,10 @@ class CompiledEngine implements Engine {
 
   evaluateAll(context: EvaluationContext): EvaluationResult[] {
     const invalid = contextProblem(context);
-    const results = new Array<EvaluationResult>(this.ordered.length);
-    for (let i = 0; i < this.ordered.length; i++) {
-      const flag = this.ordered[i]!;
+    const ordered = this.orderedCache ?? this.ordered();
+    const results = new Array<EvaluationResult>(ordered.length);
+    for (let i = 0; i < ordered.length; i++) {
+      const flag = ordered[i]!;
       results[i] =
         invalid === undefined
           ? this.run(flag, context)

@@ -66,6 +66,11 @@ describe('incremental compile', () => {
       () => ({ flags: { f1: makeFlag('f1', { prerequisites: [{ flag: 'child', variant: 'on' }] }) } }),
     ],
     ['a prerequisite removed', () => ({ flags: { f1: null } })],
+    // Names Object.prototype has: never mistaken for flags the snapshot holds.
+    [
+      'flags named constructor and toString added',
+      () => ({ flags: { constructor: makeFlag('constructor'), toString: makeFlag('toString') } }),
+    ],
   ];
   for (const [name, make] of cases) {
     it(`answers as a full compile: ${name}`, () => {
