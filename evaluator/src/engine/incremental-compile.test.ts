@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Segment, Snapshot, SnapshotFlag } from '../model/flag.ts';
-import { applyDelta, type SnapshotDelta } from '../model/snapshot-delta.ts';
+import { applyDelta, applyDeltaInSlices, type SnapshotDelta } from '../model/snapshot-delta.ts';
 import { compileSnapshot, compileSnapshotInSlices } from './compile-snapshot.ts';
 import { makeFlag } from './test-support.ts';
 
@@ -98,6 +98,21 @@ describe('incremental compile', () => {
     expect(e.evaluate('f4', {}).flagMetadata?.snapshotVersion).toBe(1);
     // ...and the prerequisite's dependent answers from f1's new definition at once.
     expect(e.evaluate('child', {}).reason).toBe('PREREQUISITE_FAILED');
+  });
+
+  it('applyDeltaInSlices yields between slices and makes what applyDelta makes', () => {
+    const before = base();
+    const d = delta(
+      { flags: { f1: makeFlag('f1', { defaultRule: { variant: 'on' } }), f2: null, added: makeFlag('added') } },
+      before,
+    );
+    const steps = applyDeltaInSlices(before, d, 5);
+    let yields = 0;
+    let step = steps.next();
+    for (; !step.done; step = steps.next()) yields++;
+    expect(yields).toBe(Math.floor(Object.keys(before.flags).length / 5));
+    expect(step.value).toEqual(applyDelta(before, d));
+    expect(Object.keys(before.flags)).toContain('f2');
   });
 
   it('a delta onto another base is refused', () => {

@@ -51,6 +51,23 @@ export function applyDelta(snapshot: Snapshot, delta: SnapshotDelta): Snapshot {
   };
 }
 
+/**
+ * {@link applyDelta} as a generator that yields after every `sliceSize` entries copied: copying
+ * the flags of a 10,000-flag snapshot takes a few ms in one go, so a server copies it between
+ * requests. The returned value is the new snapshot.
+ */
+export function* applyDeltaInSlices(
+  snapshot: Snapshot,
+  delta: SnapshotDelta,
+  sliceSize = 2_000,
+): Generator<void, Snapshot, void> {
+  const problem = deltaMismatch(snapshot, delta);
+  if (problem !== undefined) throw new Error(problem);
+  const flags = yield* patchInSlices(snapshot.flags, delta.flags, sliceSize);
+  const segments = yield* patchInSlices(snapshot.segments, delta.segments, sliceSize);
+  return { ...snapshot, version: delta.version, createdAt: delta.createdAt, flags, segments };
+}
+
 /** One delta from `first.base` to `second.version`: `second` follows `first` directly. */
 export function mergeDeltas(first: SnapshotDelta, second: SnapshotDelta): SnapshotDelta {
   if (second.base !== first.version || second.environment !== first.environment)
@@ -89,6 +106,29 @@ export function deltaShapeProblem(value: unknown): string | undefined {
         return `delta.${k}.${key} is neither null nor an entry with key ${JSON.stringify(key)}`;
   }
   return undefined;
+}
+
+function* patchInSlices<T>(
+  current: Record<string, T>,
+  changes: Record<string, T | null>,
+  sliceSize: number,
+): Generator<void, Record<string, T>, void> {
+  const touched = Object.keys(changes);
+  if (touched.length === 0) return current;
+  const keys = Object.keys(current);
+  if (keys.length <= sliceSize) return patch(current, changes);
+  const next: Record<string, T> = {};
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    next[key] = current[key]!;
+    if ((i + 1) % sliceSize === 0) yield;
+  }
+  for (const key of touched) {
+    const entry = changes[key]!;
+    if (entry === null) delete next[key];
+    else next[key] = entry;
+  }
+  return next;
 }
 
 function patch<T>(current: Record<string, T>, changes: Record<string, T | null>): Record<string, T> {
