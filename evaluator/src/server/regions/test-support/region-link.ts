@@ -6,7 +6,10 @@
  * product: the product uses Redis's own replication over the real network.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { freePort } from '../../../../../scripts/stack/redis-server.ts';
 
@@ -112,9 +115,14 @@ export async function startReplicaRedis(
   o: { replTimeoutS?: number; backlogBytes?: number; timeoutMs?: number } = {},
 ): Promise<ReplicaRedis> {
   const port = await freePort();
+  // A replica writes the primary's full-sync RDB to its working folder: a private one, never the
+  // repository's (two replicas there would also share one dump.rdb).
+  const dir = mkdtempSync(join(tmpdir(), 'fs-replica-'));
   const child = spawn(
     'redis-server',
     [
+      '--dir',
+      dir,
       '--port',
       String(port),
       '--bind',
@@ -154,10 +162,14 @@ export async function startReplicaRedis(
   };
   const stop = async () => {
     probe.disconnect();
-    if (child.exitCode !== null || child.signalCode !== null) return;
+    if (child.exitCode !== null || child.signalCode !== null) {
+      rmSync(dir, { recursive: true, force: true });
+      return;
+    }
     child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), 3_000);
     await exited;
+    rmSync(dir, { recursive: true, force: true });
     clearTimeout(timer);
   };
   const deadline = Date.now() + (o.timeoutMs ?? 15_000);
