@@ -294,7 +294,7 @@ describe.each(['sqlite', 'mysql'] as const)(
       await noViolations(ada);
       await ada.getByRole('button', { name: 'Apply import' }).click();
       await ada.getByRole('alertdialog').getByRole('button', { name: 'Apply import' }).click();
-      await expect.poll(() => ada.getByRole('status').filter({ hasText: 'Imported into' }).count()).toBe(1);
+      await expect.poll(() => ada.getByRole('status').filter({ hasText: 'Imported into' }).count(), eventually).toBe(1);
       expect(await s.admin.ok('GET', `${DEV}/flags/new-nav`)).toMatchObject({
         enabled: true,
         defaultRule: { variant: 'on' },
