@@ -5,7 +5,7 @@
 import { join, resolve } from 'node:path';
 import {
   readRedisSettings,
-  regionLabelProblem,
+  parseRegions,
   type RedisSentinelSettings,
   RedisSettingsError,
 } from '@flagship/evaluator/propagation';
@@ -53,19 +53,11 @@ export interface Config {
 
 export class ConfigError extends Error {}
 
-/** REGIONS parsed: region labels, each once; unset or empty: none. */
-export function parseRegions(raw: string | undefined): string[] {
-  const regions = (raw ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== '');
-  for (const r of regions) {
-    const problem = regionLabelProblem(r, 'REGIONS');
-    if (problem !== undefined) throw new ConfigError(problem);
-  }
-  const twice = regions.find((r, i) => regions.indexOf(r) !== i);
-  if (twice !== undefined) throw new ConfigError(`REGIONS lists ${JSON.stringify(twice)} twice`);
-  return regions;
+/** REGIONS (propagation/redis-settings.ts), a bad value stopping the start. */
+function regionsOf(raw: string | undefined): string[] {
+  const parsed = parseRegions(raw);
+  if (typeof parsed === 'string') throw new ConfigError(parsed);
+  return parsed;
 }
 
 /** The shortest ADMIN_TOKEN the controller starts with. */
@@ -148,7 +140,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     webhookAllow,
     prometheusUrl,
     prometheusTimeoutMs,
-    regions: parseRegions(env.REGIONS),
+    regions: regionsOf(env.REGIONS),
   };
 }
 

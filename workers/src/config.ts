@@ -6,6 +6,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { databaseUrlProblem, parseSecretKey, WebhookAllowList } from '@flagship/controller';
 import {
   readRedisSettings,
+  parseRegions,
   regionLabelProblem,
   type RedisSentinelSettings,
   RedisSettingsError,
@@ -76,19 +77,11 @@ function region(env: NodeJS.ProcessEnv): string {
   return raw;
 }
 
-/** REGIONS: a comma list of region labels, each once; empty or unset: none. */
-export function parseRegions(raw: string | undefined): string[] {
-  const regions = (raw ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== '');
-  for (const r of regions) {
-    const problem = regionLabelProblem(r, 'REGIONS');
-    if (problem !== undefined) throw new ConfigError(problem);
-  }
-  const twice = regions.find((r, i) => regions.indexOf(r) !== i);
-  if (twice !== undefined) throw new ConfigError(`REGIONS lists ${JSON.stringify(twice)} twice`);
-  return regions;
+/** REGIONS (propagation/redis-settings.ts), a bad value stopping the start. */
+function regionsOf(raw: string | undefined): string[] {
+  const parsed = parseRegions(raw);
+  if (typeof parsed === 'string') throw new ConfigError(parsed);
+  return parsed;
 }
 
 /** REDIS_URL, REDIS_KEY_PREFIX and Sentinel, read and checked like the controller and the evaluators do. */
@@ -142,6 +135,6 @@ export function loadWorkersConfig(env: NodeJS.ProcessEnv = process.env, cwd = pr
     sweepIntervalMs: integer(env, 'SWEEP_INTERVAL_MS', 5_000, 100, 3_600_000),
     metricsPort: integer(env, 'WORKERS_METRICS_PORT', DEFAULT_METRICS_PORT, 0, 65_535),
     region: region(env),
-    regions: parseRegions(env.REGIONS),
+    regions: regionsOf(env.REGIONS),
   };
 }

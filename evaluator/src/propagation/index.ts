@@ -15,6 +15,7 @@ export {
   DEFAULT_SENTINEL_PORT,
   describeRedis,
   keyPrefixProblem,
+  parseRegions,
   parseSentinels,
   readRedisSettings,
   redisClientOptions,

@@ -92,6 +92,20 @@ export function regionLabelProblem(label: string, variable: 'REGION' | 'REGIONS'
   return `${what} must be 1..32 of a-z, 0-9 and -, got ${JSON.stringify(label)}`;
 }
 
+/** REGIONS (a comma list of region labels, each once; empty or unset: none) parsed, or the problem with it. */
+export function parseRegions(raw: string | undefined): string[] | string {
+  const regions = (raw ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  for (const r of regions) {
+    const problem = regionLabelProblem(r, 'REGIONS');
+    if (problem !== undefined) return problem;
+  }
+  const twice = regions.find((r, i) => regions.indexOf(r) !== i);
+  return twice === undefined ? regions : `REGIONS lists ${JSON.stringify(twice)} twice`;
+}
+
 /**
  * REDIS_SENTINELS (`host[:port]` comma list; `[v6]:port` for IPv6; the port defaults to 26379)
  * parsed, or the problem with it.
