@@ -8,46 +8,15 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { makeFlag } from '../../engine/test-support.ts';
 import type { SnapshotDelta } from '../../model/snapshot-delta.ts';
-import type { EvaluatorConfig } from '../config.ts';
-import { createEvaluatorServer, type EvaluatorServer } from '../evaluator-server.ts';
-import { silentLogger } from '../logger.ts';
-import { redisFixture, tempDataDir, typesSnapshot, waitFor, type RedisFixture } from '../test-support.ts';
+import type { EvaluatorServer } from '../evaluator-server.ts';
+import { useServerTestBed } from '../test-support/server-test-bed.ts';
+import { typesSnapshot, waitFor } from '../test-support.ts';
 
-let fx: RedisFixture;
-let data: { dir: string; remove(): Promise<void> };
-const servers: EvaluatorServer[] = [];
-
-beforeEach(async () => {
-  fx = await redisFixture();
-  data = await tempDataDir();
-});
-afterEach(async () => {
-  for (const s of servers.splice(0)) await s.close();
-  await fx.cleanup();
-  await data.remove();
-});
-
-async function start(overrides: Partial<EvaluatorConfig> = {}): Promise<EvaluatorServer> {
-  const server = createEvaluatorServer(
-    {
-      port: 0,
-      keyPrefix: fx.prefix,
-      dataDir: data.dir,
-      redisConnectTimeoutMs: 1500,
-      versionCheckMs: 60_000,
-      reconnectBaseMs: 20,
-      reconnectMaxMs: 200,
-      ...overrides,
-    },
-    { logger: silentLogger },
-  );
-  servers.push(server);
-  await server.start();
-  return server;
-}
+const bed = useServerTestBed();
+const start = (overrides?: Parameters<typeof bed.start>[0]) => bed.start(overrides);
 
 async function served(server: EvaluatorServer, key: string) {
   const res = await fetch(`${server.url}/ofrep/v1/evaluate/flags/${key}`, {
@@ -79,16 +48,16 @@ const delta = (base: number, version: number, flags: SnapshotDelta['flags']): Sn
 
 describe('the follower and deltas', () => {
   it('applies a delta carried by the message with no read, and one from the deltas set on a bare hint', async () => {
-    await fx.publish(typesSnapshot('prod', 1, 'v1'), ['key-prod']);
+    await bed.fx.publish(typesSnapshot('prod', 1, 'v1'), ['key-prod']);
     const server = await start();
     const stats = server.store.stats;
     const fetches = stats.fetches;
-    await fx.publishDelta(delta(1, 2, { 'string-flag': stringFlag('v2') }));
+    await bed.fx.publishDelta(delta(1, 2, { 'string-flag': stringFlag('v2') }));
     await waitFor(async () => server.store.get('prod')?.version === 2);
     expect(await served(server, 'string-flag')).toMatchObject({ status: 200, value: 'v2' });
     // Untouched flags answer as before.
     expect(await served(server, 'bool-flag')).toMatchObject({ status: 200, value: true });
-    await fx.publishDelta(delta(2, 3, { 'bool-flag': null }), { inline: false });
+    await bed.fx.publishDelta(delta(2, 3, { 'bool-flag': null }), { inline: false });
     await waitFor(async () => server.store.get('prod')?.version === 3);
     expect(await served(server, 'bool-flag')).toMatchObject({ status: 404, errorCode: 'FLAG_NOT_FOUND' });
     expect(stats.fetches).toBe(fetches);
@@ -103,13 +72,13 @@ describe('the follower and deltas', () => {
   });
 
   it('a delta onto another base is refused and heals by a full fetch', async () => {
-    await fx.publish(typesSnapshot('prod', 1, 'v1'), ['key-prod']);
+    await bed.fx.publish(typesSnapshot('prod', 1, 'v1'), ['key-prod']);
     const server = await start();
     const fetches = server.store.stats.fetches;
     // Version 2 was never seen here: the full snapshot moved to 3 (a full publish), and a delta
     // 3 -> 4 arrives. It cannot apply onto 1; the deltas set does not reach from 1 either.
-    await fx.publish(typesSnapshot('prod', 3, 'v3'), ['key-prod'], { notify: false });
-    await fx.publishDelta(delta(3, 4, { 'string-flag': stringFlag('v4') }));
+    await bed.fx.publish(typesSnapshot('prod', 3, 'v3'), ['key-prod'], { notify: false });
+    await bed.fx.publishDelta(delta(3, 4, { 'string-flag': stringFlag('v4') }));
     await waitFor(async () => server.store.get('prod')?.version === 4);
     expect(await served(server, 'string-flag')).toMatchObject({ value: 'v4' });
     expect(server.store.stats.fetches).toBe(fetches + 1);
@@ -118,11 +87,11 @@ describe('the follower and deltas', () => {
   });
 
   it('a corrupt delta is refused (the old snapshot stays served) and a later full publish heals it', async () => {
-    await fx.publish(typesSnapshot('prod', 1, 'v1'), ['key-prod']);
+    await bed.fx.publish(typesSnapshot('prod', 1, 'v1'), ['key-prod']);
     const server = await start();
     const refused = server.store.stats.deltasRefused;
     const fetches = server.store.stats.fetches;
-    await fx.publishDelta(delta(1, 2, { 'string-flag': { key: 'other' } as never }));
+    await bed.fx.publishDelta(delta(1, 2, { 'string-flag': { key: 'other' } as never }));
     await waitFor(async () => server.store.stats.deltasRefused > refused);
     // Remembered as unusable: one full read to try to heal, not one per hint or check.
     await server.store.checkVersions();
@@ -130,34 +99,33 @@ describe('the follower and deltas', () => {
     expect(server.store.stats.fetches - fetches).toBe(1);
     expect(server.store.get('prod')?.version).toBe(1);
     expect(await served(server, 'string-flag')).toMatchObject({ status: 200, value: 'v1' });
-    await fx.publish(typesSnapshot('prod', 3, 'v3'), ['key-prod']);
+    await bed.fx.publish(typesSnapshot('prod', 3, 'v3'), ['key-prod']);
     await waitFor(async () => server.store.get('prod')?.version === 3);
     expect(await served(server, 'string-flag')).toMatchObject({ value: 'v3' });
   });
 
   it('loads in full as the full envelope plus the deltas after it; a restart from the disk copy serves the latest', async () => {
-    await fx.publish(typesSnapshot('prod', 1, 'v1'), ['key-prod']);
-    await fx.publishDelta(delta(1, 2, { 'string-flag': stringFlag('v2') }), { notify: false });
-    await fx.publishDelta(delta(2, 5, { 'number-flag': null }), { notify: false });
+    await bed.fx.publish(typesSnapshot('prod', 1, 'v1'), ['key-prod']);
+    await bed.fx.publishDelta(delta(1, 2, { 'string-flag': stringFlag('v2') }), { notify: false });
+    await bed.fx.publishDelta(delta(2, 5, { 'number-flag': null }), { notify: false });
     const first = await start();
     expect(first.store.get('prod')?.version).toBe(5);
     expect(await served(first, 'string-flag')).toMatchObject({ value: 'v2' });
-    await fx.publishDelta(delta(5, 6, { 'string-flag': stringFlag('v6') }));
+    await bed.fx.publishDelta(delta(5, 6, { 'string-flag': stringFlag('v6') }));
     await waitFor(async () => first.store.get('prod')?.version === 6);
     await first.store.flushDisk();
     // The change rewrote only the small deltas file beside the envelope's.
-    const main = JSON.parse(await readFile(join(data.dir, 'prod.json'), 'utf8')) as {
+    const main = JSON.parse(await readFile(join(bed.dataDir, 'prod.json'), 'utf8')) as {
       envelope: { snapshot: { version: number } };
     };
-    const beside = JSON.parse(await readFile(join(data.dir, 'prod.deltas.json'), 'utf8')) as {
+    const beside = JSON.parse(await readFile(join(bed.dataDir, 'prod.deltas.json'), 'utf8')) as {
       follows: { version: number };
       deltas: Array<{ delta: { version: number } }>;
     };
     expect(main.envelope.snapshot.version).toBe(1);
     expect(beside.follows.version).toBe(1);
     expect(beside.deltas.map((d) => d.delta.version)).toEqual([2, 5, 6]);
-    await first.close();
-    servers.splice(servers.indexOf(first), 1);
+    await bed.close(first);
     // Redis unreachable: the disk copy alone.
     const second = await start({ redisUrl: 'redis://127.0.0.1:1', redisConnectTimeoutMs: 300 });
     expect(second.store.get('prod')?.version).toBe(6);

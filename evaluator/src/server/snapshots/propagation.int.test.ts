@@ -7,44 +7,13 @@
 import { createServer as createTcpServer, connect, type Server as TcpServer, type Socket } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { EvaluatorConfig } from '../config.ts';
-import { createEvaluatorServer, type EvaluatorServer } from '../evaluator-server.ts';
-import { silentLogger } from '../logger.ts';
-import { redisFixture, tempDataDir, typesSnapshot, waitFor, type RedisFixture } from '../test-support.ts';
+import { describe, expect, it } from 'vitest';
+import type { EvaluatorServer } from '../evaluator-server.ts';
+import { useServerTestBed } from '../test-support/server-test-bed.ts';
+import { typesSnapshot, waitFor } from '../test-support.ts';
 
-let fx: RedisFixture;
-let data: { dir: string; remove(): Promise<void> };
-const servers: EvaluatorServer[] = [];
-
-beforeEach(async () => {
-  fx = await redisFixture();
-  data = await tempDataDir();
-});
-afterEach(async () => {
-  for (const s of servers.splice(0)) await s.close();
-  await fx.cleanup();
-  await data.remove();
-});
-
-async function start(overrides: Partial<EvaluatorConfig> = {}): Promise<EvaluatorServer> {
-  const server = createEvaluatorServer(
-    {
-      port: 0,
-      keyPrefix: fx.prefix,
-      dataDir: data.dir,
-      redisConnectTimeoutMs: 1500,
-      versionCheckMs: 60_000,
-      reconnectBaseMs: 20,
-      reconnectMaxMs: 200,
-      ...overrides,
-    },
-    { logger: silentLogger },
-  );
-  servers.push(server);
-  await server.start();
-  return server;
-}
+const bed = useServerTestBed();
+const start = (overrides?: Parameters<typeof bed.start>[0]) => bed.start(overrides);
 
 async function served(
   server: EvaluatorServer,
@@ -66,22 +35,22 @@ async function served(
 
 describe('propagation from Redis', () => {
   it('swaps in a published snapshot', async () => {
-    await fx.publish(typesSnapshot('prod', 1, 'v1'), ['key-prod']);
+    await bed.fx.publish(typesSnapshot('prod', 1, 'v1'), ['key-prod']);
     const server = await start();
     expect(await served(server)).toMatchObject({ value: 'v1', version: 1 });
-    await fx.publish(typesSnapshot('prod', 2, 'v2'), ['key-prod']);
+    await bed.fx.publish(typesSnapshot('prod', 2, 'v2'), ['key-prod']);
     await waitFor(async () => (await served(server)).version === 2);
     expect(await served(server)).toMatchObject({ value: 'v2' });
   });
 
   it('fetches once for 100 hints of the same new version (single-flight)', async () => {
-    await fx.publish(typesSnapshot('prod', 1), ['key-prod']);
+    await bed.fx.publish(typesSnapshot('prod', 1), ['key-prod']);
     const server = await start();
     const before = server.store.stats.fetches;
-    await fx.publish(typesSnapshot('prod', 2), ['key-prod'], { notify: false });
+    await bed.fx.publish(typesSnapshot('prod', 2), ['key-prod'], { notify: false });
     const hint = JSON.stringify({ type: 'snapshot', environment: 'prod', version: 2, publishedAt: Date.now() });
-    const pipeline = fx.redis.pipeline();
-    for (let i = 0; i < 100; i++) pipeline.publish(fx.keys.changes, hint);
+    const pipeline = bed.fx.redis.pipeline();
+    for (let i = 0; i < 100; i++) pipeline.publish(bed.fx.keys.changes, hint);
     await pipeline.exec();
     await waitFor(() => server.store.get('prod')?.version === 2);
     await new Promise((r) => setTimeout(r, 200)); // let every hint arrive
@@ -89,18 +58,18 @@ describe('propagation from Redis', () => {
   });
 
   it('heals a missed hint with the periodic version check', async () => {
-    await fx.publish(typesSnapshot('prod', 1, 'v1'), ['key-prod']);
+    await bed.fx.publish(typesSnapshot('prod', 1, 'v1'), ['key-prod']);
     const server = await start({ versionCheckMs: 200 });
-    await fx.publish(typesSnapshot('prod', 2, 'v2'), ['key-prod'], { notify: false });
+    await bed.fx.publish(typesSnapshot('prod', 2, 'v2'), ['key-prod'], { notify: false });
     await waitFor(async () => (await served(server)).version === 2, 3000, 'the periodic check');
     expect(server.store.stats.versionChecks).toBeGreaterThan(0);
   });
 
   it('never serves an older version after a newer one', async () => {
-    await fx.publish(typesSnapshot('prod', 5, 'v5'), ['key-prod']);
+    await bed.fx.publish(typesSnapshot('prod', 5, 'v5'), ['key-prod']);
     const server = await start({ versionCheckMs: 50 });
     // An older envelope lands in Redis (e.g. a stale publisher), with a hint.
-    await fx.publish(typesSnapshot('prod', 3, 'v3'), ['key-prod']);
+    await bed.fx.publish(typesSnapshot('prod', 3, 'v3'), ['key-prod']);
     const seen: number[] = [];
     for (let i = 0; i < 20; i++) {
       seen.push((await served(server)).version!);
@@ -116,20 +85,20 @@ describe('propagation from Redis', () => {
         last = v;
       }
     })();
-    for (let v = 6; v <= 205; v++) await fx.publish(typesSnapshot('prod', v, `v${v}`), ['key-prod']);
+    for (let v = 6; v <= 205; v++) await bed.fx.publish(typesSnapshot('prod', v, `v${v}`), ['key-prod']);
     await polling;
     await waitFor(async () => (await served(server)).version === 205);
   });
 
   it('serves an emergency kill as DISABLED until a snapshot disables the flag itself', async () => {
-    await fx.publish(typesSnapshot('prod', 1), ['key-prod']);
+    await bed.fx.publish(typesSnapshot('prod', 1), ['key-prod']);
     const server = await start();
     expect(await served(server, 'bool-flag')).toMatchObject({ value: true, reason: 'STATIC' });
-    await fx.kill('prod', 'bool-flag', 1);
+    await bed.fx.kill('prod', 'bool-flag', 1);
     await waitFor(async () => (await served(server, 'bool-flag')).value === false);
     expect(await served(server, 'bool-flag')).toMatchObject({ value: false, reason: 'DISABLED', version: 1 });
     // A later snapshot that still has the flag enabled does NOT clear the kill.
-    await fx.publish(typesSnapshot('prod', 2), ['key-prod']);
+    await bed.fx.publish(typesSnapshot('prod', 2), ['key-prod']);
     await waitFor(() => server.store.get('prod')?.version === 2);
     expect(await served(server, 'bool-flag')).toMatchObject({ value: false, reason: 'DISABLED', version: 2 });
     const snap = await fetch(`${server.url}/v1/snapshot`, { headers: { authorization: 'Bearer key-prod' } });
@@ -138,8 +107,8 @@ describe('propagation from Redis', () => {
     // The publisher removes the entry once a snapshot has the flag disabled.
     const disabled = typesSnapshot('prod', 3);
     disabled.flags['bool-flag']!.enabled = false;
-    await fx.unkill('prod', 'bool-flag');
-    await fx.publish(disabled, ['key-prod']);
+    await bed.fx.unkill('prod', 'bool-flag');
+    await bed.fx.publish(disabled, ['key-prod']);
     await waitFor(() => server.store.get('prod')?.version === 3);
     expect(await served(server, 'bool-flag')).toMatchObject({ value: false, reason: 'DISABLED', version: 3 });
     expect(server.store.get('prod')!.killed).toEqual([]);
@@ -148,13 +117,12 @@ describe('propagation from Redis', () => {
 
 describe('last-known-good and Redis outages', () => {
   it('starts from the disk copy when Redis is unreachable', async () => {
-    await fx.publish(typesSnapshot('prod', 4, 'from-redis'), ['key-prod']);
+    await bed.fx.publish(typesSnapshot('prod', 4, 'from-redis'), ['key-prod']);
     const first = await start();
     await first.store.flushDisk();
-    const saved = JSON.parse(await readFile(join(data.dir, 'prod.json'), 'utf8'));
+    const saved = JSON.parse(await readFile(join(bed.dataDir, 'prod.json'), 'utf8'));
     expect(saved.envelope.snapshot.version).toBe(4);
-    await first.close();
-    servers.splice(servers.indexOf(first), 1);
+    await bed.close(first);
 
     const offline = await start({
       redisUrl: 'redis://127.0.0.1:1',
@@ -183,15 +151,15 @@ describe('last-known-good and Redis outages', () => {
   it('keeps serving through a Redis outage mid-run and catches up when it returns', async () => {
     const proxy = await tcpProxy(6379);
     try {
-      await fx.publish(typesSnapshot('prod', 1, 'v1'), ['key-prod']);
+      await bed.fx.publish(typesSnapshot('prod', 1, 'v1'), ['key-prod']);
       const server = await start({ redisUrl: `redis://127.0.0.1:${proxy.port}`, versionCheckMs: 200 });
       expect(await served(server)).toMatchObject({ value: 'v1' });
 
       proxy.cut();
       await waitFor(() => !server.store.redisConnected, 3000, 'the disconnect');
       // Changes published while this evaluator cannot see Redis.
-      await fx.publish(typesSnapshot('prod', 2, 'v2'), ['key-prod']);
-      await fx.publish(typesSnapshot('prod', 3, 'v3'), ['key-prod']);
+      await bed.fx.publish(typesSnapshot('prod', 2, 'v2'), ['key-prod']);
+      await bed.fx.publish(typesSnapshot('prod', 3, 'v3'), ['key-prod']);
       for (let i = 0; i < 5; i++) {
         expect(await served(server)).toMatchObject({ status: 200, value: 'v1', version: 1 });
         await new Promise((r) => setTimeout(r, 50));
@@ -202,7 +170,7 @@ describe('last-known-good and Redis outages', () => {
       await waitFor(async () => (await served(server)).version === 3, 5000, 'the catch-up');
       expect(await served(server)).toMatchObject({ value: 'v3' });
       // and hints flow again after the reconnect (resubscribed)
-      await fx.publish(typesSnapshot('prod', 4, 'v4'), ['key-prod']);
+      await bed.fx.publish(typesSnapshot('prod', 4, 'v4'), ['key-prod']);
       await waitFor(async () => (await served(server)).version === 4, 3000, 'a hint after reconnect');
     } finally {
       await proxy.close();
