@@ -12,7 +12,7 @@
  * - never goes back to an older version, never drops a state because Redis is down.
  */
 import { Redis } from 'ioredis';
-import { compileSnapshotInSlices } from '../../engine/compile-snapshot.ts';
+import { compileSnapshot, compileSnapshotInSlices } from '../../engine/compile-snapshot.ts';
 import type { Engine } from '../../engine/engine.ts';
 import { applyDeltaInSlices, deltaShapeProblem, mergeDeltas, type SnapshotDelta } from '../../model/snapshot-delta.ts';
 import {
@@ -489,14 +489,14 @@ export class RedisSnapshotFollower {
         await nextTurn();
         if (this.states.get(env) !== current || this.closed) return false;
       }
+      // The commit time is the chain's own (its oldest change), never the state's before it.
+      const { committedAt: _previous, ...before } = current.envelope;
       envelope = {
-        ...current.envelope,
+        ...before,
         snapshot: step.value,
         publishedAt: last.publishedAt,
         ...(committed.length === 0 ? {} : { committedAt: Math.min(...committed) }),
       };
-      const { committedAt: _c, ...rest } = envelope;
-      if (committed.length === 0) envelope = rest;
       for (const entry of chain) {
         if (entry.sdkKeyHashes !== undefined) envelope = { ...envelope, sdkKeyHashes: entry.sdkKeyHashes };
         if (entry.clients !== undefined) envelope = { ...envelope, clients: entry.clients };
@@ -517,12 +517,11 @@ export class RedisSnapshotFollower {
     try {
       await nextTurn();
       if (this.states.get(env) !== current || this.closed) return false;
-      const engine = compileIncrementally(
-        applyKills(envelope.snapshot, killed),
-        current.view.engine,
+      const engine = compileSnapshot(applyKills(envelope.snapshot, killed), {
+        engine: current.view.engine,
         changedFlags,
-        Object.keys(merged.segments),
-      );
+        changedSegments: Object.keys(merged.segments),
+      });
       await nextTurn();
       if (this.states.get(env) !== current || this.closed) return false;
       this.install(envelope, disk, kills, 'redis', engine, sdkDelta);
@@ -582,7 +581,7 @@ export class RedisSnapshotFollower {
   private reinstallKills(current: ServedEnvironment, kills: Record<string, EmergencyKill>): void {
     const changed = new Set([...current.killed, ...killedFlags(current.envelope.snapshot, kills)]);
     this.install(current.envelope, current.disk, kills, 'redis', (effective) =>
-      compileIncrementally(effective, current.view.engine, changed, []),
+      compileSnapshot(effective, { engine: current.view.engine, changedFlags: changed, changedSegments: [] }),
     );
   }
 
@@ -790,16 +789,6 @@ async function compileInSlices(snapshot: SnapshotEnvelope['snapshot']): Promise<
     if (step.done) return step.value;
     await new Promise((r) => setImmediate(r));
   }
-}
-
-function compileIncrementally(
-  effective: SnapshotEnvelope['snapshot'],
-  previous: Engine,
-  changedFlags: Iterable<string>,
-  changedSegments: Iterable<string>,
-): Engine {
-  const steps = compileSnapshotInSlices(effective, { engine: previous, changedFlags, changedSegments }, Infinity);
-  for (let step = steps.next(); ; step = steps.next()) if (step.done) return step.value;
 }
 
 /** The delta as SDKs see it: the flags an emergency kill serves disabled, disabled. */
