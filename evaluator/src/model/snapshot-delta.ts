@@ -52,20 +52,43 @@ export function applyDelta(snapshot: Snapshot, delta: SnapshotDelta): Snapshot {
 }
 
 /**
- * {@link applyDelta} as a generator that yields after every `sliceSize` entries copied: copying
- * the flags of a 10,000-flag snapshot takes a few ms in one go, so a server copies it between
- * requests. The returned value is the new snapshot.
+ * {@link applyDelta} without copying the unchanged entries: the snapshot's `flags` and `segments`
+ * objects are changed in place and shared by the snapshot returned (a new object, at the delta's
+ * version), so `snapshot` shows the new entries too from then on. For an owner holding the only
+ * live reference, which swaps the result in within the same turn of the event loop (the
+ * evaluator's follower): copying 10,000 flags costs ~5 ms and as much garbage per change.
+ * `undo` puts the changed entries back as they were (a compile of the result failed). Throws,
+ * changing nothing, when the delta does not apply.
  */
-export function* applyDeltaInSlices(
-  snapshot: Snapshot,
-  delta: SnapshotDelta,
-  sliceSize = 2_000,
-): Generator<void, Snapshot, void> {
+export function applyDeltaInPlace(snapshot: Snapshot, delta: SnapshotDelta): { snapshot: Snapshot; undo: () => void } {
   const problem = deltaMismatch(snapshot, delta);
   if (problem !== undefined) throw new Error(problem);
-  const flags = yield* patchInSlices(snapshot.flags, delta.flags, sliceSize);
-  const segments = yield* patchInSlices(snapshot.segments, delta.segments, sliceSize);
-  return { ...snapshot, version: delta.version, createdAt: delta.createdAt, flags, segments };
+  const undoFlags = patchInPlace(snapshot.flags, delta.flags);
+  const undoSegments = patchInPlace(snapshot.segments, delta.segments);
+  return {
+    snapshot: { ...snapshot, version: delta.version, createdAt: delta.createdAt },
+    undo: () => {
+      undoFlags();
+      undoSegments();
+    },
+  };
+}
+
+function patchInPlace<T>(current: Record<string, T>, changes: Record<string, T | null>): () => void {
+  const before: Array<[string, boolean, T | undefined]> = [];
+  for (const key of Object.keys(changes)) {
+    const had = Object.hasOwn(current, key);
+    before.push([key, had, had ? current[key] : undefined]);
+    const entry = changes[key]!;
+    if (entry === null) delete current[key];
+    else current[key] = entry;
+  }
+  return () => {
+    for (const [key, had, value] of before.reverse()) {
+      if (had) current[key] = value!;
+      else delete current[key];
+    }
+  };
 }
 
 /** One delta from `first.base` to `second.version`: `second` follows `first` directly. */
@@ -106,29 +129,6 @@ export function deltaShapeProblem(value: unknown): string | undefined {
         return `delta.${k}.${key} is neither null nor an entry with key ${JSON.stringify(key)}`;
   }
   return undefined;
-}
-
-function* patchInSlices<T>(
-  current: Record<string, T>,
-  changes: Record<string, T | null>,
-  sliceSize: number,
-): Generator<void, Record<string, T>, void> {
-  const touched = Object.keys(changes);
-  if (touched.length === 0) return current;
-  const keys = Object.keys(current);
-  if (keys.length <= sliceSize) return patch(current, changes);
-  const next: Record<string, T> = {};
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i]!;
-    next[key] = current[key]!;
-    if ((i + 1) % sliceSize === 0) yield;
-  }
-  for (const key of touched) {
-    const entry = changes[key]!;
-    if (entry === null) delete next[key];
-    else next[key] = entry;
-  }
-  return next;
 }
 
 function patch<T>(current: Record<string, T>, changes: Record<string, T | null>): Record<string, T> {

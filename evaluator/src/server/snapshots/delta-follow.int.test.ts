@@ -111,6 +111,8 @@ describe('the follower and deltas', () => {
     const first = await start();
     expect(first.store.get('prod')?.version).toBe(5);
     expect(await served(first, 'string-flag')).toMatchObject({ value: 'v2' });
+    // The full copy on disk first (a save queued behind an unfinished one writes only the newest).
+    await first.store.flushDisk();
     await bed.fx.publishDelta(delta(5, 6, { 'string-flag': stringFlag('v6') }));
     await waitFor(async () => first.store.get('prod')?.version === 6);
     await first.store.flushDisk();

@@ -1,8 +1,10 @@
 /**
  * Keeps every served environment's newest snapshot in memory, following protocol.ts:
  * - start: the last-known-good disk copies first, then Redis (envelopes, deltas, kills), bounded by a timeout;
- * - a change message carrying a delta onto the served version is applied at once: only the
- *   changed flags are compiled again (docs/architecture.md, "Deltas");
+ * - a change message carrying a delta onto the served version is applied at once, in one turn
+ *   of the event loop that costs what the delta touches: the snapshot and the engine's tables are
+ *   handed to the new state and changed in place, only the changed flags compiled again
+ *   (docs/architecture.md, "Deltas");
  * - other pub/sub hints: read the deltas after the served version once per environment however
  *   many hints arrive (single-flight), or the full envelope when they do not reach (at start,
  *   after a gap); a full envelope is parsed on a worker thread and compiled in slices
@@ -14,7 +16,13 @@
 import { Redis } from 'ioredis';
 import { compileSnapshot, compileSnapshotInSlices } from '../../engine/compile-snapshot.ts';
 import type { Engine } from '../../engine/engine.ts';
-import { applyDeltaInSlices, deltaShapeProblem, mergeDeltas, type SnapshotDelta } from '../../model/snapshot-delta.ts';
+import {
+  applyDeltaInPlace,
+  deltaMismatch,
+  deltaShapeProblem,
+  mergeDeltas,
+  type SnapshotDelta,
+} from '../../model/snapshot-delta.ts';
 import {
   applyEnvelopeDelta,
   chainAfter,
@@ -462,9 +470,14 @@ export class RedisSnapshotFollower {
    * Applies a chain of deltas onto `current` (the first applies onto its version): one merged
    * delta, the changed flags compiled again. False when the chain does not apply (refused: the
    * caller loads in full), or when another state was swapped in meanwhile (the caller reads again).
-   * In turns of the event loop, none more than a few ms at 10,000 flags: the snapshot's flags
-   * copied with the delta applied (slices of 2,000), the changed flags compiled, the state swapped
-   * in (with its SSE events); requests are answered between them, from the current state.
+   *
+   * The change costs what it touches, not the environment, and is one turn of the event loop:
+   * the served snapshot's flags and segments objects and the engine's tables are handed from the
+   * current state to the new one and changed in place (applyDeltaInPlace, compileSnapshot's
+   * takeOver), and the new state is swapped in within the same turn, so no request ever sees a
+   * half-applied change and nothing reads the retired state after it (requests read the current
+   * state once and answer within their turn). A delta that fails to apply or compile is undone
+   * before anything else runs.
    */
   private async applyChain(
     current: ServedEnvironment,
@@ -473,7 +486,6 @@ export class RedisSnapshotFollower {
     kills: Readonly<Record<string, EmergencyKill>>,
   ): Promise<boolean> {
     const env = current.environment;
-    let envelope: SnapshotEnvelope;
     let merged: SnapshotDelta;
     try {
       for (const entry of chain) {
@@ -481,58 +493,62 @@ export class RedisSnapshotFollower {
         if (problem !== undefined) throw new Error(problem);
       }
       merged = chain.map((e) => e.delta).reduce(mergeDeltas);
-      const last = chain.at(-1)!;
-      const committed = chain.map((e) => e.committedAt).filter((t): t is number => typeof t === 'number');
-      const steps = applyDeltaInSlices(current.envelope.snapshot, merged);
-      let step = steps.next();
-      for (; !step.done; step = steps.next()) {
-        await nextTurn();
-        if (this.states.get(env) !== current || this.closed) return false;
-      }
-      // The commit time is the chain's own (its oldest change), never the state's before it.
-      const { committedAt: _previous, ...before } = current.envelope;
-      envelope = {
-        ...before,
-        snapshot: step.value,
-        publishedAt: last.publishedAt,
-        ...(committed.length === 0 ? {} : { committedAt: Math.min(...committed) }),
-      };
-      for (const entry of chain) {
-        if (entry.sdkKeyHashes !== undefined) envelope = { ...envelope, sdkKeyHashes: entry.sdkKeyHashes };
-        if (entry.clients !== undefined) envelope = { ...envelope, clients: entry.clients };
-      }
-      const problem = envelopeProblem(envelope, env);
+      const problem = deltaMismatch(current.envelope.snapshot, merged);
       if (problem !== undefined) throw new Error(problem);
     } catch (e) {
-      this.stats.deltasRefused++;
-      this.options.logger.warn(`refusing a delta of ${env} onto version ${current.version}: ${(e as Error).message}`);
-      return false;
+      return this.refuse(env, current, `${(e as Error).message}`);
+    }
+    // The messages before this one may still be answered first: the change waits one turn.
+    await nextTurn();
+    if (this.states.get(env) !== current || this.closed) return false;
+    const last = chain.at(-1)!;
+    const committed = chain.map((e) => e.committedAt).filter((t): t is number => typeof t === 'number');
+    const { snapshot, undo } = applyDeltaInPlace(current.envelope.snapshot, merged);
+    // The commit time is the chain's own (its oldest change), never the state's before it.
+    const { committedAt: _previous, ...before } = current.envelope;
+    let envelope: SnapshotEnvelope = {
+      ...before,
+      snapshot,
+      publishedAt: last.publishedAt,
+      ...(committed.length === 0 ? {} : { committedAt: Math.min(...committed) }),
+    };
+    for (const entry of chain) {
+      if (entry.sdkKeyHashes !== undefined) envelope = { ...envelope, sdkKeyHashes: entry.sdkKeyHashes };
+      if (entry.clients !== undefined) envelope = { ...envelope, clients: entry.clients };
+    }
+    const problem = envelopeProblem(envelope, env);
+    if (problem !== undefined) {
+      undo();
+      return this.refuse(env, current, problem);
     }
     const killed = killedFlags(envelope.snapshot, kills);
     const sameKilled = killed.join('\n') === current.killed.join('\n');
     const changedFlags = new Set(Object.keys(merged.flags));
     for (const flag of new Set([...killed, ...current.killed])) changedFlags.add(flag);
-    const sdkDelta = sameKilled ? effectiveDelta(merged, killed) : undefined;
-    const disk: DiskCopy = { ...current.disk, deltas: [...current.disk.deltas, ...raws] };
+    let engine: Engine;
     try {
-      await nextTurn();
-      if (this.states.get(env) !== current || this.closed) return false;
-      const engine = compileSnapshot(applyKills(envelope.snapshot, killed), {
+      engine = compileSnapshot(applyKills(envelope.snapshot, killed), {
         engine: current.view.engine,
         changedFlags,
         changedSegments: Object.keys(merged.segments),
+        takeOver: true,
       });
-      await nextTurn();
-      if (this.states.get(env) !== current || this.closed) return false;
-      this.install(envelope, disk, kills, 'redis', engine, sdkDelta);
     } catch (e) {
-      this.stats.deltasRefused++;
-      this.options.logger.warn(`refusing a delta of ${env}: it could not be compiled: ${(e as Error).message}`);
-      return false;
+      undo();
+      return this.refuse(env, current, `it could not be compiled: ${(e as Error).message}`);
     }
+    const disk: DiskCopy = { ...current.disk, deltas: [...current.disk.deltas, ...raws] };
+    this.install(envelope, disk, kills, 'redis', engine, sameKilled ? effectiveDelta(merged, killed) : undefined);
     this.stats.deltas += chain.length;
     if (disk.deltas.length > DISK_DELTAS_MAX) void this.rebaseDisk(env);
     return true;
+  }
+
+  /** Counts and logs a refused delta chain; false, for the caller to load in full. */
+  private refuse(env: string, current: ServedEnvironment, problem: string): false {
+    this.stats.deltasRefused++;
+    this.options.logger.warn(`refusing a delta of ${env} onto version ${current.version}: ${problem}`);
+    return false;
   }
 
   /**

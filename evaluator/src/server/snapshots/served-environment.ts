@@ -1,7 +1,10 @@
 /**
  * One environment as the server serves it at one moment: the envelope, the emergency kills on
- * top of it, the compiled engine view, and lazily the snapshot JSON for /v1/snapshot. Immutable:
- * a change builds a new state that is swapped in with one reference assignment.
+ * top of it, the compiled engine view, and lazily the snapshot JSON for /v1/snapshot. A change
+ * builds a new state that is swapped in with one reference assignment. A delta hands the
+ * snapshot's flags and segments objects and the engine's tables over to the new state, changed in
+ * place in the turn of the swap (redis-snapshot-follower.ts, applyChain): read the current state
+ * once per request and answer within that turn; a retired state is not read again.
  */
 import { compileSnapshot } from '../../engine/compile-snapshot.ts';
 import type { Engine } from '../../engine/engine.ts';

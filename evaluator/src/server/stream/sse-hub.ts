@@ -52,6 +52,20 @@ interface Subscriber {
   remove: () => void;
 }
 
+/**
+ * Streams written per turn of the event loop. A write is ~10-15 us (mostly its syscall), so a
+ * change to an environment with thousands of streams would hold the loop for tens of ms in one
+ * go; in batches, requests are answered between them (docs/performance.md, "At 10,000 flags").
+ */
+export const FANOUT_BATCH = 64;
+
+/** One fan-out: what `write` does to each of `subscribers`, in order, from `next` on. */
+interface FanOut {
+  readonly subscribers: readonly Subscriber[];
+  readonly write: (subscriber: Subscriber) => void;
+  next: number;
+}
+
 /** The SSE connections, per environment. */
 export class SseHub {
   private readonly clients = new Map<string, Set<Subscriber>>();
@@ -59,6 +73,12 @@ export class SseHub {
   private count = 0;
   private revokedCount = 0;
   private readonly timer: NodeJS.Timeout;
+  /**
+   * Fan-outs not finished yet, oldest first. One at a time, in order, so a stream gets its
+   * events in the order of the swaps (an SDK applies deltas onto the version before).
+   */
+  private readonly fanOuts: FanOut[] = [];
+  private draining = false;
 
   constructor(private readonly limits: SseLimits) {
     this.timer = setInterval(() => this.heartbeat(), limits.heartbeatMs);
@@ -123,16 +143,24 @@ export class SseHub {
 
   /**
    * Tells every subscriber of the state's environment about it; a subscriber whose key the
-   * state no longer lists gets one `revoked` event instead and its stream ends.
+   * state no longer lists gets one `revoked` event instead and its stream ends. The first
+   * {@link FANOUT_BATCH} streams are written at once, the rest in later turns of the event loop.
    */
   publish(state: ServedEnvironment): void {
     const set = this.clients.get(state.environment);
     if (set === undefined || set.size === 0) return;
     const hashes = state.streamKeyHashes;
-    let snapshotText: string | undefined;
-    let ofrepText: string | undefined;
-    let inlineText: string | undefined;
-    for (const subscriber of set) {
+    // Built now, from the state as it is at its swap, and encoded once for every stream.
+    let snapshotText: Buffer | undefined;
+    let ofrepText: Buffer | undefined;
+    let inlineText: Buffer | undefined;
+    const subscribers = [...set];
+    for (const s of subscribers) {
+      if (s.format === 'ofrep') ofrepText ??= Buffer.from(eventText('ofrep', state));
+      else if (s.inline) inlineText ??= Buffer.from(inlineEventText(state, this.limits.inlineMaxBytes));
+      else snapshotText ??= Buffer.from(eventText('snapshot', state));
+    }
+    this.fanOut(subscribers, (subscriber) => {
       const res = subscriber.res;
       if (!hashes.has(subscriber.keyHash)) {
         this.revokedCount++;
@@ -142,31 +170,54 @@ export class SseHub {
         res.end(revokedText(state));
         // The connection goes too: a keep-alive socket of a revoked key has nothing left to ask.
         socket?.destroySoon();
-        continue;
+        return;
       }
-      const text =
-        subscriber.format === 'ofrep'
-          ? (ofrepText ??= eventText('ofrep', state))
-          : subscriber.inline
-            ? (inlineText ??= inlineEventText(state, this.limits.inlineMaxBytes))
-            : (snapshotText ??= eventText('snapshot', state));
-      res.write(text);
-    }
+      res.write(subscriber.format === 'ofrep' ? ofrepText! : subscriber.inline ? inlineText! : snapshotText!);
+    });
   }
 
   private heartbeat(): void {
-    for (const set of this.clients.values()) for (const s of set) s.res.write(': heartbeat\n\n');
+    const subscribers: Subscriber[] = [];
+    for (const set of this.clients.values()) for (const s of set) subscribers.push(s);
+    this.fanOut(subscribers, (s) => s.res.write(HEARTBEAT));
+  }
+
+  /** Queues a fan-out and writes what this turn may; the rest follows on setImmediate. */
+  private fanOut(subscribers: readonly Subscriber[], write: (subscriber: Subscriber) => void): void {
+    if (subscribers.length === 0) return;
+    this.fanOuts.push({ subscribers, write, next: 0 });
+    if (!this.draining) this.drain();
+  }
+
+  private drain(): void {
+    let budget = FANOUT_BATCH;
+    while (budget > 0 && this.fanOuts.length > 0) {
+      const job = this.fanOuts[0]!;
+      while (budget > 0 && job.next < job.subscribers.length) {
+        const subscriber = job.subscribers[job.next++]!;
+        // A stream that ended since the fan-out began is skipped.
+        if (subscriber.res.writableEnded || subscriber.res.destroyed) continue;
+        budget--;
+        job.write(subscriber);
+      }
+      if (job.next >= job.subscribers.length) this.fanOuts.shift();
+    }
+    this.draining = this.fanOuts.length > 0;
+    if (this.draining) setImmediate(() => this.drain());
   }
 
   /** Ends every stream and stops the heartbeat. */
   close(): void {
     clearInterval(this.timer);
+    this.fanOuts.length = 0;
     for (const set of this.clients.values()) for (const s of set) s.res.end();
     this.clients.clear();
     this.perKey.clear();
     this.count = 0;
   }
 }
+
+const HEARTBEAT = Buffer.from(': heartbeat\n\n');
 
 /** The response headers of a stream (also the answer to HEAD, which opens none). */
 export const STREAM_HEADERS = {
