@@ -106,6 +106,7 @@ export async function measureBigEnvironment(o: BigEnvironmentOptions): Promise<B
     const bytesBefore = await redisOutputBytes(stack.redisUrl);
     const latencies: number[] = [];
     const publishDelays: number[] = [];
+    const changedAt: number[] = [];
     const { Redis } = await import('ioredis');
     const redis = new Redis(stack.redisUrl, { maxRetriesPerRequest: 1 });
     let variant: 'on' | 'off' = 'off';
@@ -119,6 +120,7 @@ export async function measureBigEnvironment(o: BigEnvironmentOptions): Promise<B
         defaultRule: { variant },
       });
       const ok2xx = now();
+      changedAt.push(ok2xx);
       configVersion = written.version;
       const { at } = await arrived;
       latencies.push(Math.max(0, at - ok2xx));
@@ -140,6 +142,14 @@ export async function measureBigEnvironment(o: BigEnvironmentOptions): Promise<B
         `without changes: p99 ${round(quiet.p99)} p99.9 ${round(quiet.p999)} max ${round(quiet.max)} ms; ` +
         `Redis out ${bytes} bytes over ${o.changes} changes; 2xx -> delta in Redis p50 ${round(percentile(published, 50))} p99 ${round(percentile(published, 99))} ms`,
     );
+    // Where the slowest answers fell: ms after the last change's 2xx (a stall a change causes
+    // falls within its first ~100 ms), per evaluator.
+    const placed = report.slowest.map((a) => {
+      const before = changedAt.filter((t) => t <= a.at + a.ms).at(-1);
+      const after = before === undefined ? '-' : `+${Math.round(a.at - before)}`;
+      return `${round(a.ms)} ms (evaluator ${a.evaluator}, ${after} ms after a change)`;
+    });
+    log(`10k: slowest answers during the changes: ${placed.join(', ')}`);
     if (report.errors > 0) throw new Error(`the OFREP load saw ${report.errors} errors during the changes`);
     return {
       flags_10k: o.flags,
@@ -214,6 +224,7 @@ async function redisOutputBytes(url: string): Promise<number> {
 }
 
 interface ProbeReport {
+  slowest: Array<{ at: number; evaluator: number; ms: number }>;
   max: number;
   p99: number;
   p999: number;
