@@ -18,6 +18,8 @@ export * from './model/result.ts';
 export * from './model/json-diff.ts';
 // What changed from one snapshot version to the next, and how a client applies it.
 export * from './model/snapshot-delta.ts';
+// A snapshot's JSON entry by entry: in slices, and again after a delta for what it touched.
+export * from './model/snapshot-json.ts';
 
 // The engine: compile a snapshot once, evaluate any number of contexts. Total: errors come back
 // as results with reason ERROR, never thrown.

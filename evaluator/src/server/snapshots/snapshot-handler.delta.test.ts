@@ -89,7 +89,14 @@ function harness(
     handler(req, query);
     return answers.at(-1)!;
   };
-  return { call, counted, asked };
+  /** The next answer, however many turns of the event loop it takes. */
+  const callSoon = async (query: string): Promise<Answer | undefined> => {
+    const before = answers.length;
+    call(query);
+    for (let i = 0; i < 1_000 && answers.length === before; i++) await new Promise((r) => setImmediate(r));
+    return answers[before];
+  };
+  return { call, callSoon, counted, asked, answers };
 }
 
 const header = (a: Answer, name: string) => a.headers[a.headers.indexOf(name) + 1];
@@ -118,6 +125,21 @@ describe('GET /v1/snapshot?since=N', () => {
     expect(h.counted).toEqual(['full', 'full']);
     // A follower without deltaSince (an older one) answers in full as well.
     expect(harness(served).call('since=1', '"1"').body).toBe(served.snapshotJson);
+  });
+
+  it('answers a large environment in full after building its JSON between turns, then at once', async () => {
+    const flags: Snapshot['flags'] = {};
+    for (let i = 0; i < 3_000; i++) flags[`f-${i}`] = makeFlag(`f-${i}`);
+    const served = state({ ...v1, flags });
+    const h = harness(served, () => undefined);
+    const answers = h.answers.length;
+    h.call('');
+    expect(h.answers.length).toBe(answers); // not in the request's turn
+    const first = await h.callSoon('');
+    expect(first?.status).toBe(200);
+    expect(first?.body).toBe(JSON.stringify(served.effective));
+    // Built once: the next answer is in the request's own turn.
+    expect(h.call('').body).toBe(first?.body);
   });
 
   it('answers 304 first when If-None-Match names the served ETag, whatever since says', () => {

@@ -59,13 +59,16 @@ export function createSnapshotHandler(o: SnapshotHandlerOptions): (req: Evaluato
         ? FULL
         : answerSince(state, since, match, o.environments.deltaSince?.(env, since) ?? undefined);
     o.metrics?.snapshotAnswer(answer.kind);
-    const body = answer.kind === 'delta' ? answer.json : state.snapshotJson;
-    o.replies.fixed(
-      req,
-      200,
-      ['Content-Type', JSON_TYPE, 'ETag', etag, 'Cache-Control', 'no-cache'],
-      req.method === 'HEAD' ? undefined : body,
-    );
+    const respond = (body: string | undefined) =>
+      o.replies.fixed(req, 200, ['Content-Type', JSON_TYPE, 'ETag', etag, 'Cache-Control', 'no-cache'], body);
+    if (req.method === 'HEAD') respond(undefined);
+    else if (answer.kind === 'delta') respond(answer.json);
+    else {
+      // A large environment's JSON is built between requests the first time it is asked for.
+      const body = state.snapshotJsonSoon();
+      if (typeof body === 'string') respond(body);
+      else body.then(respond, (e: unknown) => o.replies.failed(req, e));
+    }
   };
 }
 
@@ -86,7 +89,9 @@ export function parseSince(query: string): number | undefined | 'invalid' {
  * other kills gets the full snapshot), and the delta is smaller than the snapshot.
  */
 export function answerSince(
-  state: Pick<ServedEnvironment, 'version' | 'etag' | 'effective'> & { readonly snapshotJson: string },
+  state: Pick<ServedEnvironment, 'version' | 'etag' | 'effective' | 'view' | 'snapshotJsonBuilt'> & {
+    readonly snapshotJson: string;
+  },
   since: number,
   ifNoneMatch: string | undefined,
   delta: SnapshotDelta | undefined,
@@ -100,11 +105,15 @@ export function answerSince(
   // Every entry of a delta is either a definition the snapshot also holds or a removal's `null`
   // (shorter than any definition), so a delta touching at most half of the entries is the
   // smaller document without building the snapshot's JSON (~5 MB for 10,000 flags: tens of ms
-  // on the event loop). Past that, the two are measured.
-  const entries = Object.keys(state.effective.flags).length + Object.keys(state.effective.segments).length;
+  // on the event loop). Past that, the two are measured when the snapshot's JSON is built or
+  // cheap to build (a small environment); a large delta of a large environment is answered in full.
+  const flags = state.view.engine.flagKeys.length;
+  const entries = flags + Object.keys(state.effective.segments).length;
   const touched = Object.keys(delta.flags).length + Object.keys(delta.segments).length;
   if (touched * 2 <= entries) return { kind: 'delta', json };
-  return Buffer.byteLength(json) < Buffer.byteLength(state.snapshotJson) ? { kind: 'delta', json } : FULL;
+  const full = state.snapshotJsonBuilt ?? (flags <= 1_000 ? state.snapshotJson : undefined);
+  if (full === undefined) return FULL;
+  return Buffer.byteLength(json) < Buffer.byteLength(full) ? { kind: 'delta', json } : FULL;
 }
 
 /**

@@ -247,7 +247,9 @@ function eventText(format: StreamFormat, state: ServedEnvironment): string {
  * touches, where the snapshot of a 10,000-flag environment is ~5 MB (tens of ms to serialize).
  */
 export function inlineEventText(
-  state: Pick<ServedEnvironment, 'version' | 'etag' | 'sdkDelta'> & { readonly snapshotJson: string },
+  state: Pick<ServedEnvironment, 'version' | 'etag' | 'sdkDelta' | 'view' | 'snapshotJsonBuilt'> & {
+    readonly snapshotJson: string;
+  },
   maxBytes: number,
 ): string {
   const plain = `id: ${state.version}\nevent: snapshot\ndata: ${JSON.stringify({ version: state.version, etag: state.etag })}\n\n`;
@@ -259,8 +261,11 @@ export function inlineEventText(
     if (Buffer.byteLength(json) <= maxBytes)
       return `id: ${state.version}\nevent: snapshot\ndata: ${head.slice(0, -1)},"delta":${json}}\n\n`;
   }
-  const json = state.snapshotJson;
-  if (Buffer.byteLength(json) > maxBytes) return plain;
+  // No flag's JSON is shorter than 32 bytes: an environment with more than maxBytes / 32 flags
+  // cannot fit, and its JSON is not built for nothing on the swap's turn (tens of ms at 10,000).
+  const json =
+    state.snapshotJsonBuilt ?? (state.view.engine.flagKeys.length <= maxBytes / 32 ? state.snapshotJson : undefined);
+  if (json === undefined || Buffer.byteLength(json) > maxBytes) return plain;
   return `id: ${state.version}\nevent: snapshot\ndata: ${head.slice(0, -1)},"snapshot":${json}}\n\n`;
 }
 
