@@ -205,16 +205,29 @@ describe('the SDK and a real evaluator: deltas', () => {
       expect(requests.paths.slice(before)).toEqual([]);
       expect(await snapshotAnswers(server)).toEqual(answersBefore);
       await expectSameAnswersAsOfrep(server, c);
-      // The last-known-good file holds the snapshot the SDK holds now.
+      // The last-known-good file holds the snapshot the SDK had in full, and the delta since
+      // (the SDK never serialises the whole snapshot for a change); a client started from it
+      // alone serves version 2.
       await waitFor(
         async () => (await readFile(file, 'utf8').catch(() => '')).includes('"v2-a"'),
         5000,
         'version 2 in the file',
       );
-      const saved = JSON.parse(await readFile(file, 'utf8')) as { etag: string; snapshot: Snapshot };
+      const saved = JSON.parse(await readFile(file, 'utf8')) as {
+        etag: string;
+        baseEtag: string;
+        snapshot: Snapshot;
+        deltas: Array<{ etag: string; delta: { version: number } }>;
+      };
       expect(saved.etag).toBe('"2"');
-      expect(saved.snapshot.version).toBe(2);
+      expect(saved.baseEtag).toBe('"1"');
+      expect(saved.snapshot.version).toBe(1);
       expect(Object.keys(saved.snapshot.flags)).toHaveLength(FLAGS);
+      expect(saved.deltas.map((d) => [d.etag, d.delta.version])).toEqual([['"2"', 2]]);
+      const fromFile = new FlagshipClient({ evaluators: [], sdkKey: 'k', lastKnownGoodFile: file, offline: true });
+      expect(fromFile.version).toBe(2);
+      expect(fromFile.getStringValue('flag-005', 'default', { targetingKey: 'u', country: 'NL' })).toBe('v2-c');
+      await fromFile.close();
     } finally {
       requests.stop();
     }

@@ -7,6 +7,7 @@
  */
 import {
   compileSnapshot,
+  snapshotJsonInSlices,
   contextProblem,
   type Engine,
   type EvaluationContext,
@@ -103,6 +104,32 @@ interface FixedServed {
   readonly slot: CountSlot;
 }
 
+/** A delta the last-known-good file holds: its JSON, and the ETag of the state it made. */
+interface FileDelta {
+  readonly etag: string;
+  readonly json: string;
+}
+
+/** Deltas the last-known-good file holds before the next one makes a new base. */
+const FILE_DELTAS_MAX = 100;
+
+/**
+ * The snapshot's JSON, built in slices on setImmediate; the entries are listed now, so the JSON
+ * is the snapshot as it is now, whatever deltas are applied in place meanwhile.
+ */
+function jsonSoon(snapshot: Snapshot): string | Promise<string> {
+  const steps = snapshotJsonInSlices(snapshot);
+  let step = steps.next();
+  if (step.done) return step.value;
+  return (async () => {
+    while (!step.done) {
+      await new Promise((resolve) => setImmediate(resolve));
+      step = steps.next();
+    }
+    return step.value;
+  })();
+}
+
 const EMPTY_CONTEXT: EvaluationContext = Object.freeze({});
 const NO_METADATA: Record<string, never> = Object.freeze({});
 
@@ -116,8 +143,13 @@ export class FlagshipClient {
   private readonly sync: SnapshotSync | undefined;
   private readonly warn: (message: string) => void;
   private writing: Promise<void> = Promise.resolve();
-  /** The newest snapshot waiting to be written to the last-known-good file (only it is written). */
-  private pendingSave: { text: () => string; etag: string; savedAt: number } | undefined;
+  /**
+   * What the last-known-good file is to hold: the last full snapshot's JSON (built in slices when
+   * it is a rebase) and the deltas since. Undefined until something was served from an evaluator.
+   */
+  private fileContent: { base: string | Promise<string>; baseEtag: string; deltas: FileDelta[] } | undefined;
+  /** A write of the file is queued and has not read fileContent yet (it writes the newest then). */
+  private saveQueued = false;
   private closed = false;
 
   constructor(private readonly o: FlagshipClientOptions) {
@@ -333,8 +365,7 @@ export class FlagshipClient {
       const applied = applySdkDelta(this.served, parsed, etag);
       if ('problem' in applied) return { problem: applied.problem, delta: true };
       this.swap(applied.snapshot, etag, applied.snapshot, true, applied.engine, applied.flagKeys);
-      // The file holds the snapshot the SDK holds: after a delta, it is serialised here.
-      this.save(() => JSON.stringify(applied.snapshot), etag);
+      this.saveDelta(applied.snapshot, etag, typeof body === 'string' ? body : JSON.stringify(parsed));
       return undefined;
     }
     // Versions only move forward: a fetch answered after a newer inline event, or an evaluator
@@ -349,25 +380,42 @@ export class FlagshipClient {
         delta: false,
       };
     this.swap(checked.snapshot, etag, checked.snapshot, true, checked.engine);
-    this.save(typeof body === 'string' ? () => body : () => JSON.stringify(parsed), etag);
+    if (this.o.lastKnownGoodFile !== undefined) {
+      // Inline snapshots (objects) are small: only those are serialised again.
+      this.fileContent = { base: typeof body === 'string' ? body : JSON.stringify(parsed), baseEtag: etag, deltas: [] };
+      this.save();
+    }
     return undefined;
   }
 
   /**
-   * Queues the held snapshot for the last-known-good file. Writes run one at a time, and a write
-   * takes the newest snapshot queued, so changes faster than the disk write the latest only.
+   * A delta for the last-known-good file: appended to what it holds, or, past FILE_DELTAS_MAX
+   * deltas (or with no base from an evaluator yet), a new base: the held snapshot's JSON, built
+   * in slices between evaluations (model/snapshot-json.ts).
    */
-  private save(text: () => string, etag: string): void {
+  private saveDelta(snapshot: Snapshot, etag: string, json: string): void {
+    if (this.o.lastKnownGoodFile === undefined) return;
+    const content = this.fileContent;
+    if (content !== undefined && content.deltas.length < FILE_DELTAS_MAX) content.deltas.push({ etag, json });
+    else this.fileContent = { base: jsonSoon(snapshot), baseEtag: etag, deltas: [] };
+    this.save();
+  }
+
+  /**
+   * Queues a write of the last-known-good file. Writes run one at a time, and a write takes what
+   * the file is to hold when it starts, so changes faster than the disk write the latest only.
+   */
+  private save(): void {
     const file = this.o.lastKnownGoodFile;
-    if (file === undefined) return;
-    const queued = this.pendingSave !== undefined;
-    this.pendingSave = { text, etag, savedAt: Date.now() };
-    if (queued) return;
+    if (file === undefined || this.saveQueued) return;
+    this.saveQueued = true;
     this.writing = this.writing
-      .then(() => {
-        const next = this.pendingSave!;
-        this.pendingSave = undefined;
-        return writeLastKnownGood(file, next.text(), next.etag, next.savedAt);
+      .then(async () => {
+        this.saveQueued = false;
+        const content = this.fileContent;
+        if (content === undefined) return;
+        const deltas = [...content.deltas];
+        await writeLastKnownGood(file, { base: await content.base, baseEtag: content.baseEtag, deltas }, Date.now());
       })
       .catch((e: Error) => this.warn(`cannot write the last-known-good file ${file}: ${e.message}`));
   }

@@ -50,6 +50,24 @@ describe('snapshotJsonInSlices', () => {
     expect(run(s, 10)).toEqual({ json: first.json, yields: 0 });
   });
 
+  it('is the snapshot as it was when the build began, whatever changes in place meanwhile', () => {
+    const s = big(50);
+    const expected = JSON.stringify(s);
+    const steps = snapshotJsonInSlices(s, 5);
+    steps.next();
+    applyDeltaInPlace(s, {
+      environment: 'prod',
+      base: 3,
+      version: 4,
+      createdAt: 'x',
+      flags: { 'f-49': null },
+      segments: { beta: null },
+    });
+    let step = steps.next();
+    while (!step.done) step = steps.next();
+    expect(step.value).toBe(expected);
+  });
+
   it('after an in-place delta, serialises only the entries the delta put in', () => {
     const s = big(100);
     run(s, 1);

@@ -26,16 +26,26 @@ function entry(value: unknown): string {
  * known cost no slice). The returned value is the JSON.
  */
 export function* snapshotJsonInSlices(snapshot: Snapshot, sliceSize = 500): Generator<void, string, void> {
+  // Every entry is listed before the first yield: the JSON is the snapshot as it was when the
+  // build began, even when its flags and segments objects are changed in place meanwhile.
+  const listed = Object.entries(snapshot as unknown as Record<string, unknown>).map(([field, value]) => ({
+    field,
+    value,
+    entries:
+      (field === 'flags' || field === 'segments') && typeof value === 'object' && value !== null
+        ? Object.entries(value as Record<string, unknown>)
+        : undefined,
+  }));
   const fields: string[] = [];
   let serialised = 0;
-  for (const [field, value] of Object.entries(snapshot)) {
+  for (const { field, value, entries: listedEntries } of listed) {
     if (value === undefined || typeof value === 'function') continue;
-    if ((field !== 'flags' && field !== 'segments') || typeof value !== 'object' || value === null) {
+    if (listedEntries === undefined) {
       fields.push(`${JSON.stringify(field)}:${JSON.stringify(value)}`);
       continue;
     }
     const entries: string[] = [];
-    for (const [key, definition] of Object.entries(value as Record<string, unknown>)) {
+    for (const [key, definition] of listedEntries) {
       if (definition === undefined) continue;
       if (typeof definition === 'object' && definition !== null && !entryJson.has(definition)) {
         if (++serialised % sliceSize === 0) yield;

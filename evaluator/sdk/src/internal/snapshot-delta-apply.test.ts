@@ -27,12 +27,11 @@ const v1: Snapshot = {
   flags: { a: flag('a', 'a1'), b: flag('b', 'b1'), s: inSegment('s', 'beta') },
   segments: { beta: { key: 'beta', version: 1, included: ['u1'], excluded: [], rules: [] } },
 };
-const held = (snapshot = v1, etag = '"1"', live = true): HeldSnapshot => ({
-  snapshot,
-  etag,
-  engine: compileSnapshot(live ? snapshot : unconfirmedView(snapshot)),
-  live,
-});
+// A copy each time: applying a delta hands the held snapshot over and changes it in place.
+const held = (from = v1, etag = '"1"', live = true): HeldSnapshot => {
+  const snapshot = structuredClone(from);
+  return { snapshot, etag, engine: compileSnapshot(live ? snapshot : unconfirmedView(snapshot)), live };
+};
 const delta = (extra: Partial<SnapshotDelta> = {}): SnapshotDelta => ({
   environment: 'prod',
   base: 1,
@@ -55,9 +54,9 @@ describe('applySdkDelta', () => {
     expect(value(applied.engine, 'a')).toBe('a2');
     expect(value(applied.engine, 'b')).toBe('b1');
     expect(applied.engine.version).toBe(2);
-    // The held snapshot is not changed: evaluations in flight still see version 1.
+    // The held state was handed over: the change was made in place, with no copy of the flags.
+    expect(applied.snapshot.flags).toBe(h.snapshot.flags);
     expect(v1.flags.a!.variants.on).toBe('a1');
-    expect(value(h.engine, 'a')).toBe('a1');
     // The same answers as compiling the new snapshot in full.
     const full = compileSnapshot(applied.snapshot);
     for (const key of ['a', 'b', 's'])
@@ -78,6 +77,17 @@ describe('applySdkDelta', () => {
     expect(applied.engine.evaluate('b', {}, 'string').errorCode).toBe('FLAG_NOT_FOUND');
     expect(value(applied.engine, 's', 'u0')).toBe('off');
     expect(value(applied.engine, 's', 'u1')).toBe('plain');
+  });
+
+  it('a delta that does not compile is undone: the held snapshot and engine answer as before', () => {
+    const h = held();
+    const before = structuredClone(h.snapshot);
+    const bad = { ...flag('a', 'a2'), rules: null } as unknown as SnapshotDelta['flags'][string];
+    const refused = applySdkDelta(h, delta({ flags: { a: bad, b: null } }), '"2"');
+    expect(refused).toMatchObject({ problem: expect.stringContaining('cannot be applied') });
+    expect(h.snapshot).toEqual(before);
+    expect(value(h.engine, 'a')).toBe('a1');
+    expect(value(h.engine, 'b')).toBe('b1');
   });
 
   it('refuses a delta onto another version, another environment, or before any snapshot', () => {

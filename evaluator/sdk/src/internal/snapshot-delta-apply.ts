@@ -5,7 +5,7 @@
  * `base`, and the held ETag that base state's (the same kills: an ETag carries them).
  */
 import {
-  applyDelta,
+  applyDeltaInPlace,
   compileSnapshot,
   deltaKeys,
   deltaMismatch,
@@ -52,16 +52,25 @@ export function applySdkDelta(
   const base = deltaBaseEtag(etag, delta.version, delta.base);
   if (base !== held.etag)
     return { problem: `delta applies onto the state with ETag ${base ?? '(unknown)'}, not ${held.etag}` };
+  // The held snapshot and engine are handed over and changed in place (the caller swaps the
+  // result in at once and never evaluates the held engine again): a change costs what it
+  // touches, not two 10,000-entry copies. Undone when the compile fails.
+  const { snapshot, undo } = applyDeltaInPlace(held.snapshot, delta);
   try {
-    const snapshot = applyDelta(held.snapshot, delta);
     const keys = deltaKeys(delta);
     // The file's unconfirmed view compiled some flags disabled (fail modes): a live engine is
     // compiled from the snapshot itself, so that one is not a base to reuse.
     const engine = held.live
-      ? compileSnapshot(snapshot, { engine: held.engine, changedFlags: keys.flags, changedSegments: keys.segments })
+      ? compileSnapshot(snapshot, {
+          engine: held.engine,
+          changedFlags: keys.flags,
+          changedSegments: keys.segments,
+          takeOver: true,
+        })
       : compileSnapshot(snapshot);
     return { snapshot, engine, flagKeys: deltaChangedFlagKeys(delta, snapshot) };
   } catch (e) {
+    undo();
     return { problem: `the delta cannot be applied: ${(e as Error).message}` };
   }
 }
