@@ -19,8 +19,8 @@ import {
 import { redisKeys, type RedisKeys } from '@flagship/evaluator/propagation';
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
-import { type LuaCommands, luaCommands } from '../lua/lua-commands.ts';
 import { type Logger, silentLogger } from '../logger.ts';
+import { PublishLocks } from '../publisher/publish-lock.ts';
 
 export interface KillReconcilerOptions {
   db: Kysely<Database>;
@@ -36,7 +36,8 @@ export interface KillReconcilerOptions {
 
 export class KillReconciler {
   private readonly keys: RedisKeys;
-  private readonly lua: LuaCommands;
+  /** The round's lock: short TTL renewed while held, so a failover cannot orphan it for long (publish-lock.ts). */
+  private readonly locks: PublishLocks;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<unknown> = Promise.resolve();
   private failing = false;
@@ -48,7 +49,7 @@ export class KillReconciler {
     if (!Number.isInteger(this.o.intervalMs) || this.o.intervalMs < 1)
       throw new Error(`KillReconciler: intervalMs must be a positive integer, got ${this.o.intervalMs}`);
     this.keys = redisKeys(options.prefix);
-    this.lua = luaCommands(options.redis);
+    this.locks = new PublishLocks(options.redis);
   }
 
   start(): void {
@@ -86,8 +87,8 @@ export class KillReconciler {
    */
   async reconcileOnce(): Promise<number> {
     if ((await this.o.redis.hlen(this.keys.pendingKills)) === 0) return 0;
-    const token = `${process.pid}-${Math.random()}`;
-    if ((await this.o.redis.set(this.keys.killReconcileLock, token, 'PX', 30_000, 'NX')) !== 'OK') return 0;
+    const lock = await this.locks.tryLock(this.keys.killReconcileLock);
+    if (lock === undefined) return 0;
     try {
       const raw = await this.o.redis.hgetall(this.keys.pendingKills);
       const pending: PendingKill[] = [];
@@ -123,7 +124,7 @@ export class KillReconciler {
         );
       return applied;
     } finally {
-      await this.lua.fsReleaseLock(this.keys.killReconcileLock, token).catch(() => {});
+      await lock.release();
     }
   }
 
