@@ -20,7 +20,9 @@ export interface Explanation {
 
 /**
  * A snapshot compiled for evaluation. Immutable: a new snapshot version is a new Engine, swapped
- * in whole. Every method is total: errors come back as results with reason ERROR, never thrown.
+ * in whole (unless an incremental compile was asked to take this one's tables over, `takeOver`:
+ * then this one is not used again). Every method is total: errors come back as results with
+ * reason ERROR, never thrown.
  */
 export interface Engine {
   readonly environment: string;

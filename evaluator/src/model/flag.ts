@@ -172,7 +172,11 @@ export interface SnapshotFlag extends Flag, FlagConfig {
   version: number;
 }
 
-/** An environment's immutable snapshot: everything an evaluator needs, pinned at one version. */
+/**
+ * An environment's snapshot: everything an evaluator needs, pinned at one version. Treated as
+ * immutable, except by an owner that applies a delta in place (applyDeltaInPlace) and swaps the
+ * result in at once.
+ */
 export interface Snapshot {
   environment: string;
   version: number;
