@@ -157,6 +157,8 @@ describe('incremental compile', () => {
     ).toThrow();
     undo();
     expect(before).toEqual(copy);
+    // ...in the same key order (the snapshot's JSON is served under a strong ETag).
+    expect(JSON.stringify(before)).toBe(JSON.stringify(copy));
     expect(answers(copy, previous)).toEqual(expected);
   });
 

@@ -76,7 +76,12 @@ export function applyDeltaInPlace(snapshot: Snapshot, delta: SnapshotDelta): { s
 
 function patchInPlace<T>(current: Record<string, T>, changes: Record<string, T | null>): () => void {
   const before: Array<[string, boolean, T | undefined]> = [];
-  for (const key of Object.keys(changes)) {
+  const keys = Object.keys(changes);
+  // A removal is undone by putting the entry back where it was, so the object's key order (and
+  // with it the snapshot's JSON, served under a strong ETag) is as before: only then is the
+  // order listed (removals are rare; listing 10,000 keys is ~1.5 ms).
+  const order = keys.some((k) => changes[k] === null && Object.hasOwn(current, k)) ? Object.keys(current) : undefined;
+  for (const key of keys) {
     const had = Object.hasOwn(current, key);
     before.push([key, had, had ? current[key] : undefined]);
     const entry = changes[key]!;
@@ -88,6 +93,10 @@ function patchInPlace<T>(current: Record<string, T>, changes: Record<string, T |
       if (had) current[key] = value!;
       else delete current[key];
     }
+    if (order === undefined) return;
+    const entries = order.map((k) => [k, current[k]!] as const);
+    for (const k of order) delete current[k];
+    for (const [k, v] of entries) current[k] = v;
   };
 }
 

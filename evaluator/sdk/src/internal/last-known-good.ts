@@ -14,15 +14,17 @@ import { rename, writeFile } from 'node:fs/promises';
 import { applyDelta, deltaShapeProblem, type Snapshot, type SnapshotDelta } from '@flagship/evaluator';
 import { compileChecked } from './snapshot-shape.ts';
 
-/** The file's content. */
+/**
+ * The file's content. `etag` and `snapshot` are the base's, as in the first format, so an SDK
+ * that knows only that format loads a consistent (older) state and asks an evaluator for newer.
+ */
 interface SavedSnapshot {
-  /** The ETag of the newest state: the base's when there are no deltas. */
+  /** The ETag the base snapshot was served with. */
   etag: string;
   /** Epoch ms when the SDK received it. */
   savedAt: number;
   snapshot: unknown;
-  /** The ETag the base snapshot was served with (absent in the first format: then `etag`). */
-  baseEtag?: string;
+  /** Absent in the first format. */
   deltas?: Array<{ etag?: unknown; delta?: unknown }>;
 }
 
@@ -62,7 +64,7 @@ export function readLastKnownGood(path: string): { value?: LastKnownGood; proble
   if ('problem' in checked) return { problem: `${path} holds no usable snapshot: ${checked.problem}` };
   const deltas = Array.isArray(saved.deltas) ? saved.deltas : [];
   let snapshot = checked.snapshot;
-  let etag = String((deltas.length > 0 ? saved.baseEtag : saved.etag) ?? saved.etag ?? '');
+  let etag = String(saved.etag ?? '');
   for (const entry of deltas) {
     if (deltaShapeProblem(entry?.delta) !== undefined || typeof entry.etag !== 'string') break;
     try {
@@ -82,12 +84,10 @@ export function readLastKnownGood(path: string): { value?: LastKnownGood; proble
 /** Replaces the file with this content, atomically. The JSON strings are spliced in as they are. */
 export async function writeLastKnownGood(path: string, content: LastKnownGoodContent, savedAt: number): Promise<void> {
   const temporary = `${path}.${process.pid}.tmp`;
-  const etag = content.deltas.at(-1)?.etag ?? content.baseEtag;
   const deltas = content.deltas.map((d) => `{"etag":${JSON.stringify(d.etag)},"delta":${d.json}}`).join(',');
   await writeFile(
     temporary,
-    `{"etag":${JSON.stringify(etag)},"savedAt":${savedAt},"baseEtag":${JSON.stringify(content.baseEtag)},` +
-      `"deltas":[${deltas}],"snapshot":${content.base}}`,
+    `{"etag":${JSON.stringify(content.baseEtag)},"savedAt":${savedAt},"deltas":[${deltas}],"snapshot":${content.base}}`,
   );
   await rename(temporary, path);
 }

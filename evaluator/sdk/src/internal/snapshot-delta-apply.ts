@@ -58,6 +58,8 @@ export function applySdkDelta(
   const { snapshot, undo } = applyDeltaInPlace(held.snapshot, delta);
   try {
     const keys = deltaKeys(delta);
+    // Before the compile: once it took the held engine over, nothing may fail.
+    const flagKeys = deltaChangedFlagKeys(delta, snapshot);
     // The file's unconfirmed view compiled some flags disabled (fail modes): a live engine is
     // compiled from the snapshot itself, so that one is not a base to reuse.
     const engine = held.live
@@ -68,7 +70,7 @@ export function applySdkDelta(
           takeOver: true,
         })
       : compileSnapshot(snapshot);
-    return { snapshot, engine, flagKeys: deltaChangedFlagKeys(delta, snapshot) };
+    return { snapshot, engine, flagKeys };
   } catch (e) {
     undo();
     return { problem: `the delta cannot be applied: ${(e as Error).message}` };
