@@ -30,14 +30,32 @@ export function redisAnswers(url: string, timeoutMs = 500): Promise<boolean> {
   });
 }
 
+/**
+ * Ports this process handed out: the OS may give a port back as soon as the probe closes it, and
+ * a stack asks for several before its children bind them (CI once got one port for an
+ * evaluator and its admin listener).
+ */
+const handedOut = new Set<number>();
+
 /** A TCP port nothing listens on right now on 127.0.0.1: `preferred` when it is free, else one the OS picks. */
-export function freePort(preferred = 0): Promise<number> {
+export async function freePort(preferred = 0): Promise<number> {
+  // Bounded: the OS hands out thousands of ports before it repeats one this process kept.
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = await probePort(attempt === 0 ? preferred : 0);
+    if (handedOut.has(port) && port !== preferred) continue;
+    handedOut.add(port);
+    return port;
+  }
+  throw new Error('freePort: no port that this process has not handed out already');
+}
+
+function probePort(preferred: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
     server.on('error', (err: NodeJS.ErrnoException) => {
       // The preferred port is taken: any free one will do.
-      if (preferred !== 0 && err.code === 'EADDRINUSE') resolve(freePort());
+      if (preferred !== 0 && err.code === 'EADDRINUSE') resolve(probePort(0));
       else reject(err);
     });
     server.listen(preferred, '127.0.0.1', () => {
