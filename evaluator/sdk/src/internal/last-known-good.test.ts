@@ -6,23 +6,12 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Snapshot, SnapshotDelta, SnapshotFlag } from '@flagship/evaluator';
+import type { Snapshot, SnapshotDelta } from '@flagship/evaluator';
 import { describe, expect, it } from 'vitest';
 import { readLastKnownGood, writeLastKnownGood } from './last-known-good.ts';
+import { stringFlag } from './test-support/string-flag.ts';
 
-const flag = (key: string, value: string): SnapshotFlag => ({
-  key,
-  type: 'string',
-  variants: { on: value, off: 'off' },
-  salt: 'a3f1c2d4e5b60718293a4b5c6d7e8f90',
-  version: 1,
-  enabled: true,
-  offVariant: 'off',
-  prerequisites: [],
-  targets: [],
-  rules: [],
-  defaultRule: { variant: 'on' },
-});
+const flag = stringFlag;
 const base: Snapshot = { environment: 'prod', version: 1, createdAt: 'x', flags: { a: flag('a', 'a1') }, segments: {} };
 const delta = (from: number, to: number, value: string): SnapshotDelta => ({
   environment: 'prod',

@@ -2,21 +2,9 @@ import { compileSnapshot, type Snapshot, type SnapshotDelta, type SnapshotFlag }
 import { describe, expect, it } from 'vitest';
 import { applySdkDelta, deltaBaseEtag, isDeltaDocument, type HeldSnapshot } from './snapshot-delta-apply.ts';
 import { deltaChangedFlagKeys, unconfirmedView } from './snapshot-changes.ts';
+import { stringFlag } from './test-support/string-flag.ts';
 
-const flag = (key: string, value: string, extra: Partial<SnapshotFlag> = {}): SnapshotFlag => ({
-  key,
-  type: 'string',
-  variants: { on: value, off: 'off' },
-  salt: 'a3f1c2d4e5b60718293a4b5c6d7e8f90',
-  version: 1,
-  enabled: true,
-  offVariant: 'off',
-  prerequisites: [],
-  targets: [],
-  rules: [],
-  defaultRule: { variant: 'on' },
-  ...extra,
-});
+const flag = stringFlag;
 const inSegment = (key: string, segment: string): SnapshotFlag =>
   flag(key, 'plain', {
     rules: [{ conditions: [{ attribute: '', op: 'inSegment', values: [segment] }], serve: { variant: 'off' } }],

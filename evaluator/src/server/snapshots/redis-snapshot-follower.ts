@@ -47,6 +47,7 @@ import {
   ServedEnvironment,
   type StateSource,
 } from './served-environment.ts';
+import { runInTurns } from './in-turns.ts';
 import { FileLastKnownGood } from './last-known-good.ts';
 
 /** Swaps whose SDK deltas are kept per environment, for `/v1/snapshot?since=` (deltaSince). */
@@ -458,7 +459,7 @@ export class RedisSnapshotFollower {
     };
     try {
       const effective = applyKills(envelope.snapshot, killedFlags(envelope.snapshot, kills));
-      const engine = await compileInSlices(effective);
+      const engine = await runInTurns(compileSnapshotInSlices(effective));
       this.install(envelope, disk, kills, 'redis', engine);
     } catch (e) {
       return this.reject(env, version, `snapshot could not be compiled: ${(e as Error).message}`);
@@ -795,15 +796,6 @@ function parseEntries(members: readonly string[]): EnvelopeDelta[] | undefined {
     return members.map((m) => JSON.parse(m) as EnvelopeDelta);
   } catch {
     return undefined;
-  }
-}
-
-/** A full compile that yields to the event loop between slices (setImmediate), so requests keep being answered. */
-async function compileInSlices(snapshot: SnapshotEnvelope['snapshot']): Promise<Engine> {
-  const steps = compileSnapshotInSlices(snapshot);
-  for (let step = steps.next(); ; step = steps.next()) {
-    if (step.done) return step.value;
-    await new Promise((r) => setImmediate(r));
   }
 }
 

@@ -13,6 +13,7 @@ import type { SnapshotDelta } from '../../model/snapshot-delta.ts';
 import { snapshotJson, snapshotJsonInSlices } from '../../model/snapshot-json.ts';
 import type { ClientAccess, EmergencyKill, SnapshotEnvelope } from '../../propagation/index.ts';
 import { EngineView } from '../ofrep/engine-view.ts';
+import { runInTurns } from './in-turns.ts';
 
 /** Where a state's envelope came from. */
 export type StateSource = 'redis' | 'disk';
@@ -105,16 +106,10 @@ export class ServedEnvironment {
     if (this.snapshotJsonCache !== undefined) return this.snapshotJsonCache;
     // A small environment's JSON is a few ms at most: built at once.
     if (this.view.engine.flagKeys.length <= SNAPSHOT_JSON_AT_ONCE) return this.snapshotJson;
-    this.snapshotJsonBuilding ??= (async () => {
-      const steps = snapshotJsonInSlices(this.effective);
-      for (let step = steps.next(); ; step = steps.next()) {
-        if (step.done) {
-          this.snapshotJsonCache = step.value;
-          return step.value;
-        }
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-    })();
+    this.snapshotJsonBuilding ??= runInTurns(snapshotJsonInSlices(this.effective)).then((json) => {
+      this.snapshotJsonCache = json;
+      return json;
+    });
     return this.snapshotJsonBuilding;
   }
 
